@@ -1,0 +1,39 @@
+"""The FastAPI application that Reflex mounts; domain errors become HTTP statuses here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from crm_app.api import auth_routes, routes_base
+from crm_app.permissions import PermissionDenied
+from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(title="CRM API", version="1", docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+
+    @api.exception_handler(PermissionDenied)
+    async def _denied(_: Request, exc: PermissionDenied) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=403)
+
+    @api.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=404)
+
+    @api.exception_handler(ValidationFailed)
+    async def _invalid(_: Request, exc: ValidationFailed) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "errors": exc.errors}, status_code=422)
+
+    @api.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=409)
+
+    @api.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=400)
+
+    api.include_router(routes_base.router)
+    api.include_router(auth_routes.router)
+    return api

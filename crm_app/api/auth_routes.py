@@ -1,0 +1,56 @@
+"""Login and logout over plain HTTP so the session cookie can be HttpOnly."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from crm_app.api.deps import DBSession
+from crm_app.auth.tokens import SESSION_COOKIE
+from crm_app.services import auth as auth_service
+from crm_app.services.errors import LoginFailed
+from crm_app.settings import get_settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths, never an open redirect."""
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/"
+
+
+@router.post("/login")
+def login(request: Request, session: DBSession, email: str = Form(""), password: str = Form(""),
+          next: str = Form("/")):  # noqa: A002, ANN201
+    settings = get_settings()
+    try:
+        user, token = auth_service.authenticate(
+            session=session, email=email, password=password,
+            ip=request.client.host if request.client else "",
+            user_agent=request.headers.get("user-agent", ""))
+    except LoginFailed as exc:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.message, "locked": exc.locked}, status_code=401)
+        return RedirectResponse(f"/login?error={quote(exc.message)}", status_code=303)
+    response = (JSONResponse({"id": user.id, "email": user.email}) if _wants_json(request)
+                else RedirectResponse(_safe_next(next), status_code=303))
+    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_days * 86400,
+                        httponly=True, samesite="lax", secure=settings.cookie_secure, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: DBSession):  # noqa: ANN201
+    auth_service.logout(session=session, token=request.cookies.get(SESSION_COOKIE))
+    response = (JSONResponse({"ok": True}) if _wants_json(request)
+                else RedirectResponse("/login", status_code=303))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

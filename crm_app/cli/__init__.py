@@ -1,0 +1,15 @@
+"""The ``crm`` command. Each group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_app.cli import db as db_cmd
+from crm_app.cli import seed as seed_cmd
+from crm_app.cli import users as users_cmd
+
+app = typer.Typer(help="CRM: administración desde la línea de órdenes.", no_args_is_help=True)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(seed_cmd.app, name="seed")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(users_cmd.tokens_app, name="tokens")

@@ -1,0 +1,48 @@
+"""All tables, imported once so SQLModel.metadata (and Alembic) sees every one."""
+
+from crm_app.models.base import utcnow
+from crm_app.models.crm import (
+    Account,
+    Contact,
+    CustomFieldDef,
+    CustomFieldType,
+    Lead,
+    LeadStatus,
+    SavedView,
+)
+from crm_app.models.sales import (
+    Opportunity,
+    Pipeline,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from crm_app.models.users import ApiToken, Organisation, Role, Team, User, UserSession
+from crm_app.models.work import (
+    Activity,
+    ActivityKind,
+    Alert,
+    AssignmentAction,
+    AssignmentRule,
+    AuditEvent,
+    Document,
+    ImportBatch,
+    ImportStatus,
+    ImportTemplate,
+    ReportSchedule,
+)
+
+OWNED_MODELS = (Lead, Account, Contact, Opportunity, StageChange, Quote, Activity, Document, Alert)
+
+__all__ = [
+    "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
+    "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
+    "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
+    "LeadStatus", "Opportunity", "Organisation", "Pipeline", "Product", "Quote", "QuoteLine",
+    "QuoteStatus", "ReportSchedule", "Role", "SavedView", "Stage", "StageChange", "StageKind",
+    "Team", "User", "UserSession", "utcnow",
+]

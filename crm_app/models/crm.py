@@ -1,0 +1,116 @@
+"""Commercial records: leads, accounts (clientes), contacts, custom fields, saved views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import JSONField, Owned, SoftDelete, Timestamp, Timestamps
+
+
+class LeadStatus(StrEnum):
+    NUEVO = "nuevo"
+    CONTACTADO = "contactado"
+    CUALIFICADO = "cualificado"
+    DESCARTADO = "descartado"
+    CONVERTIDO = "convertido"
+
+
+class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(default="", max_length=120)
+    last_name: str = Field(default="", max_length=160)
+    company: str = Field(default="", max_length=200, index=True)
+    nif: str = Field(default="", max_length=20, index=True)
+    email: str = Field(default="", max_length=254, index=True)
+    phone: str = Field(default="", max_length=20, index=True)  # E.164
+    position: str = Field(default="", max_length=120)
+    province: str = Field(default="", max_length=60, index=True)
+    city: str = Field(default="", max_length=120)
+    source: str = Field(default="", max_length=60, index=True)  # channel: web, feria, referido…
+    status: str = Field(default=LeadStatus.NUEVO, max_length=20, index=True)
+    discard_reason: str = Field(default="", max_length=200)
+    notes: str = ""
+    custom: dict = JSONField()
+    assigned_rule_id: int | None = Field(default=None, foreign_key="assignment_rule.id")
+    first_contacted_at: datetime | None = Timestamp()
+    converted_at: datetime | None = Timestamp()
+    converted_account_id: int | None = None  # -> account.id; no FK: the two tables reference each other
+    converted_contact_id: int | None = None  # -> contact.id; no FK: the two tables reference each other
+    converted_opportunity_id: int | None = None  # -> opportunity.id; no FK: the two tables reference each other
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+
+
+class Account(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    """A customer (cliente): a company or a self-employed person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)  # razón social
+    trade_name: str = Field(default="", max_length=200)
+    nif: str = Field(default="", max_length=20, index=True)
+    sector: str = Field(default="", max_length=80)
+    size_band: str = Field(default="", max_length=20)  # 1-9, 10-49, 50-249, 250+
+    address: str = Field(default="", max_length=250)
+    postal_code: str = Field(default="", max_length=10)
+    city: str = Field(default="", max_length=120)
+    province: str = Field(default="", max_length=60, index=True)
+    country: str = Field(default="ES", max_length=2)
+    email: str = Field(default="", max_length=254, index=True)
+    phone: str = Field(default="", max_length=20)
+    website: str = Field(default="", max_length=200)
+    channel: str = Field(default="", max_length=60, index=True)
+    recargo_equivalencia: bool = False
+    notes: str = ""
+    custom: dict = JSONField()
+    lead_id: int | None = Field(default=None, foreign_key="lead.id")
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+
+
+class Contact(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    first_name: str = Field(default="", max_length=120)
+    last_name: str = Field(default="", max_length=160)
+    email: str = Field(default="", max_length=254, index=True)
+    phone: str = Field(default="", max_length=20, index=True)
+    position: str = Field(default="", max_length=120)
+    nif: str = Field(default="", max_length=20)
+    custom: dict = JSONField()
+    lead_id: int | None = Field(default=None, foreign_key="lead.id")
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+
+
+class CustomFieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    BOOL = "bool"
+
+
+class CustomFieldDef(SQLModel, table=True):
+    """An admin-defined extra field; values live in the record's ``custom`` JSON by ``key``."""
+
+    __tablename__ = "custom_field_def"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20, index=True)  # lead, account, contact, opportunity
+    key: str = Field(max_length=60)
+    label: str = Field(max_length=120)
+    type: str = Field(default=CustomFieldType.TEXT, max_length=10)
+    choices: list = JSONField(list)
+    position: int = 0
+    active: bool = True
+
+
+class SavedView(SQLModel, table=True):
+    """A user's named list filter (per entity)."""
+
+    __tablename__ = "saved_view"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    entity: str = Field(max_length=20)
+    name: str = Field(max_length=120)
+    filters: dict = JSONField()
+    created_at: datetime = Timestamp(nullable=False)

@@ -1,0 +1,115 @@
+"""People and access: organisation, teams, users, sessions, personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, EmailStr
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import Rate, Timestamp, Timestamps
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DIRECTOR = "director"
+    MANAGER = "manager"
+    COMERCIAL = "comercial"
+
+
+class Organisation(SQLModel, table=True):
+    """The company using the CRM (one row)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    legal_name: str = ""
+    nif: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    province: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    logo_path: str = ""
+    fiscal_year_start_month: int = 1
+    currency: str = "EUR"
+    timezone: str = "Europe/Madrid"
+    default_irpf_pct: Decimal = Rate(Decimal("0"))
+    quote_conditions: str = ""
+    quote_validity_days: int = 30
+    lead_fallback_owner_id: int | None = Field(default=None, foreign_key="user.id")
+    stale_days_default: int = 14
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    manager_id: int | None = None  # -> user.id; no FK: the two tables reference each other
+
+
+class User(Timestamps, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)
+    name: str = Field(max_length=200)
+    role: str = Field(default=Role.COMERCIAL, max_length=20)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    active: bool = True
+    available: bool = True  # False while on holiday: assignment rules skip the user
+    locale: str = "es"
+    password_hash: str = ""
+    failed_logins: int = 0
+    locked_until: datetime | None = Timestamp()
+    last_login_at: datetime | None = Timestamp()
+
+
+class UserSession(SQLModel, table=True):
+    """A browser session; the cookie carries the token, the table only its SHA-256."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Timestamp(nullable=False)
+    expires_at: datetime = Timestamp(nullable=False)
+    revoked_at: datetime | None = Timestamp()
+    user_agent: str = Field(default="", max_length=300)
+    ip: str = Field(default="", max_length=64)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token; shown once, stored hashed, revocable."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=120)
+    prefix: str = Field(index=True, max_length=16)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Timestamp(nullable=False)
+    last_used_at: datetime | None = Timestamp()
+    revoked_at: datetime | None = Timestamp()
+
+
+# --- schemas (API shapes), kept apart from the tables ---
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    team_id: int | None
+    team_name: str | None = None
+    active: bool
+    available: bool
+    locale: str
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    name: str
+    role: Role = Role.COMERCIAL
+    team_name: str | None = None
+    password: str

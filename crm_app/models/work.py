@@ -1,0 +1,149 @@
+"""Activities, documents, alerts, assignment rules, imports, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from crm_app.models.base import JSONField, Owned, SoftDelete, Timestamp, Timestamps
+
+
+class ActivityKind(StrEnum):
+    TASK = "task"
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    NOTE = "note"
+
+
+class Activity(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=ActivityKind.TASK, max_length=10, index=True)
+    subject: str = Field(max_length=200)
+    description: str = ""
+    due_at: datetime | None = Timestamp(index=True)
+    done_at: datetime | None = Timestamp(index=True)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id", index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(default="manual", max_length=40)  # manual | rule:<name> | system
+
+
+class Document(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    """A file attached to a commercial record; stored in the data dir, served only if allowed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(default="application/octet-stream", max_length=120)
+    size: int = 0
+    sha256: str = Field(default="", max_length=64)
+    storage_key: str = Field(max_length=255)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id", index=True)
+    quote_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
+    provided_by_customer: bool = False
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Alert(Owned, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    severity: str = Field(default="info", max_length=10)  # info | warning | critical
+    message: str = Field(max_length=300)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id")
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id")
+    created_at: datetime = Timestamp(nullable=False, index=True)
+    read_at: datetime | None = Timestamp()
+    resolved_at: datetime | None = Timestamp()
+
+
+class AssignmentAction(StrEnum):
+    FIXED_USER = "fixed_user"
+    ROUND_ROBIN = "round_robin"
+    LEAST_LOADED = "least_loaded"
+    TERRITORY = "territory"
+
+
+class AssignmentRule(Timestamps, SQLModel, table=True):
+    """An ordered lead-assignment rule: all conditions must match, then the action picks."""
+
+    __tablename__ = "assignment_rule"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    position: int = Field(default=0, index=True)
+    active: bool = True
+    conditions: list = JSONField(list)  # [{"field", "op", "value"}]
+    action: str = Field(default=AssignmentAction.FIXED_USER, max_length=20)
+    config: dict = JSONField()  # {"user_id"} | {"team_id"} | {"territory": {prov: user_id}}
+    cursor: int = 0  # round-robin position
+
+
+class ImportStatus(StrEnum):
+    PREVIEW = "preview"
+    COMMITTED = "committed"
+    UNDONE = "undone"
+    FAILED = "failed"
+
+
+class ImportBatch(SQLModel, table=True):
+    """One file import: committed as a whole, undone as a whole."""
+
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)
+    filename: str = Field(default="", max_length=255)
+    status: str = Field(default=ImportStatus.PREVIEW, max_length=12)
+    on_duplicate: str = Field(default="skip", max_length=8)
+    mapping: dict = JSONField()
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list = JSONField(list)
+    duplicates: list = JSONField(list)
+    previous_values: dict = JSONField()  # {id: {field: old}} for updated rows, used by undo
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Timestamp(nullable=False)
+    undone_at: datetime | None = Timestamp()
+
+
+class ImportTemplate(SQLModel, table=True):
+    __tablename__ = "import_template"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)
+    name: str = Field(max_length=120)
+    mapping: dict = JSONField()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Timestamp(nullable=False)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    at: datetime = Timestamp(nullable=False, index=True)
+    entity: str = Field(max_length=30, index=True)
+    entity_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=40)
+    before: dict | None = JSONField(lambda: None)
+    after: dict | None = JSONField(lambda: None)
+    note: str = Field(default="", max_length=300)
+
+
+class ReportSchedule(Timestamps, SQLModel, table=True):
+    """A scheduled PDF report delivery; each recipient gets the report of their own scope."""
+
+    __tablename__ = "report_schedule"
+    id: int | None = Field(default=None, primary_key=True)
+    report: str = Field(default="monthly", max_length=30)
+    frequency: str = Field(default="monthly", max_length=10)  # weekly | monthly
+    roles: list = JSONField(list)
+    user_ids: list = JSONField(list)
+    active: bool = True
+    last_sent_at: datetime | None = Timestamp()

@@ -1,0 +1,147 @@
+"""Roles, permissions and ``restrict()``: the one helper that scopes every read.
+
+Like NetBox's ``RestrictedQuerySet.restrict(user, action)``: a query is built as usual, then
+passed through ``restrict`` which adds the row filter for the user's role. Handlers and API
+routes never write their own ownership filters.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import false, or_
+from sqlalchemy.sql import Select
+
+from crm_app.models import OWNED_MODELS, Role, User
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+class Perm(StrEnum):
+    """What a role may do at all; row scope is decided separately by ``restrict``."""
+
+    RECORDS_VIEW = "records.view"
+    RECORDS_CHANGE = "records.change"
+    RECORDS_DELETE = "records.delete"
+    RECORDS_ASSIGN = "records.assign"  # give a record to another user
+    IMPORT = "import.run"
+    REPORTS_VIEW = "reports.view"
+    REPORTS_COMPANY = "reports.company"
+    CATALOG_CHANGE = "catalog.change"
+    SETTINGS_CHANGE = "settings.change"
+    USERS_MANAGE = "users.manage"
+    RULES_MANAGE = "rules.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL = frozenset(Perm)
+_COMMON = frozenset({Perm.RECORDS_VIEW, Perm.RECORDS_CHANGE, Perm.RECORDS_DELETE, Perm.IMPORT,
+                     Perm.REPORTS_VIEW})
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.ADMIN: _ALL,
+    Role.DIRECTOR: _COMMON | {Perm.RECORDS_ASSIGN, Perm.REPORTS_COMPANY, Perm.CATALOG_CHANGE,
+                              Perm.AUDIT_VIEW},
+    Role.MANAGER: _COMMON | {Perm.RECORDS_ASSIGN, Perm.CATALOG_CHANGE},
+    Role.COMERCIAL: _COMMON,
+}
+
+
+class PermissionDenied(Exception):
+    """The actor may not do this; API maps it to 403, the UI to a toast."""
+
+    def __init__(self, message: str = "No tienes permiso para esta acción.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def has_perm(user: User | None, perm: Perm) -> bool:
+    return bool(user and user.active and perm in ROLE_PERMS.get(user.role, frozenset()))
+
+
+def require(user: User | None, perm: Perm) -> User:
+    """Raise ``PermissionDenied`` unless the user holds ``perm``; return the user for chaining."""
+    if not has_perm(user, perm):
+        raise PermissionDenied()
+    assert user is not None
+    return user
+
+
+def scope_of(user: User) -> str:
+    """The data a user sees: ``company``, ``team`` or ``own``."""
+    if user.role in (Role.ADMIN, Role.DIRECTOR):
+        return "company"
+    if user.role == Role.MANAGER:
+        return "team"
+    return "own"
+
+
+S = TypeVar("S", bound=Select)
+
+
+def _owned_entities(stmt: Select) -> list[Any]:
+    found = []
+    for desc in stmt.column_descriptions:
+        entity = desc.get("entity")
+        if entity in OWNED_MODELS and entity not in found:
+            found.append(entity)
+    for frm in stmt.get_final_froms():
+        for model in OWNED_MODELS:
+            if getattr(frm, "name", None) == model.__tablename__ and model not in found:
+                found.append(model)
+    return found
+
+
+def row_filter(model: Any, user: User | None) -> Any:
+    """The WHERE clause that limits ``model`` rows to what ``user`` may see."""
+    if user is None or not user.active:
+        return false()
+    scope = scope_of(user)
+    if scope == "company":
+        return None
+    if scope == "team":
+        if user.team_id is None:
+            return model.owner_id == user.id
+        return or_(model.team_id == user.team_id, model.owner_id == user.id)
+    return model.owner_id == user.id
+
+
+def restrict(stmt: S, user: User | None, action: Action | str = Action.VIEW) -> S:
+    """Scope ``stmt`` to the rows ``user`` may ``action``; every owned model in it is filtered.
+
+    Owned models are those with ``owner_id``/``team_id`` (``OWNED_MODELS``). A statement over
+    non-owned tables only (catalog, pipelines) passes through, but still needs a user.
+    """
+    action = Action(action)
+    if user is None or not user.active:
+        return stmt.where(false())
+    perm = {Action.VIEW: Perm.RECORDS_VIEW, Action.CHANGE: Perm.RECORDS_CHANGE,
+            Action.DELETE: Perm.RECORDS_DELETE}[action]
+    if not has_perm(user, perm):
+        return stmt.where(false())
+    for model in _owned_entities(stmt):
+        clause = row_filter(model, user)
+        if clause is not None:
+            stmt = stmt.where(clause)
+    return stmt
+
+
+def can_access(user: User | None, record: Any, action: Action | str = Action.VIEW) -> bool:
+    """Check one loaded record with the same rule ``restrict`` applies in SQL."""
+    if user is None or not user.active:
+        return False
+    perm = {Action.VIEW: Perm.RECORDS_VIEW, Action.CHANGE: Perm.RECORDS_CHANGE,
+            Action.DELETE: Perm.RECORDS_DELETE}[Action(action)]
+    if not has_perm(user, perm):
+        return False
+    scope = scope_of(user)
+    if scope == "company":
+        return True
+    if record.owner_id == user.id:
+        return True
+    return scope == "team" and user.team_id is not None and record.team_id == user.team_id

@@ -1,0 +1,37 @@
+"""Domain errors, mapped to HTTP statuses by the API and to toasts/inline errors by the UI."""
+
+from __future__ import annotations
+
+from crm_app.permissions import PermissionDenied
+
+__all__ = ["Conflict", "DomainError", "LoginFailed", "NotFound", "PermissionDenied",
+           "ValidationFailed"]
+
+
+class DomainError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str = "No encontrado.") -> None:
+        super().__init__(message)
+
+
+class Conflict(DomainError):
+    pass
+
+
+class ValidationFailed(DomainError):
+    """Field-level errors, in Spanish, keyed by field name."""
+
+    def __init__(self, errors: dict[str, str], message: str = "Revisa los datos marcados.") -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class LoginFailed(DomainError):
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
