@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import crm_app.models  # noqa: F401  (registers every table)
+from alembic import context
 from crm_app.db import make_engine
 from crm_app.settings import get_settings
 

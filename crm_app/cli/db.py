@@ -9,9 +9,9 @@ app = typer.Typer(help="Base de datos.", no_args_is_help=True)
 
 def upgrade_head(url: str | None = None) -> None:
     """Run Alembic's ``upgrade head`` in-process (same as the plain ``alembic`` CLI)."""
-    from alembic import command
     from alembic.config import Config
 
+    from alembic import command
     from crm_app.settings import PROJECT_ROOT, get_settings
 
     get_settings().ensure_dirs()

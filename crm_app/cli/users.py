@@ -48,7 +48,8 @@ def list_users() -> None:
         teams = {t.id: t.name for t in session.exec(select(Team)).all()}
         for u in users_service.list_users(session=session):
             state = "activo" if u.active else "inactivo"
-            typer.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{teams.get(u.team_id, '-')}\t{state}")
+            team = teams.get(u.team_id, "-")
+            typer.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{team}\t{state}")
 
 
 @tokens_app.command("create")
@@ -72,7 +73,9 @@ def token_list(user: str = typer.Option(..., "--user")) -> None:
 
 
 @tokens_app.command("revoke")
-def token_revoke(token_id: int = typer.Argument(..., help="id del token (crm tokens list)")) -> None:
+def token_revoke(
+    token_id: int = typer.Argument(..., help="id del token (crm tokens list)"),
+) -> None:
     """Revoca un token."""
     with cli_session() as session:
         try:

@@ -37,9 +37,11 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     assigned_rule_id: int | None = Field(default=None, foreign_key="assignment_rule.id")
     first_contacted_at: datetime | None = Timestamp()
     converted_at: datetime | None = Timestamp()
-    converted_account_id: int | None = None  # -> account.id; no FK: the two tables reference each other
-    converted_contact_id: int | None = None  # -> contact.id; no FK: the two tables reference each other
-    converted_opportunity_id: int | None = None  # -> opportunity.id; no FK: the two tables reference each other
+    # Links to what the lead became. No FK constraints: account/contact point back at the lead,
+    # and a cycle of FKs cannot be created in one PostgreSQL migration.
+    converted_account_id: int | None = None
+    converted_contact_id: int | None = None
+    converted_opportunity_id: int | None = None
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
 
 

@@ -46,7 +46,7 @@ class Organisation(SQLModel, table=True):
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=120)
-    manager_id: int | None = None  # -> user.id; no FK: the two tables reference each other
+    manager_id: int | None = None  # user.id; no FK (user.team_id points back here)
 
 
 class User(Timestamps, SQLModel, table=True):
