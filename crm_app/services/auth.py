@@ -128,3 +128,14 @@ def user_for_api_token(*, session: Session, token: str) -> User | None:
         session.add(row)
         session.commit()
     return user
+
+
+def purge_expired_sessions(*, session: Session) -> int:
+    """Delete sessions that expired or were revoked more than a day ago."""
+    from sqlalchemy import delete, or_
+
+    cutoff = utcnow() - timedelta(days=1)
+    result = session.exec(delete(UserSession).where(  # type: ignore[call-overload]
+        or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)))
+    session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,42 @@
+"""The Celery app. Broker: kombu's SQLAlchemy transport over SQLite in the data dir by default
+(no server to install), Redis when ``CRM_REDIS_URL``/``CRM_BROKER_URL`` say so.
+
+Task modules are listed in ``TASK_MODULES``: each area keeps its tasks in its own module.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+
+from crm_app.settings import get_settings
+
+TASK_MODULES = [
+    "crm_app.worker.tasks_core",
+]
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    settings.ensure_dirs()
+    broker = settings.broker_url
+    if settings.redis_url and broker.startswith("sqla+"):
+        broker = settings.redis_url
+    celery = Celery("crm", broker=broker, include=TASK_MODULES)
+    celery.conf.update(
+        task_ignore_result=True,
+        timezone="Europe/Madrid",
+        enable_utc=True,
+        worker_prefetch_multiplier=1,
+        task_acks_late=True,
+        broker_connection_retry_on_startup=True,
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        beat_schedule={
+            "expire-sessions": {"task": "crm.core.purge_sessions",
+                                "schedule": crontab(minute=17)},
+        },
+    )
+    return celery
+
+
+celery_app = make_celery()

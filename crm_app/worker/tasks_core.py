@@ -1,0 +1,18 @@
+"""Housekeeping tasks."""
+
+from __future__ import annotations
+
+from crm_app.db import session_scope
+from crm_app.services import auth as auth_service
+from crm_app.worker.app import celery_app
+
+
+@celery_app.task(name="crm.core.purge_sessions")
+def purge_sessions() -> int:
+    with session_scope() as session:
+        return auth_service.purge_expired_sessions(session=session)
+
+
+@celery_app.task(name="crm.core.ping")
+def ping() -> str:
+    return "pong"
