@@ -6,6 +6,7 @@ cannot drift apart between processes.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +98,19 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def browser_url(self) -> str:
+        """The URL baked into the frontend build. ``localhost`` is rewritten by Reflex's client
+        to whatever host the page was opened on, so 127.0.0.1 and a LAN name both work and the
+        websocket always carries the session cookie (same origin)."""
+        if os.environ.get("CRM_PUBLIC_URL"):
+            return self.public_url
+        return f"http://localhost:{self.port}"
+
+    @property
+    def web_dir(self) -> Path:
+        return self.data_dir / "web"
 
     @property
     def is_sqlite(self) -> bool:

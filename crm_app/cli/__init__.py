@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from crm_app.cli import db as db_cmd
+from crm_app.cli import run as run_cmd
 from crm_app.cli import seed as seed_cmd
 from crm_app.cli import users as users_cmd
 
@@ -13,3 +14,4 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(seed_cmd.app, name="seed")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(users_cmd.tokens_app, name="tokens")
+app.command("run")(run_cmd.run)

@@ -1,0 +1,1 @@
+"""Stateless UI building blocks shared by the pages."""

@@ -1,0 +1,218 @@
+"""The application shell: sidebar on desktop, top bar + drawer on phones, user menu, alerts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.i18n import t
+from crm_app.state import AppState
+
+NAV_ITEMS: list[tuple[str, str, str]] = [
+    ("nav.home", "/", "house"),
+    ("nav.leads", "/leads", "user-plus"),
+    ("nav.accounts", "/clientes", "building-2"),
+    ("nav.opportunities", "/oportunidades", "kanban"),
+    ("nav.quotes", "/presupuestos", "file-text"),
+    ("nav.tasks", "/tareas", "list-checks"),
+    ("nav.documents", "/documentos", "folder-open"),
+    ("nav.reports", "/informes", "chart-column"),
+]
+SETTINGS_ITEM = ("nav.settings", "/ajustes", "settings")
+
+
+def _nav_link(key: str, route: str, icon: str, active: str) -> rx.Component:
+    is_active = route == active
+    return rx.link(
+        rx.hstack(
+            rx.icon(icon, size=18),
+            rx.text(t(key), size="3", weight="medium" if is_active else "regular"),
+            align="center",
+            spacing="3",
+            padding_x="3",
+            padding_y="2",
+            border_radius="var(--radius-3)",
+            width="100%",
+            background_color=rx.color("accent", 4) if is_active else "transparent",
+            color=rx.color("accent", 11) if is_active else rx.color("gray", 12),
+            _hover={"background_color": rx.color("accent", 3)},
+        ),
+        href=route,
+        underline="none",
+        width="100%",
+        id=f"nav-{route.strip('/') or 'inicio'}",
+        aria_current="page" if is_active else None,
+    )
+
+
+def nav_links(active: str) -> rx.Component:
+    return rx.vstack(
+        *[_nav_link(k, r, i, active) for k, r, i in NAV_ITEMS],
+        rx.cond(AppState.is_admin, _nav_link(*SETTINGS_ITEM, active)),
+        spacing="1",
+        width="100%",
+    )
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.box(rx.icon("handshake", size=20, color="white"), background=rx.color("accent", 9),
+               padding="6px", border_radius="var(--radius-3)", display="flex"),
+        rx.heading(t("app.name"), size="5", weight="bold"),
+        align="center",
+        spacing="2",
+    )
+
+
+def sidebar(active: str) -> rx.Component:
+    return rx.desktop_only(
+        rx.vstack(
+            rx.box(brand(), padding_x="3", padding_y="4"),
+            nav_links(active),
+            rx.spacer(),
+            rx.text(AppState.team_name, size="1", color_scheme="gray", padding_x="3"),
+            width="232px",
+            height="100vh",
+            padding="3",
+            position="sticky",
+            top="0",
+            border_right=f"1px solid {rx.color('gray', 5)}",
+            background_color=rx.color("gray", 2),
+            id="sidebar",
+        ),
+    )
+
+
+def mobile_drawer(active: str) -> rx.Component:
+    return rx.mobile_and_tablet(
+        rx.drawer.root(
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", size="3",
+                               aria_label=t("nav.menu"), id="menu-button"),
+            ),
+            rx.drawer.overlay(z_index="40"),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(
+                        rx.hstack(
+                            brand(),
+                            rx.spacer(),
+                            rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost",
+                                                           aria_label=t("nav.close"))),
+                            width="100%",
+                            align="center",
+                        ),
+                        nav_links(active),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    top="0",
+                    left="0",
+                    height="100%",
+                    width="78%",
+                    max_width="300px",
+                    padding="4",
+                    z_index="50",
+                    background_color=rx.color("gray", 1),
+                    id="nav-drawer",
+                ),
+            ),
+            direction="left",
+        ),
+    )
+
+
+def alerts_button() -> rx.Component:
+    return rx.link(
+        rx.box(
+            rx.icon_button(rx.icon("bell"), variant="ghost", size="3",
+                           aria_label=t("alerts.open"), id="alerts-button"),
+            rx.cond(
+                AppState.alerts_count > 0,
+                rx.badge(AppState.alerts_count, color_scheme="red", variant="solid",
+                         radius="full", position="absolute", top="-2px", right="-4px",
+                         id="alerts-badge"),
+            ),
+            position="relative",
+        ),
+        href="/tareas?vista=alertas",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(
+                rx.avatar(fallback=AppState.user_initials, size="2", radius="full"),
+                rx.desktop_only(rx.text(AppState.user_name, size="2")),
+                variant="ghost",
+                aria_label=t("user.menu"),
+                id="user-menu",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(AppState.user_name, weight="bold", id="user-name"),
+                rx.text(AppState.user_email, size="2", color_scheme="gray"),
+                rx.badge(AppState.user_role_label, id="user-role"),
+                rx.separator(),
+                rx.el.form(
+                    rx.button(rx.icon("log-out", size=16), t("user.logout"), type="submit",
+                              variant="soft", color_scheme="red", width="100%", id="logout"),
+                    action="/auth/logout",
+                    method="post",
+                    style={"width": "100%"},
+                ),
+                spacing="2",
+                min_width="220px",
+            ),
+            align="end",
+        ),
+    )
+
+
+def topbar(title: str, active: str) -> rx.Component:
+    return rx.hstack(
+        mobile_drawer(active),
+        rx.heading(title, size="6", weight="bold", id="page-title"),
+        rx.spacer(),
+        alerts_button(),
+        user_menu(),
+        align="center",
+        width="100%",
+        padding_x=["3", "3", "5"],
+        padding_y="3",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background_color=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        id="topbar",
+    )
+
+
+def shell(*children: rx.Component, title: str, active: str) -> rx.Component:
+    """Wrap a page's content in the app chrome. ``active`` is the nav route to highlight."""
+    return rx.hstack(
+        sidebar(active),
+        rx.vstack(
+            topbar(title, active),
+            rx.box(
+                rx.cond(
+                    AppState.signed_in,
+                    rx.vstack(*children, spacing="4", width="100%"),
+                    rx.center(rx.spinner(size="3"), padding="8"),
+                ),
+                width="100%",
+                max_width="1280px",
+                padding=["3", "3", "5"],
+                margin_x="auto",
+            ),
+            spacing="0",
+            width="100%",
+            min_width="0",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+        min_height="100vh",
+    )

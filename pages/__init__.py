@@ -1,0 +1,1 @@
+"""One module per route: the page function and its own substate."""

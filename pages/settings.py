@@ -1,0 +1,90 @@
+"""/ajustes (admin): the organisation's data and the users."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session, select
+
+from components.layout import shell
+from crm_app.db import get_engine
+from crm_app.i18n import t
+from crm_app.models import Organisation, Team, User
+from crm_app.permissions import Perm, PermissionDenied
+from crm_app.state import AppState
+
+
+class SettingsState(AppState):
+    org: dict[str, str] = {}
+    users: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self):  # noqa: ANN201
+        with Session(get_engine()) as session:
+            try:
+                self._require_user(session, Perm.SETTINGS_CHANGE)
+            except PermissionDenied as exc:
+                return rx.toast.error(exc.message)
+            org = session.exec(select(Organisation)).first() or Organisation()
+            teams = {tm.id: tm.name for tm in session.exec(select(Team)).all()}
+            self.org = {
+                "legal_name": org.legal_name, "nif": org.nif,
+                "address": " ".join(p for p in (org.address, org.postal_code, org.city,
+                                                org.province) if p),
+                "fiscal_year": t(f"month.{org.fiscal_year_start_month}"),
+                "currency": org.currency, "timezone": org.timezone,
+                "irpf": f"{org.default_irpf_pct} %".replace(".", ","),
+            }
+            self.users = [{
+                "name": u.name, "email": u.email, "role": t(f"user.role.{u.role}"),
+                "team": teams.get(u.team_id, "—"),
+                "active": t("common.yes") if u.active else t("common.no"),
+            } for u in session.exec(select(User).order_by(User.role, User.email)).all()]
+        return None
+
+
+def _field(label: str, value: rx.Var) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="3"),
+                     spacing="0")
+
+
+def settings_page() -> rx.Component:
+    org = SettingsState.org
+    return shell(
+        rx.card(
+            rx.heading(t("settings.company"), size="4", margin_bottom="3"),
+            rx.grid(
+                _field(t("settings.legal_name"), org["legal_name"]),
+                _field(t("col.nif"), org["nif"]),
+                _field(t("settings.address"), org["address"]),
+                _field(t("settings.fiscal_year"), org["fiscal_year"]),
+                _field(t("settings.currency"), org["currency"]),
+                _field(t("settings.timezone"), org["timezone"]),
+                _field(t("settings.irpf"), org["irpf"]),
+                columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                spacing="3",
+            ),
+            width="100%",
+            data_testid="settings-company",
+        ),
+        rx.card(
+            rx.heading(t("settings.users"), size="4", margin_bottom="3"),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(
+                        *[rx.table.column_header_cell(t(k)) for k in
+                          ("col.name", "col.email", "col.role", "col.team", "col.active")])),
+                    rx.table.body(rx.foreach(SettingsState.users, lambda u: rx.table.row(
+                        rx.table.cell(u["name"]), rx.table.cell(u["email"]),
+                        rx.table.cell(u["role"]), rx.table.cell(u["team"]),
+                        rx.table.cell(u["active"])))),
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            width="100%",
+            data_testid="settings-users",
+        ),
+        title=t("nav.settings"),
+        active="/ajustes",
+    )

@@ -1,0 +1,23 @@
+"""Reflex configuration, derived from crm_app.settings (the one source of truth)."""
+
+import reflex as rx
+
+from crm_app.settings import get_settings
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="crm_app",
+    frontend_port=_settings.port,
+    backend_port=_settings.port,
+    backend_host=_settings.host,
+    api_url=_settings.browser_url,
+    deploy_url=_settings.browser_url,
+    redis_url=_settings.redis_url or None,
+    state_manager_mode="redis" if _settings.redis_url else "memory",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    default_color_mode="light",
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)
