@@ -258,8 +258,10 @@ class Assigner:
         """The saved, active rules (by position), users, open-lead loads, the fallback owner."""
         rules = session.exec(select(AssignmentRule).where(AssignmentRule.active == True)  # noqa: E712
                              .order_by(AssignmentRule.position, AssignmentRule.id)).all()
+        # Loads cost a GROUP BY over the open leads: only least-loaded rules need them.
+        needs_loads = any(r.action == AssignmentAction.LEAST_LOADED for r in rules)
         return cls(rules=rules, users=session.exec(select(User)).all(),
-                   loads=open_loads(session=session),
+                   loads=open_loads(session=session) if needs_loads else {},
                    fallback_owner_id=fallback_owner_id(session=session))
 
     @classmethod
