@@ -22,8 +22,12 @@ _WEAK_SECRETS = {"", "changeme", "secret", "dev", "development", "crm", "demo", 
 MIN_SECRET_LENGTH = 32
 
 
-class WeakSecretError(ValueError):
-    """Raised when production is started with a guessable secret key."""
+class WeakSecretError(Exception):
+    """Raised when production is started with a guessable secret key.
+
+    Not a ``ValueError``: pydantic would wrap that into a ``ValidationError`` and callers could
+    not catch this error by its type.
+    """
 
 
 class Settings(BaseSettings):
@@ -75,7 +79,9 @@ class Settings(BaseSettings):
             self.public_url = f"http://{self.host}:{self.port}"
         if self.env == "production":
             key = self.secret_key.strip()
-            if key.lower() in _WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            # "aaaa…" or "changemechangeme…" are long but not random: too few distinct chars
+            if (key.lower() in _WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH
+                    or len(set(key)) < 8):
                 raise WeakSecretError(
                     "CRM_SECRET_KEY es débil o falta: en producción debe tener al menos "
                     f"{MIN_SECRET_LENGTH} caracteres aleatorios."

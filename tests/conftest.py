@@ -113,3 +113,33 @@ def people(session: Session) -> People:
 @pytest.fixture(scope="session")
 def settings():  # noqa: ANN201
     return get_settings()
+
+
+# --- PostgreSQL: a throwaway server from Debian's packages, one per test session ---
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # noqa: ANN201
+    """The running throwaway PostgreSQL server (see tests/pg.py).
+
+    Missing binaries: skip with the install hint, but fail under CI (``make test`` installs
+    ``postgresql``, so a missing server there is a broken setup, not an optional test).
+    """
+    from pg import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but PostgreSQL is unavailable: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server) -> str:  # noqa: ANN001
+    """``postgresql+psycopg://`` URL of an empty database on the throwaway server."""
+    return pg_server.create_database("crm_test")
