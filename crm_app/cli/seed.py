@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from crm_app.cli.common import cli_session
+from crm_app.cli.common import cli_session, fail
+from crm_app.services.errors import DomainError
 
 app = typer.Typer(help="Datos de demostración.", no_args_is_help=True)
 
@@ -21,6 +22,9 @@ def demo(
         if if_empty and not demo_service.database_is_empty(session=session):
             typer.echo("La base de datos ya tiene datos: no se cargan los de demostración.")
             return
-        summary = demo_service.load_demo(session=session, seed=seed)
+        try:
+            summary = demo_service.load_demo(session=session, seed=seed)
+        except DomainError as exc:
+            fail(exc.message)
     typer.echo("Datos de demostración cargados: " +
                ", ".join(f"{k}={v}" for k, v in summary.items()))
