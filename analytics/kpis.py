@@ -1,0 +1,627 @@
+"""The KPI library: pure functions over a read-only snapshot connection.
+
+Every function takes ``(con, scope, period, filters)``:
+
+* ``con``: a DuckDB connection from ``analytics.snapshot.open_snapshot``;
+* ``scope``: ``analytics.scope.Scope`` (company / team / own), decided on the server from the
+  user and applied here in the WHERE clause of every query;
+* ``period``: ``analytics.periods.Period`` of local (Europe/Madrid) calendar days, both ends
+  included;
+* ``filters``: ``analytics.scope.Filters`` (channel, product, owner, team, stage, province),
+  ANDed with the scope, so a filter can narrow but never widen what a user sees.
+
+Conventions: money is ``Decimal`` rounded to cents (DuckDB sums ``DECIMAL(18,2)`` exactly);
+counts are ``int``; ratios are ``float`` between 0 and 1 rounded to 4 decimals, ``None`` when the
+denominator is zero; day and hour averages are ``float`` rounded to 1 decimal, ``None`` when
+there is nothing to average. An opportunity's channel is its own, else its account's; its
+province is the account's. "Lost" means any stage of kind ``lost`` (Perdida, Cancelada...).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from analytics import periods
+from analytics.periods import Period
+from analytics.scope import NO_FILTERS, Filters, Scope, where
+
+Con = duckdb.DuckDBPyConnection
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MADRID = ZoneInfo("Europe/Madrid")
+ACTIVITY_KINDS = ("call", "meeting", "email", "task", "note")
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def money(value: Any) -> Decimal:
+    """Decimal rounded to cents (half up); None → 0,00."""
+    if value is None:
+        return ZERO
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio(num: float | int | Decimal, den: float | int | Decimal) -> float | None:
+    return None if not den else round(float(num) / float(den), 4)
+
+
+def change(current: Decimal | int | float | None,
+           previous: Decimal | int | float | None) -> float | None:
+    """Relative change (0.25 = +25 %); None when the previous figure is zero or missing."""
+    if current is None or previous is None or not previous:
+        return None
+    return round((float(current) - float(previous)) / float(previous), 4)
+
+
+def _avg(total: float | None, n: int, digits: int = 1) -> float | None:
+    return None if not n or total is None else round(float(total) / n, digits)
+
+
+def _clause(conds: Sequence[str]) -> str:
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def _scoped(table: str, scope: Scope, filters: Filters | None, *extra: tuple[str, Any],
+            alias: str = "", skip: Iterable[str] = ()) -> tuple[str, list[Any]]:
+    """WHERE clause for ``table``: scope, filters (minus ``skip``), then extra conditions."""
+    f = filters or NO_FILTERS
+    if skip:
+        f = Filters(**{k: (None if k in skip else v) for k, v in f.__dict__.items()})
+    conds, params = where(table, scope, f, alias)
+    for cond, value in extra:
+        conds.append(cond)
+        if isinstance(value, tuple):
+            params.extend(value)
+        elif value is not None:
+            params.append(value)
+    return _clause(conds), params
+
+
+def snapshot_built_at(con: Con) -> datetime:
+    """When the snapshot behind ``con`` was built (aware UTC)."""
+    return con.execute("SELECT built_at FROM snapshot_meta").fetchone()[0].replace(tzinfo=UTC)
+
+
+def fiscal_start_month(con: Con) -> int:
+    """The organisation's fiscal year start month, as stored in the snapshot."""
+    return int(con.execute("SELECT fiscal_year_start_month FROM snapshot_meta").fetchone()[0])
+
+
+def _end_of_day_utc(day: date) -> datetime:
+    """Naive UTC instant of local midnight after ``day`` (the end of that Madrid day)."""
+    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=MADRID)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def pipeline_as_of(con: Con, period: Period | None) -> datetime | None:
+    """The instant the open pipeline is measured at: the end of the period if the period is
+    over when the snapshot was built, else None (= the snapshot's current state)."""
+    if period is None:
+        return None
+    built = snapshot_built_at(con)
+    if period.end >= built.astimezone(MADRID).date():
+        return None
+    return _end_of_day_utc(period.end)
+
+
+def _open_source(con: Con, scope: Scope, period: Period | None,
+                 filters: Filters | None) -> tuple[str, list[Any]]:
+    """A subquery of the opportunities open at ``pipeline_as_of`` with their stage then:
+    columns opportunity_id, stage_id, probability, amount, weighted (amount × probability),
+    owner_id, team_id, channel."""
+    as_of = pipeline_as_of(con, period)
+    f = filters or NO_FILTERS
+    if as_of is None:
+        w, params = _scoped("opportunities", scope, f, ("stage_kind = 'open'", None))
+        return (f"SELECT opportunity_id, stage_id, probability, amount, amount_x_prob AS weighted,"
+                f" owner_id, team_id, channel FROM opportunities{w}", params)
+    # As of a past instant: the stay covering it, valued at the current amount and the
+    # probability of the stage it was in then. The stage filter means the stage at that time.
+    w, params = _scoped("stage_history", scope, f, ("entered_at < ?", as_of),
+                        ("(left_at IS NULL OR left_at >= ?)", as_of), ("stage_kind = 'open'", None),
+                        *([("stage_id = ?", f.stage_id)] if f.stage_id else []),
+                        skip=("stage_id",))
+    return (f"SELECT opportunity_id, stage_id, probability, amount, "
+            f"CAST(amount * probability AS DECIMAL(18,2)) AS weighted, owner_id, team_id, channel "
+            f"FROM stage_history{w}", params)
+
+
+# ---------------------------------------------------------------- pipeline
+
+
+def pipeline_by_stage(con: Con, scope: Scope, period: Period | None = None,
+                      filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Open pipeline by stage.
+
+    The opportunities in a stage of kind ``open`` at the end of the period (at the snapshot's
+    time when the period has not ended yet), per stage: ``count``, ``amount`` = Σ amount and
+    ``weighted_amount`` = Σ amount × stage probability / 100. Every open stage is listed, in
+    pipeline order, also when empty.
+    """
+    sub, params = _open_source(con, scope, period, filters)
+    rows = con.execute(
+        f"""WITH o AS ({sub})
+            SELECT s.stage_id, s.stage_name, s.position, s.probability, s.pipeline_id,
+                   count(o.opportunity_id), sum(o.amount), sum(o.weighted)
+            FROM stages s LEFT JOIN o ON o.stage_id = s.stage_id
+            WHERE s.kind = 'open'
+            GROUP BY ALL ORDER BY s.pipeline_id, s.position""", params).fetchall()
+    return [{"stage_id": r[0], "stage_name": r[1], "position": r[2], "probability": r[3],
+             "pipeline_id": r[4], "count": r[5], "amount": money(r[6]),
+             "weighted_amount": money((r[7] or 0) / Decimal(100))} for r in rows]
+
+
+def pipeline_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of ``pipeline_by_stage`` rows: open ``count``, ``amount``, ``weighted_amount``."""
+    return {"open_count": sum(r["count"] for r in rows),
+            "pipeline_amount": money(sum((r["amount"] for r in rows), ZERO)),
+            "weighted_amount": money(sum((r["weighted_amount"] for r in rows), ZERO))}
+
+
+# ---------------------------------------------------------------- closed deals
+
+
+def _closed_rows(con: Con, scope: Scope, period: Period, filters: Filters | None,
+                 key: str | None = None) -> list[tuple]:
+    group = f"{key}, " if key else ""
+    w, params = _scoped("opportunities", scope, filters,
+                        ("closed_date BETWEEN ? AND ?", (period.start, period.end)),
+                        ("stage_kind IN ('won', 'lost')", None))
+    return con.execute(
+        f"""SELECT {group}stage_kind, stage_name, count(*), sum(amount),
+                   sum(datediff('day', created_date, closed_date))
+            FROM opportunities{w} GROUP BY ALL""", params).fetchall()
+
+
+def _closed_stats(rows: Iterable[tuple]) -> dict[str, Any]:
+    won_n = lost_n = 0
+    won_amount = ZERO
+    cycle_days = 0
+    lost_by_stage: dict[str, int] = {}
+    for kind, stage_name, n, amount, days in rows:
+        if kind == "won":
+            won_n += n
+            won_amount += amount or ZERO
+            cycle_days += days or 0
+        else:
+            lost_n += n
+            lost_by_stage[stage_name] = lost_by_stage.get(stage_name, 0) + n
+    return {
+        "won_amount": money(won_amount), "won_count": won_n, "lost_count": lost_n,
+        "lost_by_stage": dict(sorted(lost_by_stage.items())),
+        "closed_count": won_n + lost_n, "win_rate": ratio(won_n, won_n + lost_n),
+        "avg_deal_size": money(won_amount / won_n) if won_n else None,
+        "avg_sales_cycle_days": _avg(cycle_days, won_n),
+    }
+
+
+def closed_summary(con: Con, scope: Scope, period: Period,
+                   filters: Filters | None = None) -> dict[str, Any]:
+    """Won and lost deals of the period.
+
+    An opportunity is closed in the period when its stage is of kind ``won``/``lost`` and its
+    local ``closed_at`` date falls in the period.
+
+    * ``won_amount`` = Σ amount of the won; ``won_count``; ``lost_count`` (Perdida and
+      Cancelada alike, split in ``lost_by_stage``); ``closed_count`` = won + lost;
+    * ``win_rate`` = won ÷ (won + lost), among those closed in the period;
+    * ``avg_deal_size`` = won_amount ÷ won_count;
+    * ``avg_sales_cycle_days`` = mean of (closed date − created date) in calendar days over the
+      opportunities won in the period.
+    """
+    return _closed_stats(_closed_rows(con, scope, period, filters))
+
+
+# ---------------------------------------------------------------- monthly, cumulative, YoY
+
+
+def won_by_month(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
+                 fiscal_start: int | None = None) -> list[dict[str, Any]]:
+    """Won amount per month of the period, with the fiscal-year cumulative and last year.
+
+    For each calendar month the period touches (clipped to the period's days):
+
+    * ``won_amount`` / ``won_count``: won in that month;
+    * ``won_amount_prev_year``: won in the same days one year earlier;
+    * ``yoy_change`` = (won_amount − won_amount_prev_year) ÷ won_amount_prev_year
+      (None when last year is zero);
+    * ``cumulative_won_amount``: won from the start of the FISCAL year containing the month
+      (``Organisation.fiscal_year_start_month``) to the month's last day in the period;
+    * ``cumulative_won_amount_prev_year`` and ``cumulative_yoy_change``: the same, a year
+      earlier.
+    """
+    fy = fiscal_start or fiscal_start_month(con)
+    lo = periods.add_months(periods.fiscal_year_of(period.start, fy).start, -12)
+    w, params = _scoped("opportunities", scope, filters, ("stage_kind = 'won'", None),
+                        ("closed_date BETWEEN ? AND ?", (lo, period.end)))
+    daily = con.execute(f"SELECT closed_date, sum(amount), count(*) FROM opportunities{w} "
+                        "GROUP BY 1 ORDER BY 1", params).fetchall()
+
+    def total(a: date, b: date) -> tuple[Decimal, int]:
+        amount, n = ZERO, 0
+        for day, value, count in daily:
+            if a <= day <= b:
+                amount += value
+                n += count
+        return money(amount), n
+
+    out = []
+    for first in period.months():
+        a = max(first, period.start)
+        b = min(periods.add_months(first, 1) - timedelta(days=1), period.end)
+        a_prev, b_prev = periods.add_months(a, -12), periods.add_months(b, -12)
+        fy_start = periods.fiscal_year_of(first, fy).start
+        won, n = total(a, b)
+        prev, _ = total(a_prev, b_prev)
+        cum, _ = total(fy_start, b)
+        cum_prev, _ = total(periods.add_months(fy_start, -12), b_prev)
+        out.append({"month": first.strftime("%Y-%m"), "won_amount": won, "won_count": n,
+                    "won_amount_prev_year": prev, "yoy_change": change(won, prev),
+                    "cumulative_won_amount": cum, "cumulative_won_amount_prev_year": cum_prev,
+                    "cumulative_yoy_change": change(cum, cum_prev)})
+    return out
+
+
+def fiscal_year_to_date(con: Con, scope: Scope, period: Period, filters: Filters | None = None,
+                        *, fiscal_start: int | None = None) -> dict[str, Any]:
+    """Won from the start of the fiscal year containing ``period.end`` up to ``period.end``,
+    with the same span a year earlier and the change."""
+    fy = fiscal_start or fiscal_start_month(con)
+    start = periods.fiscal_year_of(period.end, fy).start
+    rows = won_by_month(con, scope, periods.custom(start, period.end), filters, fiscal_start=fy)
+    last = rows[-1]
+    return {"from": start, "to": period.end, "won_amount": last["cumulative_won_amount"],
+            "won_count": sum(r["won_count"] for r in rows),
+            "won_amount_prev_year": last["cumulative_won_amount_prev_year"],
+            "yoy_change": last["cumulative_yoy_change"]}
+
+
+# ---------------------------------------------------------------- funnel and stage times
+
+
+def _default_pipeline(con: Con) -> int | None:
+    pipelines = [r[0] for r in con.execute("SELECT DISTINCT pipeline_id FROM stages "
+                                           "ORDER BY 1").fetchall()]
+    if len(pipelines) <= 1:
+        return pipelines[0] if pipelines else None
+    row = con.execute("SELECT pipeline_id FROM opportunities GROUP BY 1 "
+                      "ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+    return row[0] if row else pipelines[0]
+
+
+def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
+           pipeline_id: int | None = None) -> list[dict[str, Any]]:
+    """Stage conversion funnel of the opportunities CREATED in the period.
+
+    For each open stage and the won stage of the pipeline, in order, ``reached`` = how many of
+    those opportunities have been in that stage or a later one (from the stage history; a skip
+    from stage 1 to 3 counts as reaching 2; lost stages do not count as progress).
+    ``conversion`` = reached ÷ reached at the previous stage; ``conversion_from_first`` =
+    reached ÷ reached at the first stage. The pipeline defaults to the one with most
+    opportunities.
+    """
+    pipeline_id = pipeline_id or _default_pipeline(con)
+    w, params = _scoped("stage_history", scope, filters,
+                        ("opp_created_date BETWEEN ? AND ?", (period.start, period.end)),
+                        ("stage_kind <> 'lost'", None),
+                        ("stage_id IN (SELECT stage_id FROM stages WHERE pipeline_id = ?)",
+                         pipeline_id))
+    rows = con.execute(
+        f"""WITH reach AS (SELECT opportunity_id, max(stage_position) AS max_pos
+                           FROM stage_history{w} GROUP BY 1)
+            SELECT s.stage_id, s.stage_name, s.position, s.kind, count(r.opportunity_id)
+            FROM stages s LEFT JOIN reach r ON r.max_pos >= s.position
+            WHERE s.pipeline_id = ? AND s.kind <> 'lost'
+            GROUP BY ALL ORDER BY s.position""", [*params, pipeline_id]).fetchall()
+    out: list[dict[str, Any]] = []
+    first = rows[0][4] if rows else 0
+    for i, (stage_id, name, pos, kind, reached) in enumerate(rows):
+        prev = rows[i - 1][4] if i else None
+        out.append({"stage_id": stage_id, "stage_name": name, "position": pos, "kind": kind,
+                    "reached": reached,
+                    "conversion": ratio(reached, prev) if i else (1.0 if reached else None),
+                    "conversion_from_first": ratio(reached, first)})
+    return out
+
+
+def stage_durations(con: Con, scope: Scope, period: Period,
+                    filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Average days in each stage: over the stays in a stage that ENDED in the period (the
+    opportunity moved on during it), ``avg_days`` = mean of (left − entered) in days and
+    ``stays`` = how many. From the stage history; stays still running are not averaged."""
+    w, params = _scoped("stage_history", scope, filters,
+                        ("left_date BETWEEN ? AND ?", (period.start, period.end)))
+    rows = con.execute(
+        f"""SELECT stage_id, any_value(stage_name), any_value(stage_position), count(*),
+                   avg(days_in_stage)
+            FROM stage_history{w} GROUP BY stage_id ORDER BY 3""", params).fetchall()
+    return [{"stage_id": r[0], "stage_name": r[1], "position": r[2], "stays": r[3],
+             "avg_days": round(r[4], 1)} for r in rows]
+
+
+# ---------------------------------------------------------------- leads, quotes, activities
+
+
+def lead_conversion(con: Con, scope: Scope, period: Period,
+                    filters: Filters | None = None) -> dict[str, Any]:
+    """Leads created in the period: ``leads``; ``converted`` = those that became an opportunity
+    (``converted_opportunity_id`` set, at any time until the snapshot); ``conversion_rate`` =
+    converted ÷ leads; ``responded`` = those with a first response and ``avg_response_hours`` =
+    mean hours from creation to the first response, the response being ``first_contacted_at``
+    or else the first activity on the lead (negative gaps count as 0). The channel filter
+    matches the lead's source; product and stage filters do not apply to leads."""
+    w, params = _scoped("leads", scope, filters,
+                        ("created_date BETWEEN ? AND ?", (period.start, period.end)))
+    n, conv, responded, hours = con.execute(
+        f"""SELECT count(*), count(converted_opportunity_id), count(response_hours),
+                   sum(greatest(response_hours, 0))
+            FROM leads{w}""", params).fetchone()
+    return {"leads": n, "converted": conv, "conversion_rate": ratio(conv, n),
+            "responded": responded, "avg_response_hours": _avg(hours, responded)}
+
+
+def quotes_summary(con: Con, scope: Scope, period: Period,
+                   filters: Filters | None = None) -> dict[str, Any]:
+    """Quotes (presupuestos) issued in the period: the latest version of each number, drafts
+    excluded, with its issue date in the period. ``issued``; ``quoted_amount`` = Σ taxable
+    base (before IVA); ``accepted``/``rejected``/``expired``; ``acceptance_rate`` = accepted ÷
+    (accepted + rejected + expired), i.e. among those already decided; quotes still ``enviado``
+    are ``pending``."""
+    w, params = _scoped("quotes", scope, filters, ("is_latest", None),
+                        ("status <> 'borrador'", None),
+                        ("issue_date BETWEEN ? AND ?", (period.start, period.end)))
+    n, amount, acc, rej, exp = con.execute(
+        f"""SELECT count(*), sum(base_total), count(*) FILTER (WHERE status = 'aceptado'),
+                   count(*) FILTER (WHERE status = 'rechazado'),
+                   count(*) FILTER (WHERE status = 'caducado')
+            FROM quotes{w}""", params).fetchone()
+    decided = acc + rej + exp
+    return {"issued": n, "quoted_amount": money(amount), "accepted": acc, "rejected": rej,
+            "expired": exp, "pending": n - decided, "acceptance_rate": ratio(acc, decided)}
+
+
+def activities_by_owner(con: Con, scope: Scope, period: Period,
+                        filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Activities per comercial by type, in the period. An activity counts on the day it was
+    done (``done_at``); notes and e-mails, records of something that happened, count when
+    logged if they have no ``done_at``; pending tasks do not count. One row per owner with a
+    count per kind (call, meeting, email, task, note) and ``total``, busiest first."""
+    w, params = _scoped("activities", scope, filters,
+                        ("activity_date BETWEEN ? AND ?", (period.start, period.end)))
+    rows = con.execute(
+        f"""WITH a AS (SELECT owner_id, kind, count(*) AS n FROM activities{w} GROUP BY ALL)
+            SELECT a.owner_id, COALESCE(u.user_name, ''), a.kind, a.n
+            FROM a LEFT JOIN users u ON u.user_id = a.owner_id""", params).fetchall()
+    by_owner: dict[Any, dict[str, Any]] = {}
+    for owner_id, name, kind, n in rows:
+        row = by_owner.setdefault(owner_id, {"owner_id": owner_id, "owner_name": name,
+                                             **{k: 0 for k in ACTIVITY_KINDS}, "total": 0})
+        row[kind] = row.get(kind, 0) + n
+        row["total"] += n
+    return sorted(by_owner.values(), key=lambda r: (-r["total"], r["owner_name"]))
+
+
+def activities_by_kind(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Totals per kind from ``activities_by_owner`` rows."""
+    return {k: sum(r.get(k, 0) for r in rows) for k in (*ACTIVITY_KINDS, "total")}
+
+
+# ---------------------------------------------------------------- comparison tables
+
+
+def _breakdown(con: Con, scope: Scope, period: Period, filters: Filters | None,
+               key: str) -> dict[Any, dict[str, Any]]:
+    """Closed, open and activity figures grouped by ``key`` (owner_id, team_id or channel)."""
+    closed: dict[Any, list[tuple]] = defaultdict(list)
+    for row in _closed_rows(con, scope, period, filters, key):
+        closed[row[0]].append(row[1:])
+    sub, params = _open_source(con, scope, period, filters)
+    open_rows = con.execute(f"SELECT {key}, count(*), sum(amount), sum(weighted) FROM ({sub}) "
+                            "GROUP BY 1", params).fetchall()
+    w, aparams = _scoped("activities", scope, filters,
+                         ("activity_date BETWEEN ? AND ?", (period.start, period.end)))
+    acts = dict(con.execute(f"SELECT {key}, count(*) FROM activities{w} GROUP BY 1",
+                            aparams).fetchall())
+    out: dict[Any, dict[str, Any]] = {}
+    for k in set(closed) | {r[0] for r in open_rows} | set(acts):
+        out[k] = {**_closed_stats(closed.get(k, [])), "open_count": 0, "pipeline_amount": ZERO,
+                  "weighted_amount": ZERO, "activities": acts.get(k, 0)}
+    for k, n, amount, weighted in open_rows:
+        out[k].update(open_count=n, pipeline_amount=money(amount),
+                      weighted_amount=money((weighted or 0) / Decimal(100)))
+    return out
+
+
+def _empty_stats() -> dict[str, Any]:
+    return {**_closed_stats([]), "open_count": 0, "pipeline_amount": ZERO,
+            "weighted_amount": ZERO, "activities": 0}
+
+
+def comparison_by_owner(con: Con, scope: Scope, period: Period,
+                        filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Per-comercial table: for each owner in the scope, the ``closed_summary`` figures of the
+    period, the open pipeline (``open_count``, ``pipeline_amount``, ``weighted_amount``, as in
+    ``pipeline_by_stage``) and ``activities`` done. Every active comercial or manager of the
+    scope is listed, also without data; highest won amount first."""
+    stats = _breakdown(con, scope, period, filters, "owner_id")
+    if scope.kind == "own":
+        members = con.execute("SELECT user_id, user_name, team_id FROM users WHERE user_id = ?",
+                              [scope.user_id]).fetchall()
+    else:
+        cond, params = ("", [])
+        if scope.kind == "team":
+            cond, params = " AND team_id = ?", [scope.team_id]
+        members = con.execute("SELECT user_id, user_name, team_id FROM users WHERE active AND "
+                              f"role IN ('comercial', 'manager'){cond}", params).fetchall()
+    names = {r[0]: (r[1], r[2]) for r in members}
+    missing = [k for k in stats if k is not None and k not in names]
+    if missing:
+        extra = con.execute("SELECT user_id, user_name, team_id FROM users WHERE user_id IN "
+                            f"({', '.join('?' * len(missing))})", missing).fetchall()
+        names.update({r[0]: (r[1], r[2]) for r in extra})
+    rows = []
+    for owner_id in set(names) | set(stats):
+        name, team_id = names.get(owner_id, ("Sin asignar", None))
+        rows.append({"owner_id": owner_id, "owner_name": name, "team_id": team_id,
+                     **stats.get(owner_id, _empty_stats())})
+    return sorted(rows, key=lambda r: (-r["won_amount"], r["owner_name"]))
+
+
+def comparison_by_team(con: Con, scope: Scope, period: Period,
+                       filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Per-team table: the same figures as ``comparison_by_owner`` per team. Every team of the
+    scope is listed, also without data; highest won amount first."""
+    stats = _breakdown(con, scope, period, filters, "team_id")
+    if scope.kind == "company":
+        teams = con.execute("SELECT team_id, team_name FROM teams").fetchall()
+    elif scope.kind == "team":
+        teams = con.execute("SELECT team_id, team_name FROM teams WHERE team_id = ?",
+                            [scope.team_id]).fetchall()
+    else:
+        teams = []
+    names = dict(teams)
+    rows = [{"team_id": t, "team_name": names.get(t, "Sin equipo"),
+             **stats.get(t, _empty_stats())} for t in set(names) | set(stats)]
+    return sorted(rows, key=lambda r: (-r["won_amount"], r["team_name"]))
+
+
+def by_channel(con: Con, scope: Scope, period: Period,
+               filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Per-channel table (the opportunity's channel, else its account's; '' shown as "Sin
+    canal"): the same figures as ``comparison_by_owner``; highest won amount first."""
+    stats = _breakdown(con, scope, period, filters, "channel")
+    rows = [{"channel": k or "", "channel_label": k or "Sin canal", **v}
+            for k, v in stats.items()]
+    return sorted(rows, key=lambda r: (-r["won_amount"], -r["pipeline_amount"], r["channel"]))
+
+
+# ---------------------------------------------------------------- drill-down
+
+
+DRILL_STATUSES = ("open", "won", "lost", "closed", "created")
+_ORDER = {"amount_desc": "o.amount DESC, o.opportunity_id",
+          "amount_asc": "o.amount, o.opportunity_id",
+          "closed_desc": "o.closed_at DESC NULLS LAST, o.opportunity_id",
+          "created_desc": "o.created_at DESC, o.opportunity_id",
+          "name": "o.name, o.opportunity_id"}
+
+
+def opportunities_list(con: Con, scope: Scope, period: Period, filters: Filters | None = None,
+                       *, status: str = "closed", month: str | None = None, offset: int = 0,
+                       limit: int = 50, order: str = "amount_desc") -> dict[str, Any]:
+    """The opportunities behind a figure (drill-down), paginated in the query.
+
+    ``status``: ``open`` (open at the end of the period, as in ``pipeline_by_stage``), ``won``,
+    ``lost``, ``closed`` (closed in the period, as in ``closed_summary``) or ``created``
+    (created in the period, the funnel's cohort). ``month`` (``YYYY-MM``) narrows the period
+    to that month (a bar of ``won_by_month``). Returns ``{"items", "total"}``.
+    """
+    if status not in DRILL_STATUSES:
+        raise ValueError(f"status must be one of {DRILL_STATUSES}")
+    if month:
+        m = periods.parse_month(month)
+        period = periods.custom(max(m.start, period.start), min(m.end, period.end))
+    cols = ("o.opportunity_id, o.name, o.account_name, o.owner_id, o.owner_name, o.team_id, "
+            "o.team_name, o.product_name, o.channel, o.province, {stage} AS stage_name, "
+            "{kind} AS stage_kind, o.amount, o.created_date, o.closed_date, o.expected_close, "
+            "o.created_at, o.closed_at")
+    if status == "open":
+        sub, params = _open_source(con, scope, period, filters)
+        base = (f"FROM ({sub}) x JOIN opportunities o USING (opportunity_id) "
+                "LEFT JOIN stages s ON s.stage_id = x.stage_id")
+        select = cols.format(stage="s.stage_name", kind="s.kind")
+    else:
+        extra: list[tuple[str, Any]] = []
+        if status == "created":
+            extra.append(("created_date BETWEEN ? AND ?", (period.start, period.end)))
+        else:
+            extra.append(("closed_date BETWEEN ? AND ?", (period.start, period.end)))
+            kinds = {"won": "('won')", "lost": "('lost')", "closed": "('won', 'lost')"}[status]
+            extra.append((f"stage_kind IN {kinds}", None))
+        w, params = _scoped("opportunities", scope, filters, *extra, alias="o")
+        base = f"FROM opportunities o{w}"
+        select = cols.format(stage="o.stage_name", kind="o.stage_kind")
+    total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    order_sql = _ORDER.get(order, _ORDER["amount_desc"])
+    cur = con.execute(f"SELECT {select} {base} ORDER BY {order_sql} LIMIT ? OFFSET ?",
+                      [*params, int(limit), int(offset)])
+    names = [d[0] for d in cur.description]
+    items = []
+    for r in cur.fetchall():
+        item = dict(zip(names, r, strict=True))
+        item["amount"] = money(item["amount"])
+        item.pop("created_at")
+        item.pop("closed_at")
+        items.append(item)
+    return {"items": items, "total": total}
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+def kpi_cards(con: Con, scope: Scope, period: Period,
+              filters: Filters | None = None) -> dict[str, Any]:
+    """The headline figures of a period: ``closed_summary`` + ``lead_conversion`` +
+    ``quotes_summary`` + ``activities`` (total done)."""
+    cards = closed_summary(con, scope, period, filters)
+    cards.update(lead_conversion(con, scope, period, filters))
+    cards.update(quotes_summary(con, scope, period, filters))
+    w, params = _scoped("activities", scope, filters,
+                        ("activity_date BETWEEN ? AND ?", (period.start, period.end)))
+    cards["activities"] = con.execute(f"SELECT count(*) FROM activities{w}", params).fetchone()[0]
+    return cards
+
+
+CHANGE_KEYS = ("won_amount", "won_count", "lost_count", "win_rate", "avg_deal_size",
+               "avg_sales_cycle_days", "leads", "conversion_rate", "avg_response_hours",
+               "issued", "quoted_amount", "acceptance_rate", "activities")
+
+
+def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
+              previous: Period | None = None) -> dict[str, Any]:
+    """Everything a role dashboard shows, for one scope and period.
+
+    ``kpis`` (``kpi_cards`` + open pipeline totals), ``previous`` (the same cards for the
+    previous period, ``periods.previous`` unless given) and ``changes`` (relative change per
+    card); ``by_stage`` (``pipeline_by_stage``), ``by_month`` (``won_by_month``), ``fiscal_ytd``,
+    ``funnel``, ``stage_durations``, ``by_channel``, ``activities_by_owner`` and
+    ``activities_by_kind``; ``by_owner`` (comparison per comercial) for a team scope and
+    ``by_team`` for the company; ``snapshot_at`` (UTC) and the ``scope``.
+    """
+    previous = previous or periods.previous(period)
+    by_stage = pipeline_by_stage(con, scope, period, filters)
+    kpis = kpi_cards(con, scope, period, filters)
+    kpis.update(pipeline_totals(by_stage))
+    prev = kpi_cards(con, scope, previous, filters)
+    acts = activities_by_owner(con, scope, period, filters)
+    out: dict[str, Any] = {
+        "snapshot_at": snapshot_built_at(con),
+        "scope": scope.as_dict(),
+        "period": {"from": period.start, "to": period.end, "label": period.label},
+        "previous_period": {"from": previous.start, "to": previous.end,
+                            "label": previous.label},
+        "kpis": kpis,
+        "previous": prev,
+        "changes": {k: change(kpis.get(k), prev.get(k)) for k in CHANGE_KEYS},
+        "by_stage": by_stage,
+        "by_month": won_by_month(con, scope, period, filters),
+        "fiscal_ytd": fiscal_year_to_date(con, scope, period, filters),
+        "funnel": funnel(con, scope, period, filters),
+        "stage_durations": stage_durations(con, scope, period, filters),
+        "by_channel": by_channel(con, scope, period, filters),
+        "activities_by_owner": acts,
+        "activities_by_kind": activities_by_kind(acts),
+    }
+    if scope.kind == "team":
+        out["by_owner"] = comparison_by_owner(con, scope, period, filters)
+    if scope.kind == "company":
+        out["by_team"] = comparison_by_team(con, scope, period, filters)
+    return out
