@@ -1,0 +1,337 @@
+"""Leads HTTP API, thin over the services: leads, duplicates, conversion, bulk actions,
+assignment rules (+ simulator), custom fields, saved views.
+
+Records out of the caller's scope answer 404, not 403, so ids do not leak. Every error is
+``{"detail", "errors": {field: mensaje}}``: domain validation through the app's handler, and
+request-shape errors (missing field, wrong type, unknown key) through ``SpanishErrorsRoute``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from crm_app.api.deps import CurrentUser, DBSession, requires
+from crm_app.models.schemas_leads import (
+    BulkRequest,
+    BulkResult,
+    ConvertRequest,
+    ConvertResult,
+    CustomFieldIn,
+    CustomFieldPublic,
+    CustomFieldUpdate,
+    DuplicateList,
+    LeadCreate,
+    LeadList,
+    LeadPublic,
+    LeadUpdate,
+    RuleIn,
+    RuleOrder,
+    RulePublic,
+    RuleUpdate,
+    SavedViewIn,
+    SavedViewPublic,
+    SavedViewUpdate,
+    SimulateRequest,
+    TimelineItem,
+)
+from crm_app.permissions import Perm
+from crm_app.services import assignment, conversion, custom_fields, leads, saved_views
+from crm_app.services.errors import ValidationFailed
+
+_MESSAGES = {
+    "missing": "Obligatorio.",
+    "extra_forbidden": "Campo desconocido.",
+    "int_parsing": "Debe ser un número entero.",
+    "int_type": "Debe ser un número entero.",
+    "float_parsing": "Debe ser un número.",
+    "bool_parsing": "Debe ser sí o no (true/false).",
+    "bool_type": "Debe ser sí o no (true/false).",
+    "string_type": "Debe ser texto.",
+    "list_type": "Debe ser una lista.",
+    "dict_type": "Debe ser un objeto.",
+    "model_type": "Debe ser un objeto.",
+    "json_invalid": "El cuerpo no es JSON válido.",
+    "literal_error": "Valor no permitido.",
+    "date_from_datetime_parsing": "Fecha no válida.",
+    "datetime_parsing": "Fecha no válida.",
+}
+
+
+def spanish_errors(exc: RequestValidationError) -> dict[str, str]:
+    """Pydantic/FastAPI errors as ``{field: mensaje}`` (``body``/``query`` prefixes dropped)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        key = ".".join(loc) or "body"
+        kind = err.get("type", "")
+        ctx = err.get("ctx") or {}
+        if kind == "string_too_long":
+            msg = f"Máximo {ctx.get('max_length')} caracteres."
+        elif kind in ("less_than_equal", "less_than"):
+            msg = f"Debe ser como máximo {ctx.get('le', ctx.get('lt'))}."
+        elif kind in ("greater_than_equal", "greater_than"):
+            msg = f"Debe ser como mínimo {ctx.get('ge', ctx.get('gt'))}."
+        elif kind == "too_short":
+            msg = "No puede estar vacío."
+        elif kind == "too_long":
+            msg = f"Como máximo {ctx.get('max_length')} elementos."
+        elif kind == "literal_error":
+            msg = f"Valor no permitido: usa {ctx.get('expected', '')}."
+        else:
+            msg = _MESSAGES.get(kind, "Valor no válido.")
+        out.setdefault(key, msg)
+    return out
+
+
+class SpanishErrorsRoute(APIRoute):
+    """Request-shape errors in the same shape as domain validation errors."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse({"detail": ValidationFailed({}).message,
+                                     "errors": spanish_errors(exc)}, status_code=422)
+
+        return route
+
+
+router = APIRouter(prefix="/api/v1", tags=["leads"], route_class=SpanishErrorsRoute)
+
+ListParam = Annotated[list[str] | None, Query()]
+
+
+def _multi(values: list[str] | None) -> list[str]:
+    """``?status=a&status=b`` and ``?status=a,b`` both give ``["a", "b"]``."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+
+@router.get("/leads", response_model=LeadList)
+def list_leads(
+    request: Request, user: CurrentUser, session: DBSession,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=leads.MAX_PAGE_SIZE)] = 25,
+    q: str = "", status: ListParam = None, source: ListParam = None,
+    owner_id: ListParam = None, team_id: ListParam = None, province: ListParam = None,
+    created_from: str | None = None, created_to: str | None = None,
+    sort: str = "created_at", desc: bool = True, deleted: bool = False,
+) -> dict:
+    """Leads in the caller's scope; ``custom.<key>=value`` filters on custom fields."""
+    filters: dict[str, Any] = {"status": _multi(status), "source": _multi(source),
+                               "owner_id": _multi(owner_id), "team_id": _multi(team_id),
+                               "province": _multi(province), "created_from": created_from,
+                               "created_to": created_to, "deleted": deleted}
+    for key in request.query_params:
+        if key.startswith("custom."):
+            values = _multi(request.query_params.getlist(key))
+            filters[key] = values if len(values) != 1 else values[0]
+    if sort not in leads.SORTABLE:
+        raise ValidationFailed({"sort": "Orden no válido: usa " + ", ".join(leads.SORTABLE)})
+    rows, count = leads.list_leads(session=session, actor=user, q=q, filters=filters,
+                                   sort=sort, desc=desc, page=page, page_size=page_size)
+    return {"data": rows, "count": count}
+
+
+@router.post("/leads", response_model=LeadPublic, status_code=201)
+def create_lead(body: LeadCreate, user: CurrentUser, session: DBSession,
+                reject_duplicates: bool = False) -> dict:
+    """Create a lead; assignment rules apply when no owner is given (see the service)."""
+    data = body.model_dump()
+    if data.get("owner_id") is None:
+        data.pop("owner_id", None)
+    lead = leads.create_lead(session=session, actor=user, data=data,
+                             reject_duplicates=reject_duplicates)
+    return leads.get_lead_dict(session=session, actor=user, lead_id=lead.id)
+
+
+@router.get("/leads/duplicates", response_model=DuplicateList)
+def duplicates(user: CurrentUser, session: DBSession, email: str = "", phone: str = "",
+               nif: str = "", exclude_id: int | None = None) -> dict:
+    rows = leads.find_duplicates(session=session, actor=user, email=email, phone=phone,
+                                 nif=nif, exclude_id=exclude_id)
+    return {"data": rows, "count": len(rows)}
+
+
+@router.post("/leads/bulk", response_model=BulkResult)
+def bulk(body: BulkRequest, user: CurrentUser, session: DBSession) -> dict:
+    if body.action == "assign":
+        if body.owner_id is None:
+            raise ValidationFailed({"owner_id": "Elige a quién asignar los leads."})
+        n = leads.bulk_assign(session=session, actor=user, lead_ids=body.ids,
+                              owner_id=body.owner_id)
+    elif body.action == "status":
+        n = leads.bulk_change_status(session=session, actor=user, lead_ids=body.ids,
+                                     status=body.status or "",
+                                     discard_reason=body.discard_reason)
+    else:
+        n = leads.bulk_delete(session=session, actor=user, lead_ids=body.ids)
+    return {"changed": n}
+
+
+@router.get("/leads/{lead_id}", response_model=LeadPublic)
+def get_lead(lead_id: int, user: CurrentUser, session: DBSession) -> dict:
+    return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
+
+
+@router.patch("/leads/{lead_id}", response_model=LeadPublic)
+def update_lead(lead_id: int, body: LeadUpdate, user: CurrentUser, session: DBSession) -> dict:
+    data = body.model_dump(exclude_unset=True)
+    leads.update_lead(session=session, actor=user, lead_id=lead_id, data=data)
+    return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
+
+
+@router.delete("/leads/{lead_id}", status_code=204)
+def delete_lead(lead_id: int, user: CurrentUser, session: DBSession) -> Response:
+    """Move to the recycle bin."""
+    leads.delete_lead(session=session, actor=user, lead_id=lead_id)
+    return Response(status_code=204)
+
+
+@router.post("/leads/{lead_id}/restore", response_model=LeadPublic)
+def restore_lead(lead_id: int, user: CurrentUser, session: DBSession) -> dict:
+    leads.restore_lead(session=session, actor=user, lead_id=lead_id)
+    return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
+
+
+@router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItem])
+def timeline(lead_id: int, user: CurrentUser, session: DBSession) -> list[dict]:
+    return leads.lead_timeline(session=session, actor=user, lead_id=lead_id)
+
+
+@router.post("/leads/{lead_id}/convert", response_model=ConvertResult)
+def convert(lead_id: int, user: CurrentUser, session: DBSession,
+            body: ConvertRequest | None = None) -> dict:
+    body = body or ConvertRequest()
+    return conversion.convert_lead(
+        session=session, actor=user, lead_id=lead_id,
+        create_opportunity=body.create_opportunity, pipeline_id=body.pipeline_id,
+        opportunity_name=body.opportunity_name, amount=body.amount,
+        account_id=body.account_id)
+
+
+# --- assignment rules (admin) --------------------------------------------------------------
+
+RulesAdmin = requires(Perm.RULES_MANAGE)
+
+
+def _rule_data(body: RuleIn | RuleUpdate) -> dict:
+    data = body.model_dump(exclude_unset=isinstance(body, RuleUpdate))
+    if data.get("conditions") is not None:
+        data["conditions"] = [dict(c) for c in data["conditions"]]
+    return data
+
+
+@router.get("/assignment-rules", response_model=list[RulePublic], dependencies=[RulesAdmin])
+def list_rules(user: CurrentUser, session: DBSession) -> list:
+    return assignment.list_rules(session=session, actor=user)
+
+
+@router.post("/assignment-rules", response_model=RulePublic, status_code=201,
+             dependencies=[RulesAdmin])
+def create_rule(body: RuleIn, user: CurrentUser, session: DBSession) -> Any:
+    return assignment.create_rule(session=session, actor=user, data=_rule_data(body))
+
+
+@router.post("/assignment-rules/simulate", dependencies=[RulesAdmin])
+def simulate(body: SimulateRequest, user: CurrentUser, session: DBSession) -> dict:
+    """Where the last N leads would go under the draft rules (nothing is saved)."""
+    return assignment.simulate(session=session, actor=user,
+                               rules=[_rule_data(r) for r in body.rules], last_n=body.last_n)
+
+
+@router.put("/assignment-rules/order", response_model=list[RulePublic],
+            dependencies=[RulesAdmin])
+def reorder_rules(body: RuleOrder, user: CurrentUser, session: DBSession) -> list:
+    return assignment.reorder_rules(session=session, actor=user, ordered_ids=body.ids)
+
+
+@router.get("/assignment-rules/{rule_id}", response_model=RulePublic, dependencies=[RulesAdmin])
+def get_rule(rule_id: int, user: CurrentUser, session: DBSession) -> Any:
+    return assignment.get_rule(session=session, actor=user, rule_id=rule_id)
+
+
+@router.patch("/assignment-rules/{rule_id}", response_model=RulePublic,
+              dependencies=[RulesAdmin])
+def update_rule(rule_id: int, body: RuleUpdate, user: CurrentUser, session: DBSession) -> Any:
+    return assignment.update_rule(session=session, actor=user, rule_id=rule_id,
+                                  data=_rule_data(body))
+
+
+@router.delete("/assignment-rules/{rule_id}", status_code=204, dependencies=[RulesAdmin])
+def delete_rule(rule_id: int, user: CurrentUser, session: DBSession) -> Response:
+    assignment.delete_rule(session=session, actor=user, rule_id=rule_id)
+    return Response(status_code=204)
+
+
+# --- custom fields (read: everyone; change: admin) -----------------------------------------
+
+FieldsAdmin = requires(Perm.SETTINGS_CHANGE)
+
+
+@router.get("/custom-fields", response_model=list[CustomFieldPublic])
+def list_fields(user: CurrentUser, session: DBSession, entity: str | None = None,
+                include_inactive: bool = False) -> list:
+    return custom_fields.list_fields(session=session, actor=user, entity=entity,
+                                     include_inactive=include_inactive)
+
+
+@router.post("/custom-fields", response_model=CustomFieldPublic, status_code=201,
+             dependencies=[FieldsAdmin])
+def create_field(body: CustomFieldIn, user: CurrentUser, session: DBSession) -> Any:
+    return custom_fields.create_field(session=session, actor=user, **body.model_dump())
+
+
+@router.patch("/custom-fields/{field_id}", response_model=CustomFieldPublic,
+              dependencies=[FieldsAdmin])
+def update_field(field_id: int, body: CustomFieldUpdate, user: CurrentUser,
+                 session: DBSession) -> Any:
+    return custom_fields.update_field(session=session, actor=user, field_id=field_id,
+                                      **body.model_dump(exclude_unset=True))
+
+
+@router.delete("/custom-fields/{field_id}", status_code=204, dependencies=[FieldsAdmin])
+def delete_field(field_id: int, user: CurrentUser, session: DBSession) -> Response:
+    """Deactivates the field; stored values are kept."""
+    custom_fields.delete_field(session=session, actor=user, field_id=field_id)
+    return Response(status_code=204)
+
+
+# --- saved views (own) ---------------------------------------------------------------------
+
+
+@router.get("/saved-views", response_model=list[SavedViewPublic])
+def list_views(user: CurrentUser, session: DBSession, entity: str = "lead") -> list:
+    return saved_views.list_views(session=session, actor=user, entity=entity)
+
+
+@router.post("/saved-views", response_model=SavedViewPublic, status_code=201)
+def create_view(body: SavedViewIn, user: CurrentUser, session: DBSession) -> Any:
+    return saved_views.create_view(session=session, actor=user, **body.model_dump())
+
+
+@router.patch("/saved-views/{view_id}", response_model=SavedViewPublic)
+def update_view(view_id: int, body: SavedViewUpdate, user: CurrentUser,
+                session: DBSession) -> Any:
+    return saved_views.update_view(session=session, actor=user, view_id=view_id,
+                                   **body.model_dump(exclude_unset=True))
+
+
+@router.delete("/saved-views/{view_id}", status_code=204)
+def delete_view(view_id: int, user: CurrentUser, session: DBSession) -> Response:
+    saved_views.delete_view(session=session, actor=user, view_id=view_id)
+    return Response(status_code=204)
