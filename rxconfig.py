@@ -1,6 +1,7 @@
 """Reflex configuration, derived from crm_app.settings (the one source of truth)."""
 
 import reflex as rx
+from reflex_base.plugins.sitemap import SitemapPlugin
 
 from crm_app.settings import get_settings
 
@@ -18,6 +19,8 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     default_color_mode="light",
-    plugins=[rx.plugins.RadixThemesPlugin()],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(
+        accent_color="indigo", gray_color="slate", radius="medium", scaling="100%",
+        has_background=True))],
+    disable_plugins=[SitemapPlugin],
 )

@@ -10,8 +10,6 @@ from crm_app.state import AppState
 from pages import home, login, records, reports, settings
 
 app = rx.App(
-    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium",
-                   scaling="100%", has_background=True),
     api_transformer=build_api(),
     html_lang="es",
     head_components=[rx.el.meta(name="theme-color", content="#3E63DD")],

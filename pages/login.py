@@ -55,6 +55,7 @@ def login_page() -> rx.Component:
                     ),
                     action="/auth/login",
                     method="post",
+                    on_submit=None,  # a real browser POST: the response sets the HttpOnly cookie
                     style={"width": "100%"},
                 ),
                 rx.cond(LoginState.sso_enabled,
@@ -67,6 +68,6 @@ def login_page() -> rx.Component:
             max_width="400px",
         ),
         min_height="100vh",
-        padding="4",
+        padding="var(--space-4)",
         background=rx.color("gray", 2),
     )

@@ -51,7 +51,7 @@ def settings_page() -> rx.Component:
     org = SettingsState.org
     return shell(
         rx.card(
-            rx.heading(t("settings.company"), size="4", margin_bottom="3"),
+            rx.heading(t("settings.company"), size="4", margin_bottom="var(--space-3)"),
             rx.grid(
                 _field(t("settings.legal_name"), org["legal_name"]),
                 _field(t("col.nif"), org["nif"]),
@@ -67,7 +67,7 @@ def settings_page() -> rx.Component:
             data_testid="settings-company",
         ),
         rx.card(
-            rx.heading(t("settings.users"), size="4", margin_bottom="3"),
+            rx.heading(t("settings.users"), size="4", margin_bottom="var(--space-3)"),
             rx.box(
                 rx.table.root(
                     rx.table.header(rx.table.row(

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from crm_app.api.deps import CurrentUser, DBSession
-from crm_app.models import Team, UserPublic
+from crm_app.models import Team
+from crm_app.models.users import UserPublic
 from crm_app.permissions import ROLE_PERMS, scope_of
 
 router = APIRouter(tags=["base"])

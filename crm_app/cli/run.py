@@ -7,6 +7,7 @@ and a Celery worker with beat on the embedded broker. Ctrl-C stops every process
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -65,9 +66,13 @@ def build_frontend(*, force: bool = False) -> bool:
         return False
     typer.echo("Compilando la interfaz (solo cuando cambia el código de la UI)…")
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip",
-                    "--env", "prod", "--loglevel", "warning"],
-                   cwd=PROJECT_ROOT, env=reflex_env(), check=True)
+    result = subprocess.run([sys.executable, "-m", "reflex", "export", "--frontend-only",
+                             "--no-zip", "--env", "prod", "--loglevel", "warning"],
+                            cwd=PROJECT_ROOT, env=reflex_env(), check=False)
+    if result.returncode != 0:
+        typer.echo("Error: no se pudo compilar la interfaz (mira los mensajes de arriba).",
+                   err=True)
+        raise typer.Exit(1)
     stamp.write_text(fingerprint)
     typer.echo(f"Interfaz compilada en {time.monotonic() - started:.0f} s.")
     return True
@@ -124,17 +129,15 @@ def run(
 
     env = reflex_env()
     env["REFLEX_ENV_MODE"] = "prod"
-    env["REFLEX_SKIP_COMPILE"] = "true"
-    env["REFLEX_MOUNT_FRONTEND_COMPILED_APP"] = "true"
+    env["__REFLEX_SKIP_COMPILE"] = "true"  # Reflex reads its internal variables with "__"
+    env["__REFLEX_MOUNT_FRONTEND_COMPILED_APP"] = "true"
     procs: list[subprocess.Popen] = []
 
     def stop(*_: object) -> None:
         for proc in procs:
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 10
         for proc in procs:
             try:
