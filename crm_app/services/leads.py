@@ -313,6 +313,14 @@ def _dup_keys(email: str | None, phone: str | None, nif: str | None) -> dict[str
     return {k: v for k, v in keys.items() if v}
 
 
+def _email_eq(model: Any, email: str) -> Any:
+    """Leads store emails normalised (lowercase), so plain equality uses the index; contacts
+    and accounts may hold emails as typed, so they compare lowercased."""
+    if model is Lead:
+        return Lead.email == email
+    return func.lower(model.email) == email
+
+
 def find_duplicates(*, session: Session, actor: User, email: str | None = None,
                     phone: str | None = None, nif: str | None = None,
                     exclude_id: int | None = None, limit: int = 20) -> list[dict]:
@@ -332,16 +340,20 @@ def find_duplicates(*, session: Session, actor: User, email: str | None = None,
     for entity, model in (("lead", Lead), ("contact", Contact), ("account", Account)):
         conds = []
         if "email" in keys:
-            conds.append(func.lower(model.email) == keys["email"])
+            conds.append(_email_eq(model, keys["email"]))
         if "phone" in keys:
             conds.append(model.phone == keys["phone"])
         if "nif" in keys:
             conds.append(model.nif == keys["nif"])
-        base = select(model).where(model.deleted_at.is_(None)).where(or_(*conds))
+        # deleted_at is checked in Python: in SQL, SQLite's planner (without statistics)
+        # would pick its index over the selective email/phone/nif ones and scan every row.
+        base = select(model).where(or_(*conds))
         if entity == "lead" and exclude_id is not None:
             base = base.where(model.id != exclude_id)
         visible_ids: set[int] = set()
-        for row in session.exec(restrict(base, actor).limit(limit)).all():
+        for row in session.exec(restrict(base, actor).limit(limit * 5)).all():
+            if row.deleted_at is not None or len(visible_ids) >= limit:
+                continue
             visible_ids.add(row.id)
             fields = [f for f, v in keys.items()
                       if (str(getattr(row, f) or "").lower() if f == "email"
@@ -356,13 +368,13 @@ def find_duplicates(*, session: Session, actor: User, email: str | None = None,
                             "status": getattr(row, "status", None)})
         # Existence only, for matches outside the actor's scope.
         for fld, value in keys.items():
-            col = func.lower(model.email) if fld == "email" else getattr(model, fld)
-            stmt = select(model.id).where(model.deleted_at.is_(None)).where(col == value)
+            match = _email_eq(model, value) if fld == "email" else getattr(model, fld) == value
+            stmt = select(model.id, model.deleted_at).where(match)
             if entity == "lead" and exclude_id is not None:
                 stmt = stmt.where(model.id != exclude_id)
             if visible_ids:
                 stmt = stmt.where(model.id.not_in(visible_ids))
-            if session.exec(stmt.limit(1)).first() is not None:
+            if any(deleted_at is None for _id, deleted_at in session.exec(stmt.limit(50))):
                 hidden.add((entity, fld))
     names = _names(session, {r["owner_id"] for r in results})
     for row in results:
@@ -418,13 +430,25 @@ def _custom_clause(defs: dict, key: str, value: Any) -> Any:
     return [element.as_string().in_([str(v) for v in values])]
 
 
-def lead_filters(*, session: Session, q: str = "", filters: dict | None = None) -> list[Any]:
-    """The WHERE clauses for a search text and a filter dict (see ``list_leads``)."""
+def lead_filters(*, session: Session, q: str = "", filters: dict | None = None,
+                 for_page: bool = False) -> list[Any]:
+    """The WHERE clauses for a search text and a filter dict (see ``list_leads``).
+
+    ``for_page``: the clauses feed an ``ORDER BY … LIMIT`` page query. On SQLite without
+    statistics the planner takes ``deleted_at IS NULL`` for a selective index and then sorts
+    every live row (~200 ms at 200,000 leads); wrapping it in ``coalesce`` hides that index so
+    the sort column's index is walked instead (~1 ms). The COUNT keeps the plain clause, which
+    is a covering-index count.
+    """
     filters = dict(filters or {})
     clauses: list[Any] = []
     deleted = filters.pop("deleted", False)
-    clauses.append(Lead.deleted_at.is_not(None) if deleted in (True, "1", "true")
-                   else Lead.deleted_at.is_(None))
+    if deleted in (True, "1", "true"):
+        clauses.append(Lead.deleted_at.is_not(None))
+    elif for_page and session.get_bind().dialect.name == "sqlite":
+        clauses.append(func.coalesce(Lead.deleted_at, None).is_(None))
+    else:
+        clauses.append(Lead.deleted_at.is_(None))
     for name in ("status", "source", "province"):
         values = _as_list(filters.pop(name, None))
         if name == "province":
@@ -468,28 +492,51 @@ def lead_filters(*, session: Session, q: str = "", filters: dict | None = None) 
     unknown = [k for k, v in filters.items() if v not in (None, "", [])]
     if unknown:
         raise ValidationFailed({k: "Filtro desconocido." for k in unknown})
-    clauses.extend(search_clauses(q))
+    clauses.extend(search_clauses(q, session.get_bind().dialect.name))
     return clauses
 
 
-def search_clauses(q: str) -> list[Any]:
+def _contains_ci(column: Any, word: str, dialect: str) -> Any:
+    """Case-insensitive substring match. SQLite's LIKE already ignores ASCII case (and its
+    ``lower()`` folds only ASCII too), so plain LIKE gives the same result ~4x faster than
+    ``lower(col) LIKE lower(?)``; other backends get ILIKE."""
+    if dialect == "sqlite":
+        return column.contains(word, autoescape=True)
+    return column.icontains(word, autoescape=True)
+
+
+def search_clauses(q: str, dialect: str = "sqlite") -> list[Any]:
     """Every word must appear in a name, company, email, phone or NIF (case-insensitive).
 
-    A word that looks like a phone number is also matched on its digits (``600 12 34 56``
-    finds ``+34600123456``); one that looks like a NIF on its compact form.
+    A complete phone number, NIF or email is an exact, indexed lookup (``600 12 34 56`` finds
+    ``+34600123456``; ``b-12345674`` finds ``B12345674``). Other digit runs match inside
+    phones and NIFs; anything else is a substring search.
     """
     clauses = []
     text = (q or "").strip()
     if not text:
         return clauses
+    exact = []
     digits = "".join(ch for ch in text if ch.isdigit())
+    if "@" in text and email_is_valid(text):
+        exact.append(Lead.email == normalize_email(text))
+    elif len(digits) >= 6:  # letters alone could parse as a "vanity" phone number
+        for normaliser, column in ((normalize_phone, Lead.phone), (normalize_nif, Lead.nif)):
+            try:
+                value = normaliser(text)
+            except ValueError:
+                value = ""
+            if value:
+                exact.append(column == value)
+    if exact:
+        return [or_(*exact)]
     if len(digits) >= 6 and len(digits) >= len(text.replace(" ", "").replace("+", "")) - 1:
         phone_term = digits[-9:] if len(digits) > 9 else digits
         compact = nif_compact(text)
         return [or_(Lead.phone.contains(phone_term, autoescape=True),
                     Lead.nif.contains(compact, autoescape=True))]
     for word in text.split()[:6]:
-        parts = [getattr(Lead, col).icontains(word, autoescape=True) for col in SEARCH_COLUMNS
+        parts = [_contains_ci(getattr(Lead, col), word, dialect) for col in SEARCH_COLUMNS
                  if col != "nif"]
         compact = nif_compact(word)
         if compact:
@@ -511,11 +558,11 @@ def list_leads(*, session: Session, actor: User, q: str = "", filters: dict | No
     """
     page = max(1, int(page or 1))
     page_size = max(1, min(int(page_size or 25), MAX_PAGE_SIZE))
-    clauses = lead_filters(session=session, q=q, filters=filters)
     count_stmt = restrict(select(func.count(Lead.id)).select_from(Lead), actor)
-    rows_stmt = restrict(select(Lead), actor)
-    for clause in clauses:
+    for clause in lead_filters(session=session, q=q, filters=filters):
         count_stmt = count_stmt.where(clause)
+    rows_stmt = restrict(select(Lead), actor)
+    for clause in lead_filters(session=session, q=q, filters=filters, for_page=True):
         rows_stmt = rows_stmt.where(clause)
     total = int(session.exec(count_stmt).one())
     column = getattr(Lead, sort if sort in SORTABLE else "created_at")

@@ -267,7 +267,10 @@ def test_list_search_filters_sort_pagination(session, people, sample):
 
     assert q(q="nombre3")[1] == 1
     assert q(q="garcía empresa")[1] == 5
-    assert q(q="L7@EMPRESA7")[1] == 1
+    assert q(q="L7@EMPRESA7")[1] == 1  # partial email: substring
+    assert q(q=" L3@Empresa3.ES ")[0][0]["id"] == sample[3].id  # full email: exact
+    assert q(q="+34 600 00 00 08")[0][0]["id"] == sample[8].id  # full phone: exact
+    assert q(q="lópez nombre")[1] == 5
     assert q(q="600 00 00 05")[1] == 1  # phone digits
     assert q(q="12345678-z")[0][0]["id"] == sample[7].id  # NIF
     assert q(q="100%")[1] == 0  # LIKE wildcards are escaped
