@@ -156,7 +156,8 @@ def create_lead(body: LeadCreate, user: CurrentUser, session: DBSession,
         data.pop("owner_id", None)
     lead = leads.create_lead(session=session, actor=user, data=data,
                              reject_duplicates=reject_duplicates)
-    return leads.get_lead_dict(session=session, actor=user, lead_id=lead.id)
+    # Not re-read through the scope: the rules may have sent it out of the caller's scope.
+    return leads.written_lead_dict(session=session, lead=lead)
 
 
 @router.get("/leads/duplicates", response_model=DuplicateList)

@@ -289,6 +289,15 @@ def get_lead(*, session: Session, actor: User, lead_id: int, action: Action | st
     return lead
 
 
+def written_lead_dict(*, session: Session, lead: Lead) -> dict:
+    """``lead_dict`` with owner and team names for a lead the caller has just written.
+
+    No scope check on purpose: a manager whose new lead the rules sent to another team gets
+    back what they typed and where it went, though the lead is out of their scope from now on.
+    """
+    return lead_dict(lead, _names(session, {lead.owner_id}), _teams(session))
+
+
 def get_lead_dict(*, session: Session, actor: User, lead_id: int) -> dict:
     lead = get_lead(session=session, actor=actor, lead_id=lead_id)
     return lead_dict(lead, _names(session, {lead.owner_id}), _teams(session))
@@ -810,4 +819,5 @@ __all__ = ["EDITABLE", "MAX_PAGE_SIZE", "SORTABLE", "STATUSES", "assign_lead", "
            "bulk_change_status", "bulk_delete", "change_status", "check_assignable",
            "clean_lead_data", "create_lead", "delete_lead", "display_name", "find_duplicates",
            "full_name", "get_lead", "get_lead_dict", "lead_dict", "lead_filters",
-           "lead_timeline", "list_leads", "restore_lead", "search_clauses", "update_lead"]
+           "lead_timeline", "list_leads", "restore_lead", "search_clauses", "update_lead",
+           "written_lead_dict"]

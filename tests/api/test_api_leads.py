@@ -263,6 +263,10 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert {o["assigned_rule_id"] for o in owners} == {rule_id}
         assert all(o["team_id"] == p.team_sur.id for o in owners)
         other = post_lead(c, first_name="SinRegla", phone="655999999", province="Lugo")
+        with live.client("manager1") as m:  # the rules send it to the other team
+            routed = post_lead(m, first_name="Ruteado", phone="655888888", province="Cádiz")
+            assert routed["owner_id"] == p.comercial3.id and routed["team_name"] == "Sur"
+            assert m.get(f"/api/v1/leads/{routed['id']}").status_code == 404
         assert other["owner_id"] == p.admin.id and other["assigned_rule_id"] is None
         r = c.patch(f"/api/v1/assignment-rules/{rule_id}", json={"active": False})
         assert r.status_code == 200 and r.json()["active"] is False
