@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = PROJECT_ROOT / "var"
+    tools_dir: Path = PROJECT_ROOT / "var" / "tools"  # bun from the npm registry (make setup)
     database_url: str = ""
     broker_url: str = ""
     redis_url: str = ""

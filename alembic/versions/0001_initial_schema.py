@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:15:39.198847
+Create Date: 2026-11-27 00:34:07.644364
 """
 from collections.abc import Sequence
 
@@ -615,6 +615,8 @@ def upgrade() -> None:
     sa.Column('unit_price', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.Column('discount_pct', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('tax_rate', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('tax_exempt', sa.Boolean(), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('line_base', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], ),
     sa.ForeignKeyConstraint(['quote_id'], ['quote.id'], ),

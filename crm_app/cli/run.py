@@ -30,7 +30,7 @@ UI_SOURCES = ["pages", "components", "crm_app/state.py", "crm_app/list_state.py"
 
 
 def ui_fingerprint(root: Path = PROJECT_ROOT) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(get_settings().browser_url.encode())  # baked into the build
     for rel in UI_SOURCES:
         path = root / rel
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -45,7 +45,7 @@ def reflex_env() -> dict[str, str]:
     """Environment for Reflex: system bun from the npm registry, .web in the data dir."""
     settings = get_settings()
     env = dict(os.environ)
-    tools_bin = settings.data_dir / "tools" / "node_modules" / ".bin"
+    tools_bin = settings.tools_dir / "node_modules" / ".bin"
     env["PATH"] = f"{tools_bin}{os.pathsep}{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}" + \
         env.get("PATH", "")
     env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")

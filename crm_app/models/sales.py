@@ -131,4 +131,6 @@ class QuoteLine(SQLModel, table=True):
     unit_price: Decimal = Field(default=Decimal("0"), sa_type=Numeric(14, 4))
     discount_pct: Decimal = Rate()
     tax_rate: Decimal = Rate(Decimal("21"))
+    tax_exempt: bool = False  # exento: its own group in the breakdown, no IVA
+    unit: str = Field(default="ud", max_length=20)
     line_base: Decimal = Money()

@@ -1,0 +1,46 @@
+# Two commands: `make run` (the app) and `make test` (the whole suite). `make setup` is the
+# idempotent install step both use: nothing is reinstalled when nothing changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+BUN_VERSION := 1.4.5
+CRM_DATA_DIR ?= $(CURDIR)/var
+export CRM_DATA_DIR
+TOOLS := $(CURDIR)/var/tools
+STAMP := $(VENV)/.crm-installed
+
+.PHONY: setup run test lint test-deps clean-web
+
+setup: $(STAMP) $(TOOLS)/.bun-$(BUN_VERSION)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r requirements.lock
+	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python --no-deps -e .
+	@touch $@
+
+# Reflex needs bun; it comes from the npm registry (Reflex's own download is not reachable).
+$(TOOLS)/.bun-$(BUN_VERSION):
+	@mkdir -p $(TOOLS)
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	@$(TOOLS)/node_modules/.bin/bun --version >/dev/null
+	@touch $@
+
+run: setup
+	$(VENV)/bin/crm run
+
+# System packages the tests drive for real: Chromium, PostgreSQL, poppler (pdftotext).
+test-deps:
+	@bash scripts/test-deps.sh
+
+test: setup test-deps
+	$(VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+clean-web:
+	rm -rf $(CRM_DATA_DIR)/web $(CRM_DATA_DIR)/web-test

@@ -1,0 +1,95 @@
+"""Browser tests: the real app started by ``crm run`` (migrations, demo data, production
+frontend build, web server, Celery worker + beat) driven by Debian's headless Chromium.
+
+The frontend build is kept in ``var/web-test`` and rebuilt only when the UI code changes, so
+the suite pays for a build once, not on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from uikit import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TEST_PORT
+
+from crm_app.settings import PROJECT_ROOT
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="session")
+def live_app() -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Falta Chromium (/usr/bin/chromium): `make test` lo instala con apt.")
+    port = TEST_PORT
+    if not _port_free(port):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    data_dir = Path(tempfile.mkdtemp(prefix="crm-ui-"))
+    env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_PORT": str(port),
+           "CRM_ENV": "test", "REFLEX_WEB_WORKDIR": str(PROJECT_ROOT / "var" / "web-test")}
+    env.pop("CRM_DATABASE_URL", None)
+    log = open(data_dir / "app.log", "w")  # noqa: SIM115 - open for the process's lifetime
+    proc = subprocess.Popen([sys.executable, "-m", "crm_app.cli.main", "run"], cwd=PROJECT_ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail("crm run terminó antes de tiempo:\n" +
+                            (data_dir / "app.log").read_text()[-4000:])
+            try:
+                with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("la aplicación no arrancó en 10 minutos")
+            time.sleep(1)
+        yield base
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest):  # noqa: ANN201
+    """Save a full-page screenshot under var/test-artifacts/<test name>-<label>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, label: str) -> Path:  # noqa: ANN001
+        path = ARTIFACTS / f"{request.node.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot

@@ -1,0 +1,26 @@
+"""Constants and helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+import os
+
+from crm_app.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+TEST_PORT = int(os.environ.get("CRM_TEST_PORT", "3917"))
+ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+PASSWORD = "demo1234"
+
+
+
+def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    page.goto(base + "/login")
+    page.wait_for_selector("#login-submit")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login-submit")
