@@ -28,8 +28,9 @@ class SettingsState(AppState):
             teams = {tm.id: tm.name for tm in session.exec(select(Team)).all()}
             self.org = {
                 "legal_name": org.legal_name, "nif": org.nif,
-                "address": " ".join(p for p in (org.address, org.postal_code, org.city,
-                                                org.province) if p),
+                "address": ", ".join(p for p in (
+                    org.address, " ".join(x for x in (org.postal_code, org.city) if x),
+                    org.province if org.province != org.city else "") if p),
                 "fiscal_year": t(f"month.{org.fiscal_year_start_month}"),
                 "currency": org.currency, "timezone": org.timezone,
                 "irpf": f"{org.default_irpf_pct} %".replace(".", ","),

@@ -58,9 +58,10 @@ def reflex_env() -> dict[str, str]:
 
 def build_frontend(*, force: bool = False) -> bool:
     """Build the production frontend if the UI changed; return whether it was built."""
-    settings = get_settings()
-    stamp = settings.web_dir / ".crm-ui-fingerprint"
-    built = settings.web_dir / "build" / "client" / "index.html"
+    env = reflex_env()
+    web_dir = Path(env["REFLEX_WEB_WORKDIR"])
+    stamp = web_dir / ".crm-ui-fingerprint"
+    built = web_dir / "build" / "client" / "index.html"
     fingerprint = ui_fingerprint()
     if not force and built.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return False
@@ -68,7 +69,7 @@ def build_frontend(*, force: bool = False) -> bool:
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "reflex", "export", "--frontend-only",
                              "--no-zip", "--env", "prod", "--loglevel", "warning"],
-                            cwd=PROJECT_ROOT, env=reflex_env(), check=False)
+                            cwd=PROJECT_ROOT, env=env, check=False)
     if result.returncode != 0:
         typer.echo("Error: no se pudo compilar la interfaz (mira los mensajes de arriba).",
                    err=True)

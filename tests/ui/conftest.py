@@ -67,7 +67,9 @@ def live_app() -> Iterator[str]:
         try:
             os.killpg(proc.pid, signal.SIGINT)
             proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
