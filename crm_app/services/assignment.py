@@ -41,7 +41,13 @@ from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, O
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
 from crm_app.services.errors import NotFound, ValidationFailed
-from crm_app.services.spain import canonical_region, fold, province_key, provinces_of_region
+from crm_app.services.spain import (
+    canonical_province,
+    canonical_region,
+    fold,
+    province_key,
+    provinces_of_region,
+)
 
 OPEN_STATUSES = (LeadStatus.NUEVO.value, LeadStatus.CONTACTADO.value,
                  LeadStatus.CUALIFICADO.value)
@@ -235,7 +241,13 @@ class _Rule:
 
 class Assigner:
     """Assign lead dicts by the ordered rules; build with ``load`` (saved rules) or
-    ``from_rules`` (a draft rule set, for the simulator)."""
+    ``from_rules`` (a draft rule set, for the simulator).
+
+    Stable attributes callers may read (the importer memoises stateless answers with them):
+    ``loads`` (open leads per user id, advanced by ``assign``; only filled when a
+    least-loaded rule exists), ``last_rule_index`` (index in ``rules`` of the rule that
+    assigned the last lead, ``None`` for the fallback/nobody) and ``rules[i].action``.
+    """
 
     def __init__(self, *, rules: Iterable[dict | AssignmentRule], users: Iterable[Any],
                  loads: dict[int, int], fallback_owner_id: int | None) -> None:
@@ -443,6 +455,11 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
         if op in ("in", "not_in", "province_in") and not _as_list(value):
             errors[key + ".value"] = "Indica al menos un valor."
             continue
+        if op == "province_in":
+            unknown = [v for v in _as_list(value) if not canonical_province(str(v))]
+            if unknown:
+                errors[key + ".value"] = "Provincia desconocida: " + ", ".join(map(str, unknown))
+                continue
         clean_conds.append({"field": fld or "province", "op": op, "value": value})
     config = data.get("config") or {}
     if not isinstance(config, dict):
@@ -465,6 +482,9 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
             errors[prefix + "config.territory"] = "Indica qué usuario lleva cada provincia."
         elif any(_int(v) not in user_ids for v in territory.values()):
             errors[prefix + "config.territory"] = "Hay usuarios que no existen en el territorio."
+        elif any(not canonical_province(str(k)) for k in territory):
+            unknown = [str(k) for k in territory if not canonical_province(str(k))]
+            errors[prefix + "config.territory"] = "Provincia desconocida: " + ", ".join(unknown)
         dflt = config.get("default_user_id")
         if dflt not in (None, "") and _int(dflt) not in user_ids:
             errors[prefix + "config.default_user_id"] = "El usuario por defecto no existe."

@@ -207,6 +207,13 @@ def test_rule_crud_is_admin_only_validated_and_audited(session, people):
                         data={"name": "", "action": "teleport", "conditions": [
                             {"field": "province", "op": "region_in", "value": ["Narnia"]}]})
     assert set(exc.value.errors) >= {"name", "action", "conditions.0.value"}
+    with pytest.raises(ValidationFailed) as exc:
+        asg.create_rule(session=session, actor=people.admin, data={
+            "name": "t", "action": "territory",
+            "conditions": [{"op": "province_in", "value": ["Madrid", "Gotham"]}],
+            "config": {"territory": {"Atlantis": people.comercial1.id}}})
+    assert exc.value.errors == {"conditions.0.value": "Provincia desconocida: Gotham",
+                                "config.territory": "Provincia desconocida: Atlantis"}
     r1 = asg.create_rule(session=session, actor=people.admin,
                          data={"name": "Uno", "action": "fixed_user",
                                "config": {"user_id": people.comercial1.id}})
