@@ -125,14 +125,9 @@ def pg_server():  # noqa: ANN201
     Missing binaries: skip with the install hint, but fail under CI (``make test`` installs
     ``postgresql``, so a missing server there is a broken setup, not an optional test).
     """
-    from pg import PostgresServer, PostgresUnavailable
+    from pg import start_or_skip
 
-    try:
-        server = PostgresServer().start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but PostgreSQL is unavailable: {exc}", pytrace=False)
-        pytest.skip(str(exc))
+    server = start_or_skip()
     try:
         yield server
     finally:

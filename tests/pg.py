@@ -173,3 +173,19 @@ class PostgresServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+def start_or_skip() -> PostgresServer:
+    """Start a server for the test session; without binaries skip, or fail when ``CI`` is set.
+
+    ``make test`` installs ``postgresql``, so under CI a missing server is a broken setup, not
+    an optional test.
+    """
+    import pytest
+
+    try:
+        return PostgresServer().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but PostgreSQL is unavailable: {exc}", pytrace=False)
+        pytest.skip(str(exc))

@@ -21,8 +21,13 @@ def _wants_json(request: Request) -> bool:
 
 
 def _safe_next(value: str | None) -> str:
-    """Only local paths, never an open redirect."""
-    if value and value.startswith("/") and not value.startswith("//"):
+    """Only local paths, never an open redirect.
+
+    Browsers read ``/\\evil.example`` as ``//evil.example`` and drop tabs and newlines
+    (``/<TAB>/evil.example``), so backslashes and control characters are refused too.
+    """
+    if (value and value.startswith("/") and not value.startswith("//")
+            and "\\" not in value and value.isprintable()):
         return value
     return "/"
 

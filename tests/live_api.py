@@ -1,0 +1,99 @@
+"""A real HTTP server for the API tests: uvicorn in a subprocess serving ``build_api()``.
+
+``prepare_database`` migrates a fresh SQLite file with Alembic (``upgrade head``);
+``ApiServer`` starts ``uvicorn --factory crm_app.api.app:build_api`` on a free port with
+``CRM_DATA_DIR``/``CRM_DATABASE_URL`` pointing at it, waits for ``/api/health`` and stops the
+process on ``stop()``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from alembic.config import Config
+
+from alembic import command
+from crm_app.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(url: str) -> None:
+    """``alembic upgrade head`` on ``url`` with the project's alembic.ini."""
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["url"] = url
+    command.upgrade(cfg, "head")
+
+
+def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(CRM_DATA_DIR=str(data_dir), CRM_DATABASE_URL=database_url, CRM_ENV="test")
+    env.update(extra)
+    return env
+
+
+class ApiServer:
+    def __init__(self, data_dir: Path, database_url: str, **env: str) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.extra_env = env
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.log_path = data_dir / "uvicorn.log"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> ApiServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=PROJECT_ROOT, env=server_env(self.data_dir, self.database_url, **self.extra_env),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited ({self.proc.returncode}):\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/api/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"uvicorn did not become healthy in {timeout} s:\n{self.log()}")
+
+    def assert_alive(self) -> None:
+        """Fail with the server's own output rather than a bare "connection refused"."""
+        assert self.proc is not None, "server not started"
+        code = self.proc.poll()
+        assert code is None, f"uvicorn exited with {code}:\n{self.log()}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None

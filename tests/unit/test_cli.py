@@ -1,0 +1,193 @@
+"""The real ``crm`` command in subprocesses, on a data dir of its own (``CRM_DATA_DIR``).
+
+One module-scoped data dir: ``crm db upgrade`` runs once, then users and tokens are created,
+listed and revoked through the CLI; a token it prints is used against the real HTTP API.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from live_api import ApiServer
+from sqlmodel import Session, select
+
+from crm_app.auth.passwords import verify_password
+from crm_app.auth.tokens import token_hash
+from crm_app.db import make_engine
+from crm_app.models import ApiToken, Team, User
+
+CRM = str(Path(sys.executable).parent / "crm")
+
+
+@dataclass
+class Cli:
+    data_dir: Path
+    workdir: Path
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'crm.db'}"
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+        env["CRM_DATA_DIR"] = str(self.data_dir)
+        return subprocess.run([CRM, *args], input=stdin, cwd=self.workdir, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    def users(self) -> dict[str, User]:
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as s:
+                return {u.email: u for u in s.exec(select(User)).all()}
+        finally:
+            engine.dispose()
+
+    def teams(self) -> list[Team]:
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as s:
+                return list(s.exec(select(Team)).all())
+        finally:
+            engine.dispose()
+
+    def tokens(self) -> list[ApiToken]:
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as s:
+                return list(s.exec(select(ApiToken)).all())
+        finally:
+            engine.dispose()
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
+    """A clear error: non-zero exit, an ``Error:`` line on stderr, no traceback."""
+    assert result.returncode != 0, result.stdout
+    assert result.stderr.startswith("Error:"), result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    tmp = tmp_path_factory.mktemp("cli")
+    (tmp / "cwd").mkdir()
+    c = Cli(data_dir=tmp / "data", workdir=tmp / "cwd")
+    result = c.run("db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "Base de datos al día" in result.stdout
+    return c
+
+
+@pytest.fixture(scope="module")
+def ana(cli: Cli) -> User:
+    result = cli.run("users", "create", "--email", "Ana.Garcia@Empresa.crm", "--name",
+                     "Ana García", "--role", "manager", "--team", "Levante", "--password-stdin",
+                     stdin="una clave larga\n")
+    assert result.returncode == 0, result.stderr
+    assert "Usuario creado: ana.garcia@empresa.crm (manager)" in result.stdout
+    return cli.users()["ana.garcia@empresa.crm"]
+
+
+def test_db_upgrade_creates_the_database_in_the_data_dir(cli: Cli) -> None:
+    db_file = cli.data_dir / "crm.db"
+    assert db_file.exists()
+    engine = sa.create_engine(cli.db_url)
+    try:
+        names = set(sa.inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    finally:
+        engine.dispose()
+    assert {"user", "team", "lead", "opportunity", "alembic_version"} <= names
+    assert version
+    assert not (cli.workdir / "var").exists()  # nothing written next to the caller
+
+
+def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User) -> None:
+    assert ana.name == "Ana García" and ana.role == "manager" and ana.active
+    assert ana.password_hash.startswith("$argon2id$")
+    assert verify_password(ana.password_hash, "una clave larga")  # newline stripped, spaces kept
+    teams = {t.name: t for t in cli.teams()}
+    assert ana.team_id == teams["Levante"].id
+    assert teams["Levante"].manager_id == ana.id  # first manager of a new team manages it
+    # a second user joins the existing team instead of creating another
+    result = cli.run("users", "create", "--email", "pepe@empresa.crm", "--name", "Pepe",
+                     "--role", "comercial", "--team", "Levante", "--password-stdin",
+                     stdin="otra-clave-9\n")
+    assert result.returncode == 0, result.stderr
+    assert [t.name for t in cli.teams()] == ["Levante"]
+    assert cli.users()["pepe@empresa.crm"].team_id == teams["Levante"].id
+
+
+@pytest.mark.parametrize(("args", "password", "needles"), [
+    # both validation errors are reported at once (one run: each CLI start costs seconds)
+    (["--email", "x@empresa.crm", "--name", "X", "--role", "jefe"], "corta",
+     ["role: Rol desconocido: jefe", "password: La contraseña debe tener al menos 8"]),
+    (["--email", "ANA.GARCIA@empresa.crm", "--name", "Otra", "--role", "comercial"],
+     "una clave larga", ["Ya existe un usuario con el correo ana.garcia@empresa.crm"]),
+], ids=["bad-role-and-short-password", "duplicate-email"])
+def test_users_create_rejects_bad_input(cli: Cli, ana: User, args: list[str], password: str,
+                                        needles: list[str]) -> None:
+    before = set(cli.users())
+    result = cli.run("users", "create", *args, "--team", "Nuevo", "--password-stdin",
+                     stdin=password + "\n")
+    assert_clean_failure(result, *needles)
+    assert set(cli.users()) == before
+    assert "Nuevo" not in {t.name for t in cli.teams()}  # no half-done team either
+
+
+def test_users_list(cli: Cli, ana: User) -> None:
+    result = cli.run("users", "list")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
+    by_email = {r[1]: r for r in rows}
+    assert by_email["ana.garcia@empresa.crm"] == [str(ana.id), "ana.garcia@empresa.crm",
+                                                  "Ana García", "manager", "Levante", "activo"]
+    assert set(by_email) == set(cli.users())
+    assert "argon2" not in result.stdout
+
+
+@pytest.fixture
+def api(cli: Cli, ana: User) -> Iterator[ApiServer]:
+    server = ApiServer(cli.data_dir, cli.db_url).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: ApiServer) -> None:
+    result = cli.run("tokens", "create", "--user", "ana.garcia@empresa.crm", "--name", "ERP")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("crm_")
+    raw = lines[0]
+    (row,) = cli.tokens()
+    assert row.token_hash == token_hash(raw) and raw not in (row.token_hash, row.prefix)
+    assert row.user_id == ana.id and row.name == "ERP"
+
+    me = httpx.get(f"{api.base_url}/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert me.status_code == 200 and me.json()["email"] == "ana.garcia@empresa.crm"
+
+    listing = cli.run("tokens", "list", "--user", "ana.garcia@empresa.crm")
+    assert listing.returncode == 0, listing.stderr
+    assert raw not in listing.stdout  # shown once, never again
+    assert listing.stdout.startswith(f"{row.id}\t{row.prefix}") and "activo" in listing.stdout
+
+    revoked = cli.run("tokens", "revoke", str(row.id))
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"Token {row.id} revocado" in revoked.stdout
+    assert cli.tokens()[0].revoked_at is not None
+    me = httpx.get(f"{api.base_url}/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert me.status_code == 401
+
+    assert_clean_failure(cli.run("tokens", "revoke", "999"), "no encontrado")

@@ -1,0 +1,137 @@
+"""A real Celery worker on the embedded broker (kombu's SQLAlchemy transport over SQLite).
+
+The worker runs as a subprocess with its own ``CRM_DATA_DIR``; tasks are sent by name from the
+test process through the same broker file. Results are ignored (``task_ignore_result``), so
+execution is proven by side effects: the worker's log line for ``crm.core.ping`` and the rows
+``crm.core.purge_sessions`` deletes from the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from live_api import prepare_database
+from sqlmodel import Session, select
+
+from crm_app.db import make_engine
+from crm_app.models import User, UserSession, utcnow
+from crm_app.settings import PROJECT_ROOT
+
+CELERY = str(Path(sys.executable).parent / "celery")
+TIMEOUT = 60
+
+
+@dataclass
+class Worker:
+    data_dir: Path
+    proc: subprocess.Popen
+    log_path: Path
+    client: Celery
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'crm.db'}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, what: str, predicate: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            code = self.proc.poll()
+            assert code is None, f"worker exited ({code}):\n{self.log()}"
+            time.sleep(0.25)
+        pytest.fail(f"timed out after {TIMEOUT} s waiting for {what}; worker log:\n"
+                    f"{self.log()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    tmp = tmp_path_factory.mktemp("worker")
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    prepare_database(f"sqlite:///{data_dir / 'crm.db'}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(CRM_DATA_DIR=str(data_dir), CRM_ENV="test")
+    log_path = tmp / "worker.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [CELERY, "-A", "crm_app.worker.app:celery_app", "worker", "--pool=solo", "-c", "1",
+             "--loglevel=INFO", "-n", f"pytest-{os.getpid()}@%h", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    client = Celery("pytest-client", broker=f"sqla+sqlite:///{data_dir / 'broker.db'}")
+    w = Worker(data_dir=data_dir, proc=proc, log_path=log_path, client=client)
+    try:
+        w.wait_for("the worker to be ready", lambda: " ready." in w.log())
+        yield w
+    finally:
+        # cold shutdown (every task has finished by now); it can linger a few seconds in the
+        # broker's poll loop, so it is killed if it has not gone after 2 s
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        client.close()
+
+
+def test_worker_uses_the_embedded_sqlite_broker_in_the_data_dir(worker: Worker) -> None:
+    log = worker.log()
+    assert f"sqla+sqlite:///{worker.data_dir / 'broker.db'}" in log  # the startup banner
+    assert "crm.core.ping" in log and "crm.core.purge_sessions" in log  # registered tasks
+    assert (worker.data_dir / "broker.db").exists()
+
+
+def test_ping_is_executed(worker: Worker) -> None:
+    result = worker.client.send_task("crm.core.ping")
+    pattern = re.compile(rf"crm\.core\.ping\[{re.escape(result.id)}\] succeeded in .*'pong'")
+    worker.wait_for("crm.core.ping to run", lambda: bool(pattern.search(worker.log())))
+
+
+def test_purge_sessions_deletes_expired_rows(worker: Worker) -> None:
+    engine = make_engine(worker.db_url)
+    now = utcnow()
+    with Session(engine, expire_on_commit=False) as s:
+        user = User(email="worker@test.crm", name="Worker", role="comercial", created_at=now)
+        s.add(user)
+        s.flush()
+        s.add_all([
+            UserSession(token_hash="e" * 64, user_id=user.id, created_at=now - timedelta(days=20),
+                        expires_at=now - timedelta(days=3)),
+            UserSession(token_hash="r" * 64, user_id=user.id, created_at=now - timedelta(days=5),
+                        expires_at=now + timedelta(days=9), revoked_at=now - timedelta(days=2)),
+            UserSession(token_hash="l" * 64, user_id=user.id, created_at=now,
+                        expires_at=now + timedelta(days=14)),
+        ])
+        s.commit()
+
+    def remaining() -> set[str]:
+        with Session(engine) as s:
+            return {r.token_hash[0] for r in s.exec(select(UserSession)).all()}
+
+    try:
+        assert remaining() == {"e", "r", "l"}
+        result = worker.client.send_task("crm.core.purge_sessions")
+        worker.wait_for("crm.core.purge_sessions to delete the stale sessions",
+                        lambda: remaining() == {"l"})
+        worker.wait_for("the task's success line",
+                        lambda: f"crm.core.purge_sessions[{result.id}] succeeded" in worker.log())
+        assert f"crm.core.purge_sessions[{result.id}] succeeded in" in worker.log()
+    finally:
+        engine.dispose()
