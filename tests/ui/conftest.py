@@ -1,7 +1,8 @@
 """Browser tests: the real app started by ``crm run`` (migrations, demo data, production
 frontend build, web server, Celery worker + beat) driven by Debian's headless Chromium.
 
-The frontend build is kept in ``var/web-test`` and rebuilt only when the UI code changes, so
+The frontend build is kept in ``var/web-test`` (or ``$CRM_TEST_WEB_DIR``; with ``$CRM_TEST_PORT``
+for parallel runs) and rebuilt only when the UI code changes, so
 the suite pays for a build once, not on every run.
 """
 
@@ -40,7 +41,8 @@ def live_app() -> Iterator[str]:
             port = s.getsockname()[1]
     data_dir = Path(tempfile.mkdtemp(prefix="crm-ui-"))
     env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_PORT": str(port),
-           "CRM_ENV": "test", "REFLEX_WEB_WORKDIR": str(PROJECT_ROOT / "var" / "web-test")}
+           "CRM_ENV": "test", "REFLEX_WEB_WORKDIR": os.environ.get("CRM_TEST_WEB_DIR",
+                                                str(PROJECT_ROOT / "var" / "web-test"))}
     env.pop("CRM_DATABASE_URL", None)
     log = open(data_dir / "app.log", "w")  # noqa: SIM115 - open for the process's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "crm_app.cli.main", "run"], cwd=PROJECT_ROOT,
