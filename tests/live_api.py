@@ -8,6 +8,7 @@ process on ``stop()``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -56,6 +57,9 @@ class ApiServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> ApiServer:
+        if importlib.util.find_spec("uvicorn") is None:
+            raise RuntimeError("uvicorn is not installed in the venv: it must be in pyproject.toml "
+                               "and requirements.lock (make setup installs from them)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         log = self.log_path.open("wb")
