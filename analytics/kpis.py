@@ -176,17 +176,23 @@ def _closed_rows(con: Con, scope: Scope, period: Period, filters: Filters | None
                         ("closed_date BETWEEN ? AND ?", (period.start, period.end)),
                         ("stage_kind IN ('won', 'lost')", None))
     return con.execute(
-        f"""SELECT {group}stage_kind, stage_name, count(*), sum(amount),
+        f"""SELECT {group}stage_kind, stage_id, count(*), sum(amount),
                    sum(datediff('day', created_date, closed_date))
             FROM opportunities{w} GROUP BY ALL""", params).fetchall()
 
 
-def _closed_stats(rows: Iterable[tuple]) -> dict[str, Any]:
+def stage_names(con: Con) -> dict[int, str]:
+    return dict(con.execute("SELECT stage_id, stage_name FROM stages").fetchall())
+
+
+def _closed_stats(rows: Iterable[tuple], names: dict[int, str] | None = None) -> dict[str, Any]:
     won_n = lost_n = 0
     won_amount = ZERO
     cycle_days = 0
     lost_by_stage: dict[str, int] = {}
-    for kind, stage_name, n, amount, days in rows:
+    names = names or {}
+    for kind, stage_id, n, amount, days in rows:
+        stage_name = names.get(stage_id, str(stage_id))
         if kind == "won":
             won_n += n
             won_amount += amount or ZERO
@@ -217,7 +223,7 @@ def closed_summary(con: Con, scope: Scope, period: Period,
     * ``avg_sales_cycle_days`` = mean of (closed date − created date) in calendar days over the
       opportunities won in the period.
     """
-    return _closed_stats(_closed_rows(con, scope, period, filters))
+    return _closed_stats(_closed_rows(con, scope, period, filters), stage_names(con))
 
 
 # ---------------------------------------------------------------- monthly, cumulative, YoY
@@ -244,30 +250,44 @@ def won_by_month(con: Con, scope: Scope, period: Period, filters: Filters | None
                         ("closed_date BETWEEN ? AND ?", (lo, period.end)))
     daily = con.execute(f"SELECT closed_date, sum(amount), count(*) FROM opportunities{w} "
                         "GROUP BY 1 ORDER BY 1", params).fetchall()
+    return _months(daily, period, fy)
 
-    def total(a: date, b: date) -> tuple[Decimal, int]:
-        amount, n = ZERO, 0
-        for day, value, count in daily:
-            if a <= day <= b:
-                amount += value
-                n += count
-        return money(amount), n
 
+def _sum_days(daily: list[tuple], a: date, b: date) -> tuple[Decimal, int]:
+    amount, n = ZERO, 0
+    for day, value, count in daily:
+        if day is not None and a <= day <= b:
+            amount += value or ZERO
+            n += count
+    return money(amount), n
+
+
+def _months(daily: list[tuple], period: Period, fy: int) -> list[dict[str, Any]]:
+    """``won_by_month`` rows from (closed date, won amount, won count) triples."""
     out = []
     for first in period.months():
         a = max(first, period.start)
         b = min(periods.add_months(first, 1) - timedelta(days=1), period.end)
         a_prev, b_prev = periods.add_months(a, -12), periods.add_months(b, -12)
         fy_start = periods.fiscal_year_of(first, fy).start
-        won, n = total(a, b)
-        prev, _ = total(a_prev, b_prev)
-        cum, _ = total(fy_start, b)
-        cum_prev, _ = total(periods.add_months(fy_start, -12), b_prev)
+        won, n = _sum_days(daily, a, b)
+        prev, _ = _sum_days(daily, a_prev, b_prev)
+        cum, _ = _sum_days(daily, fy_start, b)
+        cum_prev, _ = _sum_days(daily, periods.add_months(fy_start, -12), b_prev)
         out.append({"month": first.strftime("%Y-%m"), "won_amount": won, "won_count": n,
                     "won_amount_prev_year": prev, "yoy_change": change(won, prev),
                     "cumulative_won_amount": cum, "cumulative_won_amount_prev_year": cum_prev,
                     "cumulative_yoy_change": change(cum, cum_prev)})
     return out
+
+
+def _ytd(daily: list[tuple], period: Period, fy: int) -> dict[str, Any]:
+    start = periods.fiscal_year_of(period.end, fy).start
+    won, n = _sum_days(daily, start, period.end)
+    prev, _ = _sum_days(daily, periods.add_months(start, -12),
+                        periods.add_months(period.end, -12))
+    return {"from": start, "to": period.end, "won_amount": won, "won_count": n,
+            "won_amount_prev_year": prev, "yoy_change": change(won, prev)}
 
 
 def fiscal_year_to_date(con: Con, scope: Scope, period: Period, filters: Filters | None = None,
@@ -276,12 +296,12 @@ def fiscal_year_to_date(con: Con, scope: Scope, period: Period, filters: Filters
     with the same span a year earlier and the change."""
     fy = fiscal_start or fiscal_start_month(con)
     start = periods.fiscal_year_of(period.end, fy).start
-    rows = won_by_month(con, scope, periods.custom(start, period.end), filters, fiscal_start=fy)
-    last = rows[-1]
-    return {"from": start, "to": period.end, "won_amount": last["cumulative_won_amount"],
-            "won_count": sum(r["won_count"] for r in rows),
-            "won_amount_prev_year": last["cumulative_won_amount_prev_year"],
-            "yoy_change": last["cumulative_yoy_change"]}
+    w, params = _scoped("opportunities", scope, filters, ("stage_kind = 'won'", None),
+                        ("closed_date BETWEEN ? AND ?",
+                         (periods.add_months(start, -12), period.end)))
+    daily = con.execute(f"SELECT closed_date, sum(amount), count(*) FROM opportunities{w} "
+                        "GROUP BY 1", params).fetchall()
+    return _ytd(daily, period, fy)
 
 
 # ---------------------------------------------------------------- funnel and stage times
@@ -309,18 +329,22 @@ def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = Non
     opportunities.
     """
     pipeline_id = pipeline_id or _default_pipeline(con)
-    w, params = _scoped("stage_history", scope, filters,
-                        ("opp_created_date BETWEEN ? AND ?", (period.start, period.end)),
-                        ("stage_kind <> 'lost'", None),
-                        ("stage_id IN (SELECT stage_id FROM stages WHERE pipeline_id = ?)",
-                         pipeline_id))
-    rows = con.execute(
-        f"""WITH reach AS (SELECT opportunity_id, max(stage_position) AS max_pos
-                           FROM stage_history{w} GROUP BY 1)
-            SELECT s.stage_id, s.stage_name, s.position, s.kind, count(r.opportunity_id)
-            FROM stages s LEFT JOIN reach r ON r.max_pos >= s.position
-            WHERE s.pipeline_id = ? AND s.kind <> 'lost'
-            GROUP BY ALL ORDER BY s.position""", [*params, pipeline_id]).fetchall()
+    w, params = _scoped("opportunities", scope, filters,
+                        ("created_date BETWEEN ? AND ?", (period.start, period.end)),
+                        ("pipeline_id = ?", pipeline_id))
+    reach = con.execute(f"SELECT max_position, count(*) FROM opportunities{w} GROUP BY 1",
+                        params).fetchall()
+    return _funnel_rows(con, pipeline_id, reach)
+
+
+def _funnel_rows(con: Con, pipeline_id: int | None,
+                 reach: Iterable[tuple]) -> list[dict[str, Any]]:
+    """Funnel rows from (furthest position reached, count) pairs."""
+    reach = [(pos, n) for pos, n in reach if pos is not None]
+    stages = con.execute("SELECT stage_id, stage_name, position, kind FROM stages WHERE "
+                         "pipeline_id = ? AND kind <> 'lost' ORDER BY position",
+                         [pipeline_id]).fetchall()
+    rows = [(*st, sum(n for pos, n in reach if pos >= st[2])) for st in stages]
     out: list[dict[str, Any]] = []
     first = rows[0][4] if rows else 0
     for i, (stage_id, name, pos, kind, reached) in enumerate(rows):
@@ -340,9 +364,11 @@ def stage_durations(con: Con, scope: Scope, period: Period,
     w, params = _scoped("stage_history", scope, filters,
                         ("left_date BETWEEN ? AND ?", (period.start, period.end)))
     rows = con.execute(
-        f"""SELECT stage_id, any_value(stage_name), any_value(stage_position), count(*),
-                   avg(days_in_stage)
-            FROM stage_history{w} GROUP BY stage_id ORDER BY 3""", params).fetchall()
+        f"""WITH h AS (SELECT stage_id, count(*) AS n, avg(days_in_stage) AS d
+                       FROM stage_history{w} GROUP BY stage_id)
+            SELECT h.stage_id, s.stage_name, s.position, h.n, h.d
+            FROM h LEFT JOIN stages s USING (stage_id) ORDER BY s.pipeline_id, s.position""",
+        params).fetchall()
     return [{"stage_id": r[0], "stage_name": r[1], "position": r[2], "stays": r[3],
              "avg_days": round(r[4], 1)} for r in rows]
 
@@ -423,6 +449,7 @@ def _breakdown(con: Con, scope: Scope, period: Period, filters: Filters | None,
     closed: dict[Any, list[tuple]] = defaultdict(list)
     for row in _closed_rows(con, scope, period, filters, key):
         closed[row[0]].append(row[1:])
+    names = stage_names(con)
     sub, params = _open_source(con, scope, period, filters)
     open_rows = con.execute(f"SELECT {key}, count(*), sum(amount), sum(weighted) FROM ({sub}) "
                             "GROUP BY 1", params).fetchall()
@@ -432,7 +459,9 @@ def _breakdown(con: Con, scope: Scope, period: Period, filters: Filters | None,
                             aparams).fetchall())
     out: dict[Any, dict[str, Any]] = {}
     for k in set(closed) | {r[0] for r in open_rows} | set(acts):
-        out[k] = {**_closed_stats(closed.get(k, [])), "open_count": 0, "pipeline_amount": ZERO,
+        st = _closed_stats(closed.get(k, []), names)
+        st.pop("lost_by_stage")
+        out[k] = {**st, "open_count": 0, "pipeline_amount": ZERO,
                   "weighted_amount": ZERO, "activities": acts.get(k, 0)}
     for k, n, amount, weighted in open_rows:
         out[k].update(open_count=n, pipeline_amount=money(amount),
@@ -441,7 +470,9 @@ def _breakdown(con: Con, scope: Scope, period: Period, filters: Filters | None,
 
 
 def _empty_stats() -> dict[str, Any]:
-    return {**_closed_stats([]), "open_count": 0, "pipeline_amount": ZERO,
+    st = _closed_stats([])
+    st.pop("lost_by_stage")
+    return {**st, "open_count": 0, "pipeline_amount": ZERO,
             "weighted_amount": ZERO, "activities": 0}
 
 
@@ -507,11 +538,10 @@ def by_channel(con: Con, scope: Scope, period: Period,
 
 
 DRILL_STATUSES = ("open", "won", "lost", "closed", "created")
-_ORDER = {"amount_desc": "o.amount DESC, o.opportunity_id",
-          "amount_asc": "o.amount, o.opportunity_id",
-          "closed_desc": "o.closed_at DESC NULLS LAST, o.opportunity_id",
-          "created_desc": "o.created_at DESC, o.opportunity_id",
-          "name": "o.name, o.opportunity_id"}
+_ORDER = {"amount_desc": "{p}amount DESC, {p}opportunity_id",
+          "amount_asc": "{p}amount, {p}opportunity_id",
+          "closed_desc": "{p}closed_date DESC NULLS LAST, {p}opportunity_id",
+          "created_desc": "{p}created_date DESC, {p}opportunity_id"}
 
 
 def opportunities_list(con: Con, scope: Scope, period: Period, filters: Filters | None = None,
@@ -529,15 +559,13 @@ def opportunities_list(con: Con, scope: Scope, period: Period, filters: Filters 
     if month:
         m = periods.parse_month(month)
         period = periods.custom(max(m.start, period.start), min(m.end, period.end))
-    cols = ("o.opportunity_id, o.name, o.account_name, o.owner_id, o.owner_name, o.team_id, "
-            "o.team_name, o.product_name, o.channel, o.province, {stage} AS stage_name, "
-            "{kind} AS stage_kind, o.amount, o.created_date, o.closed_date, o.expected_close, "
-            "o.created_at, o.closed_at")
+    cols = ("o.opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id, "
+            "o.channel, o.province, {stage} AS stage_id, o.amount, o.created_date, "
+            "o.closed_date, o.expected_close")
     if status == "open":
         sub, params = _open_source(con, scope, period, filters)
-        base = (f"FROM ({sub}) x JOIN opportunities o USING (opportunity_id) "
-                "LEFT JOIN stages s ON s.stage_id = x.stage_id")
-        select = cols.format(stage="s.stage_name", kind="s.kind")
+        base = f"FROM ({sub}) x JOIN opportunities o USING (opportunity_id)"
+        select = cols.format(stage="x.stage_id")
     else:
         extra: list[tuple[str, Any]] = []
         if status == "created":
@@ -548,18 +576,27 @@ def opportunities_list(con: Con, scope: Scope, period: Period, filters: Filters 
             extra.append((f"stage_kind IN {kinds}", None))
         w, params = _scoped("opportunities", scope, filters, *extra, alias="o")
         base = f"FROM opportunities o{w}"
-        select = cols.format(stage="o.stage_name", kind="o.stage_kind")
+        select = cols.format(stage="o.stage_id")
     total = con.execute(f"SELECT count(*) {base}", params).fetchone()[0]
     order_sql = _ORDER.get(order, _ORDER["amount_desc"])
-    cur = con.execute(f"SELECT {select} {base} ORDER BY {order_sql} LIMIT ? OFFSET ?",
-                      [*params, int(limit), int(offset)])
+    cur = con.execute(
+        f"""WITH page AS (SELECT {select} {base} ORDER BY {order_sql.format(p='o.')}
+                          LIMIT ? OFFSET ?)
+            SELECT page.*, COALESCE(a.account_name, '') AS account_name,
+                   COALESCE(u.user_name, '') AS owner_name,
+                   COALESCE(t.team_name, '') AS team_name,
+                   COALESCE(p.product_name, '') AS product_name, s.stage_name,
+                   s.kind AS stage_kind, s.probability
+            FROM page LEFT JOIN accounts a USING (account_id) LEFT JOIN users u
+              ON u.user_id = page.owner_id LEFT JOIN teams t ON t.team_id = page.team_id
+            LEFT JOIN products p USING (product_id) LEFT JOIN stages s USING (stage_id)
+            ORDER BY {order_sql.format(p='page.')}""",
+        [*params, int(limit), int(offset)])
     names = [d[0] for d in cur.description]
     items = []
     for r in cur.fetchall():
         item = dict(zip(names, r, strict=True))
         item["amount"] = money(item["amount"])
-        item.pop("created_at")
-        item.pop("closed_at")
         items.append(item)
     return {"items": items, "total": total}
 
@@ -587,23 +624,180 @@ CHANGE_KEYS = ("won_amount", "won_count", "lost_count", "win_rate", "avg_deal_si
 
 def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
               previous: Period | None = None) -> dict[str, Any]:
-    """Everything a role dashboard shows, for one scope and period.
+    """Everything a role dashboard shows, for one scope and period, in a handful of queries.
 
     ``kpis`` (``kpi_cards`` + open pipeline totals), ``previous`` (the same cards for the
     previous period, ``periods.previous`` unless given) and ``changes`` (relative change per
-    card); ``by_stage`` (``pipeline_by_stage``), ``by_month`` (``won_by_month``), ``fiscal_ytd``,
-    ``funnel``, ``stage_durations``, ``by_channel``, ``activities_by_owner`` and
-    ``activities_by_kind``; ``by_owner`` (comparison per comercial) for a team scope and
-    ``by_team`` for the company; ``snapshot_at`` (UTC) and the ``scope``.
+    card); ``by_stage`` (``pipeline_by_stage``), ``by_month`` (``won_by_month``), ``fiscal_ytd``
+    (``fiscal_year_to_date``), ``funnel``, ``stage_durations``, ``by_channel``,
+    ``activities_by_owner`` and ``activities_by_kind``; ``by_owner``
+    (``comparison_by_owner``) for a team scope and ``by_team`` (``comparison_by_team``) for the
+    company; ``snapshot_at`` (UTC) and the ``scope``. Each figure equals what the single KPI
+    function returns (tested); this path only shares the scans: one grouped pass over the
+    opportunities (GROUPING SETS), one over activities, one each over leads and quotes.
     """
     previous = previous or periods.previous(period)
-    by_stage = pipeline_by_stage(con, scope, period, filters)
-    kpis = kpi_cards(con, scope, period, filters)
+    built_at, fy = con.execute("SELECT built_at, fiscal_year_start_month "
+                               "FROM snapshot_meta").fetchone()
+    built_at = built_at.replace(tzinfo=UTC)
+    names = stage_names(con)
+    kinds = dict(con.execute("SELECT stage_id, kind FROM stages").fetchall())
+    pipeline_id = _default_pipeline(con)
+    cs, ce, ps, pe = period.start, period.end, previous.start, previous.end
+    lo = periods.add_months(periods.fiscal_year_of(cs, fy).start, -12)
+    lo = min(lo, periods.add_months(periods.fiscal_year_of(ce, fy).start, -12))
+    key = "owner_id" if scope.kind != "company" else "team_id"
+
+    # 1. opportunities: closed now / before, open now, won per day, the funnel cohort
+    w, params = _scoped(
+        "opportunities", scope, filters,
+        ("(stage_kind = 'open' OR closed_date BETWEEN ? AND ? OR closed_date BETWEEN ? AND ? "
+         "OR created_date BETWEEN ? AND ?)", (lo, ce, ps, pe, cs, ce)))
+    rows = con.execute(
+        f"""WITH b AS (
+              SELECT stage_id, stage_kind, {key} AS k, channel, amount, amount_x_prob,
+                     datediff('day', created_date, closed_date) AS cycle,
+                     CASE WHEN closed_date BETWEEN ? AND ? THEN 1
+                          WHEN closed_date BETWEEN ? AND ? THEN 2 ELSE 0 END AS bucket,
+                     CASE WHEN stage_kind = 'won' THEN closed_date END AS won_day,
+                     created_date BETWEEN ? AND ? AND pipeline_id = ? AS cohort,
+                     max_position
+              FROM opportunities{w})
+            SELECT GROUPING(bucket, stage_id), GROUPING(bucket, k, stage_kind),
+                   GROUPING(bucket, channel, stage_kind), GROUPING(won_day),
+                   GROUPING(cohort, max_position),
+                   bucket, stage_id, stage_kind, k, channel, won_day, cohort, max_position,
+                   count(*), sum(amount), sum(amount_x_prob), sum(cycle)
+            FROM b GROUP BY GROUPING SETS ((bucket, stage_id), (bucket, k, stage_kind),
+                                          (bucket, channel, stage_kind), (won_day),
+                                          (cohort, max_position))""",
+        [cs, ce, ps, pe, cs, ce, pipeline_id, *params]).fetchall()
+    closed: dict[int, list[tuple]] = {1: [], 2: []}
+    open_by_stage: dict[int, tuple] = {}
+    daily, reach = [], []
+    by_key: dict[str, dict[Any, dict[str, list]]] = {"k": {}, "channel": {}}
+    for g1, g2, g3, g4, g5, bucket, stage_id, kind, k, channel, won_day, cohort, max_pos, \
+            n, amount, xprob, cycle in rows:
+        if g1 == 0:
+            if bucket in (1, 2):
+                closed[bucket].append((kinds.get(stage_id), stage_id, n, amount, cycle))
+            elif kinds.get(stage_id) == "open":
+                open_by_stage[stage_id] = (n, amount, xprob)
+        elif g2 == 0 or g3 == 0:
+            group = by_key["k" if g2 == 0 else "channel"].setdefault(
+                k if g2 == 0 else channel, {"closed": [], "open": []})
+            if bucket == 1:
+                group["closed"].append((kind, None, n, amount, cycle))
+            elif kind == "open":
+                group["open"].append((n, amount, xprob))
+        elif g4 == 0:
+            if won_day is not None:
+                daily.append((won_day, amount, n))
+        elif g5 == 0 and cohort:
+            reach.append((max_pos, n))
+
+    # the open pipeline at the end of a period that is over comes from the stage history
+    if pipeline_as_of(con, period) is not None:
+        sub, sparams = _open_source(con, scope, period, filters)
+        open_by_stage = {r[0]: r[1:] for r in con.execute(
+            f"SELECT stage_id, count(*), sum(amount), sum(weighted) FROM ({sub}) GROUP BY 1",
+            sparams).fetchall()}
+        for group in by_key["k"].values():
+            group["open"] = []
+        for group in by_key["channel"].values():
+            group["open"] = []
+        for col, target in ((key, "k"), ("channel", "channel")):
+            for k, n, amount, xprob in con.execute(
+                    f"SELECT {col}, count(*), sum(amount), sum(weighted) FROM ({sub}) "
+                    "GROUP BY 1", sparams).fetchall():
+                by_key[target].setdefault(k, {"closed": [], "open": []})["open"].append(
+                    (n, amount, xprob))
+    by_stage = [{"stage_id": sid, "stage_name": sname, "position": pos, "probability": prob,
+                 "pipeline_id": pid, "count": open_by_stage.get(sid, (0,))[0],
+                 "amount": money(open_by_stage.get(sid, (0, None))[1]),
+                 "weighted_amount": money((open_by_stage.get(sid, (0, 0, 0))[2] or 0)
+                                          / Decimal(100))}
+                for sid, sname, pos, prob, pid in con.execute(
+                    "SELECT stage_id, stage_name, position, probability, pipeline_id FROM stages"
+                    " WHERE kind = 'open' ORDER BY pipeline_id, position").fetchall()]
+
+    # 2. activities, 3. leads, 4. quotes: current and previous period in one pass each
+    both = ("(activity_date BETWEEN ? AND ? OR activity_date BETWEEN ? AND ?)", (cs, ce, ps, pe))
+    aw, aparams = _scoped("activities", scope, filters, both)
+    act_rows = con.execute(
+        f"""WITH a AS (SELECT CASE WHEN activity_date BETWEEN ? AND ? THEN 1 ELSE 2 END AS bucket,
+                              owner_id, {key} AS k, channel, kind FROM activities{aw})
+            SELECT GROUPING(bucket, owner_id, kind), GROUPING(bucket, k),
+                   GROUPING(bucket, channel), bucket, owner_id, kind, k, channel, count(*)
+            FROM a GROUP BY GROUPING SETS ((bucket, owner_id, kind), (bucket, k),
+                                          (bucket, channel))""",
+        [cs, ce, *aparams]).fetchall()
+    per_owner: dict[Any, dict[str, int]] = {}
+    act_total = {1: 0, 2: 0}
+    act_by: dict[str, dict[Any, int]] = {"k": {}, "channel": {}}
+    for ga, gb, gc, bucket, owner_id, kind, k, channel, n in act_rows:
+        if ga == 0:
+            act_total[bucket] += n
+            if bucket == 1:
+                per_owner.setdefault(owner_id, {})[kind] = n
+        elif gb == 0 and bucket == 1:
+            act_by["k"][k] = n
+        elif gc == 0 and bucket == 1:
+            act_by["channel"][channel] = n
+    users = dict(con.execute("SELECT user_id, user_name FROM users").fetchall())
+    acts = sorted(({"owner_id": o, "owner_name": users.get(o, ""),
+                    **{kk: per_owner[o].get(kk, 0) for kk in ACTIVITY_KINDS},
+                    "total": sum(per_owner[o].values())} for o in per_owner),
+                  key=lambda r: (-r["total"], r["owner_name"]))
+
+    lw, lparams = _scoped("leads", scope, filters,
+                          ("(created_date BETWEEN ? AND ? OR created_date BETWEEN ? AND ?)",
+                           (cs, ce, ps, pe)))
+    leads = {r[0]: r[1:] for r in con.execute(
+        f"""SELECT CASE WHEN created_date BETWEEN ? AND ? THEN 1 ELSE 2 END, count(*),
+                   count(converted_opportunity_id), count(response_hours),
+                   sum(greatest(response_hours, 0))
+            FROM leads{lw} GROUP BY 1""", [cs, ce, *lparams]).fetchall()}
+    qw, qparams = _scoped("quotes", scope, filters, ("is_latest", None),
+                          ("status <> 'borrador'", None),
+                          ("(issue_date BETWEEN ? AND ? OR issue_date BETWEEN ? AND ?)",
+                           (cs, ce, ps, pe)))
+    quotes = {r[0]: r[1:] for r in con.execute(
+        f"""SELECT CASE WHEN issue_date BETWEEN ? AND ? THEN 1 ELSE 2 END, count(*),
+                   sum(base_total), count(*) FILTER (WHERE status = 'aceptado'),
+                   count(*) FILTER (WHERE status = 'rechazado'),
+                   count(*) FILTER (WHERE status = 'caducado')
+            FROM quotes{qw} GROUP BY 1""", [cs, ce, *qparams]).fetchall()}
+
+    def cards(bucket: int) -> dict[str, Any]:
+        out = _closed_stats(closed[bucket], names)
+        n, conv, responded, hours = leads.get(bucket, (0, 0, 0, None))
+        out.update({"leads": n, "converted": conv, "conversion_rate": ratio(conv, n),
+                    "responded": responded, "avg_response_hours": _avg(hours, responded)})
+        qn, qamount, acc, rej, exp = quotes.get(bucket, (0, None, 0, 0, 0))
+        out.update({"issued": qn, "quoted_amount": money(qamount), "accepted": acc,
+                    "rejected": rej, "expired": exp, "pending": qn - acc - rej - exp,
+                    "acceptance_rate": ratio(acc, acc + rej + exp)})
+        out["activities"] = act_total[bucket]
+        return out
+
+    def stats(target: str, k: Any) -> dict[str, Any]:
+        group = by_key[target].get(k, {"closed": [], "open": []})
+        st = _closed_stats(group["closed"], names)
+        st.pop("lost_by_stage")
+        n = sum(x[0] for x in group["open"])
+        st.update(open_count=n,
+                  pipeline_amount=money(sum((x[1] or ZERO for x in group["open"]), ZERO)),
+                  weighted_amount=money(sum((x[2] or ZERO for x in group["open"]), ZERO)
+                                        / Decimal(100)),
+                  activities=act_by[target].get(k, 0))
+        return st
+
+    kpis = cards(1)
     kpis.update(pipeline_totals(by_stage))
-    prev = kpi_cards(con, scope, previous, filters)
-    acts = activities_by_owner(con, scope, period, filters)
+    prev = cards(2)
     out: dict[str, Any] = {
-        "snapshot_at": snapshot_built_at(con),
+        "snapshot_at": built_at,
         "scope": scope.as_dict(),
         "period": {"from": period.start, "to": period.end, "label": period.label},
         "previous_period": {"from": previous.start, "to": previous.end,
@@ -612,16 +806,53 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
         "previous": prev,
         "changes": {k: change(kpis.get(k), prev.get(k)) for k in CHANGE_KEYS},
         "by_stage": by_stage,
-        "by_month": won_by_month(con, scope, period, filters),
-        "fiscal_ytd": fiscal_year_to_date(con, scope, period, filters),
-        "funnel": funnel(con, scope, period, filters),
+        "by_month": _months(daily, period, fy),
+        "fiscal_ytd": _ytd(daily, period, fy),
+        "funnel": _funnel_rows(con, pipeline_id, reach),
         "stage_durations": stage_durations(con, scope, period, filters),
-        "by_channel": by_channel(con, scope, period, filters),
+        "by_channel": sorted(
+            ({"channel": c or "", "channel_label": c or "Sin canal", **stats("channel", c)}
+             for c in set(by_key["channel"]) | set(act_by["channel"])
+             if _has_data(by_key["channel"].get(c), act_by["channel"].get(c))),
+            key=lambda r: (-r["won_amount"], -r["pipeline_amount"], r["channel"])),
         "activities_by_owner": acts,
         "activities_by_kind": activities_by_kind(acts),
     }
     if scope.kind == "team":
-        out["by_owner"] = comparison_by_owner(con, scope, period, filters)
+        members = _members(con, scope, {k for k in by_key["k"] if _has_data(
+            by_key["k"].get(k), None)} | set(act_by["k"]))
+        out["by_owner"] = sorted(
+            ({"owner_id": o, "owner_name": name, "team_id": team, **stats("k", o)}
+             for o, (name, team) in members.items()),
+            key=lambda r: (-r["won_amount"], r["owner_name"]))
     if scope.kind == "company":
-        out["by_team"] = comparison_by_team(con, scope, period, filters)
+        teams = dict(con.execute("SELECT team_id, team_name FROM teams").fetchall())
+        out["by_team"] = sorted(
+            ({"team_id": t, "team_name": teams.get(t, "Sin equipo"), **stats("k", t)}
+             for t in set(teams) | {t for t in by_key["k"] if
+                                    _has_data(by_key["k"].get(t), act_by["k"].get(t))}),
+            key=lambda r: (-r["won_amount"], r["team_name"]))
     return out
+
+
+def _has_data(group: dict[str, list] | None, acts: int | None) -> bool:
+    """A breakdown row exists when it has a deal closed in the period, an open deal or an
+    activity (rows that only hold history outside the period are dropped)."""
+    return bool(acts) or bool(group and (group["closed"] or group["open"]))
+
+
+def _members(con: Con, scope: Scope, keys: set[Any]) -> dict[Any, tuple[str, Any]]:
+    cond, params = ("", [])
+    if scope.kind == "team":
+        cond, params = " AND team_id = ?", [scope.team_id]
+    members = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT user_id, user_name, team_id FROM users WHERE active AND role IN "
+        f"('comercial', 'manager'){cond}", params).fetchall()}
+    missing = [k for k in keys if k is not None and k not in members]
+    if missing:
+        members.update({r[0]: (r[1], r[2]) for r in con.execute(
+            "SELECT user_id, user_name, team_id FROM users WHERE user_id IN "
+            f"({', '.join('?' * len(missing))})", missing).fetchall()})
+    if None in keys:
+        members[None] = ("Sin asignar", None)
+    return members

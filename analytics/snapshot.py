@@ -17,9 +17,10 @@ Tables are sorted by ``team_id`` so a team-scoped query skips most row groups (z
 
 DuckDB's sqlite extension cannot be downloaded here, so the source is read with the ADBC
 drivers (``adbc_driver_sqlite`` / ``adbc_driver_postgresql``). SQLite's dynamic typing makes
-ADBC infer a column's type from its first rows, so text, times and money are read as text
-(NULL as '') and typed in DuckDB: money ``DECIMAL(18,2)``, times naive UTC ``TIMESTAMP``, and
-every event's Europe/Madrid calendar date precomputed (``*_date`` columns).
+ADBC infer a column's type from its first rows, so every column is cast to one type in the
+source query (times as epoch milliseconds, money as double, dates as text) and typed in DuckDB:
+money ``DECIMAL(18,2)``, times naive UTC ``TIMESTAMP``, and every event's Europe/Madrid calendar
+date precomputed (``*_date`` columns).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,8 @@ KEEP_VERSIONS = 3
 LOCAL_TZ = "Europe/Madrid"
 
 # Tables in the snapshot, in build order; each is also written as <name>.parquet.
-TABLES = ("stages", "users", "teams", "opportunities", "stage_history", "leads", "quotes",
-          "activities")
+TABLES = ("stages", "users", "teams", "products", "accounts", "opportunities", "stage_history",
+          "leads", "quotes", "activities")
 
 
 class SnapshotMissing(RuntimeError):
@@ -91,10 +92,11 @@ class _Dialect:
         self.name = name
 
     def ts(self, col: str) -> str:
-        """A time or date as text, '' for NULL (ADBC-on-SQLite type inference is per batch)."""
+        """A UTC time as integer milliseconds since 1970 (NULL stays NULL: an all-NULL first
+        batch is inferred as int64 too, so the column keeps one type)."""
         if self.name == "postgresql":
-            return f"COALESCE(to_char({col}, 'YYYY-MM-DD HH24:MI:SS.US'), '') AS {_bare(col)}"
-        return f"COALESCE(CAST({col} AS TEXT), '') AS {_bare(col)}"
+            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {_bare(col)}"
+        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {_bare(col)}"
 
     def date(self, col: str) -> str:
         if self.name == "postgresql":
@@ -105,7 +107,9 @@ class _Dialect:
         return f"COALESCE(CAST({col} AS TEXT), '') AS {_bare(col)}"
 
     def num(self, col: str) -> str:
-        return f"COALESCE(CAST({col} AS TEXT), '0') AS {_bare(col)}"
+        """Money as a double: exact to the cent for the 14-digit NUMERIC(14,2) columns (a
+        double has 15-16 significant digits), and one ADBC type whatever SQLite stored."""
+        return f"CAST(COALESCE({col}, 0) AS DOUBLE PRECISION) AS {_bare(col)}"
 
     def int_(self, col: str) -> str:
         return f"CAST({col} AS BIGINT) AS {_bare(col)}"
@@ -132,7 +136,7 @@ def _source_queries(d: _Dialect) -> dict[str, str]:
                     "FROM organisation ORDER BY id LIMIT 1"),
         "src_account": (f"SELECT {i('id')}, {t('name')}, {t('province')}, {t('channel')} "
                         "FROM account"),
-        "src_opp": (f"SELECT {i('id')}, {t('name')}, {i('account_id')}, {i('owner_id')}, "
+        "src_opp": (f"SELECT {i('id')}, {i('account_id')}, {i('owner_id')}, "
                     f"{i('team_id')}, {i('pipeline_id')}, {i('stage_id')}, {i('product_id')}, "
                     f"{n('amount')}, {t('channel')}, {ts('created_at')}, {ts('closed_at')}, "
                     f"{ts('stage_entered_at')}, {dt('expected_close')}, {i('lead_id')} "
@@ -164,7 +168,12 @@ def _adbc_connect(database_url: str) -> tuple[Any, str]:
         path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
         if not path or path == ":memory:":
             raise ValueError("the snapshot needs a file-backed SQLite database")
-        return adbc_sqlite.connect(path), "sqlite"
+        conn = adbc_sqlite.connect(path)
+        cur = conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")  # the app, worker and CLI write meanwhile
+        cur.fetchall()
+        cur.close()
+        return conn, "sqlite"
     if database_url.startswith("postgres"):
         import adbc_driver_postgresql.dbapi as adbc_pg
 
@@ -174,184 +183,240 @@ def _adbc_connect(database_url: str) -> tuple[Any, str]:
 
 
 def _read_sources(database_url: str) -> tuple[dict[str, Any], str]:
-    conn, dialect = _adbc_connect(database_url)
-    try:
-        out = {}
-        cur = conn.cursor()
+    """Every source query as an Arrow table; the big tables are read on two connections at
+    once (ADBC releases the GIL while it fetches)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _conn, dialect = _adbc_connect(database_url)
+    _conn.close()
+    queries = _source_queries(_Dialect(dialect))
+    # two lanes of roughly equal weight: activities | everything else
+    lanes = [["src_activity"], [k for k in queries if k != "src_activity"]]
+
+    def run(names: list[str]) -> dict[str, Any]:
+        conn, _ = _adbc_connect(database_url)
         try:
-            for name, sql in _source_queries(_Dialect(dialect)).items():
-                cur.execute(sql)
+            cur = conn.cursor()
+            out = {}
+            for name in names:
+                cur.execute(queries[name])
                 out[name] = cur.fetch_arrow_table()
-        finally:
             cur.close()
-        return out, dialect
-    finally:
-        conn.close()
+            return out
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(run, lanes))
+    return {k: v for part in parts for k, v in part.items()}, dialect
 
 
 # ---------------------------------------------------------------- DuckDB shaping
 
-def _local_date(expr: str) -> str:
-    """Europe/Madrid calendar date of a naive-UTC timestamp expression."""
-    return f"CAST(timezone('{LOCAL_TZ}', timezone('UTC', {expr})) AS DATE)"
+def _eu_rule_matches(tz_name: str) -> bool:
+    """True when ``tz_name`` is UTC+1 with EU summer time (last Sunday of March 01:00 UTC to
+    last Sunday of October 01:00 UTC), so local dates can be computed with plain arithmetic,
+    three times cheaper than ICU's per-value time-zone conversion."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tz_name)
+    for year in (2001, 2015, 2024, 2031):
+        for mon in (3, 10):
+            last = datetime(year, mon, 31, tzinfo=UTC)
+            switch = last - timedelta(days=(last.weekday() + 1) % 7) + timedelta(hours=1)
+            before = (switch - timedelta(minutes=1)).astimezone(tz).utcoffset()
+            after = (switch + timedelta(minutes=1)).astimezone(tz).utcoffset()
+            expected = (timedelta(hours=1), timedelta(hours=2)) if mon == 3 else (
+                timedelta(hours=2), timedelta(hours=1))
+            if (before, after) != expected:
+                return False
+    return True
+
+
+def _local_date(expr: str, tz_name: str = LOCAL_TZ, fast: bool = True) -> str:
+    """SQL for the local calendar date of a naive-UTC timestamp expression."""
+    if not fast:
+        return f"CAST(timezone('{tz_name}', timezone('UTC', {expr})) AS DATE)"
+    return f"local_date({expr})"
+
+
+_MACROS = """
+CREATE OR REPLACE MACRO eu_switch(y, m) AS
+    CAST(make_date(y, m, 31) - CAST(dayofweek(make_date(y, m, 31)) AS INTEGER) AS TIMESTAMP)
+    + INTERVAL 1 HOUR;
+CREATE OR REPLACE MACRO local_date(ts) AS
+    CAST(ts + CASE WHEN ts >= eu_switch(year(ts), 3) AND ts < eu_switch(year(ts), 10)
+                   THEN INTERVAL 2 HOUR ELSE INTERVAL 1 HOUR END AS DATE);
+"""
 
 
 def _ts(col: str) -> str:
-    return f"CAST(NULLIF({col}, '') AS TIMESTAMP)"
+    return f"epoch_ms({col})"
 
 
-_SHAPE_SQL = [
-    # reference tables
-    """CREATE TABLE stages AS
-       SELECT s.id AS stage_id, s.pipeline_id, COALESCE(p.name, '') AS pipeline_name,
-              s.name AS stage_name, s.position, s.probability, s.kind
-       FROM src_stage s LEFT JOIN src_pipeline p ON p.id = s.pipeline_id
-       ORDER BY s.pipeline_id, s.position""",
-    """CREATE TABLE users AS
-       SELECT id AS user_id, name AS user_name, email, role, team_id,
-              COALESCE(active, 1) <> 0 AS active
-       FROM src_user ORDER BY team_id, id""",
-    """CREATE TABLE teams AS
-       SELECT id AS team_id, name AS team_name, manager_id FROM src_team ORDER BY id""",
-    # opportunities, denormalised with everything a filter or a label needs
-    f"""CREATE TEMP TABLE opp_raw AS
-       SELECT o.id AS opportunity_id, o.name, o.account_id, COALESCE(a.name, '') AS account_name,
-              COALESCE(NULLIF(o.channel, ''), NULLIF(a.channel, ''), '') AS channel,
-              COALESCE(a.province, '') AS province,
-              o.owner_id, COALESCE(u.name, '') AS owner_name,
-              o.team_id, COALESCE(t.name, '') AS team_name,
-              o.product_id, COALESCE(pr.name, '') AS product_name,
-              o.pipeline_id, o.stage_id, s.name AS stage_name, s.kind AS stage_kind,
-              s.position AS stage_position, COALESCE(s.probability, 0) AS probability,
-              CAST(o.amount AS DECIMAL(18,2)) AS amount,
-              {_ts('o.created_at')} AS created_at,
-              {_ts('o.closed_at')} AS closed_raw,
-              {_ts('o.stage_entered_at')} AS stage_entered_at,
-              TRY_CAST(NULLIF(o.expected_close, '') AS DATE) AS expected_close,
-              o.lead_id
-       FROM src_opp o
-       LEFT JOIN src_account a ON a.id = o.account_id
-       LEFT JOIN src_user u ON u.id = o.owner_id
-       LEFT JOIN src_team t ON t.id = o.team_id
-       LEFT JOIN src_product pr ON pr.id = o.product_id
-       LEFT JOIN src_stage s ON s.id = o.stage_id""",
-    # closed_at only for won/lost opportunities (a reopened deal is open again); a closed one
-    # without closed_at falls back to when it entered its stage.
-    f"""CREATE TABLE opportunities AS
-       SELECT * EXCLUDE (closed_raw),
-              CASE WHEN stage_kind IN ('won', 'lost')
-                   THEN COALESCE(closed_raw, stage_entered_at, created_at) END AS closed_at,
-              {_local_date('created_at')} AS created_date,
-              CASE WHEN stage_kind IN ('won', 'lost')
-                   THEN {_local_date('COALESCE(closed_raw, stage_entered_at, created_at)')}
-              END AS closed_date,
-              CAST(amount * probability AS DECIMAL(18,2)) AS amount_x_prob
-       FROM opp_raw ORDER BY team_id NULLS LAST, owner_id, created_at""",
-    # stage history: one row per stay in a stage, with when it was left and for how long.
-    # Opportunities whose first recorded move is not their creation get a synthetic first stay
-    # (the stage they left first, or their current stage) from created_at.
-    f"""CREATE TEMP TABLE sc AS
-       SELECT id, opportunity_id, from_stage_id, to_stage_id, {_ts('changed_at')} AS changed_at
-       FROM src_sc WHERE opportunity_id IN (SELECT opportunity_id FROM opportunities)""",
-    """CREATE TEMP TABLE stays AS
-       WITH first AS (
-         SELECT opportunity_id, arg_min(from_stage_id, (changed_at, id)) AS first_from,
-                bool_or(from_stage_id IS NULL) AS has_initial
-         FROM sc GROUP BY opportunity_id)
-       SELECT o.opportunity_id, COALESCE(f.first_from, o.stage_id) AS stage_id,
-              o.created_at AS entered_at, 0 AS seq
-       FROM opportunities o LEFT JOIN first f USING (opportunity_id)
-       WHERE f.has_initial IS NOT TRUE
-       UNION ALL
-       SELECT opportunity_id, to_stage_id, changed_at, id FROM sc""",
-    f"""CREATE TABLE stage_history AS
-       WITH w AS (
-         SELECT *, lead(entered_at) OVER (PARTITION BY opportunity_id
-                                          ORDER BY entered_at, seq) AS left_at
-         FROM stays)
-       SELECT w.opportunity_id, w.stage_id, s.stage_name, s.kind AS stage_kind,
-              s.position AS stage_position, w.entered_at, w.left_at,
-              {_local_date('w.entered_at')} AS entered_date,
-              {_local_date('w.left_at')} AS left_date,
-              CAST(epoch(w.left_at) - epoch(w.entered_at) AS DOUBLE) / 86400.0 AS days_in_stage,
-              s.probability, o.amount,
-              o.owner_id, o.team_id, o.channel, o.product_id, o.province,
-              o.stage_id AS cur_stage_id, o.created_date AS opp_created_date
-       FROM w JOIN opportunities o USING (opportunity_id)
-       LEFT JOIN stages s ON s.stage_id = w.stage_id
-       ORDER BY o.team_id NULLS LAST, w.opportunity_id, w.entered_at""",
-    # activities: the date an activity counts on (done_at; notes and e-mails when logged),
-    # with the cut columns of the record it belongs to.
-    f"""CREATE TEMP TABLE act_raw AS
-       SELECT id AS activity_id, kind, owner_id, team_id, {_ts('created_at')} AS created_at,
-              {_ts('done_at')} AS done_at, lead_id, account_id, opportunity_id
-       FROM src_activity""",
-    f"""CREATE TABLE activities AS
-       SELECT a.activity_id, a.kind, a.owner_id, a.team_id, a.created_at, a.done_at,
-              CASE WHEN a.kind IN ('note', 'email') THEN COALESCE(a.done_at, a.created_at)
-                   ELSE a.done_at END AS activity_at,
-              {_local_date("CASE WHEN a.kind IN ('note', 'email') "
-                           "THEN COALESCE(a.done_at, a.created_at) ELSE a.done_at END")}
-                AS activity_date,
-              a.lead_id, a.account_id, a.opportunity_id,
-              COALESCE(NULLIF(o.channel, ''), NULLIF(ac.channel, ''), NULLIF(l.source, ''), '')
-                AS channel,
-              COALESCE(NULLIF(o.province, ''), NULLIF(ac.province, ''), NULLIF(l.province, ''),
-                       '') AS province,
-              o.product_id, o.stage_id AS cur_stage_id
-       FROM act_raw a
-       LEFT JOIN opportunities o ON o.opportunity_id = a.opportunity_id
-       LEFT JOIN src_account ac ON ac.id = a.account_id
-       LEFT JOIN src_lead l ON l.id = a.lead_id
-       ORDER BY a.team_id NULLS LAST, a.owner_id""",
-    # leads, with the response time: first_contacted_at, else the first activity on the lead
-    f"""CREATE TABLE leads AS
-       WITH first_act AS (
-         SELECT lead_id, min(activity_at) AS first_activity_at
-         FROM activities WHERE lead_id IS NOT NULL AND activity_at IS NOT NULL
-         GROUP BY lead_id),
-       l AS (
-         SELECT id AS lead_id, {_ts('created_at')} AS created_at,
-                {_ts('first_contacted_at')} AS first_contacted_at,
-                {_ts('converted_at')} AS converted_at, converted_opportunity_id,
-                source AS channel, owner_id, team_id, province, status
-         FROM src_lead)
-       SELECT l.*, {_local_date('l.created_at')} AS created_date,
-              COALESCE(l.first_contacted_at, f.first_activity_at) AS responded_at,
-              CAST(epoch(COALESCE(l.first_contacted_at, f.first_activity_at))
-                   - epoch(l.created_at) AS DOUBLE) / 3600.0 AS response_hours
-       FROM l LEFT JOIN first_act f USING (lead_id)
-       ORDER BY l.team_id NULLS LAST, l.owner_id""",
-    # quotes: the latest version of each number is the quote; lines aggregated
-    f"""CREATE TABLE quotes AS
-       WITH lines AS (
-         SELECT quote_id, count(*) AS lines_count,
-                sum(CAST(line_base AS DECIMAL(18,2))) AS lines_base
-         FROM src_qline GROUP BY quote_id)
-       SELECT q.id AS quote_id, q.number, q.version,
-              q.version = max(q.version) OVER (PARTITION BY q.number) AS is_latest,
-              q.status, TRY_CAST(NULLIF(q.issue_date, '') AS DATE) AS issue_date,
-              {_ts('q.sent_at')} AS sent_at, {_ts('q.decided_at')} AS decided_at,
-              CAST(q.base_total AS DECIMAL(18,2)) AS base_total,
-              CAST(q.total AS DECIMAL(18,2)) AS total,
-              q.owner_id, q.team_id, q.opportunity_id, q.account_id,
-              COALESCE(NULLIF(o.channel, ''), NULLIF(a.channel, ''), '') AS channel,
-              COALESCE(NULLIF(a.province, ''), NULLIF(o.province, ''), '') AS province,
-              o.product_id, o.stage_id AS cur_stage_id,
-              COALESCE(ln.lines_count, 0) AS lines_count,
-              COALESCE(ln.lines_base, CAST(0 AS DECIMAL(18,2))) AS lines_base
-       FROM src_quote q
-       LEFT JOIN opportunities o ON o.opportunity_id = q.opportunity_id
-       LEFT JOIN src_account a ON a.id = q.account_id
-       LEFT JOIN lines ln ON ln.quote_id = q.id
-       ORDER BY q.team_id NULLS LAST, q.owner_id""",
-]
+def _shape_sql(tz_name: str) -> list[str]:
+    fast = tz_name == LOCAL_TZ or _eu_rule_matches(tz_name)
+
+    def ld(expr: str) -> str:
+        return _local_date(expr, tz_name, fast)
+
+    closed_expr = "COALESCE(o.closed_raw, o.stage_entered_at, o.created_at)"
+    activity_at = ("CASE WHEN a.kind IN ('note', 'email') THEN COALESCE(a.done_at, a.created_at)"
+                   " ELSE a.done_at END")
+    return [
+        # reference tables (small)
+        """CREATE TABLE stages AS
+           SELECT s.id AS stage_id, s.pipeline_id, COALESCE(p.name, '') AS pipeline_name,
+                  s.name AS stage_name, s.position, s.probability, s.kind
+           FROM src_stage s LEFT JOIN src_pipeline p ON p.id = s.pipeline_id
+           ORDER BY s.pipeline_id, s.position""",
+        """CREATE TABLE users AS
+           SELECT id AS user_id, name AS user_name, email, role, team_id,
+                  COALESCE(active, 1) <> 0 AS active
+           FROM src_user ORDER BY team_id, id""",
+        """CREATE TABLE teams AS
+           SELECT id AS team_id, name AS team_name, manager_id FROM src_team ORDER BY id""",
+        """CREATE TABLE products AS SELECT id AS product_id, name AS product_name
+           FROM src_product ORDER BY id""",
+        """CREATE TABLE accounts AS
+           SELECT id AS account_id, name AS account_name, province, channel FROM src_account
+           ORDER BY id""",
+        # stage history: one row per stay in a stage. Opportunities whose first recorded move
+        # is not their creation get a first stay (the stage they left first, or their current
+        # stage) from created_at. left_at = when the next stay began.
+        f"""CREATE TEMP TABLE opp_src AS
+           SELECT o.*, {_ts('o.created_at')} AS created_ts FROM src_opp o""",
+        f"""CREATE TEMP TABLE sc AS
+           SELECT id, opportunity_id, from_stage_id, to_stage_id,
+                  {_ts('changed_at')} AS changed_at
+           FROM src_sc WHERE opportunity_id IN (SELECT id FROM opp_src)""",
+        """CREATE TEMP TABLE stays AS
+           WITH first AS (
+             SELECT opportunity_id, arg_min(from_stage_id, (changed_at, id)) AS first_from,
+                    bool_or(from_stage_id IS NULL) AS has_initial
+             FROM sc GROUP BY opportunity_id),
+           s AS (
+             SELECT o.id AS opportunity_id, COALESCE(f.first_from, o.stage_id) AS stage_id,
+                    o.created_ts AS entered_at, 0 AS seq
+             FROM opp_src o LEFT JOIN first f ON f.opportunity_id = o.id
+             WHERE f.has_initial IS NOT TRUE
+             UNION ALL
+             SELECT opportunity_id, to_stage_id, changed_at, id FROM sc)
+           SELECT s.opportunity_id, s.stage_id, s.entered_at,
+                  CASE WHEN lead(s.opportunity_id) OVER w = s.opportunity_id
+                       THEN lead(s.entered_at) OVER w END AS left_at,
+                  st.kind AS stage_kind, st.position AS stage_position,
+                  COALESCE(st.probability, 0) AS probability
+           FROM s LEFT JOIN src_stage st ON st.id = s.stage_id
+           WINDOW w AS (ORDER BY s.opportunity_id, s.entered_at, s.seq)""",
+        # opportunities: the cut columns, money as DECIMAL(18,2), local dates, the furthest
+        # non-lost stage position reached (funnel). closed_at only for won/lost deals (a
+        # reopened deal is open again); a closed one without closed_at falls back to when it
+        # entered its stage.
+        f"""CREATE TEMP TABLE opp AS
+           WITH reach AS (
+             SELECT opportunity_id, max(stage_position) AS max_position
+             FROM stays WHERE stage_kind <> 'lost' GROUP BY 1)
+           SELECT o.id AS opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id,
+                  o.pipeline_id, o.stage_id, s.kind AS stage_kind, s.position AS stage_position,
+                  COALESCE(s.probability, 0) AS probability,
+                  COALESCE(NULLIF(o.channel, ''), NULLIF(a.channel, ''), '') AS channel,
+                  COALESCE(a.province, '') AS province,
+                  CAST(o.amount AS DECIMAL(18,2)) AS amount,
+                  CAST(CAST(o.amount AS DECIMAL(18,2)) * COALESCE(s.probability, 0)
+                       AS DECIMAL(18,2)) AS amount_x_prob,
+                  o.created_ts AS created_at,
+                  CASE WHEN s.kind IN ('won', 'lost') THEN
+                    COALESCE({_ts('o.closed_at')}, {_ts('o.stage_entered_at')}, o.created_ts)
+                  END AS closed_at,
+                  TRY_CAST(NULLIF(o.expected_close, '') AS DATE) AS expected_close,
+                  o.lead_id, r.max_position
+           FROM opp_src o
+           LEFT JOIN src_account a ON a.id = o.account_id
+           LEFT JOIN src_stage s ON s.id = o.stage_id
+           LEFT JOIN reach r ON r.opportunity_id = o.id""",
+        f"""CREATE TABLE opportunities AS
+           SELECT *, {ld('created_at')} AS created_date, {ld('closed_at')} AS closed_date
+           FROM opp ORDER BY team_id NULLS LAST, owner_id""",
+        f"""CREATE TABLE stage_history AS
+           SELECT h.opportunity_id, h.stage_id, h.stage_kind, h.stage_position, h.probability,
+                  h.entered_at, h.left_at, {ld('h.left_at')} AS left_date,
+                  CAST(epoch(h.left_at) - epoch(h.entered_at) AS DOUBLE) / 86400.0
+                    AS days_in_stage,
+                  o.amount, o.owner_id, o.team_id, o.channel, o.product_id, o.province,
+                  o.stage_id AS cur_stage_id
+           FROM stays h JOIN opp o USING (opportunity_id)
+           ORDER BY o.team_id NULLS LAST, h.opportunity_id""",
+        # activities: the day an activity counts on (done_at; notes and e-mails when logged),
+        # with the cut columns of the record it belongs to.
+        f"""CREATE TEMP TABLE act AS
+           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id,
+                  {activity_at.replace('a.done_at', _ts('a.done_at'))
+                   .replace('a.created_at', _ts('a.created_at'))} AS activity_at,
+                  a.lead_id, a.account_id, a.opportunity_id
+           FROM src_activity a""",
+        f"""CREATE TABLE activities AS
+           SELECT a.activity_id, a.kind, a.owner_id, a.team_id, a.activity_at,
+                  {ld('a.activity_at')} AS activity_date, a.lead_id, a.account_id,
+                  a.opportunity_id,
+                  COALESCE(NULLIF(o.channel, ''), NULLIF(ac.channel, ''), NULLIF(l.source, ''),
+                           '') AS channel,
+                  COALESCE(NULLIF(o.province, ''), NULLIF(ac.province, ''),
+                           NULLIF(l.province, ''), '') AS province,
+                  o.product_id, o.stage_id AS cur_stage_id
+           FROM act a
+           LEFT JOIN opp o ON o.opportunity_id = a.opportunity_id
+           LEFT JOIN src_account ac ON ac.id = a.account_id
+           LEFT JOIN src_lead l ON l.id = a.lead_id
+           ORDER BY a.team_id NULLS LAST""",
+        # leads, with the response time: first_contacted_at, else the first activity on it
+        f"""CREATE TABLE leads AS
+           WITH first_act AS (
+             SELECT lead_id, min(activity_at) AS first_activity_at FROM act
+             WHERE lead_id IS NOT NULL AND activity_at IS NOT NULL GROUP BY lead_id),
+           l AS (
+             SELECT id AS lead_id, {_ts('created_at')} AS created_at,
+                    {_ts('first_contacted_at')} AS first_contacted_at,
+                    {_ts('converted_at')} AS converted_at, converted_opportunity_id,
+                    source AS channel, owner_id, team_id, province, status
+             FROM src_lead)
+           SELECT l.*, {ld('l.created_at')} AS created_date,
+                  COALESCE(l.first_contacted_at, f.first_activity_at) AS responded_at,
+                  CAST(epoch(COALESCE(l.first_contacted_at, f.first_activity_at))
+                       - epoch(l.created_at) AS DOUBLE) / 3600.0 AS response_hours
+           FROM l LEFT JOIN first_act f USING (lead_id)
+           ORDER BY l.team_id NULLS LAST""",
+        # quotes: the latest version of each number is the quote; lines aggregated
+        f"""CREATE TABLE quotes AS
+           WITH lines AS (
+             SELECT quote_id, count(*) AS lines_count,
+                    sum(CAST(line_base AS DECIMAL(18,2))) AS lines_base
+             FROM src_qline GROUP BY quote_id)
+           SELECT q.id AS quote_id, q.number, q.version,
+                  q.version = max(q.version) OVER (PARTITION BY q.number) AS is_latest,
+                  q.status, TRY_CAST(NULLIF(q.issue_date, '') AS DATE) AS issue_date,
+                  {_ts('q.sent_at')} AS sent_at, {_ts('q.decided_at')} AS decided_at,
+                  CAST(q.base_total AS DECIMAL(18,2)) AS base_total,
+                  CAST(q.total AS DECIMAL(18,2)) AS total,
+                  q.owner_id, q.team_id, q.opportunity_id, q.account_id,
+                  COALESCE(NULLIF(o.channel, ''), NULLIF(a.channel, ''), '') AS channel,
+                  COALESCE(NULLIF(a.province, ''), NULLIF(o.province, ''), '') AS province,
+                  o.product_id, o.stage_id AS cur_stage_id,
+                  COALESCE(ln.lines_count, 0) AS lines_count,
+                  COALESCE(ln.lines_base, CAST(0 AS DECIMAL(18,2))) AS lines_base
+           FROM src_quote q
+           LEFT JOIN opp o ON o.opportunity_id = q.opportunity_id
+           LEFT JOIN src_account a ON a.id = q.account_id
+           LEFT JOIN lines ln ON ln.quote_id = q.id
+           ORDER BY q.team_id NULLS LAST""",
+    ]
 
 
-def _shape(con: duckdb.DuckDBPyConnection, sources: dict[str, Any]) -> None:
+def _shape(con: duckdb.DuckDBPyConnection, sources: dict[str, Any], tz_name: str) -> None:
+    con.execute(_MACROS)
     for name, table in sources.items():
         con.register(name, table)
-    for sql in _SHAPE_SQL:
+    for sql in _shape_sql(tz_name):
         con.execute(sql)
     for name in sources:
         con.unregister(name)
@@ -395,22 +460,26 @@ def build_snapshot(*, database_url: str | None = None,
             fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
             org_name = (org[0].get("legal_name") if org else "") or ""
             del sources["src_org"]
-            con = duckdb.connect(str(tmp_dir / DB_FILE))
+            # shape in memory, then write each table once: DuckDB file + Parquet
+            con = duckdb.connect()
             try:
-                _shape(con, sources)
+                _shape(con, sources, get_settings().timezone)
+                del sources
                 counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                           for name in TABLES}
-                duration = time.perf_counter() - started
+                con.execute(f"ATTACH '{tmp_dir / DB_FILE}' AS snap")
+                for name in TABLES:
+                    con.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
                 con.execute(
-                    "CREATE TABLE snapshot_meta AS SELECT ? AS version, "
+                    "CREATE TABLE snap.snapshot_meta AS SELECT ? AS version, "
                     "CAST(? AS TIMESTAMP) AS built_at, ? AS source, ? AS fiscal_year_start_month,"
                     " ? AS org_name, ? AS row_counts",
                     [version, built_at.replace(tzinfo=None), dialect, fy_start, org_name,
                      json.dumps(counts)])
+                con.execute("DETACH snap")
                 for name in TABLES:
                     con.execute(f"COPY {name} TO '{tmp_dir / (name + '.parquet')}' "
-                                "(FORMAT parquet, COMPRESSION zstd)")
-                con.execute("CHECKPOINT")
+                                "(FORMAT parquet, COMPRESSION snappy)")
             finally:
                 con.close()
             duration = time.perf_counter() - started

@@ -332,20 +332,57 @@ def test_comparison_by_team_and_channel(con):
 
 
 def test_opportunities_drill_down(con, d):
+    o = {v.id: k for k, v in d.opps.items()}
     won = kpis.opportunities_list(con, company(), NOV, status="won")
     assert won["total"] == 3
-    assert [i["name"] for i in won["items"]] == ["Oportunidad O4", "Oportunidad O2",
-                                                 "Oportunidad O1"]
+    assert [o[i["opportunity_id"]] for i in won["items"]] == ["O4", "O2", "O1"]  # by amount
+    first = won["items"][0]
+    assert (first["account_name"], first["owner_name"], first["team_name"], first["stage_name"],
+            first["product_name"], first["amount"]) == (
+        "Gamma Sevilla S.L.", "Comercial3", "Sur", "Ganada", "Consultoría", D("4000.00"))
     page = kpis.opportunities_list(con, company(), NOV, status="won", limit=2, offset=2)
-    assert [i["name"] for i in page["items"]] == ["Oportunidad O1"]
+    assert [o[i["opportunity_id"]] for i in page["items"]] == ["O1"]
     opened = kpis.opportunities_list(con, company(), OCT, Filters(stage_id=d.stages["s3"].id),
                                      status="open")
-    assert {i["name"] for i in opened["items"]} == {"Oportunidad O1", "Oportunidad O4"}
+    assert {o[i["opportunity_id"]] for i in opened["items"]} == {"O1", "O4"}
+    assert {i["stage_name"] for i in opened["items"]} == {"En negociación"}
     own = kpis.opportunities_list(con, Scope.own(d.people.comercial2.id), NOV, status="lost")
-    assert [i["name"] for i in own["items"]] == ["Oportunidad O3"]
+    assert [o[i["opportunity_id"]] for i in own["items"]] == ["O3"]
+    created = kpis.opportunities_list(con, company(), NOV, status="created",
+                                      order="created_desc")
+    assert [o[i["opportunity_id"]] for i in created["items"]] == ["O8", "O6", "O5", "O2"]
     fy = kpis.opportunities_list(con, company(), pr.fiscal_year(2025, 4), status="won",
                                  month="2025-04")
     assert [i["amount"] for i in fy["items"]] == [D("1200.00")]
+
+
+def _norm(rows):  # noqa: ANN001, ANN202
+    return sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("which", ["company", "norte", "este", "own", "web", "past"])
+def test_dashboard_equals_the_single_kpis(con, d, which):
+    scope = {"norte": Scope.team(d.people.team_norte.id), "este": Scope.team(d.team_este.id),
+             "own": Scope.own(d.people.comercial1.id)}.get(which, company())
+    filters = Filters(channel="Web") if which == "web" else None
+    period = pr.fiscal_year(2025, 4) if which == "past" else NOV
+    dash = kpis.dashboard(con, scope, period, filters)
+    cards = kpis.kpi_cards(con, scope, period, filters)
+    cards.update(kpis.pipeline_totals(kpis.pipeline_by_stage(con, scope, period, filters)))
+    assert dash["kpis"] == cards
+    assert dash["previous"] == kpis.kpi_cards(con, scope, pr.previous(period), filters)
+    assert dash["by_stage"] == kpis.pipeline_by_stage(con, scope, period, filters)
+    assert dash["by_month"] == kpis.won_by_month(con, scope, period, filters)
+    assert dash["fiscal_ytd"] == kpis.fiscal_year_to_date(con, scope, period, filters)
+    assert dash["funnel"] == kpis.funnel(con, scope, period, filters)
+    assert dash["activities_by_owner"] == kpis.activities_by_owner(con, scope, period, filters)
+    assert _norm(dash["by_channel"]) == _norm(kpis.by_channel(con, scope, period, filters))
+    if scope.kind == "team":
+        assert _norm(dash["by_owner"]) == _norm(
+            kpis.comparison_by_owner(con, scope, period, filters))
+    if scope.kind == "company":
+        assert _norm(dash["by_team"]) == _norm(
+            kpis.comparison_by_team(con, scope, period, filters))
 
 
 def test_dashboard_matches_the_kpis(con, d):
