@@ -1,0 +1,146 @@
+"""Analytics service: who may see which scope, and the snapshot the dashboards read.
+
+``scope_for`` is the ONE place that turns a user (and what they ask for) into an
+``analytics.scope.Scope``; pages, the API, the PDF report and the scheduled e-mails all go
+through it, so a comercial can never compute a team or company figure, whatever the request.
+
+Rules (``Perm.REPORTS_VIEW`` is needed for any of them):
+
+* comercial: only ``own``; asking for ``team`` or ``company`` (or another user or a team)
+  raises ``PermissionDenied`` (the API answers 403; we do not silently downgrade, so a client
+  never shows an "empresa" title over personal figures);
+* manager: ``own`` or ``team`` (their own team); a manager without a team gets ``own``;
+* director and admin (``Perm.REPORTS_COMPANY``): anything, including a specific team
+  (``team_id``) or a specific user (``user_id``).
+
+Filters (channel, owner, team...) are separate and only ever narrow a scope.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from sqlmodel import Session, select
+
+from analytics import snapshot as snap
+from analytics.scope import Scope
+from crm_app import db
+from crm_app.formatting import date_es, time_es, to_local
+from crm_app.i18n import t
+from crm_app.models import Opportunity, User
+from crm_app.permissions import Perm, PermissionDenied, has_perm, require, restrict, scope_of
+from crm_app.services.errors import ValidationFailed
+
+SCOPE_ALIASES = {"me": "own", "own": "own", "mine": "own", "team": "team", "company": "company"}
+
+
+def scope_for(user: User, requested: str | None = None, *, team_id: int | None = None,
+              user_id: int | None = None) -> Scope:
+    """The analytics scope ``user`` gets for ``requested`` (me|own|team|company or None for
+    the widest the role allows), optionally a specific team or user (directors and admins;
+    a manager may name their own team). Raises ``PermissionDenied``."""
+    require(user, Perm.REPORTS_VIEW)
+    widest = scope_of(user)
+    company_ok = has_perm(user, Perm.REPORTS_COMPANY) and widest == "company"
+    if requested is not None and requested not in SCOPE_ALIASES:
+        raise ValidationFailed({"scope": "Usa me, team o company."})
+    kind = SCOPE_ALIASES.get(requested or "")
+    if user_id is not None:
+        if user_id == user.id:
+            return Scope.own(user.id)
+        if company_ok:
+            return Scope.own(user_id)
+        raise PermissionDenied("No puedes ver los informes de otro usuario.")
+    if team_id is not None and kind in (None, "team"):
+        if company_ok or (widest == "team" and team_id == user.team_id):
+            return Scope.team(team_id)
+        raise PermissionDenied("No puedes ver los informes de otro equipo.")
+    kind = kind or widest
+    if kind == "company":
+        if not company_ok:
+            raise PermissionDenied("Solo dirección y administración ven los datos de la empresa.")
+        return Scope.company()
+    if kind == "team":
+        if widest == "own":
+            raise PermissionDenied("Solo los jefes de equipo y dirección ven datos de equipo.")
+        if user.team_id is None:
+            if widest == "team":
+                return Scope.own(user.id)
+            raise ValidationFailed({"team_id": "Indica el equipo."})
+        return Scope.team(user.team_id)
+    return Scope.own(user.id)
+
+
+def scope_label(scope: Scope, *, session: Session | None = None,
+                team_name: str | None = None, user_name: str | None = None) -> str:
+    """``Empresa``, ``Equipo Norte``, ``Ana García`` (names looked up if a session is given)."""
+    if scope.kind == "company":
+        return t("analytics.scope.company")
+    if scope.kind == "team":
+        if team_name is None and session is not None:
+            from crm_app.models import Team
+
+            team = session.get(Team, scope.team_id)
+            team_name = team.name if team else str(scope.team_id)
+        return t("analytics.scope.team", name=team_name or "")
+    if user_name is None and session is not None:
+        person = session.get(User, scope.user_id)
+        user_name = person.name if person else str(scope.user_id)
+    return t("analytics.scope.own", name=user_name or "")
+
+
+# ---------------------------------------------------------------- the snapshot
+
+
+def database_url() -> str:
+    """The URL of the app's database, as the engine in use sees it (tests swap the engine)."""
+    return db.get_engine().url.render_as_string(hide_password=False)
+
+
+def ensure_snapshot() -> snap.SnapshotInfo:
+    """The current snapshot, built now from the app's database if there is none."""
+    info = snap.snapshot_info()
+    return info if info is not None else snap.build_snapshot(database_url=database_url())
+
+
+def rebuild_snapshot(*, actor: User | None) -> snap.SnapshotInfo:
+    """Rebuild the snapshot now (managers, directors, admins; ``actor=None`` for the system)."""
+    if actor is not None and scope_of(actor) == "own":
+        raise PermissionDenied("Solo jefes de equipo, dirección y administración pueden "
+                               "actualizar los datos.")
+    if actor is not None and not actor.active:
+        raise PermissionDenied()
+    return snap.build_snapshot(database_url=database_url())
+
+
+def open_reader() -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current snapshot (built first if missing)."""
+    ensure_snapshot()
+    return snap.open_snapshot()
+
+
+def snapshot_label(built_at: datetime, now: datetime | None = None) -> str:
+    """``Datos de las 10:42`` (today) or ``Datos del 26/11/2026 a las 10:42``, Madrid time."""
+    now = now or datetime.now(UTC)
+    if to_local(built_at).date() == to_local(now).date():
+        return t("analytics.snapshot_at", time=time_es(built_at))
+    return t("analytics.snapshot_at_day", date=date_es(built_at), time=time_es(built_at))
+
+
+def opportunity_names(*, session: Session, user: User, ids: list[int]) -> dict[int, str]:
+    """Names for a page of drill-down rows (kept out of the snapshot: 1M unique strings),
+    read through ``restrict`` so they follow the same row rules as every list."""
+    if not ids:
+        return {}
+    stmt = restrict(select(Opportunity.id, Opportunity.name).where(Opportunity.id.in_(ids)),
+                    user)
+    return {row[0]: row[1] for row in session.exec(stmt).all()}
+
+
+def jsonable(value: Any) -> Any:
+    """Decimals as strings, dates and times as ISO text, recursively."""
+    from crm_app.services.audit import jsonable as _jsonable
+
+    return _jsonable(value)
