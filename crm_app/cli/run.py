@@ -92,9 +92,9 @@ def worker_command(*, beat: bool = True) -> list[str]:
                   if beat else [])
 
 
-def wait_healthy(url: str, timeout: float = 120.0) -> bool:
+def wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.0) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
@@ -154,7 +154,7 @@ def run(
             procs.append(subprocess.Popen(worker_command(), cwd=PROJECT_ROOT, env=env,
                                           start_new_session=True))
         url = f"http://{settings.host}:{settings.port}"
-        if not wait_healthy(f"{url}/api/health"):
+        if not wait_healthy(f"{url}/api/health", procs):
             typer.echo("La aplicación no respondió a tiempo.", err=True)
             raise typer.Exit(1)
         typer.echo("")
