@@ -699,18 +699,19 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
     # the open pipeline at the end of a period that is over comes from the stage history
     if pipeline_as_of(con, period) is not None:
         sub, sparams = _open_source(con, scope, period, filters)
-        open_by_stage = {r[0]: r[1:] for r in con.execute(
-            f"SELECT stage_id, count(*), sum(amount), sum(weighted) FROM ({sub}) GROUP BY 1",
-            sparams).fetchall()}
-        for group in by_key["k"].values():
+        open_by_stage = {}
+        for group in (*by_key["k"].values(), *by_key["channel"].values()):
             group["open"] = []
-        for group in by_key["channel"].values():
-            group["open"] = []
-        for col, target in ((key, "k"), ("channel", "channel")):
-            for k, n, amount, xprob in con.execute(
-                    f"SELECT {col}, count(*), sum(amount), sum(weighted) FROM ({sub}) "
-                    "GROUP BY 1", sparams).fetchall():
-                by_key[target].setdefault(k, {"closed": [], "open": []})["open"].append(
+        for gs, gk, stage_id, k, channel, n, amount, xprob in con.execute(
+                f"""SELECT GROUPING(stage_id), GROUPING({key}), stage_id, {key}, channel,
+                           count(*), sum(amount), sum(weighted)
+                    FROM ({sub}) GROUP BY GROUPING SETS ((stage_id), ({key}), (channel))""",
+                sparams).fetchall():
+            if gs == 0:
+                open_by_stage[stage_id] = (n, amount, xprob)
+            else:
+                target, value = ("k", k) if gk == 0 else ("channel", channel)
+                by_key[target].setdefault(value, {"closed": [], "open": []})["open"].append(
                     (n, amount, xprob))
     by_stage = [{"stage_id": sid, "stage_name": sname, "position": pos, "probability": prob,
                  "pipeline_id": pid, "count": open_by_stage.get(sid, (0,))[0],

@@ -260,7 +260,6 @@ def _shape_sql(tz_name: str) -> list[str]:
     def ld(expr: str) -> str:
         return _local_date(expr, tz_name, fast)
 
-    closed_expr = "COALESCE(o.closed_raw, o.stage_entered_at, o.created_at)"
     activity_at = ("CASE WHEN a.kind IN ('note', 'email') THEN COALESCE(a.done_at, a.created_at)"
                    " ELSE a.done_at END")
     return [
