@@ -113,6 +113,7 @@ def run(
     """Arranca la aplicación completa en modo producción."""
     from crm_app.cli.db import upgrade_head
     from crm_app.db import session_scope
+    from crm_app.services.maintenance import refresh_statistics
 
     started = time.monotonic()
     settings = get_settings()
@@ -126,6 +127,7 @@ def run(
             if demo_service.database_is_empty(session=session):
                 typer.echo("Base de datos vacía: cargando los datos de demostración…")
                 demo_service.load_demo(session=session)
+                refresh_statistics(session=session)
     build_frontend(force=rebuild)
 
     env = reflex_env()

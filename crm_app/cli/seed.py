@@ -6,6 +6,7 @@ import typer
 
 from crm_app.cli.common import cli_session, fail
 from crm_app.services.errors import DomainError
+from crm_app.services.maintenance import refresh_statistics
 
 app = typer.Typer(help="Datos de demostración.", no_args_is_help=True)
 
@@ -26,5 +27,6 @@ def demo(
             summary = demo_service.load_demo(session=session, seed=seed)
         except DomainError as exc:
             fail(exc.message)
+        refresh_statistics(session=session)
     typer.echo("Datos de demostración cargados: " +
                ", ".join(f"{k}={v}" for k, v in summary.items()))

@@ -13,6 +13,7 @@ from crm_app.settings import get_settings
 
 TASK_MODULES = [
     "crm_app.worker.tasks_core",
+    "crm_app.worker.tasks_sales",
 ]
 
 
@@ -34,6 +35,10 @@ def make_celery() -> Celery:
         beat_schedule={
             "expire-sessions": {"task": "crm.core.purge_sessions",
                                 "schedule": crontab(minute=17)},
+            "refresh-statistics": {"task": "crm.core.refresh_statistics",
+                                   "schedule": crontab(hour=3, minute=30)},
+            "expire-quotes": {"task": "crm.sales.expire_quotes",
+                              "schedule": crontab(hour=0, minute=5)},
         },
     )
     return celery

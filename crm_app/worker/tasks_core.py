@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm_app.db import session_scope
 from crm_app.services import auth as auth_service
+from crm_app.services import maintenance
 from crm_app.worker.app import celery_app
 
 
@@ -11,6 +12,12 @@ from crm_app.worker.app import celery_app
 def purge_sessions() -> int:
     with session_scope() as session:
         return auth_service.purge_expired_sessions(session=session)
+
+
+@celery_app.task(name="crm.core.refresh_statistics")
+def refresh_statistics() -> None:
+    with session_scope() as session:
+        maintenance.refresh_statistics(session=session)
 
 
 @celery_app.task(name="crm.core.ping")
