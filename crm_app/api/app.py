@@ -38,6 +38,9 @@ def build_api() -> FastAPI:
     api.include_router(auth_routes.router)
     from crm_app.api import routes_leads  # noqa: PLC0415
     api.include_router(routes_leads.router)
+    from crm_app.api import routes_accounts, routes_sales  # noqa: PLC0415
+    api.include_router(routes_accounts.router)
+    api.include_router(routes_sales.router)
     from crm_app.api import routes_analytics  # noqa: PLC0415
     api.include_router(routes_analytics.router)
     return api

@@ -1,0 +1,94 @@
+"""One 422 shape for every bad request: ``{"detail", "errors": {"field.path": "mensaje"}}``.
+
+Services raise ``ValidationFailed`` with Spanish field errors (mapped in ``app.py``); this
+route class gives the body-parsing errors of FastAPI/pydantic the same shape and language,
+so a client (or the UI) handles one format. Use it as ``APIRouter(route_class=FieldErrorsRoute)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlmodel import SQLModel
+
+MESSAGES = {
+    "missing": "Obligatorio.",
+    "extra_forbidden": "Campo desconocido.",
+    "decimal_parsing": "Debe ser un número (usa el punto decimal: 1234.50).",
+    "decimal_type": "Debe ser un número.",
+    "float_parsing": "Debe ser un número.",
+    "int_parsing": "Debe ser un número entero.",
+    "int_type": "Debe ser un número entero.",
+    "int_from_float": "Debe ser un número entero.",
+    "bool_parsing": "Debe ser sí o no (true/false).",
+    "bool_type": "Debe ser sí o no (true/false).",
+    "string_type": "Debe ser un texto.",
+    "date_parsing": "Fecha no válida (usa aaaa-mm-dd).",
+    "date_from_datetime_parsing": "Fecha no válida (usa aaaa-mm-dd).",
+    "date_type": "Fecha no válida (usa aaaa-mm-dd).",
+    "datetime_parsing": "Fecha y hora no válidas (ISO 8601).",
+    "datetime_from_date_parsing": "Fecha y hora no válidas (ISO 8601).",
+    "datetime_type": "Fecha y hora no válidas (ISO 8601).",
+    "list_type": "Debe ser una lista.",
+    "dict_type": "Debe ser un objeto.",
+    "model_type": "Debe ser un objeto.",
+    "literal_error": "Valor no permitido.",
+    "json_invalid": "JSON no válido.",
+}
+DEFAULT_MESSAGE = "Valor no válido."
+
+
+def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        where = loc[0] if loc else "body"
+        path = [str(p) for p in loc[1:]]
+        # Union members add their type to the path ("tax_rate.decimal"): drop it.
+        path = [p for p in path if not p.startswith(("decimal", "literal[", "function-"))]
+        key = ".".join(path) or (where if where != "body" else "body")
+        if where == "query" and path:
+            key = path[-1]
+        out.setdefault(key, MESSAGES.get(err.get("type", ""), DEFAULT_MESSAGE))
+    return out
+
+
+class FieldErrorsRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except RequestValidationError as exc:
+                return JSONResponse({"detail": "Revisa los datos marcados.",
+                                     "errors": field_errors(list(exc.errors()))},
+                                    status_code=422)
+
+        return handler
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe data with decimals as strings (``jsonable_encoder`` would make them floats)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, BaseModel | SQLModel):
+        return {k: plain(v) for k, v in value.model_dump().items() if k != "password_hash"}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    return value
+
+
+__all__ = ["FieldErrorsRoute", "field_errors", "plain"]

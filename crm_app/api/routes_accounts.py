@@ -1,0 +1,133 @@
+"""/api/v1/accounts and /api/v1/contacts: thin wrappers over the services (which scope rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from crm_app.api.deps import DBSession
+from crm_app.api.deps import requires as _requires
+from crm_app.api.field_errors import FieldErrorsRoute, plain
+from crm_app.models import User
+from crm_app.models.schemas_sales import (
+    AccountIn,
+    AccountOut,
+    AccountPatch,
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+)
+from crm_app.permissions import Perm
+from crm_app.services import accounts as account_service
+from crm_app.services import contacts as contact_service
+
+router = APIRouter(prefix="/api/v1", tags=["clientes"], route_class=FieldErrorsRoute)
+
+CAN_VIEW = _requires(Perm.RECORDS_VIEW)
+CAN_CHANGE = _requires(Perm.RECORDS_CHANGE)
+CAN_DELETE = _requires(Perm.RECORDS_DELETE)
+
+
+def _page(page: Any, schema: Any) -> dict[str, Any]:
+    return {"items": [schema.model_validate(r) for r in page.items], "total": page.total,
+            "offset": page.offset, "limit": page.limit}
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+@router.get("/accounts")
+def list_accounts(session: DBSession, user: User = CAN_VIEW, q: str = "", province: str = "",
+                  sector: str = "", size_band: str = "", channel: str = "",
+                  owner_id: int | None = None, team_id: int | None = None,
+                  recargo_equivalencia: bool | None = None, deleted: bool = False,
+                  sort: str = "name", offset: int = 0, limit: int = 25) -> dict:
+    page = account_service.list_accounts(
+        session=session, actor=user, q=q, province=province, sector=sector,
+        size_band=size_band, channel=channel, owner_id=owner_id, team_id=team_id,
+        recargo_equivalencia=recargo_equivalencia, deleted=deleted, sort=sort, offset=offset,
+        limit=limit)
+    return plain(_page(page, AccountOut))
+
+
+@router.post("/accounts", status_code=201, response_model=AccountOut)
+def create_account(body: AccountIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    return account_service.create_account(session=session, actor=user,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.get("/accounts/{account_id}", response_model=AccountOut)
+def read_account(account_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return account_service.get_account(session=session, actor=user, account_id=account_id)
+
+
+@router.patch("/accounts/{account_id}", response_model=AccountOut)
+def update_account(account_id: int, body: AccountPatch, session: DBSession,
+                   user: User = CAN_CHANGE) -> Any:
+    return account_service.update_account(session=session, actor=user, account_id=account_id,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.delete("/accounts/{account_id}", response_model=AccountOut)
+def delete_account(account_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+    """To the recycle bin (``POST …/restore`` brings it back)."""
+    return account_service.delete_account(session=session, actor=user, account_id=account_id)
+
+
+@router.post("/accounts/{account_id}/restore", response_model=AccountOut)
+def restore_account(account_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+    return account_service.restore_account(session=session, actor=user, account_id=account_id)
+
+
+@router.get("/accounts/{account_id}/360")
+def account_360(account_id: int, session: DBSession, user: User = CAN_VIEW) -> JSONResponse:
+    """The customer file: data, contacts, timeline, opportunities, quotes, purchases…"""
+    data = account_service.account_360(session=session, actor=user, account_id=account_id)
+    data["account"] = AccountOut.model_validate(data["account"])
+    return JSONResponse(plain(data))
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+@router.get("/contacts")
+def list_contacts(session: DBSession, user: User = CAN_VIEW, q: str = "",
+                  account_id: int | None = None, province: str = "", sector: str = "",
+                  size_band: str = "", channel: str = "", owner_id: int | None = None,
+                  team_id: int | None = None, deleted: bool = False, sort: str = "name",
+                  offset: int = 0, limit: int = 25) -> dict:
+    page = contact_service.list_contacts(
+        session=session, actor=user, q=q, account_id=account_id, province=province,
+        sector=sector, size_band=size_band, channel=channel, owner_id=owner_id,
+        team_id=team_id, deleted=deleted, sort=sort, offset=offset, limit=limit)
+    return plain(_page(page, ContactOut))
+
+
+@router.post("/contacts", status_code=201, response_model=ContactOut)
+def create_contact(body: ContactIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    return contact_service.create_contact(session=session, actor=user,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactOut)
+def read_contact(contact_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return contact_service.get_contact(session=session, actor=user, contact_id=contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactOut)
+def update_contact(contact_id: int, body: ContactPatch, session: DBSession,
+                   user: User = CAN_CHANGE) -> Any:
+    return contact_service.update_contact(session=session, actor=user, contact_id=contact_id,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.delete("/contacts/{contact_id}", response_model=ContactOut)
+def delete_contact(contact_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+    return contact_service.delete_contact(session=session, actor=user, contact_id=contact_id)
+
+
+@router.post("/contacts/{contact_id}/restore", response_model=ContactOut)
+def restore_contact(contact_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+    return contact_service.restore_contact(session=session, actor=user, contact_id=contact_id)

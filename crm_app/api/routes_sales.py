@@ -1,0 +1,309 @@
+"""/api/v1/pipelines, /opportunities, /products and /quotes: thin wrappers over the services.
+
+Row scoping and field validation live in the services; out-of-scope ids answer 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from crm_app.api.deps import DBSession, requires
+from crm_app.api.field_errors import FieldErrorsRoute, plain
+from crm_app.models import User
+from crm_app.models.schemas_sales import (
+    MoveIn,
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityPatch,
+    PipelineIn,
+    PipelineOut,
+    PipelinePatch,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    QuoteIn,
+    QuoteOut,
+    QuotePatch,
+    QuoteSummaryOut,
+    RejectIn,
+    SendIn,
+    StageChangeOut,
+)
+from crm_app.permissions import Perm
+from crm_app.services import opportunities as opp_service
+from crm_app.services import pipelines as pipeline_service
+from crm_app.services import products as product_service
+from crm_app.services import quotes as quote_service
+from crm_app.services.sales_common import user_names
+
+router = APIRouter(prefix="/api/v1", tags=["ventas"], route_class=FieldErrorsRoute)
+
+CAN_VIEW = requires(Perm.RECORDS_VIEW)
+CAN_CHANGE = requires(Perm.RECORDS_CHANGE)
+CAN_DELETE = requires(Perm.RECORDS_DELETE)
+CAN_CONFIGURE = requires(Perm.SETTINGS_CHANGE)
+CAN_CATALOG = requires(Perm.CATALOG_CHANGE)
+
+
+# --- pipelines --------------------------------------------------------------------------------
+
+
+@router.get("/pipelines", response_model=list[PipelineOut])
+def list_pipelines(session: DBSession, user: User = CAN_VIEW,
+                   include_inactive: bool = False) -> Any:
+    rows = pipeline_service.list_pipelines(session=session, actor=user,
+                                           include_inactive=include_inactive)
+    return [pipeline_service.pipeline_dict(session, p) for p in rows]
+
+
+@router.post("/pipelines", status_code=201, response_model=PipelineOut)
+def create_pipeline(body: PipelineIn, session: DBSession, user: User = CAN_CONFIGURE) -> Any:
+    stages = [s.model_dump(exclude_unset=True) for s in body.stages] \
+        if body.stages is not None else None
+    pipeline = pipeline_service.create_pipeline(session=session, actor=user, name=body.name,
+                                                stages=stages, is_default=body.is_default)
+    return pipeline_service.pipeline_dict(session, pipeline)
+
+
+@router.get("/pipelines/{pipeline_id}", response_model=PipelineOut)
+def read_pipeline(pipeline_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return pipeline_service.pipeline_view(session=session, actor=user, pipeline_id=pipeline_id)
+
+
+@router.patch("/pipelines/{pipeline_id}", response_model=PipelineOut)
+def update_pipeline(pipeline_id: int, body: PipelinePatch, session: DBSession,
+                    user: User = CAN_CONFIGURE) -> Any:
+    data = body.model_dump(exclude_unset=True)
+    if body.stages is not None:
+        data["stages"] = [s.model_dump(exclude_unset=True) for s in body.stages]
+    pipeline = pipeline_service.update_pipeline(session=session, actor=user,
+                                                pipeline_id=pipeline_id, data=data)
+    return pipeline_service.pipeline_dict(session, pipeline)
+
+
+# --- opportunities ----------------------------------------------------------------------------
+
+
+def _opp_out(session: Any, opp: Any) -> dict[str, Any]:
+    return opp_service.opportunity_rows(session, [opp])[0]
+
+
+@router.get("/opportunities")
+def list_opportunities(session: DBSession, user: User = CAN_VIEW, q: str = "",
+                       pipeline_id: int | None = None, stage_id: int | None = None,
+                       status: str = "", owner_id: int | None = None,
+                       team_id: int | None = None, account_id: int | None = None,
+                       channel: str = "", stale: bool | None = None,
+                       closed_from: date | None = None, closed_to: date | None = None,
+                       deleted: bool = False, sort: str = "-created_at", offset: int = 0,
+                       limit: int = 25) -> dict:
+    page = opp_service.list_opportunities(
+        session=session, actor=user, q=q, pipeline_id=pipeline_id, stage_id=stage_id,
+        status=status, owner_id=owner_id, team_id=team_id, account_id=account_id,
+        channel=channel, stale=stale, closed_from=closed_from, closed_to=closed_to,
+        deleted=deleted, sort=sort, offset=offset, limit=limit)
+    rows = opp_service.opportunity_rows(session, page.items)
+    return plain({"items": [OpportunityOut(**r) for r in rows], "total": page.total,
+                  "offset": page.offset, "limit": page.limit})
+
+
+@router.get("/opportunities/kanban")
+def kanban(session: DBSession, user: User = CAN_VIEW, pipeline_id: int | None = None,
+           q: str = "", owner_id: int | None = None, team_id: int | None = None,
+           account_id: int | None = None, channel: str = "", closed_days: int | None = None,
+           per_column: int = opp_service.KANBAN_PAGE) -> JSONResponse:
+    board = opp_service.kanban(session=session, actor=user, pipeline_id=pipeline_id, q=q,
+                               owner_id=owner_id, team_id=team_id, account_id=account_id,
+                               channel=channel, closed_days=closed_days,
+                               per_column=per_column)
+    return JSONResponse(plain(board))
+
+
+@router.post("/opportunities", status_code=201, response_model=OpportunityOut)
+def create_opportunity(body: OpportunityIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    opp = opp_service.create_opportunity(session=session, actor=user,
+                                         data=body.model_dump(exclude_unset=True))
+    return _opp_out(session, opp)
+
+
+@router.get("/opportunities/{opportunity_id}", response_model=OpportunityOut)
+def read_opportunity(opportunity_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    opp = opp_service.get_opportunity(session=session, actor=user,
+                                      opportunity_id=opportunity_id)
+    return _opp_out(session, opp)
+
+
+@router.patch("/opportunities/{opportunity_id}", response_model=OpportunityOut)
+def update_opportunity(opportunity_id: int, body: OpportunityPatch, session: DBSession,
+                       user: User = CAN_CHANGE) -> Any:
+    opp = opp_service.update_opportunity(session=session, actor=user,
+                                         opportunity_id=opportunity_id,
+                                         data=body.model_dump(exclude_unset=True))
+    return _opp_out(session, opp)
+
+
+@router.post("/opportunities/{opportunity_id}/move", response_model=OpportunityOut)
+def move_opportunity(opportunity_id: int, body: MoveIn, session: DBSession,
+                     user: User = CAN_CHANGE) -> Any:
+    """Move to another stage of its pipeline; ``fields`` carries what the stage requires."""
+    opp = opp_service.move_stage(session=session, actor=user, opportunity_id=opportunity_id,
+                                 stage_id=body.stage_id, fields=body.fields)
+    return _opp_out(session, opp)
+
+
+@router.get("/opportunities/{opportunity_id}/history", response_model=list[StageChangeOut])
+def opportunity_history(opportunity_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return opp_service.stage_history(session=session, actor=user,
+                                     opportunity_id=opportunity_id)
+
+
+@router.delete("/opportunities/{opportunity_id}", response_model=OpportunityOut)
+def delete_opportunity(opportunity_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+    opp = opp_service.delete_opportunity(session=session, actor=user,
+                                         opportunity_id=opportunity_id)
+    return _opp_out(session, opp)
+
+
+@router.post("/opportunities/{opportunity_id}/restore", response_model=OpportunityOut)
+def restore_opportunity(opportunity_id: int, session: DBSession,
+                        user: User = CAN_DELETE) -> Any:
+    opp = opp_service.restore_opportunity(session=session, actor=user,
+                                          opportunity_id=opportunity_id)
+    return _opp_out(session, opp)
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@router.get("/products")
+def list_products(session: DBSession, user: User = CAN_VIEW, q: str = "",
+                  active: bool | None = True, sort: str = "name", offset: int = 0,
+                  limit: int = 25) -> dict:
+    page = product_service.list_products(session=session, actor=user, q=q, active=active,
+                                         sort=sort, offset=offset, limit=limit)
+    return plain({"items": [ProductOut.model_validate(p) for p in page.items],
+                  "total": page.total, "offset": page.offset, "limit": page.limit})
+
+
+@router.post("/products", status_code=201, response_model=ProductOut)
+def create_product(body: ProductIn, session: DBSession, user: User = CAN_CATALOG) -> Any:
+    return product_service.create_product(session=session, actor=user,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.get("/products/{product_id}", response_model=ProductOut)
+def read_product(product_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return product_service.get_product(session=session, actor=user, product_id=product_id)
+
+
+@router.patch("/products/{product_id}", response_model=ProductOut)
+def update_product(product_id: int, body: ProductPatch, session: DBSession,
+                   user: User = CAN_CATALOG) -> Any:
+    return product_service.update_product(session=session, actor=user, product_id=product_id,
+                                          data=body.model_dump(exclude_unset=True))
+
+
+@router.delete("/products/{product_id}", status_code=204)
+def delete_product(product_id: int, session: DBSession, user: User = CAN_CATALOG) -> Response:
+    product_service.delete_product(session=session, actor=user, product_id=product_id)
+    return Response(status_code=204)
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def _quote_out(session: Any, user: User, quote_id: int) -> dict[str, Any]:
+    return quote_service.quote_view(session=session, actor=user, quote_id=quote_id)
+
+
+def _quote_args(body: QuotePatch) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    if body.lines is not None:
+        data["lines"] = [ln.model_dump(exclude_unset=True) for ln in body.lines]
+    return data
+
+
+@router.get("/quotes")
+def list_quotes(session: DBSession, user: User = CAN_VIEW, q: str = "", status: str = "",
+                account_id: int | None = None, opportunity_id: int | None = None,
+                year: int | None = None, owner_id: int | None = None,
+                team_id: int | None = None, deleted: bool = False, sort: str = "-number",
+                offset: int = 0, limit: int = 25) -> dict:
+    page = quote_service.list_quotes(session=session, actor=user, q=q, status=status,
+                                     account_id=account_id, opportunity_id=opportunity_id,
+                                     year=year, owner_id=owner_id, team_id=team_id,
+                                     deleted=deleted, sort=sort, offset=offset, limit=limit)
+    names = user_names(session, {qt.owner_id for qt in page.items})
+    return plain({"items": [QuoteSummaryOut(**quote_service.quote_row(qt, names))
+                            for qt in page.items],
+                  "total": page.total, "offset": page.offset, "limit": page.limit})
+
+
+@router.post("/quotes", status_code=201, response_model=QuoteOut)
+def create_quote(body: QuoteIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    args = _quote_args(body)
+    args.setdefault("account_id", None)
+    quote = quote_service.create_quote(session=session, actor=user, **args)
+    return _quote_out(session, user, quote.id)
+
+
+@router.get("/quotes/{quote_id}", response_model=QuoteOut)
+def read_quote(quote_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+    return _quote_out(session, user, quote_id)
+
+
+@router.patch("/quotes/{quote_id}", response_model=QuoteOut)
+def update_quote(quote_id: int, body: QuotePatch, session: DBSession,
+                 user: User = CAN_CHANGE) -> Any:
+    quote_service.update_quote(session=session, actor=user, quote_id=quote_id,
+                               data=_quote_args(body))
+    return _quote_out(session, user, quote_id)
+
+
+@router.get("/quotes/{quote_id}/pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def quote_pdf(quote_id: int, session: DBSession, user: User = CAN_VIEW,
+              download: bool = False) -> Response:
+    filename, pdf = quote_service.quote_pdf(session=session, actor=user, quote_id=quote_id)
+    disposition = "attachment" if download else "inline"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})
+
+
+@router.post("/quotes/{quote_id}/send", response_model=QuoteOut)
+def send_quote(quote_id: int, body: SendIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    quote_service.send_quote(session=session, actor=user, quote_id=quote_id, to=body.to,
+                             message=body.message)
+    return _quote_out(session, user, quote_id)
+
+
+@router.post("/quotes/{quote_id}/accept", response_model=QuoteOut)
+def accept_quote(quote_id: int, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    quote_service.accept_quote(session=session, actor=user, quote_id=quote_id)
+    return _quote_out(session, user, quote_id)
+
+
+@router.post("/quotes/{quote_id}/reject", response_model=QuoteOut)
+def reject_quote(quote_id: int, session: DBSession, body: RejectIn | None = None,
+                 user: User = CAN_CHANGE) -> Any:
+    quote_service.reject_quote(session=session, actor=user, quote_id=quote_id,
+                               reason=body.reason if body else "")
+    return _quote_out(session, user, quote_id)
+
+
+@router.post("/quotes/{quote_id}/revise", status_code=201, response_model=QuoteOut)
+def revise_quote(quote_id: int, session: DBSession, user: User = CAN_CHANGE) -> Any:
+    quote = quote_service.revise_quote(session=session, actor=user, quote_id=quote_id)
+    return _quote_out(session, user, quote.id)
+
+
+@router.delete("/quotes/{quote_id}", status_code=204)
+def delete_quote(quote_id: int, session: DBSession, user: User = CAN_DELETE) -> Response:
+    """To the recycle bin (an accepted quote cannot be deleted)."""
+    quote_service.delete_quote(session=session, actor=user, quote_id=quote_id)
+    return Response(status_code=204)

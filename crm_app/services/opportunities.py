@@ -1,0 +1,663 @@
+"""Opportunities: create, edit, list, kanban, and stage moves with their history.
+
+Every stage move writes a ``StageChange`` (from, to, when, who; owner and team copied so
+analytics can scope it) and sets ``stage_entered_at``; entering a won/lost stage sets
+``closed_at``, reopening clears it. A stage's ``required_fields`` must be filled on entry.
+An open opportunity is "sin actividad" when
+``now − max(stage_entered_at, last_activity_at) > stage.stale_days`` (or the organisation's
+default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, false, func, or_
+from sqlmodel import Session, select
+
+from crm_app.models import (
+    Account,
+    Contact,
+    Opportunity,
+    Pipeline,
+    Product,
+    Stage,
+    StageChange,
+    StageKind,
+    User,
+    utcnow,
+)
+from crm_app.permissions import Action, Perm, restrict
+from crm_app.services import audit
+from crm_app.services.accounts import get_visible_account
+from crm_app.services.defaults import (
+    ensure_default_pipeline,
+    ensure_organisation,
+    pipeline_stages,
+)
+from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable
+from crm_app.services.sales_common import (
+    Page,
+    as_date,
+    assign_owner,
+    aware,
+    cents,
+    check,
+    get_owned,
+    is_admin,
+    order_by,
+    paginate,
+    require_user,
+    search_clause,
+    text,
+    to_decimal,
+    user_names,
+)
+
+OPPORTUNITY_FIELDS = ("name", "account_id", "contact_id", "lead_id", "pipeline_id", "stage_id",
+                      "product_id", "amount", "expected_close", "channel", "description",
+                      "lost_reason", "custom", "owner_id", "created_at", "closed_at")
+# Fields a stage move may set together with the move (e.g. the lost reason).
+MOVE_FIELDS = ("amount", "expected_close", "contact_id", "product_id", "description", "channel",
+               "lost_reason", "custom", "closed_at")
+OPPORTUNITY_SORTS = {
+    "name": Opportunity.name, "amount": Opportunity.amount,
+    "expected_close": Opportunity.expected_close, "created_at": Opportunity.created_at,
+    "updated_at": Opportunity.updated_at, "closed_at": Opportunity.closed_at,
+    "stage_entered_at": Opportunity.stage_entered_at,
+}
+KANBAN_PAGE = 20
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def stages_by_id(session: Session) -> dict[int, Stage]:
+    return {s.id: s for s in session.exec(select(Stage)).all()}
+
+
+def stale_days_for(stage: Stage | None, default_days: int) -> int | None:
+    """The "sin actividad" threshold of a stage; ``None`` for closed stages."""
+    if stage is None or stage.kind != StageKind.OPEN:
+        return None
+    return stage.stale_days or default_days or None
+
+
+def last_touch(opp: Opportunity) -> datetime | None:
+    """max(stage_entered_at, last_activity_at), falling back to created_at."""
+    times = [t for t in (opp.stage_entered_at, opp.last_activity_at) if t is not None]
+    return max(times) if times else opp.created_at
+
+
+def is_stale(opp: Opportunity, stage: Stage | None, *, default_days: int,
+             now: datetime | None = None) -> bool:
+    """True when an open opportunity has had no movement for more than its stage allows."""
+    days = stale_days_for(stage, default_days)
+    touched = last_touch(opp)
+    if days is None or touched is None:
+        return False
+    return (now or utcnow()) - touched > timedelta(days=days)
+
+
+def stale_clause(session: Session, now: datetime, default_days: int) -> Any:
+    """SQL version of ``is_stale`` (per-stage thresholds), for list filters."""
+    entered = func.coalesce(Opportunity.stage_entered_at, Opportunity.created_at)
+    touched = case((and_(Opportunity.last_activity_at.is_not(None),
+                         Opportunity.last_activity_at > entered), Opportunity.last_activity_at),
+                   else_=entered)
+    parts = []
+    for stage in session.exec(select(Stage).where(Stage.kind == StageKind.OPEN)).all():
+        days = stale_days_for(stage, default_days)
+        if days:
+            parts.append(and_(Opportunity.stage_id == stage.id,
+                              touched < now - timedelta(days=days)))
+    return or_(*parts) if parts else false()
+
+
+def _org_stale_default(session: Session) -> int:
+    return ensure_organisation(session=session).stale_days_default or 14
+
+
+def opportunity_row(session: Session, opp: Opportunity, stages: dict[int, Stage], *,
+                    now: datetime | None = None, default_days: int | None = None,
+                    account_names: dict[int, str] | None = None) -> dict[str, Any]:
+    """A plain dict for lists, cards and the customer file."""
+    stage = stages.get(opp.stage_id)
+    if default_days is None:
+        default_days = _org_stale_default(session)
+    now = now or utcnow()
+    touched = last_touch(opp)
+    return {
+        "id": opp.id, "name": opp.name, "account_id": opp.account_id,
+        "account_name": (account_names or {}).get(opp.account_id, ""),
+        "contact_id": opp.contact_id, "pipeline_id": opp.pipeline_id, "stage_id": opp.stage_id,
+        "stage_name": stage.name if stage else "", "kind": stage.kind if stage else "",
+        "probability": stage.probability if stage else 0, "amount": opp.amount,
+        "weighted": cents(opp.amount * Decimal(stage.probability if stage else 0) / 100),
+        "expected_close": opp.expected_close, "channel": opp.channel,
+        "owner_id": opp.owner_id, "owner": "", "team_id": opp.team_id,
+        "created_at": opp.created_at, "closed_at": opp.closed_at,
+        "stage_entered_at": opp.stage_entered_at, "last_activity_at": opp.last_activity_at,
+        "lost_reason": opp.lost_reason,
+        "days_in_stage": (now - opp.stage_entered_at).days if opp.stage_entered_at else None,
+        "days_idle": (now - touched).days if touched else None,
+        "stale": is_stale(opp, stage, default_days=default_days, now=now),
+    }
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, Decimal):
+        return value <= 0
+    return False
+
+
+def _clean(session: Session, actor: User | None, data: Mapping[str, Any], allowed: tuple,
+           current: Opportunity | None, errors: dict[str, str]) -> dict[str, Any]:
+    """Validate the opportunity fields present in ``data`` (``custom.<key>`` keys allowed)."""
+    out: dict[str, Any] = {}
+    custom_updates = {k.split(".", 1)[1]: v for k, v in data.items()
+                      if k.startswith("custom.") and "custom" in allowed}
+    for key in sorted(set(data) - set(allowed) - {f"custom.{k}" for k in custom_updates}):
+        errors[key] = "Campo desconocido."
+    if "name" in data:
+        out["name"] = text(data.get("name"), field_name="name", errors=errors, max_len=200,
+                           required=True, label="El nombre")
+    for key, max_len in (("channel", 60), ("lost_reason", 200)):
+        if key in data:
+            out[key] = text(data.get(key), field_name=key, errors=errors, max_len=max_len)
+    if "description" in data:
+        out["description"] = str(data.get("description") or "")
+    if "amount" in data:
+        out["amount"] = to_decimal(data.get("amount"), field_name="amount", errors=errors,
+                                   default=Decimal("0.00"), minimum=Decimal(0),
+                                   maximum=Decimal("999999999999.99"), places=2,
+                                   label="El importe")
+    if "expected_close" in data:
+        out["expected_close"] = as_date(data.get("expected_close"), field_name="expected_close",
+                                        errors=errors)
+    account = None
+    if "account_id" in data:
+        account = get_visible_account(session, actor, data.get("account_id"), errors)
+        out["account_id"] = account.id if account else None
+    elif current is not None and current.account_id:
+        account = session.get(Account, current.account_id)
+    if "contact_id" in data:
+        cid = data.get("contact_id")
+        if cid in (None, ""):
+            out["contact_id"] = None
+        else:
+            try:
+                contact = get_owned(session, actor, Contact, cid, label="Contacto")
+            except NotFound:
+                contact = None
+                errors["contact_id"] = "Contacto no encontrado."
+            if contact is not None:
+                if account is not None and contact.account_id not in (None, account.id):
+                    errors["contact_id"] = "El contacto no es de este cliente."
+                out["contact_id"] = contact.id
+    if "product_id" in data:
+        pid = data.get("product_id")
+        if pid in (None, ""):
+            out["product_id"] = None
+        elif session.get(Product, pid) is None:
+            errors["product_id"] = "Producto no encontrado."
+        else:
+            out["product_id"] = int(pid)
+    if "lead_id" in data and data.get("lead_id") not in (None, ""):
+        out["lead_id"] = int(data["lead_id"])
+    if "custom" in data or custom_updates:
+        custom = dict(current.custom or {}) if current is not None else {}
+        base = data.get("custom")
+        if base is not None and not isinstance(base, dict):
+            errors["custom"] = "Formato no válido."
+        else:
+            custom.update(base or {})
+            custom.update(custom_updates)
+            out["custom"] = custom
+    for key in ("created_at", "closed_at"):
+        if key in data and data.get(key) not in (None, ""):
+            if not is_admin(actor):
+                errors[key] = "Solo un administrador puede fijar fechas históricas."
+            else:
+                out[key] = aware(data[key], field_name=key, errors=errors)
+    return out
+
+
+def _value_of(opp: Opportunity, values: Mapping[str, Any], key: str) -> Any:
+    if key.startswith("custom."):
+        return (values.get("custom") or opp.custom or {}).get(key.split(".", 1)[1])
+    return values[key] if key in values else getattr(opp, key, None)
+
+
+def _check_required(session: Session, opp: Opportunity, stage: Stage,
+                    values: Mapping[str, Any], errors: dict[str, str]) -> None:
+    labels = {**REQUIRABLE_FIELDS, **custom_requirable(session)}
+    for key in stage.required_fields or []:
+        if _is_empty(_value_of(opp, values, key)):
+            label = labels.get(key, key)
+            errors[key] = f"Para pasar a «{stage.name}» indica {label}."
+
+
+def _stage_of(session: Session, pipeline_id: int, stage_id: Any,
+              errors: dict[str, str]) -> Stage | None:
+    try:
+        stage = session.get(Stage, int(stage_id))
+    except (TypeError, ValueError):
+        stage = None
+    if stage is None or stage.pipeline_id != pipeline_id:
+        errors["stage_id"] = "Etapa no encontrada en el embudo de la oportunidad."
+        return None
+    return stage
+
+
+def _first_open_stage(session: Session, pipeline_id: int) -> Stage:
+    stages = pipeline_stages(session=session, pipeline_id=pipeline_id)
+    for stage in stages:
+        if stage.kind == StageKind.OPEN:
+            return stage
+    return stages[0]
+
+
+def won_stage(session: Session, pipeline_id: int) -> Stage:
+    for stage in pipeline_stages(session=session, pipeline_id=pipeline_id):
+        if stage.kind == StageKind.WON:
+            return stage
+    raise ValidationFailed({"stage_id": "El embudo no tiene etapa ganada."})
+
+
+def _record_change(session: Session, actor: User | None, opp: Opportunity,
+                   from_stage_id: int | None, to_stage_id: int, at: datetime) -> StageChange:
+    change = StageChange(opportunity_id=opp.id, from_stage_id=from_stage_id,
+                         to_stage_id=to_stage_id, changed_at=at,
+                         changed_by_id=actor.id if actor else None,
+                         owner_id=opp.owner_id, team_id=opp.team_id)
+    session.add(change)
+    return change
+
+
+def _enter(opp: Opportunity, stage: Stage, at: datetime, closed_at: datetime | None) -> None:
+    opp.stage_id = stage.id
+    opp.stage_entered_at = at
+    if stage.kind in (StageKind.WON, StageKind.LOST):
+        opp.closed_at = closed_at or at
+    else:
+        opp.closed_at = None
+    if stage.kind != StageKind.LOST:
+        opp.lost_reason = ""
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def create_opportunity(*, session: Session, actor: User | None,
+                       data: Mapping[str, Any]) -> Opportunity:
+    """Create an opportunity in ``pipeline_id`` (default pipeline) at ``stage_id`` (its first
+    open stage). The entry into that stage is the first ``StageChange``. Admins may give
+    ``created_at`` and ``closed_at`` to load history."""
+    require_user(actor, Perm.RECORDS_CHANGE)
+    errors: dict[str, str] = {}
+    values = _clean(session, actor, data, OPPORTUNITY_FIELDS, None, errors)
+    if "name" not in data:
+        errors["name"] = "El nombre es obligatorio."
+    if data.get("pipeline_id") in (None, ""):
+        pipeline = ensure_default_pipeline(session=session)
+    else:
+        pipeline = session.get(Pipeline, data.get("pipeline_id"))
+        if pipeline is None or not pipeline.active:
+            errors["pipeline_id"] = "Embudo no encontrado."
+            pipeline = ensure_default_pipeline(session=session)
+    if data.get("stage_id") in (None, ""):
+        stage = _first_open_stage(session, pipeline.id)
+    else:
+        stage = _stage_of(session, pipeline.id, data.get("stage_id"), errors)
+    owner_id, team_id = assign_owner(session=session, actor=actor, owner_id=data.get("owner_id"),
+                                     errors=errors)
+    opp = Opportunity(name=values.get("name", ""), pipeline_id=pipeline.id,
+                      stage_id=stage.id if stage else 0, owner_id=owner_id, team_id=team_id)
+    if stage is not None:
+        _check_required(session, opp, stage, values, errors)
+        if values.get("closed_at") and stage.kind == StageKind.OPEN:
+            errors["closed_at"] = "Solo una oportunidad cerrada tiene fecha de cierre."
+    check(errors)
+    account_id = values.get("account_id")
+    if "channel" not in values and account_id:
+        values["channel"] = session.get(Account, account_id).channel
+    now = utcnow()
+    created_at = values.pop("created_at", None) or now
+    closed_at = values.pop("closed_at", None)
+    for key, value in values.items():
+        setattr(opp, key, value)
+    opp.created_at = created_at
+    # Created straight into a won/lost stage (history load): it entered it when it closed.
+    entered = (closed_at or created_at) if stage.kind != StageKind.OPEN else created_at
+    _enter(opp, stage, entered, closed_at)
+    session.add(opp)
+    session.flush()
+    _record_change(session, actor, opp, None, stage.id, entered)
+    audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
+                 action="create", after=audit.snapshot(opp))
+    session.commit()
+    return opp
+
+
+def update_opportunity(*, session: Session, actor: User | None, opportunity_id: int,
+                       data: Mapping[str, Any]) -> Opportunity:
+    """Change fields; a ``stage_id`` in ``data`` is a stage move (with its rules)."""
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE,
+                    label="Oportunidad")
+    errors: dict[str, str] = {}
+    fields = {k: v for k, v in data.items() if k not in {"stage_id", "pipeline_id", "owner_id"}}
+    values = _clean(session, actor, fields, OPPORTUNITY_FIELDS, opp, errors)
+    if "pipeline_id" in data and data["pipeline_id"] not in (None, opp.pipeline_id):
+        errors["pipeline_id"] = "Para cambiar de embudo crea la oportunidad en el otro embudo."
+    if "owner_id" in data and data.get("owner_id") not in (None, opp.owner_id):
+        owner_id, team_id = assign_owner(session=session, actor=actor,
+                                         owner_id=data.get("owner_id"), errors=errors)
+        values.update(owner_id=owner_id, team_id=team_id)
+    if "closed_at" in values and values["closed_at"] is not None and opp.closed_at is None \
+            and data.get("stage_id") in (None, opp.stage_id):
+        errors["closed_at"] = "Solo una oportunidad cerrada tiene fecha de cierre."
+    move_to = data.get("stage_id")
+    if move_to not in (None, "", opp.stage_id):
+        stage = _stage_of(session, opp.pipeline_id, move_to, errors)
+        if stage is not None:
+            _check_required(session, opp, stage, values, errors)
+    else:
+        stage = None
+        current = session.get(Stage, opp.stage_id)
+        if current is not None:
+            _check_required(session, opp, current, values, errors)
+    check(errors)
+    before = audit.snapshot(opp)
+    closed_at = values.pop("closed_at", None)
+    for key, value in values.items():
+        setattr(opp, key, value)
+    if stage is not None:
+        _move(session, actor, opp, stage, closed_at=closed_at)
+    elif closed_at is not None:
+        opp.closed_at = closed_at
+    opp.updated_at = utcnow()
+    session.add(opp)
+    old, new = audit.diff(before, audit.snapshot(opp))
+    new.pop("updated_at", None)
+    old.pop("updated_at", None)
+    if new:
+        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
+                     action="move" if stage is not None else "update", before=old, after=new)
+    session.commit()
+    return opp
+
+
+def _move(session: Session, actor: User | None, opp: Opportunity, stage: Stage, *,
+          closed_at: datetime | None = None, at: datetime | None = None) -> StageChange:
+    if stage.kind == StageKind.OPEN:
+        closed_at = None
+    at = at or closed_at or utcnow()
+    change = _record_change(session, actor, opp, opp.stage_id, stage.id, at)
+    _enter(opp, stage, at, closed_at)
+    return change
+
+
+def move_stage(*, session: Session, actor: User | None, opportunity_id: int, stage_id: int,
+               fields: Mapping[str, Any] | None = None, at: datetime | None = None,
+               commit: bool = True) -> Opportunity:
+    """Move an opportunity to ``stage_id`` (same pipeline), setting ``fields`` with it.
+
+    The target stage's required fields must be filled (in ``fields`` or already on the
+    opportunity), else ``ValidationFailed`` keyed by field. Records a ``StageChange``. Admins
+    may pass ``at`` (or ``fields["closed_at"]``) to record a historic move.
+    """
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE,
+                    label="Oportunidad")
+    errors: dict[str, str] = {}
+    values = _clean(session, actor, dict(fields or {}), MOVE_FIELDS, opp, errors)
+    if at is not None and not is_admin(actor):
+        errors["at"] = "Solo un administrador puede fijar fechas históricas."
+    stage = _stage_of(session, opp.pipeline_id, stage_id, errors)
+    if stage is not None:
+        _check_required(session, opp, stage, values, errors)
+    check(errors)
+    before = audit.snapshot(opp)
+    closed_at = values.pop("closed_at", None)
+    for key, value in values.items():
+        setattr(opp, key, value)
+    if stage.id != opp.stage_id:
+        _move(session, actor, opp, stage, closed_at=closed_at, at=at)
+    elif closed_at is not None and opp.closed_at is not None:
+        opp.closed_at = closed_at
+    opp.updated_at = utcnow()
+    session.add(opp)
+    old, new = audit.diff(before, audit.snapshot(opp))
+    new.pop("updated_at", None)
+    old.pop("updated_at", None)
+    if new:
+        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
+                     action="move", before=old, after=new)
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return opp
+
+
+def delete_opportunity(*, session: Session, actor: User | None,
+                       opportunity_id: int) -> Opportunity:
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
+                    label="Oportunidad")
+    opp.deleted_at = utcnow()
+    session.add(opp)
+    audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
+                 action="delete")
+    session.commit()
+    return opp
+
+
+def restore_opportunity(*, session: Session, actor: User | None,
+                        opportunity_id: int) -> Opportunity:
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
+                    label="Oportunidad", include_deleted=True)
+    if opp.deleted_at is not None:
+        opp.deleted_at = None
+        session.add(opp)
+        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
+                     action="restore")
+        session.commit()
+    return opp
+
+
+def touch_activity(*, session: Session, opportunity_id: int | None,
+                   at: datetime | None = None) -> None:
+    """Note activity on an opportunity (resets its "sin actividad" clock); no commit."""
+    if not opportunity_id:
+        return
+    opp = session.get(Opportunity, opportunity_id)
+    if opp is not None:
+        at = at or utcnow()
+        if opp.last_activity_at is None or at > opp.last_activity_at:
+            opp.last_activity_at = at
+            session.add(opp)
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def get_opportunity(*, session: Session, actor: User | None, opportunity_id: int) -> Opportunity:
+    return get_owned(session, actor, Opportunity, opportunity_id, label="Oportunidad")
+
+
+def _filtered(session: Session, actor: User | None, *, q: str = "",
+              pipeline_id: int | None = None, stage_id: int | None = None, status: str = "",
+              owner_id: int | None = None, team_id: int | None = None,
+              account_id: int | None = None, channel: str = "", stale: bool | None = None,
+              closed_from: date | None = None, closed_to: date | None = None,
+              deleted: bool = False) -> Any:
+    stmt = select(Opportunity)
+    stmt = stmt.where(Opportunity.deleted_at.is_not(None) if deleted
+                      else Opportunity.deleted_at.is_(None))
+    if (q or "").strip():
+        stmt = stmt.where(or_(search_clause([Opportunity.name], q),
+                              Opportunity.account_id.in_(select(Account.id).where(
+                                  search_clause([Account.name, Account.trade_name], q)))))
+    if pipeline_id:
+        stmt = stmt.where(Opportunity.pipeline_id == pipeline_id)
+    if stage_id:
+        stmt = stmt.where(Opportunity.stage_id == stage_id)
+    if status:
+        stmt = stmt.where(Opportunity.stage_id.in_(select(Stage.id).where(Stage.kind == status)))
+    if owner_id:
+        stmt = stmt.where(Opportunity.owner_id == owner_id)
+    if team_id:
+        stmt = stmt.where(Opportunity.team_id == team_id)
+    if account_id:
+        stmt = stmt.where(Opportunity.account_id == account_id)
+    if channel:
+        stmt = stmt.where(Opportunity.channel == channel)
+    if closed_from:
+        stmt = stmt.where(Opportunity.closed_at >= aware(closed_from, field_name="", errors={}))
+    if closed_to:
+        stmt = stmt.where(Opportunity.closed_at < aware(closed_to + timedelta(days=1),
+                                                        field_name="", errors={}))
+    if stale is not None:
+        clause = stale_clause(session, utcnow(), _org_stale_default(session))
+        stmt = stmt.where(clause if stale else ~clause)
+    return restrict(stmt, actor) if actor is not None else stmt
+
+
+def list_opportunities(*, session: Session, actor: User | None, q: str = "",
+                       pipeline_id: int | None = None, stage_id: int | None = None,
+                       status: str = "", owner_id: int | None = None,
+                       team_id: int | None = None, account_id: int | None = None,
+                       channel: str = "", stale: bool | None = None,
+                       closed_from: date | None = None, closed_to: date | None = None,
+                       deleted: bool = False, sort: str = "-created_at", offset: int = 0,
+                       limit: int = 25) -> Page[Opportunity]:
+    """One page of opportunities; ``status`` is a stage kind (open, won, lost); ``stale``
+    keeps (True) or drops (False) the "sin actividad" ones."""
+    stmt = _filtered(session, actor, q=q, pipeline_id=pipeline_id, stage_id=stage_id,
+                     status=status, owner_id=owner_id, team_id=team_id, account_id=account_id,
+                     channel=channel, stale=stale, closed_from=closed_from,
+                     closed_to=closed_to, deleted=deleted)
+    stmt = order_by(stmt, Opportunity, sort, OPPORTUNITY_SORTS, "-created_at")
+    rows, total = paginate(session, stmt, offset, limit)
+    return Page(rows, total, max(0, offset), limit)
+
+
+def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str, Any]]:
+    """Plain dicts with stage, account and owner names, for lists and the API."""
+    stages = stages_by_id(session)
+    default_days = _org_stale_default(session)
+    account_ids = {o.account_id for o in opps if o.account_id}
+    accounts = dict(session.exec(select(Account.id, Account.name)
+                                 .where(Account.id.in_(account_ids))).all()) if account_ids \
+        else {}
+    now = utcnow()
+    rows = [opportunity_row(session, o, stages, now=now, default_days=default_days,
+                            account_names=accounts) for o in opps]
+    names = user_names(session, {r["owner_id"] for r in rows})
+    for row in rows:
+        row["owner"] = names.get(row["owner_id"], "")
+    return rows
+
+
+def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = None,
+           q: str = "", owner_id: int | None = None, team_id: int | None = None,
+           account_id: int | None = None, channel: str = "", closed_days: int | None = None,
+           per_column: int = KANBAN_PAGE) -> dict[str, Any]:
+    """The board: per stage column ``count``, ``amount``, ``weighted`` (amount × stage
+    probability) over every visible opportunity, and the first ``per_column`` cards.
+
+    ``closed_days`` limits the won/lost columns to opportunities closed in the last N days.
+    More cards of one column: ``list_opportunities(stage_id=…, offset=…)``.
+    """
+    pipeline = session.get(Pipeline, pipeline_id) if pipeline_id else \
+        ensure_default_pipeline(session=session)
+    if pipeline is None:
+        raise NotFound("Embudo no encontrado.")
+    stages = pipeline_stages(session=session, pipeline_id=pipeline.id)
+    base = _filtered(session, actor, q=q, pipeline_id=pipeline.id, owner_id=owner_id,
+                     team_id=team_id, account_id=account_id, channel=channel)
+    if closed_days:
+        since = utcnow() - timedelta(days=closed_days)
+        base = base.where(or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= since))
+    sub = base.subquery()
+    sums = {sid: (int(n), Decimal(amount or 0)) for sid, n, amount in session.exec(
+        select(sub.c.stage_id, func.count(), func.sum(sub.c.amount)).group_by(sub.c.stage_id)
+    ).all()}
+    per_column = max(1, min(per_column, 100))
+    default_days = _org_stale_default(session)
+    all_stages = {s.id: s for s in stages}
+    now = utcnow()
+    columns = []
+    card_opps: list[Opportunity] = []
+    for stage in stages:
+        count, amount = sums.get(stage.id, (0, Decimal(0)))
+        stmt = base.where(Opportunity.stage_id == stage.id)
+        if stage.kind == StageKind.OPEN:
+            stmt = stmt.order_by(Opportunity.expected_close.is_(None),
+                                 Opportunity.expected_close, Opportunity.id.desc())
+        else:
+            stmt = stmt.order_by(Opportunity.closed_at.desc(), Opportunity.id.desc())
+        cards = list(session.exec(stmt.limit(per_column)).all())
+        card_opps.extend(cards)
+        columns.append({
+            "stage_id": stage.id, "name": stage.name, "kind": stage.kind,
+            "probability": stage.probability, "count": count, "amount": cents(amount),
+            "weighted": cents(amount * Decimal(stage.probability) / 100),
+            "required_fields": list(stage.required_fields or []),
+            "cards": cards, "has_more": count > len(cards),
+        })
+    account_ids = {o.account_id for o in card_opps if o.account_id}
+    accounts = dict(session.exec(select(Account.id, Account.name)
+                                 .where(Account.id.in_(account_ids))).all()) if account_ids \
+        else {}
+    names = user_names(session, {o.owner_id for o in card_opps})
+    for column in columns:
+        rows = []
+        for opp in column["cards"]:
+            row = opportunity_row(session, opp, all_stages, now=now, default_days=default_days,
+                                  account_names=accounts)
+            row["owner"] = names.get(opp.owner_id, "")
+            rows.append(row)
+        column["cards"] = rows
+    open_cols = [c for c in columns if c["kind"] == StageKind.OPEN]
+    return {
+        "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "columns": columns,
+        "totals": {
+            "open_count": sum(c["count"] for c in open_cols),
+            "open_amount": sum((c["amount"] for c in open_cols), Decimal("0.00")),
+            "open_weighted": sum((c["weighted"] for c in open_cols), Decimal("0.00")),
+        },
+    }
+
+
+def stage_history(*, session: Session, actor: User | None,
+                  opportunity_id: int) -> list[dict[str, Any]]:
+    """The opportunity's stage changes, oldest first, with stage and user names."""
+    opp = get_opportunity(session=session, actor=actor, opportunity_id=opportunity_id)
+    stmt = select(StageChange).where(StageChange.opportunity_id == opp.id)
+    if actor is not None:
+        stmt = restrict(stmt, actor)
+    changes = list(session.exec(stmt.order_by(StageChange.changed_at, StageChange.id)).all())
+    stages = stages_by_id(session)
+    names = user_names(session, {c.changed_by_id for c in changes})
+    return [{"id": c.id, "from_stage_id": c.from_stage_id, "to_stage_id": c.to_stage_id,
+             "from_stage": stages[c.from_stage_id].name if c.from_stage_id in stages else "",
+             "to_stage": stages[c.to_stage_id].name if c.to_stage_id in stages else "",
+             "changed_at": c.changed_at, "changed_by_id": c.changed_by_id,
+             "changed_by": names.get(c.changed_by_id, "") if c.changed_by_id else "Sistema"}
+            for c in changes]
+
+
+__all__ = ["MOVE_FIELDS", "OPPORTUNITY_FIELDS", "create_opportunity", "delete_opportunity",
+           "get_opportunity", "is_stale", "kanban", "list_opportunities", "move_stage",
+           "opportunity_row", "opportunity_rows", "restore_opportunity", "stage_history",
+           "stages_by_id", "touch_activity", "update_opportunity", "won_stage"]

@@ -1,0 +1,214 @@
+"""The product and service catalog. Anyone may read it; changes need ``catalog.change``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm_app.models import Opportunity, Product, QuoteLine, User, utcnow
+from crm_app.permissions import Perm, has_perm, require
+from crm_app.services import audit
+from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.quote_maths import EXENTO, IVA_RATES
+from crm_app.services.sales_common import (
+    Page,
+    order_by,
+    paginate,
+    search_clause,
+    text,
+    to_decimal,
+)
+from crm_app.settings import get_settings
+
+PRODUCT_FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "tax_exempt", "unit",
+                  "active", "image_path")
+PRODUCT_SORTS = {"name": Product.name, "sku": Product.sku, "unit_price": Product.unit_price,
+                 "created_at": Product.created_at, "updated_at": Product.updated_at}
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"RIFF": ".webp"}
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+TAX_RATE_ERROR = "Tipo de IVA no válido: 21, 10, 4, 0 o exento."
+
+
+def parse_tax_rate(value: Any, exempt: Any, field_name: str,
+                   errors: dict[str, str]) -> tuple[Decimal, bool]:
+    """``(rate, exempt)`` from a rate (21, "10", "4 %") and/or ``exento``."""
+    if isinstance(value, str) and value.strip().lower() == EXENTO:
+        return Decimal("0.00"), True
+    if exempt:
+        return Decimal("0.00"), True
+    rate = to_decimal(value, field_name=field_name, errors=errors, default=Decimal(21),
+                      label="El tipo de IVA")
+    if field_name not in errors and rate not in IVA_RATES:
+        errors[field_name] = TAX_RATE_ERROR
+    return (rate or Decimal(0)).quantize(Decimal("0.01")), False
+
+
+def _clean(session: Session, data: Mapping[str, Any],
+           current: Product | None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    for key in sorted(set(data) - set(PRODUCT_FIELDS)):
+        errors[key] = "Campo desconocido."
+    out: dict[str, Any] = {}
+
+    def given(key: str) -> bool:
+        return current is None or key in data
+
+    if given("name"):
+        out["name"] = text(data.get("name"), field_name="name", errors=errors, max_len=200,
+                           required=True, label="El nombre")
+    if given("sku"):
+        sku = text(data.get("sku"), field_name="sku", errors=errors, max_len=60, required=True,
+                   label="La referencia (SKU)").upper()
+        if sku and "sku" not in errors:
+            clash = select(Product.id).where(func.upper(Product.sku) == sku)
+            if current is not None:
+                clash = clash.where(Product.id != current.id)
+            if session.exec(clash).first() is not None:
+                errors["sku"] = "Ya hay un producto con esta referencia."
+        out["sku"] = sku
+    if given("description"):
+        out["description"] = str(data.get("description") or "").strip()
+    if given("unit_price"):
+        out["unit_price"] = to_decimal(data.get("unit_price"), field_name="unit_price",
+                                       errors=errors, default=Decimal(0), minimum=Decimal(0),
+                                       maximum=Decimal("9999999999"), places=4,
+                                       label="El precio")
+    if given("tax_rate") or given("tax_exempt"):
+        rate_in = data.get("tax_rate", current.tax_rate if current else 21)
+        exempt_in = data.get("tax_exempt", current.tax_exempt if current and
+                             "tax_rate" not in data else False)
+        out["tax_rate"], out["tax_exempt"] = parse_tax_rate(rate_in, exempt_in, "tax_rate",
+                                                            errors)
+    if given("unit"):
+        out["unit"] = text(data.get("unit") or "ud", field_name="unit", errors=errors,
+                           max_len=20)
+    if given("active"):
+        out["active"] = True if data.get("active") is None else bool(data.get("active"))
+    if "image_path" in data:
+        out["image_path"] = str(data.get("image_path") or "")[:255]
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _changer(actor: User | None) -> None:
+    if actor is not None:
+        require(actor, Perm.CATALOG_CHANGE)
+
+
+def _reader(actor: User | None) -> None:
+    if actor is not None and not has_perm(actor, Perm.RECORDS_VIEW):
+        raise PermissionDenied()
+
+
+def create_product(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Product:
+    _changer(actor)
+    values = _clean(session, data, None)
+    product = Product(**values, created_at=utcnow())
+    session.add(product)
+    session.flush()
+    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
+                 action="create", after=audit.snapshot(product))
+    session.commit()
+    return product
+
+
+def update_product(*, session: Session, actor: User | None, product_id: int,
+                   data: Mapping[str, Any]) -> Product:
+    _changer(actor)
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Producto no encontrado.")
+    values = _clean(session, data, product)
+    before = audit.snapshot(product)
+    for key, value in values.items():
+        setattr(product, key, value)
+    product.updated_at = utcnow()
+    session.add(product)
+    old, new = audit.diff(before, audit.snapshot(product))
+    if new:
+        audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
+                     action="update", before=old, after=new)
+    session.commit()
+    return product
+
+
+def delete_product(*, session: Session, actor: User | None, product_id: int) -> None:
+    """Delete an unused product; one used in quotes or opportunities is deactivated instead."""
+    _changer(actor)
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Producto no encontrado.")
+    used = session.exec(select(QuoteLine.id).where(QuoteLine.product_id == product.id)).first() \
+        or session.exec(select(Opportunity.id).where(Opportunity.product_id == product.id)).first()
+    if used is not None:
+        raise Conflict("El producto aparece en presupuestos u oportunidades: desactívalo en "
+                       "lugar de eliminarlo.")
+    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
+                 action="delete", before=audit.snapshot(product))
+    session.delete(product)
+    session.commit()
+
+
+def get_product(*, session: Session, actor: User | None, product_id: int) -> Product:
+    _reader(actor)
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Producto no encontrado.")
+    return product
+
+
+def list_products(*, session: Session, actor: User | None, q: str = "",
+                  active: bool | None = True, sort: str = "name", offset: int = 0,
+                  limit: int = 25) -> Page[Product]:
+    """One page of the catalog; search on name, SKU and description."""
+    _reader(actor)
+    stmt = select(Product)
+    if active is not None:
+        stmt = stmt.where(Product.active == active)
+    if (q or "").strip():
+        stmt = stmt.where(search_clause([Product.name, Product.sku, Product.description], q))
+    stmt = order_by(stmt, Product, sort, PRODUCT_SORTS, "name")
+    rows, total = paginate(session, stmt, offset, limit)
+    return Page(rows, total, max(0, offset), limit)
+
+
+def catalog_dir() -> Path:
+    return get_settings().data_dir / "catalog"
+
+
+def set_product_image(*, session: Session, actor: User | None, product_id: int,
+                      content: bytes) -> Product:
+    """Store a PNG/JPEG/WebP image (≤ 2 MB) in the data dir; ``image_path`` is its key."""
+    _changer(actor)
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Producto no encontrado.")
+    ext = next((e for magic, e in IMAGE_TYPES.items() if content.startswith(magic)), None)
+    if ext == ".webp" and content[8:12] != b"WEBP":
+        ext = None
+    if ext is None:
+        raise ValidationFailed({"image": "La imagen debe ser PNG, JPEG o WebP."})
+    if len(content) > MAX_IMAGE_BYTES:
+        raise ValidationFailed({"image": "La imagen no puede pasar de 2 MB."})
+    folder = catalog_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = f"catalog/product-{product.id}{ext}"
+    (get_settings().data_dir / key).write_bytes(content)
+    before = product.image_path
+    product.image_path = key
+    product.updated_at = utcnow()
+    session.add(product)
+    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
+                 action="update", before={"image_path": before}, after={"image_path": key})
+    session.commit()
+    return product
+
+
+__all__ = ["PRODUCT_FIELDS", "create_product", "delete_product", "get_product", "list_products",
+           "parse_tax_rate", "set_product_image", "update_product"]

@@ -1,0 +1,719 @@
+"""Quotes (presupuestos): the purchase simulation.
+
+- The maths is one pure function, ``compute_totals`` (see ``quote_maths``), re-exported here.
+- Numbering per year ``P-2026-0001``: the next number is computed inside the transaction and
+  the unique ``(number, version)`` constraint arbitrates concurrent creations (retry).
+- Versions: ``revise_quote`` makes v2, v3… of the same number with the lines copied.
+- Statuses: borrador → enviado → aceptado / rechazado; caducado by ``expire_quotes`` when the
+  validity date has passed. Accepting marks the opportunity won (amount = the quote's base)
+  and rejects the other open quotes of that opportunity and the other versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import false, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from crm_app.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    Opportunity,
+    Organisation,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Stage,
+    StageKind,
+    User,
+    utcnow,
+)
+from crm_app.permissions import Action, Perm, restrict
+from crm_app.services import audit
+from crm_app.services.accounts import get_visible_account
+from crm_app.services.defaults import ensure_organisation
+from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from crm_app.services.products import parse_tax_rate
+from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
+from crm_app.services.sales_common import (
+    Page,
+    as_date,
+    check,
+    get_owned,
+    order_by,
+    paginate,
+    rate_text,
+    require_user,
+    search_clause,
+    to_decimal,
+    today_local,
+    user_names,
+)
+
+__all__ = [
+    "STATUS_LABELS",
+    "TaxLine",
+    "Totals",
+    "accept_quote",
+    "compute_totals",
+    "create_quote",
+    "delete_quote",
+    "expire_quotes",
+    "get_quote",
+    "line_base",
+    "list_quotes",
+    "quote_lines",
+    "quote_pdf",
+    "quote_row",
+    "quote_totals",
+    "quote_view",
+    "reject_quote",
+    "restore_quote",
+    "revise_quote",
+    "send_quote",
+    "update_quote",
+]
+
+STATUS_LABELS = {
+    QuoteStatus.BORRADOR: "Borrador", QuoteStatus.ENVIADO: "Enviado",
+    QuoteStatus.ACEPTADO: "Aceptado", QuoteStatus.RECHAZADO: "Rechazado",
+    QuoteStatus.CADUCADO: "Caducado",
+}
+OPEN_STATUSES = (QuoteStatus.BORRADOR, QuoteStatus.ENVIADO)
+QUOTE_FIELDS = ("account_id", "contact_id", "opportunity_id", "lines", "global_discount_pct",
+                "recargo_equivalencia", "irpf_pct", "issue_date", "valid_until", "conditions",
+                "notes")
+LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount_pct",
+               "tax_rate", "tax_exempt", "unit")
+QUOTE_SORTS = {"number": Quote.number, "issue_date": Quote.issue_date,
+               "valid_until": Quote.valid_until, "total": Quote.total,
+               "created_at": Quote.created_at, "status": Quote.status}
+MAX_LINES = 200
+NUMBER_RETRIES = 8
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def format_number(year: int, seq: int) -> str:
+    return f"P-{year}-{seq:04d}"
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _clean_lines(session: Session, lines: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    if not isinstance(lines, Sequence) or isinstance(lines, str | bytes):
+        errors["lines"] = "Formato de líneas no válido."
+        return []
+    if not lines:
+        errors["lines"] = "Añade al menos una línea."
+        return []
+    if len(lines) > MAX_LINES:
+        errors["lines"] = f"Como mucho {MAX_LINES} líneas por presupuesto."
+        return []
+    out = []
+    for i, raw in enumerate(lines):
+        p = f"lines.{i}."
+        ln = dict(raw) if isinstance(raw, Mapping) else {}
+        if not isinstance(raw, Mapping):
+            errors[f"lines.{i}"] = "Línea no válida."
+            continue
+        for key in sorted(set(ln) - set(LINE_FIELDS) - {"id", "position", "line_base"}):
+            errors[p + key] = "Campo desconocido."
+        product = None
+        if ln.get("product_id") not in (None, ""):
+            try:
+                product = session.get(Product, int(ln["product_id"]))
+            except (TypeError, ValueError):
+                product = None
+            if product is None:
+                errors[p + "product_id"] = "Producto no encontrado."
+            elif not product.active:
+                errors[p + "product_id"] = "Producto desactivado en el catálogo."
+                product = None
+        description = str(ln.get("description") or "").strip()
+        if not description and product is not None:
+            description = product.name
+        bad_product = p + "product_id" in errors  # one error per line, not three
+        if not description and not bad_product:
+            errors[p + "description"] = "Describe la línea o elige un producto."
+        quantity = to_decimal(ln.get("quantity", 1), field_name=p + "quantity", errors=errors,
+                              default=Decimal("1.000"), maximum=Decimal("99999999999"), places=3,
+                              label="La cantidad")
+        if p + "quantity" not in errors and quantity <= 0:
+            errors[p + "quantity"] = "La cantidad debe ser mayor que 0."
+        price_in = ln.get("unit_price")
+        if price_in in (None, "") and product is not None:
+            price_in = product.unit_price
+        unit_price = to_decimal(price_in, field_name=p + "unit_price", errors=errors,
+                                default=Decimal(0), minimum=Decimal(0),
+                                maximum=Decimal("9999999999"), places=4, label="El precio")
+        if price_in in (None, "") and not bad_product:
+            errors[p + "unit_price"] = "Indica el precio."
+        discount = to_decimal(ln.get("discount_pct"), field_name=p + "discount_pct",
+                              errors=errors, default=Decimal("0.00"), minimum=Decimal(0),
+                              maximum=HUNDRED, places=2, label="El descuento")
+        if "tax_rate" in ln or "tax_exempt" in ln or product is None:
+            rate_in = ln.get("tax_rate", 21)
+            exempt_in = ln.get("tax_exempt", False)
+        else:
+            rate_in, exempt_in = product.tax_rate, product.tax_exempt
+        rate, exempt = parse_tax_rate(rate_in, exempt_in, p + "tax_rate", errors)
+        unit = str(ln.get("unit") or (product.unit if product else "") or "ud").strip()[:20]
+        out.append({"product_id": product.id if product else None, "description": description,
+                    "quantity": quantity, "unit_price": unit_price, "discount_pct": discount,
+                    "tax_rate": rate, "tax_exempt": exempt, "unit": unit})
+    return out
+
+
+def _pct(value: Any, name: str, label: str, errors: dict[str, str], default: Decimal) -> Decimal:
+    return to_decimal(value, field_name=name, errors=errors, default=default.quantize(CENT),
+                      minimum=Decimal(0), maximum=HUNDRED, places=2, label=label)
+
+
+def _links(session: Session, actor: User | None, data: Mapping[str, Any],
+           current: Quote | None, errors: dict[str, str]
+           ) -> tuple[Account | None, Contact | None, Opportunity | None]:
+    """The quote's customer, contact and opportunity, all visible to the actor and coherent."""
+    opp = None
+    opp_id = data.get("opportunity_id") if "opportunity_id" in data else (
+        current.opportunity_id if current else None)
+    if opp_id not in (None, ""):
+        try:
+            opp = get_owned(session, actor, Opportunity, opp_id, label="Oportunidad")
+        except NotFound:
+            errors["opportunity_id"] = "Oportunidad no encontrada."
+    account_id = data.get("account_id") if "account_id" in data else (
+        current.account_id if current else None)
+    if account_id in (None, "") and opp is not None:
+        account_id = opp.account_id
+    account = get_visible_account(session, actor, account_id, errors)
+    if account is None and "account_id" not in errors:
+        errors["account_id"] = "Elige el cliente."
+    if opp is not None and account is not None and opp.account_id not in (None, account.id):
+        errors["opportunity_id"] = "La oportunidad es de otro cliente."
+    contact = None
+    contact_id = data.get("contact_id") if "contact_id" in data else (
+        current.contact_id if current else None)
+    if contact_id not in (None, ""):
+        try:
+            contact = get_owned(session, actor, Contact, contact_id, label="Contacto")
+        except NotFound:
+            errors["contact_id"] = "Contacto no encontrado."
+        if contact is not None and account is not None and contact.account_id not in (
+                None, account.id):
+            errors["contact_id"] = "El contacto no es de este cliente."
+    elif opp is not None and opp.contact_id and current is None:
+        contact = session.get(Contact, opp.contact_id)
+    return account, contact, opp
+
+
+def _apply_totals(quote: Quote, lines: list[dict[str, Any]]) -> Totals:
+    totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
+                            recargo_equivalencia=quote.recargo_equivalencia,
+                            irpf_pct=quote.irpf_pct)
+    quote.base_total = totals.base
+    quote.tax_total = totals.tax
+    quote.recargo_total = totals.recargo_total
+    quote.irpf_total = totals.irpf
+    quote.total = totals.total
+    for ln, base in zip(lines, totals.line_bases, strict=True):
+        ln["line_base"] = base
+    return totals
+
+
+def _add_lines(session: Session, quote: Quote, lines: list[dict[str, Any]]) -> None:
+    for i, ln in enumerate(lines):
+        session.add(QuoteLine(quote_id=quote.id, position=i, **{
+            k: ln[k] for k in (*LINE_FIELDS, "line_base")}))
+
+
+def _next_seq(session: Session, year: int) -> int:
+    return int(session.exec(select(func.max(Quote.seq)).where(Quote.year == year)).one() or 0) + 1
+
+
+def _next_version(session: Session, number: str) -> int:
+    return int(session.exec(select(func.max(Quote.version))
+                            .where(Quote.number == number)).one() or 0) + 1
+
+
+def _snapshot(quote: Quote) -> dict[str, Any]:
+    return audit.snapshot(quote) or {}
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def create_quote(*, session: Session, actor: User | None, account_id: int | None,
+                 lines: Sequence[Mapping[str, Any]], opportunity_id: int | None = None,
+                 contact_id: int | None = None, global_discount_pct: Any = None,
+                 recargo_equivalencia: bool | None = None, irpf_pct: Any = None,
+                 issue_date: date | str | None = None, valid_until: date | str | None = None,
+                 conditions: str | None = None, notes: str = "") -> Quote:
+    """A new quote (borrador, v1) numbered ``P-<year>-<seq>``.
+
+    Lines: ``product_id`` (optional; fills description, price, IVA and unit from the catalog),
+    ``description``, ``quantity``, ``unit_price``, ``discount_pct``, ``tax_rate`` (21, 10, 4,
+    0 or "exento"). Defaults: recargo from the customer's flag, IRPF and validity and
+    conditions from the organisation, issue date today (Madrid).
+    """
+    require_user(actor, Perm.RECORDS_CHANGE)
+    org = ensure_organisation(session=session)
+    errors: dict[str, str] = {}
+    account, contact, opp = _links(session, actor, {
+        "account_id": account_id, "opportunity_id": opportunity_id, "contact_id": contact_id},
+        None, errors)
+    clean = _clean_lines(session, lines, errors)
+    g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
+             Decimal(0))
+    irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
+    issued = as_date(issue_date, field_name="issue_date", errors=errors) or today_local()
+    valid = as_date(valid_until, field_name="valid_until", errors=errors) or (
+        issued + timedelta(days=org.quote_validity_days or 30))
+    if valid < issued:
+        errors["valid_until"] = "La validez no puede ser anterior a la fecha del presupuesto."
+    check(errors)
+    recargo = account.recargo_equivalencia if recargo_equivalencia is None \
+        else bool(recargo_equivalencia)
+    owner_src = opp or account
+    header = dict(account_id=account.id, contact_id=contact.id if contact else None,
+                  opportunity_id=opp.id if opp else None, status=QuoteStatus.BORRADOR,
+                  issue_date=issued, valid_until=valid, global_discount_pct=g,
+                  recargo_equivalencia=recargo, irpf_pct=irpf,
+                  conditions=org.quote_conditions if conditions is None else str(conditions),
+                  notes=str(notes or ""),
+                  owner_id=owner_src.owner_id if owner_src.owner_id else (
+                      actor.id if actor else None),
+                  team_id=owner_src.team_id if owner_src.owner_id else (
+                      actor.team_id if actor else None))
+    for attempt in range(NUMBER_RETRIES):
+        seq = _next_seq(session, issued.year)
+        quote = Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
+                      version=1, created_at=utcnow(), **header)
+        rows = [dict(ln) for ln in clean]
+        _apply_totals(quote, rows)
+        try:
+            session.add(quote)
+            session.flush()
+        except IntegrityError:
+            # Someone else took this number between our read and our insert: try the next.
+            session.rollback()
+            if attempt == NUMBER_RETRIES - 1:
+                raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.") from None
+            continue
+        _add_lines(session, quote, rows)
+        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                     action="create", after={**_snapshot(quote), "lines": len(rows)},
+                     note=f"{quote.number} v1")
+        session.commit()
+        return quote
+    raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.")  # pragma: no cover
+
+
+def update_quote(*, session: Session, actor: User | None, quote_id: int,
+                 data: Mapping[str, Any]) -> Quote:
+    """Change a borrador (sent quotes are revised instead: ``revise_quote``)."""
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    if quote.status != QuoteStatus.BORRADOR:
+        raise Conflict("Solo se puede modificar un borrador: crea una nueva versión.")
+    errors: dict[str, str] = {}
+    for key in sorted(set(data) - set(QUOTE_FIELDS)):
+        errors[key] = "Campo desconocido."
+    account, contact, opp = _links(session, actor, data, quote, errors)
+    rows = _clean_lines(session, data["lines"], errors) if "lines" in data else None
+    before = _snapshot(quote)
+    values: dict[str, Any] = {}
+    if "global_discount_pct" in data:
+        values["global_discount_pct"] = _pct(data["global_discount_pct"], "global_discount_pct",
+                                             "El descuento global", errors, Decimal(0))
+    if "irpf_pct" in data:
+        values["irpf_pct"] = _pct(data["irpf_pct"], "irpf_pct", "El IRPF", errors, Decimal(0))
+    if "recargo_equivalencia" in data:
+        values["recargo_equivalencia"] = bool(data["recargo_equivalencia"])
+    for key in ("issue_date", "valid_until"):
+        if key in data:
+            values[key] = as_date(data[key], field_name=key, errors=errors) or getattr(quote, key)
+    if values.get("valid_until", quote.valid_until) < values.get("issue_date", quote.issue_date):
+        errors["valid_until"] = "La validez no puede ser anterior a la fecha del presupuesto."
+    if "issue_date" in data and values.get("issue_date", quote.issue_date).year != quote.year:
+        errors["issue_date"] = "La fecha debe ser del año del número del presupuesto."
+    for key in ("conditions", "notes"):
+        if key in data:
+            values[key] = str(data[key] or "")
+    check(errors)
+    values.update(account_id=account.id, contact_id=contact.id if contact else None,
+                  opportunity_id=opp.id if opp else None)
+    for key, value in values.items():
+        setattr(quote, key, value)
+    if rows is None:
+        existing = quote_lines(session=session, actor=None, quote_id=quote.id)
+        rows = [_line_dict(ln) for ln in existing]
+        _apply_totals(quote, rows)
+        for ln, row in zip(existing, rows, strict=True):
+            ln.line_base = row["line_base"]
+            session.add(ln)
+    else:
+        for old_line in session.exec(select(QuoteLine).where(QuoteLine.quote_id == quote.id)):
+            session.delete(old_line)
+        session.flush()
+        _apply_totals(quote, rows)
+        _add_lines(session, quote, rows)
+    quote.updated_at = utcnow()
+    session.add(quote)
+    old, new = audit.diff(before, _snapshot(quote))
+    new.pop("updated_at", None)
+    old.pop("updated_at", None)
+    if "lines" in data:
+        new["lines"] = len(rows)
+    if new:
+        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                     action="update", before=old, after=new)
+    session.commit()
+    return quote
+
+
+def revise_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+    """A new version (v2, v3…) of the same number: a borrador with the lines copied, dated
+    today with a fresh validity. An accepted quote cannot be revised."""
+    source = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    if source.status == QuoteStatus.ACEPTADO:
+        raise Conflict("Un presupuesto aceptado no se puede revisar.")
+    org = ensure_organisation(session=session)
+    lines = [_line_dict(ln) for ln in quote_lines(session=session, actor=None,
+                                                  quote_id=source.id)]
+    source_id, number = source.id, source.number
+    today = today_local()
+    keep = {k: getattr(source, k) for k in (
+        "number", "year", "seq", "account_id", "contact_id", "opportunity_id",
+        "global_discount_pct", "recargo_equivalencia", "irpf_pct", "conditions", "notes",
+        "owner_id", "team_id")}
+    for attempt in range(NUMBER_RETRIES):
+        version = _next_version(session, number)
+        quote = Quote(**keep, version=version, status=QuoteStatus.BORRADOR, issue_date=today,
+                      valid_until=today + timedelta(days=org.quote_validity_days or 30),
+                      created_at=utcnow())
+        rows = [dict(ln) for ln in lines]
+        _apply_totals(quote, rows)
+        try:
+            session.add(quote)
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            if attempt == NUMBER_RETRIES - 1:
+                raise Conflict("No se pudo crear la versión; inténtalo de nuevo.") from None
+            continue
+        _add_lines(session, quote, rows)
+        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                     action="revise", before={"quote_id": source_id},
+                     after={"number": number, "version": version},
+                     note=f"{number} v{version}")
+        session.commit()
+        return quote
+    raise Conflict("No se pudo crear la versión; inténtalo de nuevo.")  # pragma: no cover
+
+
+def _decide(session: Session, actor: User | None, quote: Quote, status: str, action: str,
+            note: str = "") -> None:
+    before = {"status": quote.status}
+    quote.status = status
+    quote.decided_at = utcnow()
+    quote.updated_at = quote.decided_at
+    session.add(quote)
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action=action, before=before, after={"status": status}, note=note)
+
+
+def accept_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+    """The customer accepted: status aceptado; its opportunity moves to the pipeline's won
+    stage with amount = the quote's taxable base; the other open quotes of that opportunity
+    (and the other versions of this number) are rejected. One transaction."""
+    from crm_app.services.opportunities import move_stage, won_stage
+
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    if quote.status not in OPEN_STATUSES:
+        raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
+                       "aceptar.")
+    if quote.opportunity_id:
+        opp = session.get(Opportunity, quote.opportunity_id)
+        if opp is not None and opp.deleted_at is None:
+            stage = session.get(Stage, opp.stage_id)
+            if stage is not None and stage.kind == StageKind.WON:
+                move_stage(session=session, actor=actor, opportunity_id=opp.id,
+                           stage_id=opp.stage_id, fields={"amount": quote.base_total},
+                           commit=False)
+            else:
+                target = won_stage(session, opp.pipeline_id)
+                move_stage(session=session, actor=actor, opportunity_id=opp.id,
+                           stage_id=target.id, fields={"amount": quote.base_total},
+                           commit=False)
+    siblings = select(Quote).where(
+        Quote.id != quote.id, Quote.status.in_(OPEN_STATUSES), Quote.deleted_at.is_(None),
+        or_(Quote.number == quote.number,
+            Quote.opportunity_id == quote.opportunity_id if quote.opportunity_id else false()))
+    label = f"{quote.number} v{quote.version}"
+    for other in session.exec(siblings).all():
+        _decide(session, actor, other, QuoteStatus.RECHAZADO, "reject",
+                note=f"Se aceptó {label}")
+    _decide(session, actor, quote, QuoteStatus.ACEPTADO, "accept", note=label)
+    session.commit()
+    return quote
+
+
+def reject_quote(*, session: Session, actor: User | None, quote_id: int,
+                 reason: str = "") -> Quote:
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    if quote.status not in OPEN_STATUSES:
+        raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
+                       "rechazar.")
+    _decide(session, actor, quote, QuoteStatus.RECHAZADO, "reject", note=str(reason or "")[:300])
+    session.commit()
+    return quote
+
+
+def expire_quotes(*, session: Session, today: date | None = None) -> int:
+    """Mark caducado every borrador/enviado quote whose validity ended before today (Madrid).
+    Run daily by the worker; returns how many changed."""
+    today = today or today_local()
+    rows = session.exec(select(Quote).where(Quote.status.in_(OPEN_STATUSES),
+                                            Quote.valid_until < today,
+                                            Quote.deleted_at.is_(None))).all()
+    for quote in rows:
+        _decide(session, None, quote, QuoteStatus.CADUCADO, "expire",
+                note=f"Válido hasta {quote.valid_until.strftime('%d/%m/%Y')}")
+        quote.decided_at = None  # expiry is not a customer decision
+    session.commit()
+    return len(rows)
+
+
+def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+    quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto")
+    if quote.status == QuoteStatus.ACEPTADO:
+        raise Conflict("Un presupuesto aceptado no se puede eliminar.")
+    quote.deleted_at = utcnow()
+    session.add(quote)
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="delete", note=f"{quote.number} v{quote.version}")
+    session.commit()
+    return quote
+
+
+def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+    quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto",
+                      include_deleted=True)
+    if quote.deleted_at is not None:
+        quote.deleted_at = None
+        session.add(quote)
+        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                     action="restore", note=f"{quote.number} v{quote.version}")
+        session.commit()
+    return quote
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def get_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+    return get_owned(session, actor, Quote, quote_id, label="Presupuesto")
+
+
+def quote_lines(*, session: Session, actor: User | None, quote_id: int) -> list[QuoteLine]:
+    if actor is not None:
+        get_quote(session=session, actor=actor, quote_id=quote_id)
+    return list(session.exec(select(QuoteLine).where(QuoteLine.quote_id == quote_id)
+                             .order_by(QuoteLine.position, QuoteLine.id)).all())
+
+
+def _line_dict(ln: QuoteLine) -> dict[str, Any]:
+    return {k: getattr(ln, k) for k in (*LINE_FIELDS, "line_base")}
+
+
+def quote_totals(*, session: Session, actor: User | None, quote_id: int) -> Totals:
+    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
+    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    return compute_totals(lines, global_discount_pct=quote.global_discount_pct,
+                          recargo_equivalencia=quote.recargo_equivalencia,
+                          irpf_pct=quote.irpf_pct)
+
+
+def quote_row(quote: Quote, names: Mapping[int, str] | None = None,
+              account_name: str = "") -> dict[str, Any]:
+    """A plain dict for lists and the customer file."""
+    return {"id": quote.id, "number": quote.number, "version": quote.version,
+            "label": f"{quote.number} v{quote.version}", "status": quote.status,
+            "status_label": STATUS_LABELS.get(quote.status, quote.status),
+            "account_id": quote.account_id, "account_name": account_name,
+            "opportunity_id": quote.opportunity_id, "issue_date": quote.issue_date,
+            "valid_until": quote.valid_until, "base_total": quote.base_total,
+            "total": quote.total, "owner_id": quote.owner_id,
+            "owner": (names or {}).get(quote.owner_id, ""), "sent_at": quote.sent_at,
+            "decided_at": quote.decided_at}
+
+
+def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[str, Any]:
+    """The full quote as plain data (API, detail page): header, lines, totals breakdown."""
+    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
+    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
+                            recargo_equivalencia=quote.recargo_equivalencia,
+                            irpf_pct=quote.irpf_pct)
+    account = session.get(Account, quote.account_id)
+    versions = session.exec(select(Quote.id, Quote.version, Quote.status)
+                            .where(Quote.number == quote.number, Quote.deleted_at.is_(None))
+                            .order_by(Quote.version)).all()
+    names = user_names(session, {quote.owner_id})
+    return {
+        **quote_row(quote, names, account.name if account else ""),
+        "contact_id": quote.contact_id, "team_id": quote.team_id,
+        "global_discount_pct": quote.global_discount_pct,
+        "recargo_equivalencia": quote.recargo_equivalencia, "irpf_pct": quote.irpf_pct,
+        "conditions": quote.conditions, "notes": quote.notes, "created_at": quote.created_at,
+        "updated_at": quote.updated_at,
+        "editable": quote.status == QuoteStatus.BORRADOR,
+        "versions": [{"id": i, "version": v, "status": s} for i, v, s in versions],
+        "lines": [{"id": ln.id, "position": ln.position, "product_id": ln.product_id,
+                   "description": ln.description, "quantity": ln.quantity, "unit": ln.unit,
+                   "unit_price": ln.unit_price, "discount_pct": ln.discount_pct,
+                   "tax_rate": EXENTO if ln.tax_exempt else rate_text(ln.tax_rate),
+                   "tax_exempt": ln.tax_exempt, "line_base": ln.line_base} for ln in lines],
+        "totals": totals.as_dict(),
+    }
+
+
+def list_quotes(*, session: Session, actor: User | None, q: str = "", status: str = "",
+                account_id: int | None = None, opportunity_id: int | None = None,
+                year: int | None = None, owner_id: int | None = None,
+                team_id: int | None = None, deleted: bool = False, sort: str = "-number",
+                offset: int = 0, limit: int = 25) -> Page[Quote]:
+    """One page of quotes; search on the number and the customer's name."""
+    stmt = select(Quote).where(Quote.deleted_at.is_not(None) if deleted
+                               else Quote.deleted_at.is_(None))
+    if (q or "").strip():
+        stmt = stmt.where(or_(search_clause([Quote.number], q),
+                              Quote.account_id.in_(select(Account.id).where(
+                                  search_clause([Account.name, Account.trade_name], q)))))
+    if status:
+        stmt = stmt.where(Quote.status == status)
+    if account_id:
+        stmt = stmt.where(Quote.account_id == account_id)
+    if opportunity_id:
+        stmt = stmt.where(Quote.opportunity_id == opportunity_id)
+    if year:
+        stmt = stmt.where(Quote.year == year)
+    if owner_id:
+        stmt = stmt.where(Quote.owner_id == owner_id)
+    if team_id:
+        stmt = stmt.where(Quote.team_id == team_id)
+    if actor is not None:
+        stmt = restrict(stmt, actor)
+    if sort.lstrip("-") == "number":
+        desc = sort.startswith("-")
+        cols = (Quote.year, Quote.seq, Quote.version)
+        stmt = stmt.order_by(*[c.desc() if desc else c.asc() for c in cols])
+    else:
+        stmt = order_by(stmt, Quote, sort, QUOTE_SORTS, "-created_at")
+    rows, total = paginate(session, stmt, offset, limit)
+    return Page(rows, total, max(0, offset), limit)
+
+
+# --- PDF and email ----------------------------------------------------------------------------
+
+
+def pdf_filename(quote: Quote) -> str:
+    return f"Presupuesto-{quote.number}-v{quote.version}.pdf"
+
+
+def quote_pdf(*, session: Session, actor: User | None, quote_id: int) -> tuple[str, bytes]:
+    """``(filename, pdf bytes)`` of the quote as the customer receives it."""
+    from crm_app.reports.quote_pdf import render_quote_pdf
+
+    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
+    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
+                            recargo_equivalencia=quote.recargo_equivalencia,
+                            irpf_pct=quote.irpf_pct)
+    org = ensure_organisation(session=session)
+    account = session.get(Account, quote.account_id)
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    owner = session.get(User, quote.owner_id) if quote.owner_id else None
+    pdf = render_quote_pdf(quote=quote, lines=lines, totals=totals, org=org, account=account,
+                           contact=contact, owner=owner)
+    return pdf_filename(quote), pdf
+
+
+def _default_recipients(session: Session, quote: Quote) -> list[str]:
+    if quote.contact_id:
+        contact = session.get(Contact, quote.contact_id)
+        if contact is not None and contact.email:
+            return [contact.email]
+    account = session.get(Account, quote.account_id)
+    return [account.email] if account is not None and account.email else []
+
+
+def default_message(org: Organisation, quote: Quote, contact: Contact | None) -> str:
+    greeting = f"Hola, {contact.first_name}:" if contact and contact.first_name else "Hola:"
+    return (f"{greeting}\n\nTe adjuntamos el presupuesto {quote.number} (versión "
+            f"{quote.version}), válido hasta el {quote.valid_until.strftime('%d/%m/%Y')}.\n\n"
+            "Quedamos a tu disposición para cualquier duda.\n\nUn saludo,\n"
+            f"{org.legal_name}".rstrip())
+
+
+def send_quote(*, session: Session, actor: User | None, quote_id: int,
+               to: list[str] | None = None, message: str = "", settings: Any = None) -> Quote:
+    """Email the quote's PDF (SMTP from settings). Status enviado, ``sent_at``, an email
+    activity on the customer's timeline and an audit event. Recipients default to the
+    quote's contact, else the customer's email."""
+    from crm_app.services import mailer
+    from crm_app.services.normalize import email_is_valid, normalize_email
+    from crm_app.services.opportunities import touch_activity
+
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    if quote.status not in OPEN_STATUSES:
+        raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
+                       "enviar.")
+    recipients = [normalize_email(x) for x in (to or []) if str(x).strip()] or \
+        _default_recipients(session, quote)
+    bad = [x for x in recipients if not email_is_valid(x)]
+    if not recipients:
+        raise ValidationFailed({"to": "Indica al menos un destinatario (el cliente no tiene "
+                                      "correo)."})
+    if bad:
+        raise ValidationFailed({"to": "Correo no válido: " + ", ".join(bad)})
+    org = ensure_organisation(session=session)
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    body = (message or "").strip() or default_message(org, quote, contact)
+    filename, pdf = quote_pdf(session=session, actor=None, quote_id=quote.id)
+    subject = f"Presupuesto {quote.number}" + (f" — {org.legal_name}" if org.legal_name else "")
+    reply_to = actor.email if actor is not None else None
+    try:
+        mailer.send_email(to=recipients, subject=subject, body=body,
+                          attachments=[(filename, pdf, "application/pdf")], reply_to=reply_to,
+                          settings=settings)
+    except mailer.MailError as exc:
+        raise DomainError(str(exc)) from exc
+    now = utcnow()
+    before = {"status": quote.status, "sent_at": audit.jsonable(quote.sent_at)}
+    quote.status = QuoteStatus.ENVIADO
+    quote.sent_at = now
+    quote.updated_at = now
+    session.add(quote)
+    session.add(Activity(
+        kind=ActivityKind.EMAIL, subject=f"Presupuesto {quote.number} v{quote.version} enviado",
+        description=f"Para: {', '.join(recipients)}\n\n{body}", done_at=now,
+        account_id=quote.account_id, contact_id=quote.contact_id,
+        opportunity_id=quote.opportunity_id, created_by_id=actor.id if actor else None,
+        owner_id=quote.owner_id, team_id=quote.team_id, source="system", created_at=now))
+    touch_activity(session=session, opportunity_id=quote.opportunity_id, at=now)
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="send", before=before,
+                 after={"status": quote.status, "sent_at": now.isoformat(), "to": recipients},
+                 note=f"{quote.number} v{quote.version}")
+    session.commit()
+    return quote

@@ -1,0 +1,278 @@
+"""Small helpers shared by the customer and sales services (accounts, opportunities, quotes…).
+
+- ``Page``: one page of rows plus the total, the shape every list returns.
+- ``to_decimal``: parse user input into ``Decimal`` (never ``float``) with a Spanish error.
+- ``cents``: round half up to cents, the one rounding rule for money.
+- ``assign_owner``: who owns a new record, and whether the actor may give it to someone else.
+- ``get_owned``: load one owned record the actor may see, else ``NotFound`` (ids do not leak).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from crm_app.formatting import TZ
+from crm_app.models import Role, Team, User
+from crm_app.permissions import Action, Perm, can_access, has_perm, require, scope_of
+from crm_app.services.errors import NotFound, ValidationFailed
+
+T = TypeVar("T")
+CENT = Decimal("0.01")
+MAX_PAGE_SIZE = 200
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a server-side list."""
+
+    items: list[T]
+    total: int
+    offset: int = 0
+    limit: int = 25
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+def clamp_page(offset: int, limit: int) -> tuple[int, int]:
+    return max(0, int(offset or 0)), max(1, min(int(limit or 25), MAX_PAGE_SIZE))
+
+
+def paginate(session: Session, stmt: Any, offset: int, limit: int) -> tuple[list[Any], int]:
+    """Count ``stmt`` and fetch one page of it (``stmt`` already ordered and scoped)."""
+    offset, limit = clamp_page(offset, limit)
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = list(session.exec(stmt.offset(offset).limit(limit)).all())
+    return rows, int(total)
+
+
+def order_by(stmt: Any, model: Any, sort: str, allowed: dict[str, Any], default: str) -> Any:
+    """``sort`` is a key of ``allowed`` with an optional leading ``-`` for descending."""
+    key = (sort or default).strip()
+    desc = key.startswith("-")
+    key = key.lstrip("-")
+    if key not in allowed:
+        key = default.lstrip("-")
+        desc = default.startswith("-")
+    column = allowed[key]
+    return stmt.order_by(column.desc() if desc else column.asc(), model.id.desc())
+
+
+def search_clause(columns: list[Any], q: str) -> Any | None:
+    """``OR`` of case-insensitive ``LIKE``s over ``columns``, or ``None`` for a blank query.
+
+    SQLite's ``lower()``/``LIKE`` fold ASCII only, so "óptica" would miss "Óptica": the term is
+    also tried as typed, capitalised and upper-case (PostgreSQL's ``lower`` folds it all).
+    """
+    term = (q or "").strip()
+    if not term:
+        return None
+    variants = {term, term.lower(), term.upper(), term.capitalize(), term.title()}
+    clauses = [func.lower(col).like(f"%{term.lower()}%") for col in columns]
+    clauses += [col.like(f"%{v}%") for col in columns for v in variants if v != term.lower()]
+    return or_(*clauses)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: Any, *, field_name: str, errors: dict[str, str],
+               default: Decimal | None = None, minimum: Decimal | None = None,
+               maximum: Decimal | None = None,
+               places: int | None = None, label: str = "El valor") -> Decimal | None:
+    """Parse ``value`` (Decimal, int or string; ``1.234,56`` and ``1234.56`` both accepted).
+
+    Errors are written into ``errors[field_name]`` (Spanish) and ``default`` is returned, so
+    a form reports every bad field at once.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, float):
+        # Floats are not exact money; accept them only through their shortest repr.
+        value = repr(value)
+    if isinstance(value, bool):
+        errors[field_name] = f"{label} debe ser un número."
+        return default
+    try:
+        if isinstance(value, str):
+            text = value.strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
+            text = text.replace("%", "")
+            if "," in text:
+                text = text.replace(".", "").replace(",", ".")
+            number = Decimal(text)
+        else:
+            number = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        errors[field_name] = f"{label} debe ser un número."
+        return default
+    if not number.is_finite():
+        errors[field_name] = f"{label} debe ser un número."
+        return default
+    if minimum is not None and number < minimum:
+        errors[field_name] = f"{label} no puede ser menor que {_plain(minimum)}."
+        return default
+    if maximum is not None and number > maximum:
+        errors[field_name] = f"{label} no puede ser mayor que {_plain(maximum)}."
+        return default
+    if places is not None:
+        step = Decimal(1).scaleb(-places)
+        if number != number.quantize(step):
+            errors[field_name] = f"{label} admite como mucho {places} decimales."
+            return default
+        number = number.quantize(step)  # the column's scale: same value before and after a read
+    return number
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")
+
+
+def rate_text(value: Decimal) -> str:
+    """``21``, ``5.2``, ``0`` — a rate as a plain string without trailing zeros."""
+    text = f"{Decimal(value).normalize():f}"
+    return "0" if text in {"-0", "0"} else text
+
+
+def today_local() -> date:
+    """Today in the organisation's time zone (Madrid): quote dates and expiry use it."""
+    return datetime.now(TZ).date()
+
+
+def aware(value: datetime | date | str | None, *, field_name: str,
+          errors: dict[str, str]) -> datetime | None:
+    """An aware UTC datetime from a datetime, a date (midnight Madrid) or an ISO string."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, str):
+            text = value.strip().replace("Z", "+00:00")
+            value = datetime.fromisoformat(text) if "T" in text or " " in text \
+                else date.fromisoformat(text)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=TZ)
+            return value.astimezone(UTC)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=TZ).astimezone(UTC)
+    except ValueError:
+        pass
+    errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
+    return None
+
+
+def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(TZ).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
+        return None
+
+
+def is_admin(actor: User | None) -> bool:
+    """Admins (and the system, ``actor=None``) may write history: created_at, closed_at."""
+    return actor is None or (actor.active and actor.role == Role.ADMIN)
+
+
+def require_user(actor: User | None, perm: Perm) -> User:
+    """Like ``permissions.require`` but the system (``actor=None``) is always allowed."""
+    if actor is None:
+        return actor  # type: ignore[return-value]
+    return require(actor, perm)
+
+
+def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
+                 errors: dict[str, str], default: User | None = None) -> tuple[int | None,
+                                                                                  int | None]:
+    """The ``(owner_id, team_id)`` of a new or reassigned record.
+
+    Default owner: ``default`` (e.g. the account's owner) or the actor. Giving a record to
+    someone else needs ``records.assign``; a manager may only give it inside their team.
+    """
+    if owner_id in (None, "", 0):
+        owner = default or actor
+        if owner is None:
+            return None, None
+        return owner.id, owner.team_id
+    owner = session.get(User, int(owner_id))
+    if owner is None or not owner.active:
+        errors["owner_id"] = "Usuario responsable no encontrado."
+        return None, None
+    if actor is not None and owner.id != actor.id and (default is None or owner.id != default.id):
+        if not has_perm(actor, Perm.RECORDS_ASSIGN):
+            errors["owner_id"] = "No puedes asignar registros a otra persona."
+            return None, None
+        if scope_of(actor) == "team" and owner.team_id != actor.team_id:
+            errors["owner_id"] = "Solo puedes asignar a personas de tu equipo."
+            return None, None
+    return owner.id, owner.team_id
+
+
+def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
+              action: Action | str = Action.VIEW, *, label: str = "Registro",
+              include_deleted: bool = False) -> Any:
+    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
+    try:
+        record = session.get(model, int(record_id))
+    except (TypeError, ValueError):
+        record = None
+    if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
+        raise NotFound(f"{label} no encontrado.")
+    if actor is not None and not can_access(actor, record, Action.VIEW):
+        raise NotFound(f"{label} no encontrado.")
+    if actor is not None and action != Action.VIEW and not can_access(actor, record, action):
+        from crm_app.permissions import PermissionDenied
+
+        raise PermissionDenied()
+    return record
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.exec(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {i: n for i, n in rows}
+
+
+def team_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = session.exec(select(Team.id, Team.name).where(Team.id.in_(ids))).all()
+    return {i: n for i, n in rows}
+
+
+def check(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationFailed(dict(errors))
+
+
+def text(value: Any, *, field_name: str, errors: dict[str, str], max_len: int,
+         required: bool = False, label: str = "Este campo") -> str:
+    value = "" if value is None else str(value).strip()
+    if required and not value:
+        errors[field_name] = f"{label} es obligatorio."
+    elif len(value) > max_len:
+        errors[field_name] = f"{label} admite como mucho {max_len} caracteres."
+    return value
+
+
+__all__ = ["CENT", "Page", "as_date", "assign_owner", "aware", "cents", "check", "clamp_page",
+           "get_owned", "is_admin", "order_by", "paginate", "rate_text", "require_user",
+           "search_clause", "text", "to_decimal", "today_local", "user_names"]
