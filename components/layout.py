@@ -122,20 +122,53 @@ def mobile_drawer(active: str) -> rx.Component:
     )
 
 
-def alerts_button() -> rx.Component:
+def _alert_item(alert: rx.Var) -> rx.Component:
     return rx.link(
-        rx.box(
-            rx.icon_button(rx.icon("bell"), variant="ghost", size="3",
-                           aria_label=t("alerts.open"), id="alerts-button"),
-            rx.cond(
-                AppState.alerts_count > 0,
-                rx.badge(AppState.alerts_count, color_scheme="red", variant="solid",
-                         radius="full", position="absolute", top="-2px", right="-4px",
-                         id="alerts-badge"),
-            ),
-            position="relative",
+        rx.hstack(
+            rx.icon(rx.match(alert["severity"], ("critical", "octagon-alert"),
+                             ("warning", "triangle-alert"), "info"),
+                    size=16,
+                    color=rx.match(alert["severity"], ("critical", rx.color("red", 10)),
+                                   ("warning", rx.color("amber", 10)), rx.color("accent", 10))),
+            rx.vstack(rx.text(alert["message"], size="2"),
+                      rx.text(alert["when"], size="1", color_scheme="gray"), spacing="0"),
+            align="start",
+            spacing="2",
         ),
-        href="/tareas?vista=alertas",
+        href=alert["href"],
+        underline="none",
+        color_scheme="gray",
+    )
+
+
+def alerts_button() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.box(
+                rx.icon_button(rx.icon("bell"), variant="ghost", size="3",
+                               aria_label=t("alerts.open"), id="alerts-button",
+                               on_click=AppState.load_alerts),
+                rx.cond(
+                    AppState.alerts_count > 0,
+                    rx.badge(AppState.alerts_count, color_scheme="red", variant="solid",
+                             radius="full", position="absolute", top="-2px", right="-4px",
+                             id="alerts-badge"),
+                ),
+                position="relative",
+            ),
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(t("alerts.open"), weight="bold"),
+                rx.cond(AppState.alerts.length() > 0,
+                        rx.vstack(rx.foreach(AppState.alerts, _alert_item), spacing="3"),
+                        rx.text(t("alerts.none"), size="2", color_scheme="gray")),
+                spacing="3",
+                max_width="320px",
+            ),
+            align="end",
+            data_testid="alerts-popover",
+        ),
     )
 
 

@@ -51,6 +51,7 @@ class AppState(rx.State):
     is_admin: bool = False
     can_assign: bool = False
     alerts_count: int = 0
+    alerts: list[dict[str, str]] = []
     signed_in: bool = False
 
     _user_id: int | None = None
@@ -109,6 +110,24 @@ class AppState(rx.State):
                 path = self.router.url.path or "/"
                 return rx.redirect(f"/login?next={path}")
             self._load_identity(session, user)
+        return None
+
+    @rx.event
+    def load_alerts(self):  # noqa: ANN201
+        """The user's open alerts (newest first) for the bell's pop-up."""
+        from crm_app.formatting import ago
+
+        with Session(get_engine()) as session:
+            user = self._current_user(session)
+            if user is None:
+                return rx.redirect("/login")
+            rows = session.exec(restrict(
+                select(Alert).where(Alert.resolved_at.is_(None))  # type: ignore[union-attr]
+                .order_by(Alert.created_at.desc()).limit(10), user)).all()  # type: ignore[attr-defined]
+            self.alerts = [{
+                "message": a.message, "severity": a.severity, "when": ago(a.created_at),
+                "href": f"/clientes/{a.account_id}" if a.account_id else "/",
+            } for a in rows]
         return None
 
     @rx.event
