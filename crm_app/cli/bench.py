@@ -1,0 +1,43 @@
+"""``crm bench``: reproducible benchmarks that print JSON lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from crm_app.cli.common import print_json
+
+app = typer.Typer(help="Pruebas de rendimiento (imprimen JSON).", no_args_is_help=True)
+
+
+@app.command("import")
+def bench_import(
+    rows: int = typer.Option(100_000, "--rows", min=1, help="Filas del CSV generado."),
+    baseline_rows: int | None = typer.Option(
+        None, "--baseline-rows", min=1,
+        help="Filas para el importador ingenuo (por defecto, todas; se escala por fila)."),
+    seed: int = typer.Option(2026, "--seed"),
+    encoding: str = typer.Option("cp1252", "--encoding", help="cp1252 o utf-8-sig."),
+    workdir: Path | None = typer.Option(None, "--workdir", help="Dónde dejar CSV y bases."),
+    as_json: bool = typer.Option(False, "--json", help="Una línea JSON por métrica."),
+) -> None:
+    """Importa un CSV español generado (validación, duplicados, reglas de asignación) y lo
+    compara con un importador ingenuo (csv + un objeto ORM por fila)."""
+    from crm_app.services.importing.bench import run
+
+    if encoding not in ("cp1252", "utf-8-sig"):
+        raise typer.BadParameter("usa cp1252 o utf-8-sig", param_hint="--encoding")
+    result = run(rows, seed=seed, baseline_rows=baseline_rows, workdir=workdir,
+                 encoding=encoding)
+    lines = result.lines()
+    if as_json:
+        for line in lines:
+            print_json(line)
+        return
+    ours, rate = lines
+    typer.echo(f"{result.n} filas ({result.file_bytes / 1e6:.1f} MB, lectura {result.method}): "
+               f"{ours['value']} s ({rate['value']} filas/s); ingenuo {ours['baseline']} s "
+               f"({rate['baseline']} filas/s): {rate['ratio']}× más rápido. "
+               f"Creados {result.created}, omitidos {result.skipped}, rechazados "
+               f"{result.rejected}.")

@@ -1,0 +1,342 @@
+"""The import benchmark: a deterministic Spanish leads CSV, our importer against a naive one.
+
+``run(rows=100_000)`` writes the file (``;``, Windows-1252, ``dd/mm/aaaa``, quoted company
+names with ``;`` and doubled quotes, ~2 % duplicate emails, ~2 % invalid rows) into a temp
+dir, builds two fresh SQLite databases with the same users and three assignment rules
+(round robin, least loaded, territory), imports the file into the first with
+``import_file`` (validation, dedup, rule assignment, one transaction) and into the second
+with a naive importer (``csv`` module, per-value normalisers, one duplicate query per row,
+one ORM object per row), and returns the timings. Nothing here is a timed test: it is run on
+demand with ``crm bench import`` or ``python benchmarks/bench_import.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, SQLModel, func, select
+
+FIRST = ("Antonio", "Manuel", "José", "Francisco", "David", "Juan", "Javier", "Daniel",
+         "Carlos", "Jesús", "Alejandro", "Miguel", "Rafael", "Pablo", "Sergio", "Fernando",
+         "Jorge", "Luis", "Alberto", "Álvaro", "Adrián", "Diego", "Raúl", "Iván", "Rubén",
+         "María", "Carmen", "Ana", "Isabel", "Laura", "Cristina", "Marta", "Lucía", "Elena",
+         "Pilar", "Paula", "Sara", "Raquel", "Rosa", "Beatriz", "Nuria", "Silvia", "Julia",
+         "Irene", "Patricia", "Andrea", "Rocío", "Mónica", "Alba", "Ángela", "Sonia", "Noelia")
+LAST = ("García", "Rodríguez", "González", "Fernández", "López", "Martínez", "Sánchez",
+        "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz", "Moreno", "Muñoz",
+        "Álvarez", "Romero", "Alonso", "Gutiérrez", "Navarro", "Torres", "Domínguez",
+        "Vázquez", "Ramos", "Gil", "Ramírez", "Serrano", "Blanco", "Molina", "Morales",
+        "Suárez", "Ortega", "Delgado", "Castro", "Ortiz", "Rubio", "Marín", "Sanz", "Núñez",
+        "Iglesias", "Medina", "Garrido", "Cortés", "Castillo", "Santos", "Lozano", "Guerrero")
+STEMS = ("Talleres", "Construcciones", "Distribuciones", "Hostelería", "Transportes",
+         "Reformas", "Asesoría", "Clínica", "Panadería", "Ferretería", "Suministros",
+         "Instalaciones", "Informática", "Consultoría", "Carpintería", "Jardinería",
+         "Limpiezas", "Fontanería", "Electricidad", "Autoescuela")
+NAMES = ("del Sur", "Levante", "Cantábrico", "Ibérica", "Mediterráneo", "Hermanos Pérez",
+         "La Moderna", "Castilla", "Atlántico", "Nova", "del Norte", "Sierra", "Olivo",
+         "Puerta del Sol", "Guadalquivir", "Ebro", "Tajo", "Miño", "Duero", "Júcar")
+FORMS = ("S.L.", "S.A.", "S.L.U.", "S.Coop.", "C.B.", "")
+PROVINCES = ("Madrid", "Barcelona", "Valencia", "Sevilla", "Málaga", "Alicante", "Murcia",
+             "Cádiz", "Vizcaya", "A Coruña", "Asturias", "Zaragoza", "Pontevedra", "Granada",
+             "Tarragona", "Córdoba", "Girona", "Almería", "Toledo", "Badajoz", "Navarra",
+             "Castellón", "Cantabria", "Valladolid", "Huelva", "León", "Jaén", "Lleida",
+             "Cáceres", "Albacete", "madrid", "BARCELONA", "La Coruña", "Bizkaia", "Alacant")
+CITIES = ("Madrid", "Barcelona", "Valencia", "Sevilla", "Zaragoza", "Málaga", "Murcia",
+          "Palma", "Bilbao", "Alicante", "Córdoba", "Valladolid", "Vigo", "Gijón", "Vitoria",
+          "A Coruña", "Granada", "Elche", "Oviedo", "Badalona", "Cartagena", "Terrassa")
+SOURCES = ("Web", "Feria", "Referido", "Llamada en frío", "LinkedIn", "Google Ads", "Partner")
+POSITIONS = ("Gerente", "Director comercial", "Administración", "Compras", "Propietario",
+             "Director financiero", "Responsable de IT", "Socio", "")
+DOMAINS = ("gmail.com", "hotmail.com", "yahoo.es", "telefonica.net", "outlook.es")
+HEADERS = ("Nombre", "Apellidos", "Empresa", "CIF/NIF", "Correo electrónico", "Teléfono",
+           "Provincia", "Población", "Origen", "Fecha de alta", "Cargo")
+DNI = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def _ascii(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if c.isalnum() and ord(c) < 128)
+
+
+def _cif(rnd: random.Random) -> str:
+    letter = rnd.choice("ABBBBBEFGHJNPQRSUVW")
+    digits = [rnd.randrange(10) for _ in range(7)]
+    total = sum(digits[1::2]) + sum((d * 2) // 10 + (d * 2) % 10 for d in digits[0::2])
+    check = (10 - total % 10) % 10
+    tail = "JABCDEFGHI"[check] if letter in "NPQRSW" else str(check)
+    return letter + "".join(map(str, digits)) + tail
+
+
+def _dni(rnd: random.Random) -> str:
+    n = rnd.randrange(10**8)
+    return f"{n:08d}{DNI[n % 23]}"
+
+
+def _phone(rnd: random.Random) -> str:
+    lead = rnd.choice(("6", "6", "6", "7", "9"))
+    if lead == "7":
+        lead += rnd.choice("1234")
+    elif lead == "9":
+        lead += rnd.choice("1135")
+    digits = lead + "".join(str(rnd.randrange(10)) for _ in range(9 - len(lead)))
+    style = rnd.randrange(4)
+    if style == 0:
+        return digits
+    if style == 1:
+        return f"{digits[:3]} {digits[3:5]} {digits[5:7]} {digits[7:]}"
+    if style == 2:
+        return f"+34 {digits[:3]} {digits[3:6]} {digits[6:]}"
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def generate_csv(rows: int, *, seed: int = 2026, encoding: str = "cp1252") -> bytes:
+    """A deterministic leads CSV as Spanish Excel writes it (``;``, CRLF, cp1252)."""
+    rnd = random.Random(seed)
+    start = date(2023, 1, 1)
+    buf = io.StringIO()
+    out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    out.writerow(HEADERS)
+    emails: list[str] = []
+    for i in range(rows):
+        first = rnd.choice(FIRST)
+        last = f"{rnd.choice(LAST)} {rnd.choice(LAST)}"
+        company = f"{rnd.choice(STEMS)} {rnd.choice(NAMES)} {rnd.choice(FORMS)}".strip()
+        if i % 97 == 0:
+            company = f'{company}; sucursal "{rnd.choice(CITIES)}"'
+        kind = rnd.random()
+        nif = _cif(rnd) if kind < 0.45 else _dni(rnd) if kind < 0.65 else ""
+        email = f"{_ascii(first)}.{_ascii(last.split()[0])}{i}@{rnd.choice(DOMAINS)}"
+        phone = _phone(rnd) if rnd.random() < 0.85 else ""
+        day = start + timedelta(days=rnd.randrange(1095))
+        created = day.strftime("%d/%m/%Y")
+        row = [first, last, company, nif, email, phone, rnd.choice(PROVINCES),
+               rnd.choice(CITIES), rnd.choice(SOURCES), created, rnd.choice(POSITIONS)]
+        fault = rnd.random()
+        if fault < 0.02 and emails:  # duplicate of an earlier row
+            row[4] = rnd.choice(emails[-5000:]).upper()
+        elif fault < 0.025:
+            row[4] = email.replace("@", "@@")
+        elif fault < 0.03:
+            row[5] = "12345"
+        elif fault < 0.033 and nif:
+            row[3] = nif[:-1] + ("A" if nif[-1] != "A" else "B")
+        elif fault < 0.035:
+            row[9] = "31/02/2024"
+        elif fault < 0.038:
+            row[0] = row[1] = row[2] = ""
+        elif fault < 0.04:
+            row[4] = row[5] = ""
+        emails.append(email)
+        out.writerow(row)
+    text = buf.getvalue()
+    if encoding == "utf-8-sig":
+        return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return text.encode(encoding)
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+def fresh_db(path: Path) -> Any:
+    """A new SQLite database with the schema, an organisation, two teams, eight users and
+    three assignment rules (round robin, least loaded, territory) plus a fallback owner."""
+    from crm_app.db import make_engine
+    from crm_app.models import (
+        AssignmentAction,
+        AssignmentRule,
+        Organisation,
+        Role,
+        Team,
+        User,
+        utcnow,
+    )
+
+    engine = make_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        norte, sur = Team(name="Norte"), Team(name="Sur")
+        s.add_all([norte, sur])
+        s.flush()
+        users = [User(email="admin@bench.crm", name="Admin", role=Role.ADMIN,
+                      created_at=utcnow())]
+        for i in range(1, 7):
+            users.append(User(email=f"comercial{i}@bench.crm", name=f"Comercial {i}",
+                              role=Role.COMERCIAL, team_id=(norte if i <= 3 else sur).id,
+                              created_at=utcnow()))
+        users.append(User(email="manager@bench.crm", name="Manager", role=Role.MANAGER,
+                          team_id=norte.id, created_at=utcnow()))
+        s.add_all(users)
+        s.flush()
+        ids = {u.email.split("@")[0]: u.id for u in users}
+        s.add(Organisation(legal_name="Bench S.L.", lead_fallback_owner_id=ids["admin"]))
+        s.add_all([
+            AssignmentRule(name="Ferias y referidos al equipo Norte", position=0,
+                           conditions=[{"field": "source", "op": "in",
+                                        "value": ["Feria", "Referido"]}],
+                           action=AssignmentAction.ROUND_ROBIN, config={"team_id": norte.id}),
+            AssignmentRule(name="Sur y Levante al menos cargado", position=1,
+                           conditions=[{"field": "province", "op": "region_in",
+                                        "value": ["Andalucía", "Comunidad Valenciana"]}],
+                           action=AssignmentAction.LEAST_LOADED, config={"team_id": sur.id}),
+            AssignmentRule(name="Territorios", position=2, conditions=[],
+                           action=AssignmentAction.TERRITORY,
+                           config={"territory": {"Madrid": ids["comercial1"],
+                                                 "Barcelona": ids["comercial2"],
+                                                 "Vizcaya": ids["comercial3"]},
+                                   "default_user_id": ids["comercial5"]}),
+        ])
+        s.commit()
+    return engine
+
+
+def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]:
+    """What a straightforward importer does: csv.DictReader, the per-value normalisers, one
+    duplicate query per row, one ORM object per row, one commit."""
+    from crm_app.models import ImportBatch, ImportStatus, Lead, utcnow
+    from crm_app.services.assignment import Assigner
+    from crm_app.services.normalize import (
+        email_is_valid,
+        normalize_email,
+        normalize_nif,
+        normalize_phone,
+    )
+    from crm_app.services.spain import canonical_province
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    batch = ImportBatch(entity="lead", status=ImportStatus.PREVIEW, created_by_id=actor.id,
+                        created_at=utcnow())
+    session.add(batch)
+    session.flush()
+    assigner = Assigner.load(session=session)
+    created = errors = skipped = 0
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
+    for row in reader:
+        first = (row.get("Nombre") or "").strip()
+        last = (row.get("Apellidos") or "").strip()
+        company = (row.get("Empresa") or "").strip()
+        email = normalize_email(row.get("Correo electrónico"))
+        try:
+            phone = normalize_phone(row.get("Teléfono"))
+            nif = normalize_nif(row.get("CIF/NIF"))
+            raw_date = (row.get("Fecha de alta") or "").strip()
+            created_at = (datetime.strptime(raw_date, "%d/%m/%Y").replace(hour=11, tzinfo=UTC)
+                          if raw_date else utcnow())
+        except ValueError:
+            errors += 1
+            continue
+        if (email and not email_is_valid(email)) or not (first or last or company) or not (
+                email or phone):
+            errors += 1
+            continue
+        conds = [c for c in (Lead.email == email if email else None,
+                             Lead.phone == phone if phone else None,
+                             Lead.nif == nif if nif else None) if c is not None]
+        if session.exec(select(Lead.id).where(or_(*conds))).first() is not None:
+            skipped += 1
+            continue
+        province = row.get("Provincia") or ""
+        lead = {"first_name": first, "last_name": last, "company": company, "email": email,
+                "phone": phone, "nif": nif, "province": canonical_province(province) or province,
+                "city": row.get("Población") or "", "source": row.get("Origen") or "",
+                "position": row.get("Cargo") or "", "status": "nuevo"}
+        owner, team, rule = assigner.assign(lead)
+        session.add(Lead(**lead, owner_id=owner or actor.id, team_id=team,
+                         assigned_rule_id=rule, created_at=created_at,
+                         import_batch_id=batch.id))
+        created += 1
+    assigner.persist(session=session)
+    batch.status = ImportStatus.COMMITTED
+    session.commit()
+    return {"created": created, "errors": errors, "skipped": skipped}
+
+
+# --- run ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BenchResult:
+    n: int
+    file_bytes: int
+    import_s: float
+    naive_s: float
+    naive_n: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    naive_created: int
+    method: str
+
+    def lines(self) -> list[dict[str, Any]]:
+        ours_rps = self.n / self.import_s
+        naive_rps = self.naive_n / self.naive_s
+        naive_s_scaled = self.naive_s * self.n / self.naive_n
+        return [
+            {"bench": "import", "metric": "import_s", "value": round(self.import_s, 3),
+             "unit": "s", "baseline": round(naive_s_scaled, 3),
+             "ratio": round(self.import_s / naive_s_scaled, 4), "n": self.n},
+            {"bench": "import", "metric": "rows_per_s", "value": round(ours_rps),
+             "unit": "rows/s", "baseline": round(naive_rps),
+             "ratio": round(ours_rps / naive_rps, 2), "n": self.n},
+        ]
+
+
+def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = None,
+        workdir: Path | None = None, encoding: str = "cp1252") -> BenchResult:
+    """Generate, import with ours and with the naive importer (``baseline_rows`` of the same
+    file, default all), each into a fresh database."""
+    from crm_app.models import Lead, User
+    from crm_app.services.importing.service import import_file
+
+    tmp = Path(workdir or tempfile.mkdtemp(prefix="crm-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    data = generate_csv(rows, seed=seed, encoding=encoding)
+    (tmp / "leads.csv").write_bytes(data)
+
+    engine = fresh_db(tmp / "ours.db")
+    with Session(engine, expire_on_commit=False) as s:
+        admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
+        t0 = time.perf_counter()
+        result = import_file(session=s, actor=admin, entity="leads", data=data,
+                             filename="leads.csv")
+        ours = time.perf_counter() - t0
+        assert s.exec(select(func.count()).select_from(Lead)).one() == result.created
+    engine.dispose()
+
+    base_n = rows if baseline_rows is None else min(rows, baseline_rows)
+    base_data = data if base_n == rows else _head(data, base_n, encoding)
+    engine = fresh_db(tmp / "naive.db")
+    with Session(engine, expire_on_commit=False) as s:
+        admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
+        t0 = time.perf_counter()
+        naive = naive_import(session=s, actor=admin, data=base_data)
+        naive_s = time.perf_counter() - t0
+    engine.dispose()
+    return BenchResult(n=rows, file_bytes=len(data), import_s=ours, naive_s=naive_s,
+                       naive_n=base_n, created=result.created, updated=result.updated,
+                       skipped=result.skipped, rejected=result.rejected,
+                       naive_created=naive["created"], method=result.method)
+
+
+def _head(data: bytes, n: int, encoding: str) -> bytes:
+    enc = "utf-8-sig" if encoding == "utf-8-sig" else encoding
+    text = data.decode(enc)
+    lines = text.split("\r\n")
+    return "\r\n".join(lines[: n + 1]).encode(encoding if encoding != "utf-8-sig" else "utf-8")
+
+
+__all__ = ["BenchResult", "fresh_db", "generate_csv", "naive_import", "run"]

@@ -1,0 +1,170 @@
+"""Bulk writes inside the caller's transaction: one ``executemany`` of plain tuples per chunk.
+
+No ORM objects: each column is converted once, with the column type's own bind processor, so
+``UTCDateTime``, ``Numeric`` and ``JSON`` values are stored exactly as the ORM stores them, on
+SQLite and PostgreSQL alike. Columns that hold the same value on every row (defaults, the batch
+id, a status) are written as SQL literals, so only the varying columns are bound per row (the
+binding is most of SQLite's cost). The statements run on the session's own connection: the
+import commits or rolls back as one transaction with its ImportBatch and audit event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
+
+CHUNK = 20_000
+
+
+def model_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """Python-side defaults of a model's columns (SQLModel columns have no server defaults)."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            out[name] = info.default_factory()
+        elif info.default is not None and not repr(info.default).startswith("PydanticUndefined"):
+            out[name] = info.default
+        else:
+            out[name] = None
+    return out
+
+
+def _processed(conn: Connection, table: Table, name: str, values: list[Any]) -> list[Any]:
+    column = table.c[name]
+    proc = column.type.bind_processor(conn.dialect)
+    if proc is None:
+        return values
+    return [None if v is None else proc(v) for v in values]
+
+
+def _column_values(conn: Connection, table: Table, name: str, series: pl.Series) -> list[Any]:
+    """The DB-ready values of one column. On SQLite, datetimes and dates are formatted by
+    polars in exactly SQLAlchemy's storage format (``2024-03-15 11:00:00.000000``, naive UTC),
+    which is what ``UTCDateTime`` + SQLite's ``DATETIME`` would produce one value at a time."""
+    if conn.dialect.name == "sqlite":
+        if series.dtype == pl.Datetime:
+            if series.dtype.time_zone is None:  # type: ignore[union-attr]
+                raise ValueError("naive datetime: store times as aware UTC")
+            naive = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            return naive.dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list()
+        if series.dtype == pl.Date:
+            return series.dt.strftime("%Y-%m-%d").to_list()
+    return _processed(conn, table, name, series.to_list())
+
+
+def _literal(value: Any) -> str | None:
+    """SQL text for a constant of a simple type; ``None`` when it must be bound."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and len(value) < 1000:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def _placeholder(conn: Connection) -> str:
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style in ("format", "pyformat"):
+        return "%s"
+    raise NotImplementedError(f"paramstyle {style}")
+
+
+def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
+                constants: dict[str, Any],
+                progress: Callable[[int], None] | None = None) -> int:
+    """Insert every row of ``frame`` (columns named as the table's) plus ``constants``.
+
+    Columns neither in ``frame`` nor in ``constants`` get the model's default. Returns the
+    number of rows. ``progress(done)`` is called after each chunk."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    defaults = model_defaults(model)
+    names = [c.name for c in table.columns if c.name != "id"]
+    per_row = [n for n in names if n in frame.columns]
+    fixed = {n: constants.get(n, defaults.get(n)) for n in names if n not in frame.columns}
+    mark = _placeholder(conn)
+    literal: dict[str, str] = {}
+    bound_fixed: dict[str, Any] = {}
+    for n, v in fixed.items():
+        processed = _processed(conn, table, n, [v])[0]
+        lit = _literal(processed)
+        if lit is None:
+            bound_fixed[n] = processed
+        else:
+            literal[n] = lit.replace("%", "%%") if mark == "%s" else lit
+    cols = per_row + list(bound_fixed) + list(literal)
+    marks = [mark] * (len(per_row) + len(bound_fixed)) + list(literal.values())
+    sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) "  # noqa: S608
+           f"VALUES ({', '.join(marks)})")
+    done = 0
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
+    for start in range(0, frame.height, CHUNK):
+        chunk = frame.slice(start, CHUNK)
+        columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
+        columns += [[v] * chunk.height for v in bound_fixed.values()]
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        done += chunk.height
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def update_rows(*, session: Session, model: type[SQLModel], changes: Sequence[dict[str, Any]]
+                ) -> None:
+    """``changes``: ``{"id": .., field: value, ...}``; rows are grouped by their field set and
+    written with one executemany per group (SQLAlchemy Core, types processed)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        keys = tuple(sorted(k for k in change if k != "id"))
+        if keys:
+            groups.setdefault(keys, []).append(change)
+    conn = session.connection()
+    for keys, rows in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("_id")).values(
+            {k: bindparam(f"_v_{k}") for k in keys})
+        params = [{"_id": r["id"], **{f"_v_{k}": r[k] for k in keys}} for r in rows]
+        conn.execute(stmt, params)
+
+
+def from_json(model: type[SQLModel], name: str, value: Any) -> Any:
+    """A value saved in ``ImportBatch.previous_values`` back to the column's Python type."""
+    if value is None:
+        return None
+    annotation = str(model.model_fields[name].annotation)
+    if "datetime" in annotation and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if "Decimal" in annotation and isinstance(value, (str, int, float)):
+        return Decimal(str(value))
+    if "date" in annotation and isinstance(value, str):
+        from datetime import date
+
+        return date.fromisoformat(value)
+    return value
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.loads(json.dumps(value, default=str))
+    return value
+
+
+__all__ = ["CHUNK", "from_json", "insert_rows", "model_defaults", "to_json", "update_rows"]
