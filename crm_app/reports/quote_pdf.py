@@ -159,5 +159,14 @@ def render_quote_pdf(**kwargs: Any) -> bytes:
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=_font_config())
 
 
+def warm_up() -> None:
+    """Pay WeasyPrint's import and font set-up once (≈ 2–3 s of CPU) at process start, so the
+    first quote a user opens renders as fast as the next ones (≈ 0,3 s)."""
+    from weasyprint import HTML
+
+    HTML(string="<p>·</p>").write_pdf(font_config=_font_config())
+    _env().get_template("quote.html")
+
+
 __all__ = ["fmt_pct", "fmt_price", "fmt_qty", "quote_context", "render_quote_html",
-           "render_quote_pdf"]
+           "render_quote_pdf", "warm_up"]

@@ -175,7 +175,8 @@ def _clean_lines(session: Session, lines: Any, errors: dict[str, str]) -> list[d
 
 
 def _pct(value: Any, name: str, label: str, errors: dict[str, str], default: Decimal) -> Decimal:
-    return to_decimal(value, field_name=name, errors=errors, default=default.quantize(CENT),
+    fallback = Decimal(str(default)).quantize(CENT)
+    return to_decimal(value, field_name=name, errors=errors, default=fallback,
                       minimum=Decimal(0), maximum=HUNDRED, places=2, label=label)
 
 

@@ -89,16 +89,18 @@ def test_pdf_shows_number_customer_and_spanish_totals(session, people, sample, t
 
 
 def test_pdf_renders_in_under_a_second(session, people, sample):
+    """Measured in CPU time so a busy shared machine does not make it flaky; the first render
+    of a process also pays WeasyPrint's import and font set-up (``quote_pdf.warm_up``)."""
     quotes.quote_pdf(session=session, actor=people.comercial1, quote_id=sample.id)  # warm up
-    best = min(_timed(lambda: quotes.quote_pdf(session=session, actor=people.comercial1,
-                                               quote_id=sample.id)) for _ in range(3))
+    best = min(_cpu_time(lambda: quotes.quote_pdf(session=session, actor=people.comercial1,
+                                                  quote_id=sample.id)) for _ in range(3))
     assert best < 1.0, f"{best:.2f} s"
 
 
-def _timed(fn) -> float:
-    start = time.perf_counter()
+def _cpu_time(fn) -> float:
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def test_long_quote_paginates_and_html_is_escaped(session, people, tmp_path):
