@@ -61,21 +61,30 @@ class ApiServer:
             raise RuntimeError("uvicorn is not installed in the venv: it must be in pyproject.toml "
                                "and requirements.lock (make setup installs from them)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        # The listening socket is bound here and handed over (--fd), so no other process can
+        # take the port between choosing it and uvicorn binding it.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        self.port = sock.getsockname()[1]
         log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            cwd=PROJECT_ROOT, env=server_env(self.data_dir, self.database_url, **self.extra_env),
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",
+                 "--fd", str(sock.fileno()), "--log-level", "warning"],
+                cwd=PROJECT_ROOT,
+                env=server_env(self.data_dir, self.database_url, **self.extra_env),
+                stdout=log, stderr=subprocess.STDOUT, pass_fds=[sock.fileno()],
+            )
+        finally:
+            log.close()
+            sock.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"uvicorn exited ({self.proc.returncode}):\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/api/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.base_url}/api/health", timeout=10).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
