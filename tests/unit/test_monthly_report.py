@@ -1,0 +1,131 @@
+"""The monthly PDF: real snapshot → WeasyPrint → pdftotext shows the right figures, es-ES.
+
+Figures from tests/analytics_data.py (November 2025, fiscal year from April)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from analytics_data import build
+from conftest import make_people
+from sqlmodel import Session, SQLModel
+
+from analytics.scope import Scope
+from analytics.snapshot import build_snapshot, open_snapshot
+from crm_app.db import make_engine
+from crm_app.permissions import PermissionDenied
+from crm_app.reports.monthly import render_monthly_report, signed_change
+
+NOW = datetime(2026, 11, 27, 9, 42, tzinfo=UTC)
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="pdftotext (poppler-utils) is not installed")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):  # noqa: ANN201
+    tmp = tmp_path_factory.mktemp("report")
+    engine = make_engine(f"sqlite:///{tmp / 'report.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        people = make_people(session)
+        data = build(session, people)
+    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
+    con = open_snapshot(target_dir=tmp / "snap")
+    yield con, data, tmp
+    con.close()
+    engine.dispose()
+
+
+def pdf_text(pdf: bytes, tmp: Path, name: str) -> str:
+    path = tmp / f"{name}.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return re.sub(r"[ \u00a0]+", " ", out)
+
+
+def test_signed_change():
+    assert signed_change(0.25) == "+25,0\u00a0%"
+    assert signed_change(-0.032) == "−3,2\u00a0%"
+    assert signed_change(None) == "—"
+
+
+def test_director_report_shows_company_figures(world):
+    con, d, tmp = world
+    started = time.perf_counter()
+    pdf = render_monthly_report(user=d.people.director, month=date(2025, 11, 1), con=con,
+                                now=NOW)
+    elapsed = time.perf_counter() - started
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf, tmp, "director")
+    assert "Informe comercial mensual" in text
+    assert "Noviembre de 2025" in text and "Empresa" in text
+    assert "Demo Pruebas S.L." in text
+    # KPI table: won 7.500,50 € vs October 1.500,00 € (+400,0 %) vs November 2024 700,00 €
+    assert re.search(r"Importe ganado 7\.500,50 € 1\.500,00 € \+400,0 % 700,00 € \+971,5 %",
+                     text), text[:3000]
+    assert re.search(r"Tasa de éxito 50,0 %", text)
+    assert "Importe medio ganado 2.500,17 €" in text  # 7.500,50 ÷ 3
+    # fiscal year 2025/26 from April: 1.200 (abr) + 1.500 (oct) + 7.500,50 (nov) = 10.200,50
+    assert "Acumulado del ejercicio 2025/26" in text
+    assert re.search(r"Total del ejercicio 10\.200,50 € 700,00 € \+1\.357,2 %", text)
+    assert re.search(r"nov 25 7\.500,50 € 700,00 € \+971,5 % 10\.200,50 € 700,00 €", text)
+    # pipeline by stage at the end of November: 17.000 € open, 5.300 € weighted
+    assert re.search(r"Total 3 17\.000,00 € 5\.300,00 €", text)
+    assert re.search(r"En análisis 10 % 1 10\.000,00 € 1\.000,00 €", text)
+    # funnel of the November cohort: 4 → 2 → 2 → 1
+    assert re.search(r"Ganada 1 50,0 % 25,0 %", text)
+    # per team and per comercial tables for a director
+    assert re.search(r"Sur 4\.000,00 € 1 1 50,0 %", text)
+    assert re.search(r"Norte 3\.500,50 € 2 2 50,0 %", text)
+    assert "Comparativa por comercial" in text and "Comercial1" in text
+    assert "Datos de" in text and "27/11/2026 10:42" in text  # Madrid time of NOW
+    # speed is measured by `crm bench kpis` (report_pdf_s); here only a gross regression fails
+    assert elapsed < 30, f"render took {elapsed:.2f} s"
+
+
+def test_comercial_report_is_own_scope_without_comparisons(world):
+    con, d, tmp = world
+    pdf = render_monthly_report(user=d.people.comercial1, month=date(2025, 11, 15), con=con,
+                                now=NOW)
+    text = pdf_text(pdf, tmp, "comercial1")
+    assert "Comercial1" in text
+    assert re.search(r"Importe ganado 3\.500,50 €", text)  # O1 + O2
+    assert "Empresa" not in text
+    assert "Comparativa por comercial" not in text and "Comparativa por equipo" not in text
+    assert "7.500,50" not in text  # no company figure leaks
+
+
+def test_manager_report_has_per_comercial_table(world):
+    con, d, tmp = world
+    pdf = render_monthly_report(user=d.people.manager1, month=date(2025, 11, 1), con=con,
+                                now=NOW)
+    text = pdf_text(pdf, tmp, "manager1")
+    assert "Equipo Norte" in text
+    assert re.search(r"Importe ganado 3\.500,50 €", text)
+    assert "Comparativa por comercial" in text and "Comparativa por equipo" not in text
+    assert re.search(r"Comercial1 3\.500,50 € 2 0 100,0 % 1\.750,25 € 5\.000,00 € 4", text)
+    assert "Comercial3" not in text
+
+
+def test_scope_above_the_role_is_refused(world):
+    con, d, _ = world
+    with pytest.raises(PermissionDenied):
+        render_monthly_report(user=d.people.comercial1, month=date(2025, 11, 1), con=con,
+                              scope=Scope.company())
+
+
+def test_empty_month(world):
+    con, d, tmp = world
+    pdf = render_monthly_report(user=d.people.director, month=date(2024, 6, 1), con=con,
+                                now=NOW)
+    text = pdf_text(pdf, tmp, "empty")
+    assert "Junio de 2024" in text
+    assert re.search(r"Importe ganado 0,00 € 0,00 € — 0,00 € —", text)
+    assert "Ninguna oportunidad cambió de etapa en el mes." in text
