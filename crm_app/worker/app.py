@@ -14,6 +14,7 @@ from crm_app.settings import get_settings
 TASK_MODULES = [
     "crm_app.worker.tasks_core",
     "crm_app.worker.tasks_sales",
+    "crm_app.worker.tasks_analytics",
 ]
 
 
@@ -39,6 +40,10 @@ def make_celery() -> Celery:
                                    "schedule": crontab(hour=3, minute=30)},
             "expire-quotes": {"task": "crm.sales.expire_quotes",
                               "schedule": crontab(hour=0, minute=5)},
+            "analytics-snapshot": {"task": "crm.analytics.snapshot",
+                                   "schedule": float(settings.snapshot_minutes * 60)},
+            "analytics-report-deliveries": {"task": "crm.analytics.deliver_reports",
+                                            "schedule": crontab(hour=7, minute=5)},
         },
     )
     return celery
