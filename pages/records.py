@@ -16,7 +16,6 @@ from crm_app.models import (
     Account,
     Activity,
     Document,
-    Lead,
     Opportunity,
     Quote,
     Stage,
@@ -33,23 +32,6 @@ def _names(session: Session, model: Any, ids: set[int], attr: str = "name") -> d
         return {}
     rows = session.exec(select(model.id, getattr(model, attr)).where(model.id.in_(ids))).all()
     return {i: n for i, n in rows}
-
-
-class LeadsState(ListMixin, AppState):
-    def _fetch(self, session: Session, user: User, offset: int, limit: int):  # noqa: ANN201
-        rows, total = browse(session=session, actor=user, model=Lead, q=self.q,
-                             search=("first_name", "last_name", "company", "email", "phone",
-                                     "nif"),
-                             sort=self.sort, desc=self.desc, offset=offset, limit=limit,
-                             sortable=("created_at", "company", "status", "province"))
-        owners = _names(session, User, {r.owner_id for r in rows})
-        return [{
-            "name": f"{r.first_name} {r.last_name}".strip() or r.company,
-            "company": r.company, "email": r.email, "phone": r.phone,
-            "status": t(f"lead.status.{r.status}"), "province": r.province,
-            "owner": owners.get(r.owner_id, ""), "created_at": date_es(r.created_at),
-            "href": f"/leads/{r.id}",
-        } for r in rows], total
 
 
 class AccountsState(ListMixin, AppState):
@@ -128,18 +110,6 @@ class DocumentsState(ListMixin, AppState):
             "filename": r.filename, "size": f"{max(1, r.size // 1024)} KB",
             "created_at": date_es(r.created_at), "href": f"/documentos/{r.id}",
         } for r in rows], total
-
-
-def leads_page() -> rx.Component:
-    return shell(
-        data_table(LeadsState, [("name", t("col.name")), ("company", t("col.company")),
-                                ("email", t("col.email")), ("phone", t("col.phone")),
-                                ("status", t("col.status")), ("province", t("col.province")),
-                                ("owner", t("col.owner")), ("created_at", t("col.created_at"))],
-                   count_label=t("count.leads"), empty_icon="user-plus",
-                   empty_message=t("empty.leads"), test_id="leads",
-                   sortable=("created_at", "company", "status", "province")),
-        title=t("nav.leads"), active="/leads")
 
 
 def accounts_page() -> rx.Component:
