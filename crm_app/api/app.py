@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from crm_app.api import auth_routes, routes_base
+from crm_app.api import auth_routes, oidc_routes, routes_base
 from crm_app.permissions import PermissionDenied
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -36,6 +36,7 @@ def build_api() -> FastAPI:
 
     api.include_router(routes_base.router)
     api.include_router(auth_routes.router)
+    api.include_router(oidc_routes.router)
     from crm_app.api import routes_leads  # noqa: PLC0415
     api.include_router(routes_leads.router)
     from crm_app.api import routes_accounts, routes_sales  # noqa: PLC0415

@@ -51,15 +51,26 @@ def authenticate(*, session: Session, email: str, password: str, ip: str = "",
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    return user, open_session(session=session, user=user, ip=ip, user_agent=user_agent)
+
+
+def open_session(*, session: Session, user: User, ip: str = "", user_agent: str = "",
+                 note: str = "") -> str:
+    """Open a server-side session for an already authenticated user; return the raw token.
+
+    Shared by password login and SSO (``note="sso"``): only the token's hash is stored.
+    """
+    now = utcnow()
     user.last_login_at = now
     token = new_token()
     session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                            expires_at=now + timedelta(days=settings.session_days),
+                            expires_at=now + timedelta(days=get_settings().session_days),
                             ip=ip[:64], user_agent=user_agent[:300]))
     session.add(user)
-    audit.record(session=session, actor=user, entity="user", entity_id=user.id, action="login")
+    audit.record(session=session, actor=user, entity="user", entity_id=user.id, action="login",
+                 note=note)
     session.commit()
-    return user, token
+    return token
 
 
 def user_for_session(*, session: Session, token: str | None) -> User | None:
