@@ -21,7 +21,8 @@ class LoginState(AppState):
         self.error = params.get("error", "")[:200]
         nxt = params.get("next", "/")
         self.next_path = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/"
-        self.sso_enabled = bool(get_settings().oidc_issuer)
+        settings = get_settings()
+        self.sso_enabled = bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
 def login_page() -> rx.Component:
@@ -59,7 +60,9 @@ def login_page() -> rx.Component:
                     style={"width": "100%"},
                 ),
                 rx.cond(LoginState.sso_enabled,
-                        rx.link(t("login.sso"), href="/auth/oidc/login", size="2")),
+                        rx.link(t("login.sso"),
+                                href="/auth/oidc/login?next=" + LoginState.next_path,
+                                id="login-sso", size="2")),
                 spacing="4",
                 width="100%",
             ),

@@ -41,3 +41,7 @@ def bench_import(
                f"({rate['baseline']} filas/s): {rate['ratio']}× más rápido. "
                f"Creados {result.created}, omitidos {result.skipped}, rechazados "
                f"{result.rejected}.")
+
+from crm_app.cli.bench_kpis import kpis as _kpis  # noqa: E402
+
+app.command("kpis")(_kpis)
