@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from crm_app.api import auth_routes, oidc_routes, routes_base
+from crm_app.api.field_errors import field_errors
 from crm_app.permissions import PermissionDenied
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 
@@ -29,6 +31,12 @@ def build_api() -> FastAPI:
     @api.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=409)
+
+    @api.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """Every router answers malformed input with the same Spanish field-error shape."""
+        return JSONResponse({"detail": "Revisa los datos marcados.",
+                             "errors": field_errors(list(exc.errors()))}, status_code=422)
 
     @api.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

@@ -320,3 +320,14 @@ def test_secure_cookie_when_served_over_https(tmp_path: Path) -> None:
     finally:
         server.stop()
         engine.dispose()
+
+
+def test_malformed_query_gets_spanish_field_errors_on_every_router(live: Live) -> None:
+    with live.client() as c:
+        assert c.post("/auth/login", data={"email": "admin@api.crm",
+                                           "password": PASSWORD}).status_code == 303
+        r = c.get("/api/v1/analytics/summary", params={"from": "27/11/2026"})
+    assert r.status_code == 422
+    body = r.json()
+    assert body["detail"] == "Revisa los datos marcados."
+    assert body["errors"]["from"].startswith("Fecha no válida")
