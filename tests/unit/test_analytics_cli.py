@@ -1,0 +1,80 @@
+"""The real ``crm analytics``, ``crm report`` and ``crm bench kpis`` commands in subprocesses,
+on a data dir of their own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from analytics_data import build
+from conftest import make_people
+from live_api import prepare_database
+from sqlmodel import Session
+
+from crm_app.db import make_engine
+
+CRM = str(Path(sys.executable).parent / "crm")
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(CRM_DATA_DIR=str(data_dir), CRM_ENV="test")
+    return subprocess.run([CRM, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("cli-analytics") / "data"
+    data.mkdir()
+    url = f"sqlite:///{data / 'crm.db'}"
+    prepare_database(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as s:
+        build(s, make_people(s))
+    engine.dispose()
+    return data
+
+
+def test_snapshot_and_monthly_report(data_dir: Path, tmp_path: Path) -> None:
+    r = run(data_dir, "analytics", "snapshot")
+    assert r.returncode == 0, r.stderr
+    assert "opportunities=13" in r.stdout
+    assert (data_dir / "snapshots" / "current").exists()
+    out = tmp_path / "nov.pdf"
+    r = run(data_dir, "report", "monthly", "--month", "2025-11", "--as", "manager1@test.crm",
+            "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        text = re.sub(r"[ \u00a0]+", " ", text)
+        assert "Equipo Norte" in text and re.search(r"Importe ganado 3\.500,50 €", text)
+    denied = run(data_dir, "report", "monthly", "--month", "2025-11", "--as",
+                 "comercial1@test.crm", "--scope", "company", "--out", str(tmp_path / "x.pdf"))
+    assert denied.returncode == 1 and "empresa" in denied.stderr
+    bad = run(data_dir, "report", "monthly", "--month", "noviembre", "--as",
+              "director@test.crm", "--out", str(tmp_path / "y.pdf"))
+    assert bad.returncode == 1 and "AAAA-MM" in bad.stderr
+
+
+def test_bench_kpis_prints_json_lines(data_dir: Path, tmp_path: Path) -> None:
+    r = run(data_dir, "bench", "kpis", "--opportunities", "2000", "--json", "--workdir",
+            str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    metrics = {row["metric"]: row for row in rows}
+    assert {"snapshot_s", "dashboard_company_ms", "dashboard_team_ms", "report_pdf_s"} <= set(
+        metrics)
+    for row in rows:
+        assert set(row) == {"bench", "metric", "value", "unit", "baseline", "ratio", "n"}
+        assert row["bench"] == "kpis" and row["n"] == 2000
+    company = metrics["dashboard_company_ms"]
+    assert company["baseline"] > 0 and company["ratio"] == pytest.approx(
+        company["value"] / company["baseline"], rel=1e-2)
