@@ -116,6 +116,9 @@ def restrict(stmt: S, user: User | None, action: Action | str = Action.VIEW) -> 
 
     Owned models are those with ``owner_id``/``team_id`` (``OWNED_MODELS``). A statement over
     non-owned tables only (catalog, pipelines) passes through, but still needs a user.
+    The scope applies to the entities the statement *selects*; a table only joined in (e.g. the
+    Account behind ``select(Opportunity).join(Account)``) is context for the selected rows,
+    not a second visibility check, so a comercial's own deal on a colleague's customer shows.
     """
     action = Action(action)
     if user is None or not user.active:

@@ -32,7 +32,8 @@ class WeakSecretError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CRM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="CRM_", env_file=(PROJECT_ROOT / ".env", ".env"), env_file_encoding="utf-8",
+        extra="ignore"
     )
 
     env: Literal["development", "test", "production"] = "development"
