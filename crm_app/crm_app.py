@@ -51,7 +51,7 @@ _PRIVATE = [
     (records.quotes_page, "/presupuestos", "nav.quotes", records.QuotesState.load),
     (records.tasks_page, "/tareas", "nav.tasks", records.TasksState.load),
     (records.documents_page, "/documentos", "nav.documents", records.DocumentsState.load),
-    (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.run_report),
+    (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
 ]
 for component, route, title_key, loader in _PRIVATE:
     app.add_page(component, route=route, title=_title(title_key),

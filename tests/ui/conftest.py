@@ -24,6 +24,9 @@ from uikit import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TEST_PORT
 
 from crm_app.settings import PROJECT_ROOT
 
+# base URL -> data dir (SQLite database, snapshots) of each app ``live_app`` started
+_DATA_DIRS: dict[str, Path] = {}
+
 
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
@@ -64,6 +67,7 @@ def live_app() -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("la aplicación no arrancó en 10 minutos")
             time.sleep(1)
+        _DATA_DIRS[base] = data_dir
         yield base
     finally:
         try:
@@ -74,6 +78,12 @@ def live_app() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_app_data_dir(live_app: str) -> Path:
+    """The data dir of the app ``live_app`` runs: its SQLite database is ``crm.db``."""
+    return _DATA_DIRS[live_app]
 
 
 @pytest.fixture(scope="session")
