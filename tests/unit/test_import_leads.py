@@ -391,3 +391,52 @@ def test_windows_1252_file_with_custom_fields(session, people) -> None:  # noqa:
     angel = leads_by_email(session)["angel@x.es"]
     assert angel.first_name == "Ángel"
     assert angel.custom == {"sector": "Hostelería", "empleados": "1.234"}
+
+
+def test_rule_assignment_matches_the_assigner_row_by_row(session, people) -> None:  # noqa: ANN001
+    """The importer reuses answers of stateless rules for repeated values; the result must be
+    exactly what calling the Assigner on every row in file order gives."""
+    import random
+
+    from crm_app.services.assignment import Assigner
+
+    people.comercial2.available = False  # on holiday: skipped by the rules
+    session.add(people.comercial2)
+    session.add_all([
+        AssignmentRule(name="Madrid", position=0, action=AssignmentAction.TERRITORY,
+                       conditions=[{"field": "source", "op": "eq", "value": "web"}],
+                       config={"territory": {"Madrid": people.comercial1.id,
+                                             "Sevilla": people.comercial2.id},
+                               "default_user_id": people.manager1.id}),
+        AssignmentRule(name="Ferias RR", position=1, action=AssignmentAction.ROUND_ROBIN,
+                       conditions=[{"field": "source", "op": "in", "value": ["feria", "partner"]}],
+                       config={"team_id": people.team_norte.id}),
+        AssignmentRule(name="Sur", position=2, action=AssignmentAction.LEAST_LOADED,
+                       conditions=[{"field": "province", "op": "region_in",
+                                    "value": ["Andalucía"]}],
+                       config={"team_id": people.team_sur.id}),
+        AssignmentRule(name="Fijo", position=3, action=AssignmentAction.FIXED_USER,
+                       conditions=[{"field": "status", "op": "eq", "value": "cualificado"}],
+                       config={"user_id": people.comercial3.id}),
+    ])
+    org = session.exec(select(Organisation)).one()
+    org.lead_fallback_owner_id = people.director.id
+    session.add(org)
+    session.commit()
+    rnd = random.Random(5)
+    rows = []
+    for i in range(400):
+        rows.append({"first_name": f"N{i}", "email": f"n{i}@x.es",
+                     "province": rnd.choice(["Madrid", "Sevilla", "Málaga", "Lugo"]),
+                     "source": rnd.choice(["web", "feria", "partner", "otro"]),
+                     "status": rnd.choice(["nuevo", "cualificado", "contactado"])})
+    expected = Assigner.load(session=session)
+    want = {r["email"]: expected.assign(dict(r))[0] for r in rows}
+    text = "Nombre;Email;Provincia;Origen;Estado\n" + "".join(
+        f"{r['first_name']};{r['email']};{r['province']};{r['source']};{r['status']}\n"
+        for r in rows)
+    result = imp(session, people.admin, text)
+    assert result.created == 400
+    got = {email: lead.owner_id for email, lead in leads_by_email(session).items()}
+    assert got == want
+    assert len(set(want.values())) >= 5  # every kind of rule took part

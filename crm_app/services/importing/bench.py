@@ -18,7 +18,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,76 +69,84 @@ def _ascii(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum() and ord(c) < 128)
 
 
-def _cif(rnd: random.Random) -> str:
-    letter = rnd.choice("ABBBBBEFGHJNPQRSUVW")
-    digits = [rnd.randrange(10) for _ in range(7)]
+def _cif_check(letter: str, number: int) -> str:
+    digits = [(number // 10 ** (6 - i)) % 10 for i in range(7)]
     total = sum(digits[1::2]) + sum((d * 2) // 10 + (d * 2) % 10 for d in digits[0::2])
     check = (10 - total % 10) % 10
-    tail = "JABCDEFGHI"[check] if letter in "NPQRSW" else str(check)
-    return letter + "".join(map(str, digits)) + tail
+    return "JABCDEFGHI"[check] if letter in "NPQRSW" else str(check)
 
 
-def _dni(rnd: random.Random) -> str:
-    n = rnd.randrange(10**8)
-    return f"{n:08d}{DNI[n % 23]}"
-
-
-def _phone(rnd: random.Random) -> str:
-    lead = rnd.choice(("6", "6", "6", "7", "9"))
-    if lead == "7":
-        lead += rnd.choice("1234")
-    elif lead == "9":
-        lead += rnd.choice("1135")
-    digits = lead + "".join(str(rnd.randrange(10)) for _ in range(9 - len(lead)))
-    style = rnd.randrange(4)
-    if style == 0:
-        return digits
-    if style == 1:
-        return f"{digits[:3]} {digits[3:5]} {digits[5:7]} {digits[7:]}"
-    if style == 2:
-        return f"+34 {digits[:3]} {digits[3:6]} {digits[6:]}"
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+_PHONE_STYLES = (
+    lambda d: d,
+    lambda d: f"{d[:3]} {d[3:5]} {d[5:7]} {d[7:]}",
+    lambda d: f"+34 {d[:3]} {d[3:6]} {d[6:]}",
+    lambda d: f"{d[:3]}-{d[3:6]}-{d[6:]}",
+)
 
 
 def generate_csv(rows: int, *, seed: int = 2026, encoding: str = "cp1252") -> bytes:
-    """A deterministic leads CSV as Spanish Excel writes it (``;``, CRLF, cp1252)."""
+    """A deterministic leads CSV as Spanish Excel writes it (``;``, CRLF, cp1252 or UTF-8
+    with BOM, dd/mm/aaaa): columns drawn from small pools, about 2 % duplicate emails (in
+    other case) and 2 % invalid rows (bad email, phone, NIF or date; no name; no contact)."""
     rnd = random.Random(seed)
-    start = date(2023, 1, 1)
+    n = rows
+    first = rnd.choices(FIRST, k=n)
+    last = [f"{a} {b}" for a, b in zip(rnd.choices(LAST, k=n), rnd.choices(LAST, k=n),
+                                       strict=True)]
+    company = [f"{a} {b} {c}".strip() for a, b, c in zip(
+        rnd.choices(STEMS, k=n), rnd.choices(NAMES, k=n), rnd.choices(FORMS, k=n), strict=True)]
+    cities = rnd.choices(CITIES, k=n)
+    for i in range(0, n, 97):  # quoted fields: an embedded ";" and doubled quotes
+        company[i] = f'{company[i]}; sucursal "{cities[i]}"'
+    kinds = [rnd.random() for _ in range(n)]
+    numbers = [rnd.randrange(10**8) for _ in range(n)]
+    cif_letters = rnd.choices("ABBBBBEFGHJNPQRSUVW", k=n)
+    nif = []
+    for k, num, letter in zip(kinds, numbers, cif_letters, strict=True):
+        if k < 0.45:
+            body = num % 10**7
+            nif.append(f"{letter}{body:07d}{_cif_check(letter, body)}")
+        elif k < 0.65:
+            nif.append(f"{num:08d}{DNI[num % 23]}")
+        else:
+            nif.append("")
+    ascii_first = {f: _ascii(f) for f in FIRST}
+    ascii_last = {lst: _ascii(lst) for lst in LAST}
+    domains = rnd.choices(DOMAINS, k=n)
+    email = [f"{ascii_first[f]}.{ascii_last[lst.split()[0]]}{i}@{d}"
+             for i, (f, lst, d) in enumerate(zip(first, last, domains, strict=True))]
+    prefixes = rnd.choices(("6", "6", "6", "71", "72", "73", "74", "91", "93", "95"), k=n)
+    styles = rnd.choices(_PHONE_STYLES, k=n)
+    has_phone = [rnd.random() < 0.85 for _ in range(n)]
+    phone = [style(f"{p}{rnd.randrange(10 ** (9 - len(p))):0{9 - len(p)}d}") if ok else ""
+             for p, style, ok in zip(prefixes, styles, has_phone, strict=True)]
+    start = date(2023, 1, 1).toordinal()
+    created = [date.fromordinal(start + d).strftime("%d/%m/%Y")
+               for d in rnd.choices(range(1095), k=n)]
+    province = rnd.choices(PROVINCES, k=n)
+    source = rnd.choices(SOURCES, k=n)
+    position = rnd.choices(POSITIONS, k=n)
+    for i, fault in enumerate(rnd.random() for _ in range(n)):
+        if fault < 0.02 and i:  # duplicate (other case) of an earlier row's email
+            email[i] = email[rnd.randrange(max(0, i - 5000), i)].upper()
+        elif fault < 0.025:
+            email[i] = email[i].replace("@", "@@")
+        elif fault < 0.03:
+            phone[i] = "12345"
+        elif fault < 0.033 and nif[i]:
+            nif[i] = nif[i][:-1] + ("A" if nif[i][-1] != "A" else "B")
+        elif fault < 0.035:
+            created[i] = "31/02/2024"
+        elif fault < 0.038:
+            first[i] = last[i] = company[i] = ""
+        elif fault < 0.04:
+            email[i] = phone[i] = ""
+    columns = (first, last, company, nif, email, phone, province, cities, source, created,
+               position)
     buf = io.StringIO()
     out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     out.writerow(HEADERS)
-    emails: list[str] = []
-    for i in range(rows):
-        first = rnd.choice(FIRST)
-        last = f"{rnd.choice(LAST)} {rnd.choice(LAST)}"
-        company = f"{rnd.choice(STEMS)} {rnd.choice(NAMES)} {rnd.choice(FORMS)}".strip()
-        if i % 97 == 0:
-            company = f'{company}; sucursal "{rnd.choice(CITIES)}"'
-        kind = rnd.random()
-        nif = _cif(rnd) if kind < 0.45 else _dni(rnd) if kind < 0.65 else ""
-        email = f"{_ascii(first)}.{_ascii(last.split()[0])}{i}@{rnd.choice(DOMAINS)}"
-        phone = _phone(rnd) if rnd.random() < 0.85 else ""
-        day = start + timedelta(days=rnd.randrange(1095))
-        created = day.strftime("%d/%m/%Y")
-        row = [first, last, company, nif, email, phone, rnd.choice(PROVINCES),
-               rnd.choice(CITIES), rnd.choice(SOURCES), created, rnd.choice(POSITIONS)]
-        fault = rnd.random()
-        if fault < 0.02 and emails:  # duplicate of an earlier row
-            row[4] = rnd.choice(emails[-5000:]).upper()
-        elif fault < 0.025:
-            row[4] = email.replace("@", "@@")
-        elif fault < 0.03:
-            row[5] = "12345"
-        elif fault < 0.033 and nif:
-            row[3] = nif[:-1] + ("A" if nif[-1] != "A" else "B")
-        elif fault < 0.035:
-            row[9] = "31/02/2024"
-        elif fault < 0.038:
-            row[0] = row[1] = row[2] = ""
-        elif fault < 0.04:
-            row[4] = row[5] = ""
-        emails.append(email)
-        out.writerow(row)
+    out.writerows(zip(*columns, strict=True))
     text = buf.getvalue()
     if encoding == "utf-8-sig":
         return b"\xef\xbb\xbf" + text.encode("utf-8")

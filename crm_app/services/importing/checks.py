@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
@@ -37,6 +38,11 @@ _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 EMAIL_FAST = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[a-z]{{2,24}}$"
 _SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def nulls(n: int, dtype: Any, name: str = "") -> pl.Series:
+    """``n`` nulls of ``dtype`` (without building a Python list)."""
+    return pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
 
 
 # --- per-value fallbacks (cached) ------------------------------------------------------------
@@ -70,7 +76,7 @@ def _resolve(values: pl.Series, fast: pl.Series, slow: Callable[[str], tuple]) -
     the fast path did not accept. Returns ``(normal, error)``: error is the Spanish message of
     the per-value function for invalid values, null otherwise."""
     need = values.is_not_null() & fast.is_null()
-    normal, error = fast, pl.Series(values.name, [None] * len(values), dtype=pl.String)
+    normal, error = fast, nulls(len(values), pl.String, values.name)
     if need.any():
         pending = values.filter(need).unique()
         results = [slow(v) for v in pending.to_list()]
@@ -102,7 +108,7 @@ def check_emails(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     ok = (norm.str.contains(EMAIL_FAST) & ~norm.str.contains("--", literal=True)
           & (norm.str.len_chars() <= 254) & (local_len <= 64)
           & ~tld.is_in(_SPECIAL_TLDS))
-    fast = norm.zip_with(ok.fill_null(False), pl.Series([None] * len(norm), dtype=pl.String))
+    fast = norm.zip_with(ok.fill_null(False), nulls(len(norm), pl.String))
     return _resolve(norm, fast, _email_slow)
 
 
@@ -134,44 +140,42 @@ def check_phones(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     national = compact.str.extract(r"^(?:\+34|0034)?([0-9]{9})$", 1)
     general, typed = spanish_national_pattern()
     ok = national.str.contains(general) & national.str.contains(typed)
-    fast = ("+34" + national).zip_with(ok.fill_null(False),
-                                       pl.Series([None] * len(raw), dtype=pl.String))
+    fast = ("+34" + national).zip_with(ok.fill_null(False), nulls(len(raw), pl.String))
     return _resolve(raw, fast, _phone_slow)
 
 
 # --- NIF / CIF / NIE -------------------------------------------------------------------------
 
 
-def _digits(s: pl.Expr, start: int, n: int) -> list[pl.Expr]:
-    return [s.str.slice(start + i, 1).cast(pl.Int64, strict=False) for i in range(n)]
+_LETTER_INDEX = {letter: i for i, letter in enumerate(DNI_LETTERS)}
+_CIF_CHECK = {**{str(d): d for d in range(10)}, **{c: i for i, c in enumerate(CIF_LETTERS)}}
 
 
 def nif_fast_expr(s: pl.Expr) -> pl.Expr:
-    """True when ``s`` (compact, upper-case) is a valid DNI/NIE/KLM/CIF by its check char."""
+    """True when ``s`` (compact, upper-case) is a valid DNI/NIE/KLM/CIF by its check char.
+
+    Integer arithmetic only: the check letter is compared by its index in the DNI table
+    (``number mod 23``); the CIF control is the Luhn digit of the 7 digits, written as a
+    digit or as the letter of ``JABCDEFGHI`` (either is accepted, as python-stdnum does)."""
+    first = s.str.slice(0, 1)
     last = s.str.slice(8, 1)
-    # DNI: 8 digits + letter; NIE: X/Y/Z -> 0/1/2 then as DNI; K/L/M: 7 digits, DNI letter.
-    dni_num = s.str.slice(0, 8).cast(pl.Int64, strict=False)
-    nie_num = (s.str.slice(0, 1).replace_strict({"X": "0", "Y": "1", "Z": "2"}, default=None)
-               + s.str.slice(1, 7)).cast(pl.Int64, strict=False)
-    klm_num = s.str.slice(1, 7).cast(pl.Int64, strict=False)
-
-    def letter(num: pl.Expr) -> pl.Expr:
-        return pl.lit(DNI_LETTERS).str.slice((num % 23).cast(pl.Int64), 1)
-
+    body8 = s.str.slice(0, 8).cast(pl.Int64, strict=False)  # DNI: 8 digits
+    body7 = s.str.slice(1, 7).cast(pl.Int64, strict=False)  # NIE/KLM/CIF: 7 digits
+    nie_prefix = first.replace_strict({"X": 0, "Y": 10_000_000, "Z": 20_000_000},
+                                      default=None, return_dtype=pl.Int64)
+    letter_idx = last.replace_strict(_LETTER_INDEX, default=-1, return_dtype=pl.Int64)
     is_dni = s.str.contains(r"^[0-9]{8}[A-Z]$")
     is_nie = s.str.contains(r"^[XYZ][0-9]{7}[A-Z]$")
     is_klm = s.str.contains(r"^[KLM][0-9]{7}[A-Z]$")
     is_cif = s.str.contains(r"^[ABCDEFGHJNPQRSUVW][0-9]{7}[0-9A-J]$")
-    d = _digits(s, 1, 7)
-    # Luhn over the 7 digits: positions 1,3,5,7 (1-based) doubled and digit-summed.
+    d = [(body7 // 10 ** (6 - i)) % 10 for i in range(7)]
     doubled = [(x * 2) // 10 + (x * 2) % 10 for x in (d[0], d[2], d[4], d[6])]
     total = d[1] + d[3] + d[5] + doubled[0] + doubled[1] + doubled[2] + doubled[3]
     check = (10 - total % 10) % 10
-    cif_ok = (last == check.cast(pl.String)) | (
-        last == pl.lit(CIF_LETTERS).str.slice(check.cast(pl.Int64), 1))
-    return (pl.when(is_dni).then(last == letter(dni_num))
-            .when(is_nie).then(last == letter(nie_num))
-            .when(is_klm).then(last == letter(klm_num))
+    cif_ok = last.replace_strict(_CIF_CHECK, default=-1, return_dtype=pl.Int64) == check
+    return (pl.when(is_dni).then(body8 % 23 == letter_idx)
+            .when(is_nie).then((nie_prefix + body7) % 23 == letter_idx)
+            .when(is_klm).then(body7 % 23 == letter_idx)
             .when(is_cif).then(cif_ok)
             .otherwise(False)).fill_null(False)
 
@@ -188,10 +192,10 @@ def check_nifs(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     frame = pl.DataFrame({"v": values.str.strip_chars().replace("", None)})
     frame = frame.with_columns(nif_compact_expr(pl.col("v")).alias("c"))
     frame = frame.with_columns(nif_fast_expr(pl.col("c")).alias("ok"))
-    fast = frame["c"].zip_with(frame["ok"], pl.Series([None] * frame.height, dtype=pl.String))
+    fast = frame["c"].zip_with(frame["ok"], nulls(frame.height, pl.String))
     raw = frame["v"].alias(values.name)
     return _resolve(raw, fast, _nif_slow)
 
 
 __all__ = ["EMAIL_FAST", "check_emails", "check_nifs", "check_phones", "email_normal",
-           "nif_compact", "nif_compact_expr", "nif_fast_expr", "spanish_national_pattern"]
+           "nif_compact", "nif_compact_expr", "nif_fast_expr", "nulls", "spanish_national_pattern"]

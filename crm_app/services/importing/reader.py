@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -32,6 +33,7 @@ import polars as pl
 from crm_app.services.errors import DomainError
 
 ROW = "__row"
+_LONE_CR = re.compile(r"\r(?!\n)")
 DELIMITERS = (";", "\t", ",", "|")
 _SNIFF_RECORDS = 50
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -159,7 +161,8 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
             "El archivo no es un CSV de texto ni una hoja de cálculo (parece un archivo binario)."
         )
     delimiter = detect_delimiter(text)
-    table = _read_polars(text, delimiter, _header_width(text, delimiter))
+    table = _read_polars(text, delimiter, _header_width(text, delimiter),
+                         data if encoding == "utf-8" else None)
     if table is None:
         table = _read_csv_module(text, delimiter)
     table.encoding, table.delimiter = encoding, delimiter
@@ -183,12 +186,13 @@ def _header_width(text: str, delimiter: str) -> int:
     return 0
 
 
-def _read_polars(text: str, delimiter: str, width: int) -> RawTable | None:
+def _read_polars(text: str, delimiter: str, width: int, raw: bytes | None = None
+                 ) -> RawTable | None:
     """Fast path; ``None`` when the record numbering cannot be trusted (multi-line fields)
     or the first line is not the header (polars takes the width from the first line)."""
-    if "\r" in text.replace("\r\n", ""):  # old Mac line ends: let the csv module decide
+    if _LONE_CR.search(text):  # old Mac line ends: let the csv module decide
         return None
-    payload = text.encode("utf-8")
+    payload = raw if raw is not None else text.encode("utf-8")
     try:
         df = pl.read_csv(io.BytesIO(payload), separator=delimiter, has_header=False,
                          infer_schema=False, quote_char='"', truncate_ragged_lines=True,
@@ -272,7 +276,7 @@ def _finish(df: pl.DataFrame, method: str) -> RawTable:
         raise FileUnreadable("El archivo no tiene fila de títulos (cabecera).")
     body = df.filter(pl.col(ROW) > header_row)
     blank_rows = body.filter(pl.col("__blank"))[ROW].to_list()
-    body = body.filter(~pl.col("__blank")).select([*cols, ROW])
+    body = body.filter(~pl.col("__blank")).select([*cols, ROW]).rechunk()
     return RawTable(headers=headers, frame=body, method=method, blank_rows=blank_rows)
 
 

@@ -59,6 +59,7 @@ from crm_app.permissions import Perm, PermissionDenied, require, restrict
 from crm_app.services import audit
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.importing import writer
+from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
 from crm_app.services.importing.mapping import (
     Mapping,
@@ -137,7 +138,7 @@ class ImportResult:
 
     def rejected_csv(self) -> bytes:
         return rejected_csv_bytes(self.headers, self.errors, self.rejected_values,
-                                  self.mapping)
+                                  self.mapping, self.entity)
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def batch_rejected_csv(*, session: Session, actor: User, batch_id: int) -> bytes
     for e in stored:
         if "values" in e:
             values[e["row"]] = [e["values"].get(h) for h in headers]
-    return rejected_csv_bytes(headers, stored, values, batch.mapping or {})
+    return rejected_csv_bytes(headers, stored, values, batch.mapping or {}, batch.entity)
 
 
 def list_batches(*, session: Session, actor: User, limit: int = 50) -> list[ImportBatch]:
@@ -298,10 +299,15 @@ def list_batches(*, session: Session, actor: User, limit: int = 50) -> list[Impo
 
 
 def rejected_csv_bytes(headers: list[str], errors: list[dict],
-                       values: dict[int, list[str | None]], mapping: dict[str, str]) -> bytes:
+                       values: dict[int, list[str | None]], mapping: dict[str, str],
+                       entity: str = "lead") -> bytes:
     """``;``-separated UTF-8 with BOM (opens right in Spanish Excel): ``Fila``, the original
-    columns, ``Campo``, ``Error``; one line per rejected row (its messages joined)."""
-    by_target = {t: h for h, t in mapping.items() if t}
+    columns, ``Campo`` (the file's column, else the field's Spanish name), ``Error``; one line
+    per rejected row (its messages joined)."""
+    by_target = {spec.name: spec.label for spec in fields_of(entity).values()}
+    by_target.update({"owner_id": by_target.get("owner", "Propietario"),
+                      "stage_id": by_target.get("stage", "Etapa")})
+    by_target.update({t: h for h, t in mapping.items() if t and t != "ignore"})
     per_row: dict[int, list[dict]] = {}
     for e in errors:
         per_row.setdefault(int(e["row"]), []).append(e)
@@ -430,10 +436,10 @@ def _owners(session: Session, actor: User, entity: str, frame: pl.DataFrame, loo
     n = frame.height
     teams = {uid: team for uid, team, _ in lookups.users_by_email.values()}
     if actor.role == Role.COMERCIAL or "owner_id" not in frame.columns:
-        owner = pl.Series("owner_id", [None] * n, dtype=pl.Int64)
+        owner = nulls(n, pl.Int64, "owner_id")
     else:
         owner = frame["owner_id"]
-    rule = pl.Series("assigned_rule_id", [None] * n, dtype=pl.Int64)
+    rule = nulls(n, pl.Int64, "assigned_rule_id")
     team = owner.replace_strict(teams, default=None, return_dtype=pl.Int64).alias("team_id")
     if actor.role == Role.COMERCIAL:
         owner = pl.Series("owner_id", [actor.id] * n, dtype=pl.Int64)
@@ -503,7 +509,7 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
     idx = need.arg_true()
     new_owner = owner.scatter(idx, pl.Series(owners, dtype=pl.Int64)) if len(idx) else owner
     new_team = team.scatter(idx, pl.Series(teams, dtype=pl.Int64)) if len(idx) else team
-    rule = pl.Series("assigned_rule_id", [None] * frame.height, dtype=pl.Int64)
+    rule = nulls(frame.height, pl.Int64, "assigned_rule_id")
     if len(idx):
         rule = rule.scatter(idx, pl.Series(rules, dtype=pl.Int64))
     return new_owner, new_team, rule
@@ -541,8 +547,8 @@ def _insert(session: Session, actor: User, entity: str, frame: pl.DataFrame, bat
             {v: province_from_postal_code(v) or None
              for v in frame["postal_code"].drop_nulls().unique().to_list()},
             default=None, return_dtype=pl.String)
-        prov = frame["province"] if "province" in frame.columns else pl.Series(
-            [None] * frame.height, dtype=pl.String)
+        prov = frame["province"] if "province" in frame.columns else nulls(frame.height,
+                                                                            pl.String)
         frame = frame.with_columns(prov.fill_null(from_cp).alias("province"))
     if entity == "opportunity":
         frame = _opportunity_columns(session, frame, now)
@@ -693,6 +699,8 @@ def _apply_updates(session: Session, actor: User, entity: str,
         for name, value in row.items():
             if name in allowed and value is not None and value != "":
                 new[name] = value
+        if getattr(rec, "status", None) == LeadStatus.CONVERTIDO:
+            new.pop("status", None)  # a converted lead keeps its state
         custom = {k[7:]: json.loads(v) for k, v in row.items()
                   if k.startswith("custom.") and v is not None}
         if custom:

@@ -8,6 +8,7 @@ errors are ``{"row", "field", "message"}`` with the spreadsheet row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ import polars as pl
 from crm_app.models import CustomFieldDef, StageKind
 from crm_app.services.custom_fields import coerce_value
 from crm_app.services.defaults import SIZE_BANDS
-from crm_app.services.importing.checks import check_emails, check_nifs, check_phones
+from crm_app.services.importing.checks import check_emails, check_nifs, check_phones, nulls
 from crm_app.services.importing.mapping import FieldSpec, Mapping, fields_of
 from crm_app.services.importing.reader import ROW, RawTable
 from crm_app.services.importing.values import parse_amounts, parse_dates, parse_datetimes
@@ -114,15 +115,22 @@ class _Errors:
         self.rows = rows
         self.parts: list[pl.DataFrame] = []
 
-    def add(self, fld: str, mask: pl.Series, message: str | pl.Series) -> None:
-        """Rows where ``mask`` is true get ``message`` (a constant or a per-row Series)."""
+    def add(self, fld: str, mask: pl.Series, message: str | pl.Series,
+            value: pl.Series | None = None) -> None:
+        """Rows where ``mask`` is true get ``message`` (a constant or a per-row Series),
+        followed by the offending ``value`` when given: ``… (valor: «31/02/2024»).``"""
         mask = mask.fill_null(False)
         if not mask.any():
             return
-        msg = message if isinstance(message, pl.Series) else pl.Series([message] * len(mask))
-        part = pl.DataFrame({"row": self.rows, "field": pl.Series([fld] * len(mask)),
-                             "message": msg.cast(pl.String)}).filter(mask)
-        self.parts.append(part)
+        rows = self.rows.filter(mask)
+        k = len(rows)
+        msg = (message.filter(mask) if isinstance(message, pl.Series)
+               else pl.repeat(message, k, dtype=pl.String, eager=True))
+        if value is not None:
+            msg = _with_value(msg, value.filter(mask))
+        self.parts.append(pl.DataFrame({
+            "row": rows, "field": pl.repeat(fld, k, dtype=pl.String, eager=True),
+            "message": msg.cast(pl.String)}))
 
     def frame(self) -> pl.DataFrame:
         if not self.parts:
@@ -131,12 +139,12 @@ class _Errors:
         return pl.concat(self.parts)
 
 
-def _with_value(message: str | pl.Series, raw: pl.Series) -> pl.Series:
-    """``message`` followed by the offending value: ``Fecha no válida… (valor: «31/02»)``."""
-    text = message.str.strip_suffix(".") if isinstance(message, pl.Series) else pl.lit(
-        message.rstrip("."))
-    return pl.select(pl.format("{} (valor: «{}»).", text if isinstance(text, pl.Expr)
-                               else pl.lit(text), pl.lit(raw.str.slice(0, 80)))).to_series()
+def _with_value(message: pl.Series, raw: pl.Series) -> pl.Series:
+    """``message`` followed by the offending value: ``Fecha no válida… (valor: «31/02»).``
+    (Only the rejected cells get here, so plain Python is cheap.)"""
+    return pl.Series([f"{m.rstrip('.')} (valor: «{'' if v is None else v[:80]}»)."
+                      for m, v in zip(message.to_list(), raw.to_list(), strict=True)],
+                     dtype=pl.String)
 
 
 def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups) -> Prepared:
@@ -152,7 +160,7 @@ def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups)
         present[target] = raw[col].alias(target)
 
     def null_series(name: str, dtype: Any = pl.String) -> pl.Series:
-        return pl.Series(name, [None] * n, dtype=dtype)
+        return nulls(n, dtype, name)
 
     def get(name: str) -> pl.Series | None:
         return present.get(name)
@@ -190,7 +198,7 @@ def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups)
     def given(name: str) -> pl.Series:
         """The raw cell was not blank (valid or not)."""
         s = get(name)
-        return s.is_not_null() if s is not None else pl.Series([False] * n)
+        return s.is_not_null() if s is not None else pl.repeat(False, n, eager=True)
 
     # Entity rules.
     if entity == "lead":
@@ -253,25 +261,23 @@ def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Looku
         return _text_len(spec, values, errors)
     if kind == "email":
         norm, err = check_emails(values)
-        errors.add(name, err.is_not_null(), _with_value(err.fill_null(""), values))
+        errors.add(name, err.is_not_null(), err.fill_null(""), values)
         return norm
     if kind == "phone":
         norm, err = check_phones(values)
-        errors.add(name, err.is_not_null(), _with_value(err.fill_null(""), values))
+        errors.add(name, err.is_not_null(), err.fill_null(""), values)
         return norm
     if kind == "nif":
         norm, err = check_nifs(values)
-        errors.add(name, err.is_not_null(), _with_value(err.fill_null(""), values))
+        errors.add(name, err.is_not_null(), err.fill_null(""), values)
         return norm
     if kind == "datetime":
         parsed = by_unique(values, parse_datetimes)
-        errors.add(name, values.is_not_null() & parsed.is_null(), _with_value(DATE_INVALID,
-                                                                                values))
+        errors.add(name, values.is_not_null() & parsed.is_null(), DATE_INVALID, values)
         return parsed
     if kind == "date":
         parsed = by_unique(values, parse_dates)
-        errors.add(name, values.is_not_null() & parsed.is_null(), _with_value(DATE_INVALID,
-                                                                                values))
+        errors.add(name, values.is_not_null() & parsed.is_null(), DATE_INVALID, values)
         return parsed
     if kind == "province":
         canon = map_values(values, lambda v: canonical_province(v) or v, pl.String)
@@ -279,16 +285,16 @@ def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Looku
     if kind == "status":
         status = map_values(values, lambda v: _STATUS_WORDS.get(fold(v)), pl.String)
         errors.add(name, values.is_not_null() & status.is_null(),
-                   _with_value(STATUS_INVALID, values))
+                   STATUS_INVALID, values)
         return status
     if kind == "bool":
         flag = map_values(values, _bool, pl.Boolean)
-        errors.add(name, values.is_not_null() & flag.is_null(), _with_value(BOOL_INVALID, values))
+        errors.add(name, values.is_not_null() & flag.is_null(), BOOL_INVALID, values)
         return flag
     if kind == "country":
         code = map_values(values, _country, pl.String)
         errors.add(name, values.is_not_null() & code.is_null(),
-                   _with_value(COUNTRY_INVALID, values))
+                   COUNTRY_INVALID, values)
         return code
     if kind == "size_band":
         band = map_values(values, _size_band, pl.String)
@@ -299,14 +305,14 @@ def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Looku
         if not lookups.owner_column_allowed:
             warnings.append("Eres comercial: los registros importados son tuyos; la columna "
                             "de propietario se ignora.")
-            return pl.Series(name, [None] * len(values), dtype=pl.Int64)
+            return nulls(len(values), pl.Int64, "owner_id")
         return _owner(name, values, errors, lookups)
     if kind == "stage":
         return _stage(values, errors, lookups, present)
     if kind == "pipeline":
         pid = map_values(values, lambda v: lookups.pipelines.get(fold(v)), pl.Int64)
         errors.add(name, values.is_not_null() & pid.is_null(),
-                   _with_value("No existe ningún embudo de ventas con ese nombre.", values))
+                   "No existe ningún embudo de ventas con ese nombre.", values)
         return pid
     if kind == "account":
         acc = map_values(values, lambda v: lookups.accounts_by_name.get(fold(v)), pl.Int64)
@@ -320,10 +326,10 @@ def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Looku
 
 def _amount(name: str, values: pl.Series, errors: _Errors) -> pl.Series:
     canon = parse_amounts(values)
-    errors.add(name, values.is_not_null() & canon.is_null(), _with_value(AMOUNT_INVALID, values))
-    errors.add(name, canon.str.starts_with("-"), _with_value(AMOUNT_NEGATIVE, values))
+    errors.add(name, values.is_not_null() & canon.is_null(), AMOUNT_INVALID, values)
+    errors.add(name, canon.str.starts_with("-"), AMOUNT_NEGATIVE, values)
     errors.add(name, canon.str.split(".").list.first().str.len_chars() > 12,
-               _with_value(AMOUNT_TOO_BIG, values))
+               AMOUNT_TOO_BIG, values)
     return canon
 
 
@@ -334,9 +340,9 @@ def _owner(name: str, values: pl.Series, errors: _Errors, lookups: Lookups) -> p
                      pl.Int64)
     exists = map_values(emails, lambda e: e in known, pl.Boolean)
     errors.add(name, values.is_not_null() & ~exists.fill_null(False),
-               _with_value("No existe ningún usuario con ese correo.", values))
+               "No existe ningún usuario con ese correo.", values)
     errors.add(name, exists.fill_null(False) & uid.is_null(),
-               _with_value("El usuario está inactivo: no puede ser propietario.", values))
+               "El usuario está inactivo: no puede ser propietario.", values)
     return uid.alias("owner_id")
 
 
@@ -355,9 +361,9 @@ def _stage(values: pl.Series, errors: _Errors, lookups: Lookups,
     if lookups.default_pipeline_id is None and pipe_raw is None:
         errors.add("stage", values.is_not_null(),
                    "No hay ningún embudo de ventas configurado: crea uno en Ajustes.")
-        return pl.Series("stage_id", [None] * n, dtype=pl.Int64)
-    keys = pl.select(pl.format("{}|{}", pl.lit(pipe).cast(pl.String),
-                               pl.lit(values))).to_series()
+        return nulls(n, pl.Int64, "stage_id")
+    keys = pl.DataFrame({"p": pipe, "v": values}).rechunk().select(
+        pl.format("{}|{}", pl.col("p").cast(pl.String), pl.col("v"))).to_series()
     table: dict[str, int | None] = {}
     for key in keys.drop_nulls().unique().to_list():
         pid_text, _, name = key.partition("|")
@@ -365,7 +371,7 @@ def _stage(values: pl.Series, errors: _Errors, lookups: Lookups,
             else None
     stage_id = keys.replace_strict(table, default=None, return_dtype=pl.Int64)
     bad = values.is_not_null() & stage_id.is_null() & (pipe.is_not_null())
-    errors.add("stage", bad, _with_value("Etapa desconocida en el embudo de ventas.", values))
+    errors.add("stage", bad, "Etapa desconocida en el embudo de ventas.", values)
     return stage_id.alias("stage_id")
 
 
@@ -394,10 +400,8 @@ def _custom(values: pl.Series, defn: CustomFieldDef, target: str, errors: _Error
     table = {v: coerce(v) for v in uniq}
     msgs = values.replace_strict({k: v[1] for k, v in table.items()}, default=None,
                                  return_dtype=pl.String)
-    errors.add(target, msgs.is_not_null(), _with_value(msgs.fill_null(""), values))
-    # Values are kept as Python objects (str/bool) in an Object-free way: JSON text per value.
-    import json
-
+    errors.add(target, msgs.is_not_null(), msgs.fill_null(""), values)
+    # The coerced values (str or bool) travel as JSON text until the row's ``custom`` dict.
     enc = values.replace_strict({k: (json.dumps(v[0], ensure_ascii=False)
                                      if v[0] is not None else None)
                                  for k, v in table.items()}, default=None,
@@ -420,10 +424,10 @@ def _opportunity_dates(out: dict[str, pl.Series], errors: _Errors, lookups: Look
     if closed is not None:
         if "expected_close" not in out:
             local = closed.dt.convert_time_zone(get_settings().timezone).dt.date()
-            out["expected_close"] = local.zip_with(~closing, pl.Series(
-                [None] * len(closed), dtype=pl.Date)).alias("expected_close")
-        out["closed_at"] = closed.zip_with(closing, pl.Series(
-            [None] * len(closed), dtype=closed.dtype)).alias("closed_at")
+            out["expected_close"] = local.zip_with(~closing, nulls(len(closed), pl.Date)).alias(
+                "expected_close")
+        out["closed_at"] = closed.zip_with(closing, nulls(len(closed), closed.dtype)).alias(
+            "closed_at")
         closed = out["closed_at"]
         if created is not None:
             errors.add("closed_at", (closed < created).fill_null(False), CLOSED_BEFORE_CREATED)

@@ -29,7 +29,7 @@ def parse_datetimes(values: pl.Series, tz: str | None = None) -> pl.Series:
     """Aware-UTC datetimes (``Datetime('us', 'UTC')``), null where blank or invalid."""
     tz = tz or get_settings().timezone
     s = values.str.strip_chars()
-    frame = pl.DataFrame({"s": s})
+    frame = pl.DataFrame({"s": s}).rechunk()
     dmy = pl.col("s").str.extract_groups(_DMY + _TIME + _OFFSET)
     iso = pl.col("s").str.extract_groups(_ISO + _TIME + _OFFSET)
     dmy2 = pl.col("s").str.extract_groups(_DMY2)
@@ -111,22 +111,18 @@ def parse_dates(values: pl.Series, tz: str | None = None) -> pl.Series:
 
 def parse_amounts(values: pl.Series) -> pl.Series:
     """Canonical decimal strings (``"1234.56"``), null where blank or not a number."""
-    s = (values.str.strip_chars()
-         .str.replace_all(r"(?i)\s|\u00a0|€|eur", ""))
-    es_thousands = s.str.contains(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
-    es_plain = s.str.contains(r"^-?\d+(,\d+)?$")
-    en_thousands = s.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-    en_plain = s.str.contains(r"^-?\d+(\.\d+)?$")
+    s = pl.col("s")
     es = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     en = s.str.replace_all(",", "", literal=True)
-    out = (pl.select(
-        pl.when(pl.lit(es_thousands)).then(pl.lit(es))
-        .when(pl.lit(es_plain)).then(pl.lit(es))
-        .when(pl.lit(en_thousands)).then(pl.lit(en))
-        .when(pl.lit(en_plain)).then(pl.lit(s))
+    frame = pl.DataFrame({"s": values}).rechunk().with_columns(
+        s.str.strip_chars().str.replace_all(r"(?i)\s|\u00a0|€|eur", ""))
+    return frame.select(
+        pl.when(s.str.contains(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")).then(es)  # 1.234,56
+        .when(s.str.contains(r"^-?\d+(,\d+)?$")).then(es)  # 1234,56
+        .when(s.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")).then(en)  # 1,234.56
+        .when(s.str.contains(r"^-?\d+(\.\d+)?$")).then(s)  # 1234.56
         .otherwise(None).alias(values.name)
-    ).to_series())
-    return out
+    ).to_series()
 
 
 __all__ = ["parse_amounts", "parse_dates", "parse_datetimes"]
