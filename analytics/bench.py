@@ -252,6 +252,9 @@ def create_database(path: Path, data: dict[str, pl.DataFrame]) -> str:
             else:
                 cols.append(pl.lit("").alias(col.name))
         frames[name] = df.select(cols)
+    # no SQLAlchemy (system SQLite) connection may stay open while ADBC's own SQLite copy
+    # writes the file: two SQLite libraries in one process do not see each other's locks
+    engine.dispose()
     conn = adbc_sqlite.connect(str(path))
     try:
         cur = conn.cursor()
@@ -262,6 +265,7 @@ def create_database(path: Path, data: dict[str, pl.DataFrame]) -> str:
         cur.close()
     finally:
         conn.close()
+    engine = create_engine(url)
     with engine.begin() as c:
         for table in meta.sorted_tables:
             for index in table.indexes:

@@ -16,7 +16,8 @@ pruned (the newest ``KEEP_VERSIONS`` stay); an open DuckDB file survives the unl
 Tables are sorted by ``team_id`` so a team-scoped query skips most row groups (zone maps).
 
 DuckDB's sqlite extension cannot be downloaded here, so the source is read with the ADBC
-drivers (``adbc_driver_sqlite`` / ``adbc_driver_postgresql``). SQLite's dynamic typing makes
+drivers (``adbc_driver_sqlite`` / ``adbc_driver_postgresql``), SQLite in a child process (see
+``analytics.source_reader`` for why). SQLite's dynamic typing makes
 ADBC infer a column's type from its first rows, so every column is cast to one type in the
 source query (times as epoch milliseconds, money as double, dates as text) and typed in DuckDB:
 money ``DECIMAL(18,2)``, times naive UTC ``TIMESTAMP``, and every event's Europe/Madrid calendar
@@ -40,6 +41,7 @@ from typing import Any
 
 import duckdb
 
+from analytics.source_reader import read_sources
 from crm_app.settings import get_settings
 
 CURRENT = "current"
@@ -82,133 +84,6 @@ class SnapshotInfo:
                    row_counts=dict(data.get("row_counts", {})),
                    fiscal_year_start_month=int(data.get("fiscal_year_start_month", 1)),
                    org_name=data.get("org_name", ""))
-
-
-# ---------------------------------------------------------------- source queries (per dialect)
-
-
-class _Dialect:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def ts(self, col: str) -> str:
-        """A UTC time as integer milliseconds since 1970 (NULL stays NULL: an all-NULL first
-        batch is inferred as int64 too, so the column keeps one type)."""
-        if self.name == "postgresql":
-            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {_bare(col)}"
-        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {_bare(col)}"
-
-    def date(self, col: str) -> str:
-        if self.name == "postgresql":
-            return f"COALESCE(to_char({col}, 'YYYY-MM-DD'), '') AS {_bare(col)}"
-        return f"COALESCE(CAST({col} AS TEXT), '') AS {_bare(col)}"
-
-    def txt(self, col: str) -> str:
-        return f"COALESCE(CAST({col} AS TEXT), '') AS {_bare(col)}"
-
-    def num(self, col: str) -> str:
-        """Money as a double: exact to the cent for the 14-digit NUMERIC(14,2) columns (a
-        double has 15-16 significant digits), and one ADBC type whatever SQLite stored."""
-        return f"CAST(COALESCE({col}, 0) AS DOUBLE PRECISION) AS {_bare(col)}"
-
-    def int_(self, col: str) -> str:
-        return f"CAST({col} AS BIGINT) AS {_bare(col)}"
-
-    def table(self, name: str) -> str:
-        return f'"{name}"'
-
-
-def _bare(col: str) -> str:
-    return col.split(".")[-1]
-
-
-def _source_queries(d: _Dialect) -> dict[str, str]:
-    i, t, ts, n, dt = d.int_, d.txt, d.ts, d.num, d.date
-    return {
-        "src_pipeline": f"SELECT {i('id')}, {t('name')} FROM pipeline",
-        "src_stage": (f"SELECT {i('id')}, {i('pipeline_id')}, {t('name')}, {i('position')}, "
-                      f"{i('probability')}, {t('kind')} FROM stage"),
-        "src_user": (f"SELECT {i('id')}, {t('name')}, {t('email')}, {t('role')}, "
-                     f"{i('team_id')}, {i('active')} FROM {d.table('user')}"),
-        "src_team": f"SELECT {i('id')}, {t('name')}, {i('manager_id')} FROM team",
-        "src_product": f"SELECT {i('id')}, {t('name')} FROM product",
-        "src_org": (f"SELECT {i('fiscal_year_start_month')}, {t('legal_name')} "
-                    "FROM organisation ORDER BY id LIMIT 1"),
-        "src_account": (f"SELECT {i('id')}, {t('name')}, {t('province')}, {t('channel')} "
-                        "FROM account"),
-        "src_opp": (f"SELECT {i('id')}, {i('account_id')}, {i('owner_id')}, "
-                    f"{i('team_id')}, {i('pipeline_id')}, {i('stage_id')}, {i('product_id')}, "
-                    f"{n('amount')}, {t('channel')}, {ts('created_at')}, {ts('closed_at')}, "
-                    f"{ts('stage_entered_at')}, {dt('expected_close')}, {i('lead_id')} "
-                    "FROM opportunity WHERE deleted_at IS NULL"),
-        "src_sc": (f"SELECT {i('id')}, {i('opportunity_id')}, {i('from_stage_id')}, "
-                   f"{i('to_stage_id')}, {ts('changed_at')} FROM stage_change"),
-        "src_lead": (f"SELECT {i('id')}, {ts('created_at')}, {ts('first_contacted_at')}, "
-                     f"{ts('converted_at')}, {i('converted_opportunity_id')}, {t('source')}, "
-                     f"{i('owner_id')}, {i('team_id')}, {t('province')}, {t('status')} "
-                     "FROM lead WHERE deleted_at IS NULL"),
-        "src_quote": (f"SELECT {i('id')}, {t('number')}, {i('version')}, {i('account_id')}, "
-                      f"{i('opportunity_id')}, {t('status')}, {dt('issue_date')}, "
-                      f"{ts('sent_at')}, {ts('decided_at')}, {n('base_total')}, {n('total')}, "
-                      f"{i('owner_id')}, {i('team_id')}, {ts('created_at')} "
-                      "FROM quote WHERE deleted_at IS NULL"),
-        "src_qline": f"SELECT {i('quote_id')}, {n('line_base')} FROM quote_line",
-        "src_activity": (f"SELECT {i('id')}, {t('kind')}, {i('owner_id')}, {i('team_id')}, "
-                         f"{ts('created_at')}, {ts('done_at')}, {i('lead_id')}, "
-                         f"{i('account_id')}, {i('opportunity_id')} "
-                         "FROM activity WHERE deleted_at IS NULL"),
-    }
-
-
-def _adbc_connect(database_url: str) -> tuple[Any, str]:
-    """An ADBC DB-API connection for a SQLAlchemy-style URL, and the dialect name."""
-    if database_url.startswith("sqlite"):
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-        path = database_url.split(":///", 1)[1] if ":///" in database_url else ""
-        if not path or path == ":memory:":
-            raise ValueError("the snapshot needs a file-backed SQLite database")
-        conn = adbc_sqlite.connect(path)
-        cur = conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 30000")  # the app, worker and CLI write meanwhile
-        cur.fetchall()
-        cur.close()
-        return conn, "sqlite"
-    if database_url.startswith("postgres"):
-        import adbc_driver_postgresql.dbapi as adbc_pg
-
-        _scheme, rest = database_url.split("://", 1)
-        return adbc_pg.connect(f"postgresql://{rest}"), "postgresql"
-    raise ValueError(f"unsupported database for the snapshot: {database_url.split(':', 1)[0]}")
-
-
-def _read_sources(database_url: str) -> tuple[dict[str, Any], str]:
-    """Every source query as an Arrow table; the big tables are read on two connections at
-    once (ADBC releases the GIL while it fetches)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    _conn, dialect = _adbc_connect(database_url)
-    _conn.close()
-    queries = _source_queries(_Dialect(dialect))
-    # two lanes of roughly equal weight: activities | everything else
-    lanes = [["src_activity"], [k for k in queries if k != "src_activity"]]
-
-    def run(names: list[str]) -> dict[str, Any]:
-        conn, _ = _adbc_connect(database_url)
-        try:
-            cur = conn.cursor()
-            out = {}
-            for name in names:
-                cur.execute(queries[name])
-                out[name] = cur.fetch_arrow_table()
-            cur.close()
-            return out
-        finally:
-            conn.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(run, lanes))
-    return {k: v for part in parts for k, v in part.items()}, dialect
 
 
 # ---------------------------------------------------------------- DuckDB shaping
@@ -454,7 +329,7 @@ def build_snapshot(*, database_url: str | None = None,
         tmp_dir = root / f".tmp-{version}"
         tmp_dir.mkdir()
         try:
-            sources, dialect = _read_sources(database_url)
+            sources, dialect = read_sources(database_url, tmp_dir / "extract")
             org = sources["src_org"].to_pylist()
             fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
             org_name = (org[0].get("legal_name") if org else "") or ""
@@ -464,6 +339,7 @@ def build_snapshot(*, database_url: str | None = None,
             try:
                 _shape(con, sources, get_settings().timezone)
                 del sources
+                shutil.rmtree(tmp_dir / "extract", ignore_errors=True)
                 counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                           for name in TABLES}
                 con.execute(f"ATTACH '{tmp_dir / DB_FILE}' AS snap")
