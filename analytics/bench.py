@@ -372,6 +372,7 @@ def run(n_opportunities: int = 1_000_000, *, seed: int = 2026, workdir: Path | N
     say = log or (lambda _msg: None)
     tmp_ctx = tempfile.TemporaryDirectory(prefix="crm-bench-") if workdir is None else None
     root = Path(tmp_ctx.name) if tmp_ctx else Path(workdir)
+    root.mkdir(parents=True, exist_ok=True)
     n = n_opportunities
     rows: list[dict[str, Any]] = []
 
