@@ -15,7 +15,7 @@ event loop.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Query
 from analytics import kpis, periods
 from analytics.scope import Filters
 from crm_app.api.deps import CurrentUser, DBSession
+from crm_app.formatting import TZ as MADRID
 from crm_app.services import analytics as svc
 from crm_app.services.errors import ValidationFailed
 
@@ -32,7 +33,7 @@ MAX_DAYS = 3 * 366
 
 
 def _period(start: date | None, end: date | None, fiscal_start: int) -> periods.Period:
-    today = date.today()
+    today = datetime.now(MADRID).date()
     if start is None and end is None:
         return periods.month_of(today)
     if start is None or end is None:
