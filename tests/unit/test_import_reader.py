@@ -160,6 +160,11 @@ def test_dates_in_every_form() -> None:
     assert got[10:] == [None, None, None, None]
     summer = parse_datetimes(pl.Series(["15/07/2024"]), "Europe/Madrid").to_list()
     assert summer == [datetime(2024, 7, 15, 10, 0, tzinfo=UTC)]  # 12:00 CEST
+    # a column written month first (US export) is read as such; ambiguous ones day first
+    us = parse_dates(pl.Series(["3/15/2024", "12/1/2024"]), "Europe/Madrid").to_list()
+    assert us == [date(2024, 3, 15), date(2024, 12, 1)]
+    es = parse_dates(pl.Series(["3/12/2024", "12/1/2024"]), "Europe/Madrid").to_list()
+    assert es == [date(2024, 12, 3), date(2024, 1, 12)]
 
 
 def test_amounts_in_spanish_and_english_forms() -> None:
@@ -168,3 +173,23 @@ def test_amounts_in_spanish_and_english_forms() -> None:
     assert parse_amounts(raw).to_list() == ["1234.56", "1234.56", "1234.56", "1234.56",
                                             "1234", "12345678.9", "1234.50", "99", "0.5",
                                             None, None, None]
+
+
+def test_utf16_tab_export_as_excel_unicode_text() -> None:
+    data = "\ufeffNombre\tEmail\r\nÁngela\ta@x.es\r\n".encode("utf-16-le")
+    table = read_table(data)
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert values(table) == [["Ángela", "a@x.es"]]
+
+
+def test_fast_path_and_csv_module_agree_on_the_benchmark_file() -> None:
+    from crm_app.services.importing import reader
+    from crm_app.services.importing.bench import generate_csv
+
+    data = generate_csv(3000, seed=11)
+    fast = read_table(data)
+    text, _encoding = reader.decode(data)
+    exact = reader._read_csv_module(text, ";")
+    assert fast.method == "polars" and exact.method == "csv"
+    assert fast.frame.equals(exact.frame) and fast.headers == exact.headers
+    assert fast.rows == 3000

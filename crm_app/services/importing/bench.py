@@ -209,8 +209,9 @@ def fresh_db(path: Path) -> Any:
 
 
 def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]:
-    """What a straightforward importer does: csv.DictReader, the per-value normalisers, one
-    duplicate query per row, one ORM object per row, one commit."""
+    """What a straightforward importer does: csv.DictReader, the per-value normalisers, a
+    set of keys seen in the file plus one duplicate query per row, the Assigner, one ORM
+    object per row (``session.add``; SQLAlchemy batches the INSERTs at the commit)."""
     from crm_app.models import ImportBatch, ImportStatus, Lead, utcnow
     from crm_app.services.assignment import Assigner
     from crm_app.services.normalize import (
@@ -231,6 +232,7 @@ def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]
     session.flush()
     assigner = Assigner.load(session=session)
     created = errors = skipped = 0
+    seen: set[tuple[str, str]] = set()
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
     for row in reader:
         first = (row.get("Nombre") or "").strip()
@@ -250,12 +252,16 @@ def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]
                 email or phone):
             errors += 1
             continue
-        conds = [c for c in (Lead.email == email if email else None,
-                             Lead.phone == phone if phone else None,
-                             Lead.nif == nif if nif else None) if c is not None]
-        if session.exec(select(Lead.id).where(or_(*conds))).first() is not None:
+        keys = [k for k in (("email", email), ("phone", phone), ("nif", nif)) if k[1]]
+        if any(k in seen for k in keys):
             skipped += 1
             continue
+        conds = [getattr(Lead, f) == v for f, v in keys]
+        with session.no_autoflush:  # one SELECT per row, the INSERTs batched at commit
+            if session.exec(select(Lead.id).where(or_(*conds))).first() is not None:
+                skipped += 1
+                continue
+        seen.update(keys)
         province = row.get("Provincia") or ""
         lead = {"first_name": first, "last_name": last, "company": company, "email": email,
                 "phone": phone, "nif": nif, "province": canonical_province(province) or province,

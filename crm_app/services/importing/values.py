@@ -2,9 +2,11 @@
 
 Dates: ``dd/mm/aaaa``, ``dd-mm-aaaa``, ``dd.mm.aaaa`` (day and month may have one digit),
 ``dd/mm/aa``, ISO ``aaaa-mm-dd``, and date-times in both orders (``dd/mm/aaaa hh:mm[:ss]``,
-``aaaa-mm-ddThh:mm[:ss[.f]][Z|±hh:mm]``). A time without an offset is Madrid time (the
-organisation's zone). A date without a time (or a spreadsheet date at exactly 00:00:00) is
-stored as 12:00 Madrid time, so it shows as the same day in any European zone and in UTC.
+``aaaa-mm-ddThh:mm[:ss[.f]][Z|±hh:mm]``). Day first always, unless the column is clearly
+month first (a US export: some value like ``3/15/2024`` and none like ``15/3/2024``).
+A time without an offset is Madrid time (the organisation's zone). A date without a time
+(or a spreadsheet date at exactly 00:00:00) is stored as 12:00 Madrid time, so it shows as
+the same day in any European zone and in UTC.
 Everything comes out as aware UTC.
 
 Amounts: ``1.234,56``, ``1234,56``, ``1234.56``, ``1,234.56``, ``1.234`` (thousands: money
@@ -44,8 +46,14 @@ def parse_datetimes(values: pl.Series, tz: str | None = None) -> pl.Series:
 
     year = pl.coalesce(num("dmy", 3), num("iso", 1),
                        (num("dmy2", 3) + pl.when(num("dmy2", 3) < 70).then(2000).otherwise(1900)))
-    month = pl.coalesce(num("dmy", 2), num("iso", 2), num("dmy2", 2))
-    day = pl.coalesce(num("dmy", 1), num("iso", 3), num("dmy2", 1))
+    # A column written month-first (3/15/2024, as US exports do) is recognised when some
+    # value only makes sense that way and none only makes sense day-first.
+    firsts = frame.select(pl.coalesce(num("dmy", 1), num("dmy2", 1))).to_series()
+    seconds = frame.select(pl.coalesce(num("dmy", 2), num("dmy2", 2))).to_series()
+    month_first = bool((seconds > 12).any()) and not bool((firsts > 12).any())
+    m_idx, d_idx = (1, 2) if month_first else (2, 1)
+    month = pl.coalesce(num("dmy", m_idx), num("iso", 2), num("dmy2", m_idx))
+    day = pl.coalesce(num("dmy", d_idx), num("iso", 3), num("dmy2", d_idx))
     src = (pl.when(part("dmy", 1).is_not_null()).then(pl.lit("dmy"))
            .when(part("iso", 1).is_not_null()).then(pl.lit("iso"))
            .when(part("dmy2", 1).is_not_null()).then(pl.lit("dmy2")))

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Table, bindparam, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
@@ -114,14 +115,28 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
     rebuild = _indexes_to_rebuild(conn, table.name, frame.height)
     for _name, _sql in rebuild:
         conn.exec_driver_sql(f'DROP INDEX "{_name}"')
+    # SQLite: the DBAPI cursor of the session's own connection (same transaction) takes the
+    # rows as a lazy iterator; elsewhere SQLAlchemy's executemany gets a list.
+    raw_cursor = conn.connection.dbapi_connection.cursor() \
+        if conn.dialect.name == "sqlite" else None
     for start in range(0, frame.height, CHUNK):
         chunk = frame.slice(start, CHUNK)
         columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
         columns += [[v] * chunk.height for v in bound_fixed.values()]
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        if raw_cursor is not None:
+            dbapi_error = conn.dialect.loaded_dbapi.Error
+            try:
+                raw_cursor.executemany(sql, zip(*columns, strict=True))
+            except dbapi_error as exc:  # the same exception types as through SQLAlchemy
+                raise sa_exc.DBAPIError.instance(sql, None, exc, dbapi_error,
+                                                 dialect=conn.dialect) from exc
+        else:
+            conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
         done += chunk.height
         if progress is not None:
             progress(done)
+    if raw_cursor is not None:
+        raw_cursor.close()
     for _name, create_sql in rebuild:
         conn.exec_driver_sql(create_sql)
     return done
