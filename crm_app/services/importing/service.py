@@ -471,39 +471,50 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
     custom_cols = [c for c in frame.columns if c.startswith("custom.")]
     cols = [c for c in frame.columns if c in wanted]
     need = owner.is_null()
-    sub = frame.filter(need).select([ROW, *cols, *custom_cols])
-    owners, teams, rules = [], [], []
+    picked = frame.filter(need)
+    keys = (picked.select([*cols, *custom_cols]).rows() if cols or custom_cols
+            else [()] * picked.height)
     names = [c[7:] for c in custom_cols]
     # Rows with the same condition values get the same answer from a rule whose pick does not
     # depend on the past (fixed user, territory, the fallback): those answers are reused and
     # only the open-lead load the Assigner keeps is advanced, as ``assign`` itself would.
-    # Round robin and least-loaded picks are stateful and always go through ``assign``.
+    # Round robin and least-loaded picks are stateful and always go through ``assign`` (with
+    # the lead dict built once per distinct key: ``assign`` only reads it).
     memo: dict[tuple, tuple] = {}
+    leads: dict[tuple, dict] = {}
     can_memo = isinstance(getattr(assigner, "loads", None), dict) and hasattr(
         assigner, "last_rule_index")
+    loads = assigner.loads if can_memo else {}
     status_at = cols.index("status") if "status" in cols else None
-    for row_values in sub.iter_rows():
-        values = row_values[1:]
-        hit = memo.get(values) if can_memo else None
+    open_statuses = frozenset(OPEN_STATUSES)
+    results: list[tuple] = []
+    for values in keys:
+        hit = memo.get(values)
         if hit is not None:
-            o, t, r = hit
-            status = (values[status_at] if status_at is not None else None) or "nuevo"
-            if o is not None and status in OPEN_STATUSES:
-                assigner.loads[o] = assigner.loads.get(o, 0) + 1
-        else:
+            owner_id = hit[0]
+            if owner_id is not None and (
+                    (values[status_at] if status_at is not None else None) or "nuevo"
+            ) in open_statuses:
+                loads[owner_id] = loads.get(owner_id, 0) + 1
+            results.append(hit)
+            continue
+        lead = leads.get(values)
+        if lead is None:
             lead = dict(zip(cols, values[: len(cols)], strict=True))
             if lead.get("status") is None:
                 lead["status"] = LeadStatus.NUEVO.value
             if custom_cols:
                 lead["custom"] = {k: json.loads(v) for k, v in
                                   zip(names, values[len(cols):], strict=True) if v is not None}
-            o, t, r = assigner.assign(lead)
-            idx = assigner.last_rule_index
-            if can_memo and (idx is None or assigner.rules[idx].action in PURE_ACTIONS):
-                memo[values] = (o, t, r)
-        owners.append(o)
-        teams.append(t)
-        rules.append(r)
+            leads[values] = lead
+        answer = assigner.assign(lead)
+        idx = assigner.last_rule_index
+        if can_memo and (idx is None or assigner.rules[idx].action in PURE_ACTIONS):
+            memo[values] = answer
+        results.append(answer)
+    owners = [r[0] for r in results]
+    teams = [r[1] for r in results]
+    rules = [r[2] for r in results]
     if not dry_run:
         assigner.persist(session=session)
     idx = need.arg_true()
