@@ -289,6 +289,8 @@ class AnalyticsMixin(rx.State, mixin=True):
 
     @rx.var
     def drill_count_text(self) -> str:
+        if self.drill_total == 1:
+            return t("aui.drill.count_one")
         return t("aui.drill.count", n=number(self.drill_total))
 
     @rx.var
@@ -311,7 +313,8 @@ class AnalyticsMixin(rx.State, mixin=True):
             user = self._require_user(session, Perm.REPORTS_VIEW)  # type: ignore[attr-defined]
             scope = svc.scope_for(user)
             label = svc.scope_label(scope, session=session)
-        return user, scope, label
+        # "Equipo {name}" over a team already called "Equipo Norte"
+        return user, scope, label.replace("Equipo Equipo ", "Equipo ", 1)
 
     def _reload_event(self) -> Any:  # overridden by each page
         return None

@@ -65,6 +65,9 @@ CHART_ROWS = 12  # bars in the matrix chart
 # ---------------------------------------------------------------- the figures
 
 
+# KPIs that add up: a value with no deals in a month shows 0, not "—".
+ADDITIVE = frozenset({"won_amount", "won_count", "lost_count", "closed_count",
+                      "pipeline_amount", "weighted_amount", "open_count", "activities"})
 CLOSED_KEYS = frozenset({"won_amount", "won_count", "lost_count", "closed_count", "win_rate",
                          "avg_deal_size", "avg_sales_cycle_days"})
 OPEN_KEYS = frozenset({"pipeline_amount", "weighted_amount", "open_count"})
@@ -190,7 +193,8 @@ def build_report(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
                     found = {v: st for v, _, st in breakdown(con, scope, p, cut, only=top,
                                                              need=need_primary)}
                     for v in top:
-                        by_value[v].append((m, found.get(v, {})))
+                        by_value[v].append((m, found.get(v) or {
+                            k: 0 for k in need_primary if k in ADDITIVE}))
                 labels = {r[0]: r[1] for r in rows}
                 series = [(v, labels[v], by_value[v]) for v in top]
         else:
@@ -565,12 +569,13 @@ def _kpi_picker() -> rx.Component:
             checked=ReportsState.kpis_selected.contains(key),
             on_change=lambda checked: ReportsState.toggle_kpi(key, checked),
             id=f"kpi-pick-{key}",
-            size="2",
+            size="1",
         )
 
     return _labelled(t("aui.report.kpis"),
-                     rx.flex(*[box(k) for k in REPORT_KPIS], wrap="wrap", gap="3",
-                             data_testid="kpi-picker"))
+                     rx.grid(*[box(k) for k in REPORT_KPIS],
+                             columns=rx.breakpoints(initial="2", md="3", lg="5"),
+                             spacing="2", width="100%", data_testid="kpi-picker"))
 
 
 def _controls() -> rx.Component:

@@ -80,6 +80,7 @@ ES = {
     # drill-down
     "aui.drill.title": "Oportunidades · {what}",
     "aui.drill.count": "{n} oportunidades",
+    "aui.drill.count_one": "1 oportunidad",
     "aui.drill.empty": "No hay oportunidades detrás de esta cifra.",
     "aui.drill.open": "Ver oportunidades",
     "aui.drill.close": "Cerrar",

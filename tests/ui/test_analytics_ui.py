@@ -32,8 +32,10 @@ def _user_id(con: sqlite3.Connection, email: str) -> int:
     return con.execute('SELECT id FROM "user" WHERE email = ?', (email,)).fetchone()[0]
 
 
-def _open_pipeline(data_dir: Path, owner_email: str | None) -> Decimal:
-    """Σ amount of the opportunities in an open stage, the owner's own or the company's."""
+def _open_pipeline(data_dir: Path, owner_email: str | None,
+                   team_of: str | None = None) -> Decimal:
+    """Σ amount of the opportunities in an open stage: the owner's own, the team of
+    ``team_of`` (a manager), or the company's."""
     with _db(data_dir) as con:
         sql = ("SELECT o.amount FROM opportunity o JOIN stage s ON s.id = o.stage_id "
                "WHERE s.kind = 'open' AND o.deleted_at IS NULL")
@@ -41,6 +43,9 @@ def _open_pipeline(data_dir: Path, owner_email: str | None) -> Decimal:
         if owner_email:
             sql += " AND o.owner_id = ?"
             params = (_user_id(con, owner_email),)
+        if team_of:
+            sql += ' AND o.team_id = (SELECT team_id FROM "user" WHERE email = ?)'
+            params = (team_of,)
         return sum((Decimal(str(r[0])) for r in con.execute(sql, params)), Decimal("0"))
 
 
@@ -170,6 +175,31 @@ def test_inicio_shows_each_role_its_own_correct_totals(live_app, live_app_data_d
     assert seen["comercial1@demo.crm"] != seen["director@demo.crm"]
 
 
+def test_inicio_for_a_manager_shows_the_team_and_each_comercial(live_app, live_app_data_dir,
+                                                                browser, shot):
+    team = _open_pipeline(live_app_data_dir, None, team_of="manager1@demo.crm")
+    assert Decimal("0") < team < _open_pipeline(live_app_data_dir, None)
+    with _db(live_app_data_dir) as con:
+        members = [r[0] for r in con.execute(
+            'SELECT name FROM "user" WHERE active AND role = \'comercial\' AND team_id = '
+            '(SELECT team_id FROM "user" WHERE email = ?)', ("manager1@demo.crm",))]
+    ctx = browser.new_context(viewport=DESKTOP, locale="es-ES")
+    page = ctx.new_page()
+    login(page, live_app, "manager1@demo.crm")
+    page.wait_for_selector("#greeting")
+    shown = _card_value(page, "kpi-pipeline-amount", _eur(team))
+    assert shown == _eur(team)
+    assert page.inner_text("#scope-label").startswith("Equipo")
+    table = page.wait_for_selector("[data-testid=compare-table]").inner_text()
+    assert members and all(name in table for name in members), (members, table)
+    # "Actualizar datos" rebuilds the snapshot in the background, with a progress bar.
+    page.click("#refresh-data")
+    page.wait_for_selector("text=Datos actualizados.", timeout=60_000)
+    assert _card_value(page, "kpi-pipeline-amount", _eur(team)) == _eur(team)
+    shot(page, "manager")
+    ctx.close()
+
+
 # ---------------------------------------------------------------- Informes
 
 
@@ -204,7 +234,7 @@ def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_
     assert count > 0
     page.wait_for_function(
         "(n) => document.querySelector('[data-testid=drill-count]').innerText === n",
-        arg=f"{count} oportunidades")
+        arg="1 oportunidad" if count == 1 else f"{count} oportunidades")
     rows = page.query_selector_all("[data-testid=drill-table] tbody tr")
     assert len(rows) == min(count, 20)
     shown = sum(Decimal(r.query_selector_all("td")[4].inner_text().replace("\u00a0€", "")
@@ -242,4 +272,32 @@ def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_
         ".includes('año anterior')")
     _no_sideways_scroll(page)
     shot(page, "yoy")
+    ctx.close()
+
+
+def test_admin_schedules_a_delivery_on_informes(live_app, live_app_data_dir, browser, shot):
+    ctx = browser.new_context(viewport=DESKTOP, locale="es-ES")
+    page = ctx.new_page()
+    login(page, live_app, "admin@demo.crm")
+    page.wait_for_selector("#greeting")
+    page.goto(live_app + "/informes")
+    card = page.wait_for_selector("[data-testid=schedules-card]")
+    assert "Envíos programados" in card.inner_text()
+    page.click("#schedule-add")  # nobody chosen: the service's Spanish error
+    page.wait_for_selector("#schedule-error")
+    assert "rol o un usuario" in page.inner_text("#schedule-error")
+    page.click("#schedule-role-director")
+    page.click("#schedule-add")
+    page.wait_for_selector("text=Envío guardado.")
+    page.wait_for_selector("[data-testid=schedules-card] td >> text=Dirección")
+    with _db(live_app_data_dir) as con:
+        rows = con.execute("SELECT frequency, roles, active FROM report_schedule").fetchall()
+    assert rows == [("monthly", '["director"]', 1)]
+    page.wait_for_selector("#chart-matrix-plot .trace.bars")
+    shot(page, "schedules")
+    page.click("[data-testid=schedules-card] [aria-label='Eliminar envío']")
+    page.click("[role=alertdialog] button:has-text('Eliminar')")
+    page.wait_for_selector("text=Envío eliminado.")
+    with _db(live_app_data_dir) as con:
+        assert con.execute("SELECT count(*) FROM report_schedule").fetchone()[0] == 0
     ctx.close()
