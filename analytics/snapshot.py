@@ -166,7 +166,7 @@ def _shape_sql(tz_name: str) -> list[str]:
            FROM src_sc WHERE opportunity_id IN (SELECT id FROM opp_src)""",
         """CREATE TEMP TABLE stays AS
            WITH first AS (
-             SELECT opportunity_id, arg_min(from_stage_id, (changed_at, id)) AS first_from,
+             SELECT opportunity_id, arg_min(from_stage_id, changed_at) AS first_from,
                     bool_or(from_stage_id IS NULL) AS has_initial
              FROM sc GROUP BY opportunity_id),
            s AS (
@@ -177,12 +177,11 @@ def _shape_sql(tz_name: str) -> list[str]:
              UNION ALL
              SELECT opportunity_id, to_stage_id, changed_at, id FROM sc)
            SELECT s.opportunity_id, s.stage_id, s.entered_at,
-                  CASE WHEN lead(s.opportunity_id) OVER w = s.opportunity_id
-                       THEN lead(s.entered_at) OVER w END AS left_at,
+                  lead(s.entered_at) OVER w AS left_at,
                   st.kind AS stage_kind, st.position AS stage_position,
                   COALESCE(st.probability, 0) AS probability
            FROM s LEFT JOIN src_stage st ON st.id = s.stage_id
-           WINDOW w AS (ORDER BY s.opportunity_id, s.entered_at, s.seq)""",
+           WINDOW w AS (PARTITION BY s.opportunity_id ORDER BY s.entered_at, s.seq)""",
         # opportunities: the cut columns, money as DECIMAL(18,2), local dates, the furthest
         # non-lost stage position reached (funnel). closed_at only for won/lost deals (a
         # reopened deal is open again); a closed one without closed_at falls back to when it

@@ -28,7 +28,7 @@ from crm_app.reports import svg_charts
 from crm_app.services import analytics as svc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MAX_OWNERS = 40  # a company of 1.000 comerciales gets the top 40 and a "y N más" line
+MAX_OWNERS = 20  # a company of 1.000 comerciales gets the top 20 and a "y N más" line
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,9 @@ def report_data(con: duckdb.DuckDBPyConnection, *, scope: Scope, month: periods.
         "hidden_owners": hidden,
         "teams": dash.get("by_team", []),
         "by_channel": dash["by_channel"],
-        "activities": dash["activities_by_owner"],
+        # per comercial for a team or a person; a company gets the totals (and the
+        # activities column of the team table): 1.000 rows would bury the report
+        "activities": [] if scope.kind == "company" else dash["activities_by_owner"][:60],
         "activity_kinds": dash["activities_by_kind"],
         "charts": charts,
         "lost_by_stage": cur["lost_by_stage"],
