@@ -648,56 +648,56 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
     lo = min(lo, periods.add_months(periods.fiscal_year_of(ce, fy).start, -12))
     key = "owner_id" if scope.kind != "company" else "team_id"
 
-    # 1. opportunities: closed now / before, open now, won per day, the funnel cohort
+    # 1. opportunities: closed in the period and the previous one, open now (one grouped
+    # pass); won per day over two fiscal years; the funnel cohort
+    as_of = pipeline_as_of(con, period)
+    open_cond = "stage_kind = 'open' OR " if as_of is None else ""
     w, params = _scoped(
         "opportunities", scope, filters,
-        ("(stage_kind = 'open' OR closed_date BETWEEN ? AND ? OR closed_date BETWEEN ? AND ? "
-         "OR created_date BETWEEN ? AND ?)", (lo, ce, ps, pe, cs, ce)))
+        (f"({open_cond}closed_date BETWEEN ? AND ? OR closed_date BETWEEN ? AND ?)",
+         (cs, ce, ps, pe)))
     rows = con.execute(
-        f"""WITH b AS (
-              SELECT stage_id, stage_kind, {key} AS k, channel, amount, amount_x_prob,
-                     datediff('day', created_date, closed_date) AS cycle,
-                     CASE WHEN closed_date BETWEEN ? AND ? THEN 1
-                          WHEN closed_date BETWEEN ? AND ? THEN 2 ELSE 0 END AS bucket,
-                     CASE WHEN stage_kind = 'won' THEN closed_date END AS won_day,
-                     created_date BETWEEN ? AND ? AND pipeline_id = ? AS cohort,
-                     max_position
-              FROM opportunities{w})
-            SELECT GROUPING(bucket, stage_id), GROUPING(bucket, k, stage_kind),
-                   GROUPING(bucket, channel, stage_kind), GROUPING(won_day),
-                   GROUPING(cohort, max_position),
-                   bucket, stage_id, stage_kind, k, channel, won_day, cohort, max_position,
-                   count(*), sum(amount), sum(amount_x_prob), sum(cycle)
-            FROM b GROUP BY GROUPING SETS ((bucket, stage_id), (bucket, k, stage_kind),
-                                          (bucket, channel, stage_kind), (won_day),
-                                          (cohort, max_position))""",
-        [cs, ce, ps, pe, cs, ce, pipeline_id, *params]).fetchall()
-    closed: dict[int, list[tuple]] = {1: [], 2: []}
+        f"""SELECT CASE WHEN closed_date BETWEEN ? AND ? THEN 1
+                        WHEN closed_date BETWEEN ? AND ? THEN 2 ELSE 0 END AS bucket,
+                   stage_id, {key} AS k, channel, count(*), sum(amount), sum(amount_x_prob),
+                   sum(datediff('day', created_date, closed_date))
+            FROM opportunities{w} GROUP BY ALL""",
+        [cs, ce, ps, pe, *params]).fetchall()
+    # one hash aggregate at the finest grain, rolled up here (a few thousand rows at most)
+    closed_acc: dict[int, dict[Any, list]] = {1: {}, 2: {}}
     open_by_stage: dict[int, tuple] = {}
-    daily, reach = [], []
     by_key: dict[str, dict[Any, dict[str, list]]] = {"k": {}, "channel": {}}
-    for g1, g2, g3, g4, g5, bucket, stage_id, kind, k, channel, won_day, cohort, max_pos, \
-            n, amount, xprob, cycle in rows:
-        if g1 == 0:
-            if bucket in (1, 2):
-                closed[bucket].append((kinds.get(stage_id), stage_id, n, amount, cycle))
-            elif kinds.get(stage_id) == "open":
-                open_by_stage[stage_id] = (n, amount, xprob)
-        elif g2 == 0 or g3 == 0:
-            group = by_key["k" if g2 == 0 else "channel"].setdefault(
-                k if g2 == 0 else channel, {"closed": [], "open": []})
+    for bucket, stage_id, k, channel, n, amount, xprob, cycle in rows:
+        kind = kinds.get(stage_id)
+        if bucket in (1, 2):
+            acc = closed_acc[bucket].setdefault(stage_id, [0, ZERO, 0])
+            acc[0] += n
+            acc[1] += amount or ZERO
+            acc[2] += cycle or 0
+        elif kind == "open":
+            acc = open_by_stage.setdefault(stage_id, (0, ZERO, ZERO))
+            open_by_stage[stage_id] = (acc[0] + n, acc[1] + (amount or ZERO),
+                                       acc[2] + (xprob or ZERO))
+        for target, value in (("k", k), ("channel", channel)):
+            group = by_key[target].setdefault(value, {"closed": [], "open": []})
             if bucket == 1:
-                group["closed"].append((kind, None, n, amount, cycle))
-            elif kind == "open":
+                group["closed"].append((kind, stage_id, n, amount, cycle))
+            elif kind == "open" and bucket == 0:
                 group["open"].append((n, amount, xprob))
-        elif g4 == 0:
-            if won_day is not None:
-                daily.append((won_day, amount, n))
-        elif g5 == 0 and cohort:
-            reach.append((max_pos, n))
+    closed = {b: [(kinds.get(sid), sid, *vals) for sid, vals in acc.items()]
+              for b, acc in closed_acc.items()}
+    dw, dparams = _scoped("opportunities", scope, filters, ("stage_kind = 'won'", None),
+                          ("closed_date BETWEEN ? AND ?", (lo, ce)))
+    daily = con.execute(f"SELECT closed_date, sum(amount), count(*) FROM opportunities{dw} "
+                        "GROUP BY 1", dparams).fetchall()
+    fw, fparams = _scoped("opportunities", scope, filters,
+                          ("created_date BETWEEN ? AND ?", (cs, ce)),
+                          ("pipeline_id = ?", pipeline_id))
+    reach = con.execute(f"SELECT max_position, count(*) FROM opportunities{fw} GROUP BY 1",
+                        fparams).fetchall()
 
     # the open pipeline at the end of a period that is over comes from the stage history
-    if pipeline_as_of(con, period) is not None:
+    if as_of is not None:
         sub, sparams = _open_source(con, scope, period, filters)
         open_by_stage = {}
         for group in (*by_key["k"].values(), *by_key["channel"].values()):
