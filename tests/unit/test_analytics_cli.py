@@ -64,6 +64,7 @@ def test_snapshot_and_monthly_report(data_dir: Path, tmp_path: Path) -> None:
     assert bad.returncode == 1 and "AAAA-MM" in bad.stderr
 
 
+@pytest.mark.slow
 def test_bench_kpis_prints_json_lines(data_dir: Path, tmp_path: Path) -> None:
     r = run(data_dir, "bench", "kpis", "--opportunities", "2000", "--json", "--workdir",
             str(tmp_path))
