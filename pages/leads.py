@@ -30,6 +30,7 @@ from crm_app.state import AppState
 from pages.leads_common import (
     NONE,
     errors_of,
+    events,
     labelled,
     message_of,
     option,
@@ -254,10 +255,8 @@ class LeadsListState(ListMixin, AppState):
             if user is None:
                 return rx.redirect("/login?next=/leads")
             self._load_options(session, user)
-        params = self.router.page.params
-        batch = str(params.get("lote", "") or "")
-        if batch.isdigit():
-            self.f_batch = batch
+        batch = str(self.router.url.query_parameters.get("lote", "") or "")
+        self.f_batch = batch if batch.isdigit() else ""
         self.page = 1
         return self._reload()
 
@@ -387,7 +386,7 @@ class LeadsListState(ListMixin, AppState):
                 self.bulk_errors = errors_of(exc)
                 return None
         self.assign_open = False
-        return [self._reload(), rx.toast.success(t("leads.bulk.assigned", n=n))]
+        return events(self._reload(), rx.toast.success(t("leads.bulk.assigned", n=n)))
 
     @rx.event
     def bulk_change_status(self) -> Any:
@@ -404,7 +403,7 @@ class LeadsListState(ListMixin, AppState):
                 self.bulk_errors = errors_of(exc)
                 return None
         self.status_open = False
-        return [self._reload(), rx.toast.success(t("leads.bulk.status", n=n))]
+        return events(self._reload(), rx.toast.success(t("leads.bulk.status", n=n)))
 
     @rx.event
     def bulk_delete(self) -> Any:
@@ -419,9 +418,9 @@ class LeadsListState(ListMixin, AppState):
                 return rx.toast.error(message_of(exc))
         self._undo_ids = [i for i in ids if str(i) in before]
         self.delete_open = False
-        return [self._reload(), rx.toast.success(
+        return events(self._reload(), rx.toast.success(
             t("leads.bulk.deleted", n=n), duration=10000, id="leads-deleted-toast",
-            action={"label": t("lead_ui.undo"), "on_click": LeadsListState.undo_delete})]
+            action={"label": t("lead_ui.undo"), "on_click": LeadsListState.undo_delete}))
 
     @rx.event
     def undo_delete(self) -> Any:
@@ -435,7 +434,7 @@ class LeadsListState(ListMixin, AppState):
                     restored += 1
             except (DomainError, PermissionDenied) as exc:
                 return rx.toast.error(message_of(exc))
-        return [self._reload(), rx.toast.success(t("lead_ui.bulk.restored", n=restored))]
+        return events(self._reload(), rx.toast.success(t("lead_ui.bulk.restored", n=restored)))
 
     # --- saved views ---------------------------------------------------------------------
 
@@ -516,19 +515,28 @@ S = LeadsListState
 # --- components ------------------------------------------------------------------------------
 
 
-def _sort_header(key: str, label: str) -> rx.Component:
-    return rx.table.column_header_cell(
-        rx.button(
-            label,
-            rx.cond(S.sort == key,
-                    rx.cond(S.desc, rx.icon("arrow-down", size=14),
-                            rx.icon("arrow-up", size=14)),
-                    rx.icon("arrow-up-down", size=14, opacity="0.35")),
-            variant="ghost", size="1", on_click=S.sort_by(key), id=f"leads-sort-{key}",
-            aria_label=t("lead_ui.sort_by", field=label),
-        ),
-        aria_sort=rx.cond(S.sort == key, rx.cond(S.desc, "descending", "ascending"), "none"),
+def _sort_button(key: str, label: str) -> rx.Component:
+    return rx.button(
+        label,
+        rx.cond(S.sort == key,
+                rx.cond(S.desc, rx.icon("arrow-down", size=14), rx.icon("arrow-up", size=14)),
+                rx.icon("arrow-up-down", size=14, opacity="0.35")),
+        variant="ghost", size="2", color_scheme="gray", high_contrast=True,
+        on_click=S.sort_by(key), id=f"leads-sort-{key}",
+        aria_label=t("lead_ui.sort_by", field=label), font_weight="bold", padding_x="0",
     )
+
+
+def _sort_header(key: str, label: str, **props: Any) -> rx.Component:
+    return rx.table.column_header_cell(
+        _sort_button(key, label),
+        aria_sort=rx.cond(S.sort == key, rx.cond(S.desc, "descending", "ascending"), "none"),
+        **props,
+    )
+
+
+def _secondary(value: rx.Var) -> rx.Component:
+    return rx.cond(value != "", rx.text(value, size="1", color_scheme="gray"))
 
 
 def _row(row: rx.Var) -> rx.Component:
@@ -538,16 +546,21 @@ def _row(row: rx.Var) -> rx.Component:
             on_change=lambda v: S.toggle_row(row["id"], v),
             aria_label=t("lead_ui.select_row"),
             data_testid="lead-check-" + row["id"].to(str))),
-        rx.table.cell(rx.link(row["name"], href=row["href"], weight="medium",
-                              data_testid="lead-link-" + row["id"].to(str))),
-        rx.table.cell(row["company"]),
-        rx.table.cell(row["email"]),
-        rx.table.cell(row["phone"], white_space="nowrap"),
+        rx.table.cell(rx.vstack(
+            rx.link(row["name"], href=row["href"], weight="medium",
+                    data_testid="lead-link-" + row["id"].to(str)),
+            _secondary(row["company"]), spacing="0")),
+        rx.table.cell(rx.vstack(rx.text(row["email"], size="2", max_width="260px",
+                                        overflow="hidden", text_overflow="ellipsis",
+                                        white_space="nowrap", title=row["email"]),
+                                _secondary(row["phone"]), spacing="0")),
         rx.table.cell(status_badge(row["status"], row["status_key"])),
         rx.table.cell(row["province"]),
+        rx.table.cell(row["source"]),
         rx.table.cell(row["owner"]),
         rx.table.cell(row["created_at"], white_space="nowrap"),
         data_testid="lead-row-" + row["id"].to(str),
+        vertical_align="middle",
     )
 
 
@@ -558,12 +571,13 @@ def _table() -> rx.Component:
                 rx.table.column_header_cell(rx.checkbox(
                     checked=S.all_selected, on_change=S.toggle_page,
                     aria_label=t("lead_ui.select_page"), id="leads-check-all"), width="40px"),
-                _sort_header("first_name", t("col.name")),
-                _sort_header("company", t("col.company")),
-                rx.table.column_header_cell(t("col.email")),
-                rx.table.column_header_cell(t("col.phone")),
+                rx.table.column_header_cell(rx.hstack(
+                    _sort_button("first_name", t("col.name")), rx.text("·", color_scheme="gray"),
+                    _sort_button("company", t("col.company")), spacing="1", align="center")),
+                rx.table.column_header_cell(t("lead_ui.col.contact")),
                 _sort_header("status", t("col.status")),
                 _sort_header("province", t("col.province")),
+                _sort_header("source", t("leads.field.source")),
                 rx.table.column_header_cell(t("col.owner")),
                 _sort_header("created_at", t("col.created_at")),
             )),
@@ -744,7 +758,7 @@ def _chips() -> rx.Component:
             )),
             rx.button(t("lead_ui.filter.clear"), variant="ghost", size="1",
                       on_click=S.clear_filters, id="leads-clear-filters"),
-            wrap="wrap", gap="2", align="center", width="100%",
+            wrap="wrap", spacing="2", align="center", width="100%",
         ),
     )
 
@@ -882,7 +896,7 @@ def _bulk_bar() -> rx.Component:
             rx.cond(S.can_assign, assign_dialog),
             status_dialog,
             delete_dialog,
-            gap="2", wrap="wrap", align="center", width="100%",
+            spacing="2", wrap="wrap", align="center", width="100%",
             padding="var(--space-2) var(--space-3)",
             background_color=rx.color("accent", 3),
             border_radius="var(--radius-3)",
@@ -936,7 +950,7 @@ def leads_page() -> rx.Component:
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 placeholder=t("lead_ui.search_placeholder"),
-                value=S.q, on_change=S.search, width="100%", id="leads-search",
+                value=S.q, on_change=S.search, width="100%", flex="1", id="leads-search",
                 aria_label=t("common.search"),
             ),
             debounce_timeout=300,
@@ -947,9 +961,9 @@ def leads_page() -> rx.Component:
                       on_click=S.toggle_filters, id="leads-filters-toggle",
                       aria_expanded=S.show_filters),
             _views_control(),
-            spacing="2", align="center", wrap="wrap",
+            spacing="2", align="center", flex_shrink="0",
         ),
-        gap="2", width="100%", direction=rx.breakpoints(initial="column", sm="row"),
+        spacing="2", width="100%", direction=rx.breakpoints(initial="column", sm="row"),
     )
     return shell(
         rx.flex(
@@ -957,7 +971,7 @@ def leads_page() -> rx.Component:
                     data_testid="leads-count"),
             rx.spacer(),
             actions,
-            align="center", width="100%", gap="2", wrap="wrap",
+            align="center", width="100%", spacing="2", wrap="wrap",
         ),
         toolbar,
         _filters_panel(),

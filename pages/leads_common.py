@@ -42,6 +42,33 @@ def province_options() -> list[dict[str, str]]:
     return [option(p, p) for p in PROVINCE_NAMES]
 
 
+def path_id(path: str, after: str = "leads") -> int | None:
+    """The numeric id that follows ``/<after>/`` in a browser path (``/leads/12/editar``)."""
+    parts = [p for p in (path or "").split("/") if p]
+    for i, part in enumerate(parts[:-1]):
+        if part == after and parts[i + 1].isdigit():
+            return int(parts[i + 1])
+    return None
+
+
+def events(*items: Any) -> list[Any]:
+    """The events to return from a handler, without the ``None`` of helpers that had none."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(e for e in item if e is not None)
+        elif item is not None:
+            out.append(item)
+    return out
+
+
+def scroll_into_view(elem_id: str) -> Any:
+    """Bring an element to the middle of the screen (clear of the sticky bars)."""
+    safe = elem_id.replace("\\", "").replace('"', "")
+    return rx.call_script(
+        f'document.getElementById("{safe}")?.scrollIntoView({{block: "center"}})')
+
+
 def errors_of(exc: Exception) -> dict[str, str]:
     """Inline field errors from a ``ValidationFailed``; other domain errors under ``_``."""
     if isinstance(exc, ValidationFailed):

@@ -33,11 +33,14 @@ from crm_app.state import AppState
 from pages.leads_common import (
     NONE,
     errors_of,
+    events,
     labelled,
     message_of,
     option,
+    path_id,
     phone_display,
     province_options,
+    scroll_into_view,
     section,
     select_field,
     status_options,
@@ -68,7 +71,7 @@ def custom_display(kind: str, value: Any) -> str:
 
 
 class LeadFormState(AppState):
-    lead_id: int = 0
+    record_id: int = 0
     form_key: str = "new"
     title: str = ""
     values: dict[str, str] = {}
@@ -95,7 +98,7 @@ class LeadFormState(AppState):
 
     @rx.var
     def cancel_href(self) -> str:
-        return f"/leads/{self.lead_id}" if self.lead_id else "/leads"
+        return f"/leads/{self.record_id}" if self.record_id else "/leads"
 
     # --- loading -------------------------------------------------------------------------
 
@@ -138,8 +141,8 @@ class LeadFormState(AppState):
             user = self._current_user(session)
             if user is None:
                 return rx.redirect("/login?next=/leads/nuevo")
-            self.lead_id = 0
-            self.title = t("lead_ui.form.new_title")
+            self.record_id = 0
+            self.title = ""
             self.values = {k: "" for k in TEXT_INPUTS}
             self.status, self.province, self.owner_id = "nuevo", "", NONE
             self._original = {}
@@ -151,7 +154,8 @@ class LeadFormState(AppState):
     @rx.event
     def edit_lead(self) -> Any:
         self._reset()
-        raw = str(self.router.page.params.get("lead_id", "") or "")
+        lead_id = path_id(self.router.url.path)
+        raw = str(lead_id or "")
         with Session(get_engine()) as session:
             user = self._current_user(session)
             if user is None:
@@ -162,7 +166,7 @@ class LeadFormState(AppState):
             except (NotFound, ValueError, PermissionDenied):
                 self.not_found = True
                 return None
-            self.lead_id = int(lead["id"])
+            self.record_id = int(lead["id"])
             self.title = t("lead_ui.form.edit_title", name=lead["display_name"] or "")
             self.values = {k: str(lead.get(k) or "") for k in (*TEXT_INPUTS, "discard_reason")}
             self.status = lead["status"]
@@ -171,7 +175,7 @@ class LeadFormState(AppState):
             self._original = {k: str(lead.get(k) or "") for k in ("email", "phone", "nif")}
             self._load_owners(session, user)
             self._load_custom(session, lead.get("custom") or {})
-        self.form_key = f"edit-{self.lead_id}-{lead.get('updated_at') or ''}"
+        self.form_key = f"edit-{self.record_id}-{lead.get('updated_at') or ''}"
         return None
 
     # --- controlled selects ---------------------------------------------------------------
@@ -258,7 +262,7 @@ class LeadFormState(AppState):
             value = data.get(name) or ""
             if not value:
                 continue
-            if self.lead_id:  # editing: only what changed can become a new duplicate
+            if self.record_id:  # editing: only what changed can become a new duplicate
                 try:
                     same = {"email": lambda v: v.strip().lower(), "phone": normalize_phone,
                             "nif": normalize_nif}[name](value) == self._original.get(name, "")
@@ -270,7 +274,7 @@ class LeadFormState(AppState):
         if not keys:
             return []
         return lead_service.find_duplicates(session=session, actor=user,
-                                            exclude_id=self.lead_id or None, **keys)
+                                            exclude_id=self.record_id or None, **keys)
 
     def _dup_rows(self, found: list[dict]) -> list[dict[str, str]]:
         rows = []
@@ -283,16 +287,28 @@ class LeadFormState(AppState):
                 continue
             href = {"lead": f"/leads/{d['id']}", "account": f"/clientes/{d['id']}"}.get(
                 d["entity"], "")
-            rows.append({"text": t("lead_ui.dup.visible", entity=entity,
-                                   name=d.get("name") or d.get("company") or "", field=field),
+            text = t("lead_ui.dup.visible", entity=entity,
+                     name=d.get("name") or d.get("company") or "", field=field)
+            rows.append({"text": text[:1].upper() + text[1:],
                          "href": href, "owner": d.get("owner_name") or ""})
         return rows
 
+    def _scroll_to_error(self) -> Any:
+        order = ["first_name", "company", "email", "phone", "nif", "province", "status",
+                 "discard_reason", "owner_id", *[f"custom.{c['key']}" for c in
+                                                 self.custom_inputs]]
+        first = next((k for k in order if k in self.errors), None)
+        if first is None:
+            return None
+        target = (f"lead-custom-{first[7:]}" if first.startswith("custom.")
+                  else f"lead-{first.replace('_', '-')}")
+        return scroll_into_view(target)
+
     def _save(self, session: Session, user: User, data: dict[str, Any]) -> Any:
         try:
-            if self.lead_id:
+            if self.record_id:
                 lead = lead_service.update_lead(session=session, actor=user,
-                                                lead_id=self.lead_id, data=data)
+                                                lead_id=self.record_id, data=data)
                 message = t("lead_ui.form.updated")
             else:
                 lead = lead_service.create_lead(session=session, actor=user, data=data)
@@ -300,7 +316,7 @@ class LeadFormState(AppState):
         except ValidationFailed as exc:
             self.errors = errors_of(exc)
             self.dups = []
-            return rx.toast.error(exc.message)
+            return events(rx.toast.error(exc.message), self._scroll_to_error())
         except (DomainError, PermissionDenied) as exc:
             return rx.toast.error(message_of(exc))
         self._pending = {}
@@ -321,8 +337,8 @@ class LeadFormState(AppState):
                 try:
                     user = self._require_user(session, Perm.RECORDS_CHANGE)
                     current = (lead_service.get_lead(session=session, actor=user,
-                                                     lead_id=self.lead_id, action="change")
-                               if self.lead_id else None)
+                                                     lead_id=self.record_id, action="change")
+                               if self.record_id else None)
                 except (DomainError, PermissionDenied) as exc:
                     yield rx.toast.error(message_of(exc))
                     return
@@ -332,13 +348,14 @@ class LeadFormState(AppState):
                 except ValidationFailed as exc:
                     self.errors = errors_of(exc)
                     self.dups = []
-                    yield rx.toast.error(exc.message)
+                    yield [rx.toast.error(exc.message), self._scroll_to_error()]
                     return
                 self.errors = {}
                 found = self._duplicates(session, user, data)
                 if found:
                     self._pending = data
                     self.dups = self._dup_rows(found)
+                    yield scroll_into_view("lead-duplicates")
                     return
                 yield self._save(session, user, data)
         finally:
@@ -423,17 +440,18 @@ def _duplicates_warning() -> rx.Component:
                                                       color_scheme="gray")),
                     spacing="1", wrap="wrap")),
                 rx.flex(
-                    rx.button(t("lead_ui.dup.review"), variant="soft", color_scheme="gray",
+                    rx.button(t("lead_ui.dup.review"), variant="surface", color_scheme="gray",
                               on_click=F.dismiss_dups, id="lead-dup-review", type="button"),
                     rx.button(t("lead_ui.dup.save_anyway"), color_scheme="amber",
                               on_click=F.save_anyway, id="lead-save-anyway", type="button"),
-                    gap="2", justify="end", width="100%", wrap="wrap",
+                    spacing="2", justify="end", width="100%", wrap="wrap",
                 ),
                 spacing="2", width="100%",
             ),
             color_scheme="amber",
             role="alert",
             width="100%",
+            id="lead-duplicates",
             data_testid="lead-duplicates",
         ),
     )
@@ -511,7 +529,7 @@ def _form() -> rx.Component:
         rx.button(rx.icon("save", size=16), t("common.save"), type="submit",
                   loading=F.saving, disabled=F.saving, id="lead-save",
                   width=rx.breakpoints(initial="100%", sm="auto")),
-        gap="2",
+        spacing="2",
         justify="end",
         direction=rx.breakpoints(initial="column-reverse", sm="row"),
         width="100%",
@@ -538,7 +556,7 @@ def _body() -> rx.Component:
         rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
                    id="lead-not-found"),
         rx.vstack(
-            rx.heading(F.title, size="5", id="lead-form-title"),
+            rx.cond(F.title != "", rx.heading(F.title, size="5", id="lead-form-title")),
             rx.cond(F.errors.get("_", "") != "",
                     rx.callout(F.errors.get("_", ""), color_scheme="red", icon="triangle-alert",
                                width="100%")),

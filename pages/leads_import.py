@@ -53,6 +53,8 @@ MAX_BYTES = 50 * 1024 * 1024
 PAGE = 50
 POLICY_KEYS = ("skip", "update", "create")
 STEPS = ("upload", "mapping", "preview", "result")
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 con BOM", "utf-16": "UTF-16",
+             "cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
 ACCEPT = {
     "text/csv": [".csv"],
     "text/plain": [".csv", ".txt", ".tsv"],
@@ -271,8 +273,9 @@ class LeadImportState(AppState):
             self.target_options = info["targets"]
             delimiter = {";": "«;»", ",": "«,»", "\t": t("import_ui.tab"), "|": "«|»"}.get(
                 info["delimiter"], "")
+            encoding = ENCODINGS.get(info["encoding"], info["encoding"] or "")
             self.file_info = t("import_ui.file_info", rows=number(info["count"]),
-                               encoding=info["encoding"] or "XLSX",
+                               encoding=encoding,
                                delimiter=delimiter or "—") if info["method"] != "xlsx" else \
                 t("import_ui.file_info_xlsx", rows=number(info["count"]))
             self.step, self.busy = "mapping", False
@@ -442,7 +445,7 @@ class LeadImportState(AppState):
     # --- result: rejected rows CSV and undo ----------------------------------------------
 
     @rx.event
-    def download_rejected(self, batch_id: str = "") -> Any:
+    def download_rejected(self, batch_id: str | int = "") -> Any:
         target = int(batch_id) if str(batch_id).isdigit() else self.batch_id
         with Session(get_engine()) as session:
             try:
@@ -454,8 +457,8 @@ class LeadImportState(AppState):
                            mime_type="text/csv")
 
     @rx.event
-    def ask_undo(self, batch_id: str) -> None:
-        self.undo_target, self.undo_open = batch_id, True
+    def ask_undo(self, batch_id: str | int) -> None:
+        self.undo_target, self.undo_open = str(batch_id), True
 
     @rx.event
     def set_undo_open(self, value: bool) -> None:
@@ -516,9 +519,10 @@ def _steps() -> rx.Component:
                    color=rx.cond(I.step_index >= n, "white", rx.color("gray", 11)),
                    border_radius="9999px", width="22px", height="22px", display="flex",
                    align_items="center", justify_content="center", flex_shrink="0"),
-            rx.text(t(key), size="2", weight=rx.cond(I.step_index == n, "bold", "regular"),
-                    display=rx.cond(I.step_index == n, "inline",
-                                    rx.breakpoints(initial="none", sm="inline"))),
+            rx.cond(I.step_index == n,
+                    rx.text(t(key), size="2", weight="bold"),
+                    rx.text(t(key), size="2", display=rx.breakpoints(initial="none",
+                                                                      sm="inline"))),
             spacing="2", align="center",
         )
 
@@ -653,7 +657,7 @@ def _templates() -> rx.Component:
                 rx.icon_button(rx.icon("trash-2", size=16), variant="ghost", color_scheme="red",
                                on_click=I.delete_template, aria_label=t("import_ui.template_del"),
                                id="template-delete")),
-        gap="2", wrap="wrap", align="center",
+        spacing="2", wrap="wrap", align="center",
     )
 
 
@@ -687,7 +691,7 @@ def _mapping_step() -> rx.Component:
                       on_click=I.restart, id="import-restart"),
             rx.button(rx.icon("eye", size=16), t("import_ui.preview"), on_click=I.preview,
                       loading=I.busy, disabled=I.busy, id="import-preview"),
-            gap="2", justify="end", width="100%",
+            spacing="2", justify="end", width="100%",
             direction=rx.breakpoints(initial="column-reverse", xs="row"),
         ),
         spacing="4", width="100%",
@@ -779,7 +783,7 @@ def _preview_step() -> rx.Component:
                       id="import-back"),
             rx.button(rx.icon("upload", size=16), t("import_ui.run"), on_click=I.run_import,
                       loading=I.busy, disabled=I.busy, id="import-run"),
-            gap="2", justify="end", width="100%",
+            spacing="2", justify="end", width="100%",
             direction=rx.breakpoints(initial="column-reverse", xs="row"),
         ),
         spacing="4", width="100%",
@@ -817,7 +821,7 @@ def _result_step() -> rx.Component:
                                   on_click=I.ask_undo(I.batch_id.to(str)), id="import-undo")),
                 rx.button(rx.icon("file-up", size=16), t("import_ui.another"),
                           on_click=I.restart, id="import-another"),
-                gap="2", wrap="wrap", justify="end", width="100%",
+                spacing="2", wrap="wrap", justify="end", width="100%",
             ),
             test_id="import-result",
         ),
@@ -872,7 +876,7 @@ def _batch_card(b: rx.Var) -> rx.Component:
                                   data_testid="batch-undo-" + b["id"].to(str))),
                 spacing="2", align="center",
             ),
-            gap="2", wrap="wrap", align="center", width="100%",
+            spacing="2", wrap="wrap", align="center", width="100%",
         ),
         width="100%",
         data_testid="batch-" + b["id"].to(str),

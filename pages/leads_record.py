@@ -28,6 +28,7 @@ from pages.leads_common import (
     labelled,
     message_of,
     option,
+    path_id,
     phone_display,
     section,
     select_field,
@@ -62,15 +63,28 @@ def _field_label(field: str) -> str:
     return t(key) if key in catalog() else field
 
 
+def _title(item: dict) -> str:
+    """The service's title, with status names as people read them."""
+    if item.get("kind") == "event" and item.get("action") == "status":
+        change = next((c for c in item.get("changes") or [] if c["field"] == "status"), None)
+        if change is not None:
+            return t("lead_ui.timeline.status", before=_change_value("status", change["before"]),
+                     after=_change_value("status", change["after"]))
+    return str(item.get("title") or "")
+
+
 def timeline_rows(items: list[dict]) -> list[dict[str, str]]:
     rows = []
     for item in items:
         at = _as_datetime(item.get("at"))
         changes = [f"{_field_label(c['field'])}: {_change_value(c['field'], c['before'])} → "
-                   f"{_change_value(c['field'], c['after'])}" for c in item.get("changes") or []]
+                   f"{_change_value(c['field'], c['after'])}" for c in item.get("changes") or []
+                   if f"leads.field.{c['field']}" in catalog()
+                   and not (item.get("action") == "status" and c["field"] == "status")
+                   and not (item.get("action") == "assign" and c["field"] == "owner_id")]
         rows.append({
             "id": f"{item['kind']}-{item['id']}",
-            "title": item["title"],
+            "title": _title(item),
             "detail": item.get("detail") or "",
             "who": item.get("actor_name") or "",
             "when": datetime_es(at) if isinstance(at, datetime) else "",
@@ -83,7 +97,7 @@ def timeline_rows(items: list[dict]) -> list[dict[str, str]]:
 
 
 class LeadRecordState(AppState):
-    lead_id: int = 0
+    record_id: int = 0
     found: bool = True
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
@@ -116,14 +130,13 @@ class LeadRecordState(AppState):
 
     @rx.var
     def edit_href(self) -> str:
-        return f"/leads/{self.lead_id}/editar"
+        return f"/leads/{self.record_id}/editar"
 
     def _lead_id_param(self) -> int | None:
-        raw = str(self.router.page.params.get("lead_id", "") or "")
-        return int(raw) if raw.isdigit() else None
+        return path_id(self.router.url.path)
 
     def _fill(self, session: Session, user: User) -> None:
-        data = lead_service.get_lead_dict(session=session, actor=user, lead_id=self.lead_id)
+        data = lead_service.get_lead_dict(session=session, actor=user, lead_id=self.record_id)
         self.found = True
         self.status = data["status"]
         self.owner_id = str(data.get("owner_id") or "")
@@ -136,6 +149,7 @@ class LeadRecordState(AppState):
             "team": data.get("team_name") or "",
             "email": data.get("email") or "",
             "phone": data.get("phone") or "",
+            "phone_display": phone_display(data.get("phone")),
             "discard_reason": data.get("discard_reason") or "",
             "notes": data.get("notes") or "",
             "created": datetime_es(created) if created else "",
@@ -161,7 +175,7 @@ class LeadRecordState(AppState):
             fields.append({"label": d.label, "value": shown or "—", "key": f"custom-{d.key}"})
         self.fields = fields
         self.timeline = timeline_rows(lead_service.lead_timeline(
-            session=session, actor=user, lead_id=self.lead_id, limit=100))
+            session=session, actor=user, lead_id=self.record_id, limit=100))
 
     @rx.event
     def load(self) -> Any:
@@ -174,7 +188,7 @@ class LeadRecordState(AppState):
             if lead_id is None:
                 self.found = False
                 return None
-            self.lead_id = lead_id
+            self.record_id = lead_id
             try:
                 self._fill(session, user)
             except (NotFound, PermissionDenied):
@@ -221,7 +235,7 @@ class LeadRecordState(AppState):
         with Session(get_engine()) as session:
             try:
                 user = self._require_user(session, Perm.RECORDS_CHANGE)
-                lead_service.change_status(session=session, actor=user, lead_id=self.lead_id,
+                lead_service.change_status(session=session, actor=user, lead_id=self.record_id,
                                            status=status, discard_reason=reason)
             except ValidationFailed as exc:
                 self.errors = errors_of(exc)
@@ -242,7 +256,7 @@ class LeadRecordState(AppState):
         with Session(get_engine()) as session:
             try:
                 user = self._require_user(session, Perm.RECORDS_CHANGE)
-                lead_service.assign_lead(session=session, actor=user, lead_id=self.lead_id,
+                lead_service.assign_lead(session=session, actor=user, lead_id=self.record_id,
                                          owner_id=int(value))
             except (DomainError, PermissionDenied) as exc:
                 return rx.toast.error(message_of(exc))
@@ -258,10 +272,10 @@ class LeadRecordState(AppState):
         with Session(get_engine()) as session:
             try:
                 user = self._require_user(session, Perm.RECORDS_DELETE)
-                lead_service.delete_lead(session=session, actor=user, lead_id=self.lead_id)
+                lead_service.delete_lead(session=session, actor=user, lead_id=self.record_id)
             except (DomainError, PermissionDenied) as exc:
                 return rx.toast.error(message_of(exc))
-        self._deleted_id = self.lead_id
+        self._deleted_id = self.record_id
         return [rx.redirect("/leads"),
                 rx.toast.success(t("lead_ui.record.deleted"), duration=10000,
                                  action={"label": t("lead_ui.undo"),
@@ -290,7 +304,7 @@ class LeadRecordState(AppState):
             try:
                 user = self._require_user(session, Perm.RECORDS_CHANGE)
                 preview = conversion.conversion_preview(session=session, actor=user,
-                                                        lead_id=self.lead_id)
+                                                        lead_id=self.record_id)
                 pipelines = list_pipelines(session=session, actor=user)
             except (DomainError, PermissionDenied) as exc:
                 return rx.toast.error(message_of(exc))
@@ -340,7 +354,7 @@ class LeadRecordState(AppState):
                 try:
                     user = self._require_user(session, Perm.RECORDS_CHANGE)
                     result = conversion.convert_lead(
-                        session=session, actor=user, lead_id=self.lead_id,
+                        session=session, actor=user, lead_id=self.record_id,
                         create_opportunity=self.conv_opportunity,
                         pipeline_id=int(self.conv_pipeline) if self.conv_opportunity
                         and self.conv_pipeline.isdigit() else None,
@@ -481,7 +495,7 @@ def _convert_dialog() -> rx.Component:
                               on_click=R.convert, loading=R.converting,
                               disabled=R.converting | (R.conv_blocked != ""),
                               id="convert-submit", width="100%"),
-                    gap="2", justify="end", width="100%",
+                    spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),
                 spacing="3", margin_top="var(--space-3)", width="100%",
@@ -548,10 +562,14 @@ def _header() -> rx.Component:
                       align="center", wrap="wrap", spacing="2"),
             rx.hstack(
                 rx.cond(R.lead["email"] != "",
-                        rx.link(rx.icon("mail", size=14), R.lead["email"],
-                                href="mailto:" + R.lead["email"], size="2")),
+                        rx.link(rx.hstack(rx.icon("mail", size=14), rx.text(R.lead["email"]),
+                                          spacing="1", align="center"),
+                                href="mailto:" + R.lead["email"], size="2",
+                                word_break="break-all")),
                 rx.cond(R.lead["phone"] != "",
-                        rx.link(rx.icon("phone", size=14), R.lead["phone"],
+                        rx.link(rx.hstack(rx.icon("phone", size=14),
+                                          rx.text(R.lead["phone_display"]),
+                                          spacing="1", align="center"),
                                 href="tel:" + R.lead["phone"], size="2")),
                 spacing="3", wrap="wrap",
             ),
@@ -571,9 +589,9 @@ def _header() -> rx.Component:
                                     href=R.account_href, id="lead-account-link")),
                     rx.button(rx.icon("building-2", size=16), t("lead_ui.convert.button"),
                               on_click=R.open_convert, id="lead-convert")),
-            gap="2", wrap="wrap", align="center",
+            spacing="2", wrap="wrap", align="center",
         ),
-        gap="3", wrap="wrap", width="100%", align="start",
+        spacing="3", wrap="wrap", width="100%", align="start",
     )
 
 
@@ -586,7 +604,8 @@ def lead_record_page() -> rx.Component:
                 rx.grid(
                     rx.vstack(_data_card(), _timeline(), spacing="4", width="100%",
                               min_width="0"),
-                    rx.vstack(_status_card(), spacing="4", width="100%", min_width="0"),
+                    rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
+                              order=rx.breakpoints(initial="-1", md="0")),
                     columns=rx.breakpoints(initial="1", md="3fr 2fr"),
                     spacing="4",
                     width="100%",

@@ -150,6 +150,8 @@ class AssignmentRulesState(AppState):
             op = t(f"leads.rules.op.{row['op']}")
             if row["op"] in NO_VALUE_OPS:
                 parts.append(f"{field} {op}")
+            elif row["op"] in ("province_in", "region_in"):
+                parts.append(f"{op} {row['value']}")
             elif row["op"] == "between":
                 parts.append(f"{field} {op} {row['value'] or '…'} – {row['value2'] or '…'}")
             else:
@@ -506,7 +508,7 @@ def _rule_card(rule: rx.Var, index: rx.Var) -> rx.Component:
                                data_testid="rule-remove-" + rule["idx"].to(str)),
                 spacing="2", align="center",
             ),
-            gap="3", align="center", width="100%", wrap=rx.breakpoints(initial="wrap",
+            spacing="3", align="center", width="100%", wrap=rx.breakpoints(initial="wrap",
                                                                         sm="nowrap"),
         ),
         width="100%",
@@ -520,34 +522,38 @@ def _condition_row(cond: rx.Var, index: rx.Var) -> rx.Component:
     base = "conditions." + index.to(str)
     op = cond["op"]
     return rx.vstack(
-        rx.flex(
+        rx.grid(
             select_field(cond["field"], A.field_options,
                          lambda v: A.set_condition(index, "field", v),
                          id_="cond-field-" + index.to(str), aria_label=t("rules_ui.cond_field")),
             select_field(op, [option(o, t(f"leads.rules.op.{o}")) for o in OPS],
                          lambda v: A.set_condition(index, "op", v),
                          id_="cond-op-" + index.to(str), aria_label=t("rules_ui.cond_op")),
-            rx.cond(
-                (op != "empty") & (op != "not_empty"),
-                rx.input(value=cond["value"], on_change=lambda v: A.set_condition(
-                    index, "value", v), id="cond-value-" + index.to(str), width="100%",
-                    aria_label=t("rules_ui.cond_value"),
-                    placeholder=rx.match(op, ("between", t("rules_ui.min")),
-                                         ("in", t("rules_ui.list_hint")),
-                                         ("not_in", t("rules_ui.list_hint")),
-                                         ("province_in", t("rules_ui.list_hint")),
-                                         ("region_in", t("rules_ui.list_hint")),
-                                         t("rules_ui.value"))),
+            rx.hstack(
+                rx.cond(
+                    (op != "empty") & (op != "not_empty"),
+                    rx.input(value=cond["value"], on_change=lambda v: A.set_condition(
+                        index, "value", v), id="cond-value-" + index.to(str), width="100%",
+                        aria_label=t("rules_ui.cond_value"),
+                        placeholder=rx.match(op, ("between", t("rules_ui.min")),
+                                             ("in", t("rules_ui.list_hint")),
+                                             ("not_in", t("rules_ui.list_hint")),
+                                             ("province_in", t("rules_ui.list_hint")),
+                                             ("region_in", t("rules_ui.list_hint")),
+                                             t("rules_ui.value"))),
+                ),
+                rx.cond(op == "between",
+                        rx.input(value=cond["value2"], on_change=lambda v: A.set_condition(
+                            index, "value2", v), id="cond-value2-" + index.to(str),
+                            width="100%", aria_label=t("rules_ui.max"),
+                            placeholder=t("rules_ui.max"))),
+                spacing="2", width="100%",
             ),
-            rx.cond(op == "between",
-                    rx.input(value=cond["value2"], on_change=lambda v: A.set_condition(
-                        index, "value2", v), id="cond-value2-" + index.to(str), width="100%",
-                        aria_label=t("rules_ui.max"), placeholder=t("rules_ui.max"))),
             rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="gray",
                            on_click=A.remove_condition(index), aria_label=t("rules_ui.cond_del"),
-                           type="button"),
-            gap="2", width="100%", align="center",
-            direction=rx.breakpoints(initial="column", sm="row"),
+                           type="button", justify_self="end"),
+            columns=rx.breakpoints(initial="1", sm="1fr 1fr 1.3fr auto"),
+            spacing="2", width="100%", align_items="center",
         ),
         *[rx.cond(err.get(base + suffix, "") != "",
                   rx.text(err.get(base + suffix, ""), size="1", color=rx.color("red", 11),
@@ -631,7 +637,7 @@ def _editor() -> rx.Component:
                                               color_scheme="gray", width="100%")),
                     rx.button(t("rules_ui.apply"), on_click=A.apply_rule, id="rule-apply",
                               width="100%"),
-                    gap="2", justify="end", width="100%",
+                    spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),
                 spacing="3", margin_top="var(--space-3)", width="100%",
@@ -642,37 +648,38 @@ def _editor() -> rx.Component:
     )
 
 
-def _bar(width: rx.Var, color: str) -> rx.Component:
-    return rx.box(rx.box(width=width, height="100%", background=rx.color(color, 9),
-                         border_radius="var(--radius-1)"),
-                  height="8px", width="100%", background=rx.color("gray", 3),
-                  border_radius="var(--radius-1)")
+def _bar(label: str, width: rx.Var, value: rx.Var, color: str, test_id: rx.Var,
+         bold: bool = False) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="1", color_scheme="gray", width="64px", flex_shrink="0"),
+        rx.box(rx.box(width=width, height="100%", background=rx.color(color, 9),
+                      border_radius="var(--radius-1)"),
+               height="10px", flex="1", min_width="0", background=rx.color("gray", 3),
+               border_radius="var(--radius-1)"),
+        rx.text(value, size="1", width="40px", text_align="right", flex_shrink="0",
+                weight="bold" if bold else "regular", data_testid=test_id),
+        width="100%", align="center", spacing="2",
+    )
 
 
 def _sim_row(row: rx.Var) -> rx.Component:
-    return rx.grid(
-        rx.text(row["name"], size="2", weight="medium"),
-        rx.vstack(
-            rx.hstack(rx.text(t("rules_ui.actual_short"), size="1", color_scheme="gray",
-                              width="72px", flex_shrink="0"),
-                      _bar(row["actual_pct"], "gray"),
-                      rx.text(row["actual"], size="1", width="40px", text_align="right",
-                              flex_shrink="0", data_testid="sim-actual-" + row["id"].to(str)),
-                      width="100%", align="center", spacing="2"),
-            rx.hstack(rx.text(t("rules_ui.simulated_short"), size="1", color_scheme="gray",
-                              width="72px", flex_shrink="0"),
-                      _bar(row["sim_pct"], "indigo"),
-                      rx.text(row["simulated"], size="1", width="40px", text_align="right",
-                              flex_shrink="0", weight="bold",
-                              data_testid="sim-simulated-" + row["id"].to(str)),
-                      width="100%", align="center", spacing="2"),
-            spacing="1", width="100%",
+    return rx.vstack(
+        rx.hstack(
+            rx.text(row["name"], size="2", weight="medium"),
+            rx.spacer(),
+            rx.badge(row["delta"], color_scheme=rx.match(row["delta_sign"], ("up", "green"),
+                                                         ("down", "red"), "gray"),
+                     variant="soft"),
+            width="100%", align="center",
         ),
-        rx.badge(row["delta"], color_scheme=rx.match(row["delta_sign"], ("up", "green"),
-                                                     ("down", "red"), "gray"),
-                 variant="soft", justify_self="end"),
-        columns=rx.breakpoints(initial="1fr auto", sm="160px 1fr 56px"),
-        spacing="2", align_items="center", width="100%",
+        _bar(t("rules_ui.actual_short"), row["actual_pct"], row["actual"], "gray",
+             "sim-actual-" + row["id"].to(str)),
+        _bar(t("rules_ui.simulated_short"), row["sim_pct"], row["simulated"], "indigo",
+             "sim-simulated-" + row["id"].to(str), bold=True),
+        spacing="1", width="100%",
+        padding="var(--space-2)",
+        border=f"1px solid {rx.color('gray', 4)}",
+        border_radius="var(--radius-3)",
         data_testid="sim-row-" + row["id"].to(str),
     )
 
@@ -689,7 +696,7 @@ def _simulator() -> rx.Component:
             rx.button(rx.icon("flask-conical", size=16), t("leads.rules.simulate"),
                       on_click=A.simulate, loading=A.simulating, disabled=A.simulating,
                       id="rules-simulate"),
-            gap="3", align="end", wrap="wrap",
+            spacing="3", align="end", wrap="wrap",
         ),
         rx.cond(A.sim_error != "", rx.callout(A.sim_error, color_scheme="red",
                                               icon="triangle-alert", width="100%",
@@ -706,7 +713,8 @@ def _simulator() -> rx.Component:
                               rx.text(t("leads.rules.simulated"), size="1"), align="center"),
                     spacing="4",
                 ),
-                rx.vstack(rx.foreach(A.sim_rows, _sim_row), spacing="3", width="100%"),
+                rx.grid(rx.foreach(A.sim_rows, _sim_row), columns=rx.breakpoints(
+                    initial="1", md="2", lg="3"), spacing="2", width="100%"),
                 rx.text(t("rules_ui.per_rule"), size="2", weight="medium"),
                 rx.foreach(A.sim_rules, lambda r: rx.text(r["name"], ": ", r["count"],
                                                           size="2")),
@@ -744,7 +752,7 @@ def rules_page() -> rx.Component:
                           on_click=A.discard, disabled=~A.dirty, id="rules-discard"),
                 rx.button(rx.icon("save", size=16), t("rules_ui.save"), on_click=A.save,
                           loading=A.saving, disabled=A.saving | ~A.dirty, id="rules-save"),
-                gap="2", align="center", width="100%", wrap="wrap",
+                spacing="2", align="center", width="100%", wrap="wrap",
             ),
             test_id="rules-list",
         ),

@@ -5,7 +5,7 @@ ES = {
     "lead_ui.new": "Nuevo lead",
     "lead_ui.import": "Importar",
     "lead_ui.count_one": "lead",
-    "lead_ui.search_placeholder": "Buscar por nombre, empresa, correo, teléfono o NIF",
+    "lead_ui.search_placeholder": "Nombre, empresa, correo, teléfono o NIF",
     "lead_ui.filters": "Filtros",
     "lead_ui.pick": "Elige…",
     "lead_ui.undo": "Deshacer",
@@ -61,7 +61,6 @@ ES = {
 ES.update({
     # form
     "lead_ui.not_found": "Este lead no existe o no tienes acceso a él.",
-    "lead_ui.form.new_title": "Nuevo lead",
     "lead_ui.form.edit": "Editar lead",
     "lead_ui.form.edit_title": "Editar: {name}",
     "lead_ui.form.contact": "Datos de contacto",
@@ -99,6 +98,7 @@ ES.update({
     "lead_ui.record.discard_title": "Descartar el lead",
     "lead_ui.record.discard": "Descartar",
     "lead_ui.record.timeline": "Historial",
+    "lead_ui.timeline.status": "Estado: {before} → {after}",
     "lead_ui.record.timeline_empty": "Aún no hay cambios ni actividades.",
     "lead_ui.convert.button": "Convertir",
     "lead_ui.convert.title": "Convertir en cliente",
@@ -173,7 +173,7 @@ ES.update({
     "import_ui.preview_help": "Así quedaría la importación. Corrige el archivo o el mapeo si "
                               "algo no cuadra; las filas con errores no se importan.",
     "import_ui.owners": "Reparto entre responsables:",
-    "import_ui.errors_title": "Filas con errores",
+    "import_ui.errors_title": "Errores encontrados",
     "import_ui.no_errors": "Ninguna fila tiene errores.",
     "import_ui.back_mapping": "Volver a las columnas",
     "import_ui.run": "Importar",
@@ -310,4 +310,8 @@ ES.update({
     "settings_ui.rules_help": "Reglas que reparten los leads nuevos, con simulador.",
     "settings_ui.fields": "Campos personalizados",
     "settings_ui.fields_help": "Campos propios para leads, clientes, contactos y oportunidades.",
+})
+
+ES.update({
+    "lead_ui.col.contact": "Contacto",
 })
