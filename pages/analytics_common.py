@@ -563,9 +563,18 @@ def point_index(points: Sequence[Any] | None) -> tuple[int, int] | None:
     first = points[0] if isinstance(points[0], dict) else {}
     curve = first.get("curveNumber")
     point = first.get("pointNumber", first.get("pointIndex"))
-    if not isinstance(curve, int) or not isinstance(point, int):
+    if not isinstance(curve, int) or not isinstance(point, int) or curve < 0 or point < 0:
         return None
     return curve, point
+
+
+def as_index(value: Any) -> int | None:
+    """A row index sent by the browser, or None when it is not a non-negative integer."""
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        return None
+    return index if index >= 0 else None
 
 
 

@@ -39,6 +39,7 @@ from crm_app.state import AppState
 from pages.analytics_common import (
     PERIOD_KINDS,
     AnalyticsMixin,
+    as_index,
     change_view,
     drill_dialog,
     export_buttons,
@@ -324,8 +325,11 @@ class HomeState(AnalyticsMixin, AppState):
     @rx.event(background=True)
     async def drill_row(self, index: int) -> Any:
         """The "Ver oportunidades" link of a row of the comparison table."""
+        row = as_index(index)
+        if row is None:
+            return None
         async with self:
-            found = self._spec_for("compare", 0, int(index))
+            found = self._spec_for("compare", 0, row)
             if found is None:
                 return None
             self._open_drill(*found)

@@ -33,6 +33,7 @@ from pages.analytics_common import (
     KPI_DRILL_STATUS,
     KPI_META,
     AnalyticsMixin,
+    as_index,
     custom_period,
     drill_dialog,
     error_text,
@@ -542,10 +543,12 @@ class ReportsState(AnalyticsMixin, AppState):
     @rx.event(background=True)
     async def drill_row(self, index: int) -> Any:
         """The "Ver oportunidades" link of a row of the matrix table."""
+        index = as_index(index)
+        if index is None:
+            return None
         async with self:
             rows = self._drill_keys.get("rows") or []
-            index = int(index)
-            if not 0 <= index < len(rows):
+            if index >= len(rows):
                 return None
             found = self._matrix_spec(rows[index], self._drill_keys["kpis"][0])
             if found is None:
@@ -652,7 +655,7 @@ def _table(title: rx.Var, head: rx.Var, rows: rx.Var, name: str, *,
     def row(cells: rx.Var, index: rx.Var) -> rx.Component:
         first = (rx.link(cells[0], href="#", on_click=ReportsState.drill_row(index),
                          weight="medium", data_testid=f"{name}-drill")
-                 if drill else rx.text(cells[0], weight="medium"))
+                 if drill else rx.text(cells[0], weight="medium", white_space="nowrap"))
         return rx.table.row(
             rx.table.row_header_cell(first),
             rx.foreach(cells[1:], lambda c: rx.table.cell(c, text_align="right",

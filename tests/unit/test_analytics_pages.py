@@ -137,3 +137,12 @@ def test_exports_are_spanish_csv_and_numeric_xlsx():
     ws = load_workbook(io.BytesIO(common.xlsx_bytes(table))).active
     assert ws["B2"].value == 1234.5 and ws["C2"].value == 0.25
     assert ws["C2"].number_format == "0.0%"
+
+
+def test_chart_clicks_only_pick_among_the_servers_own_bars():
+    assert common.point_index([{"curveNumber": 1, "pointNumber": 3, "x": "oct 26"}]) == (1, 3)
+    assert common.point_index([{"curveNumber": 0, "pointNumber": -1}]) is None
+    assert common.point_index([{"curveNumber": "0", "pointNumber": 2}]) is None
+    assert common.point_index([]) is None and common.point_index(None) is None
+    assert common.as_index("2") == 2
+    assert common.as_index("-1") is None and common.as_index("x") is None
