@@ -35,7 +35,7 @@ def bench_import(
         for line in lines:
             print_json(line)
         return
-    ours, rate = lines
+    ours, rate = lines[:2]
     typer.echo(f"{result.n} filas ({result.file_bytes / 1e6:.1f} MB, lectura {result.method}): "
                f"{ours['value']} s ({rate['value']} filas/s); ingenuo {ours['baseline']} s "
                f"({rate['baseline']} filas/s): {rate['ratio']}× más rápido. "

@@ -104,8 +104,10 @@ def test_bench_prints_json_lines(tmp_path) -> None:  # noqa: ANN001
               "--workdir", str(tmp_path / "bench"))
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.strip().splitlines()]
-    assert [line["metric"] for line in lines] == ["import_s", "rows_per_s"]
+    assert [line["metric"] for line in lines] == ["import_s", "rows_per_s", "cpu_s",
+                                                  "load_avg_1m"]
     for line in lines:
         assert set(line) == {"bench", "metric", "value", "unit", "baseline", "ratio", "n"}
         assert line["bench"] == "import" and line["n"] == 400
-        assert line["value"] > 0 and line["baseline"] > 0
+    for line in lines[:3]:
+        assert line["value"] > 0 and line["baseline"] > 0 and line["ratio"] > 0
