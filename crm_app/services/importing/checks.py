@@ -38,6 +38,7 @@ _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 EMAIL_FAST = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[a-z]{{2,24}}$"
 _SPECIAL_TLDS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_SPECIAL_TLD_RE = r"\.(?:" + "|".join(_SPECIAL_TLDS) + r")$"
 
 
 def nulls(n: int, dtype: Any, name: str = "") -> pl.Series:
@@ -103,12 +104,13 @@ def email_normal(values: pl.Series) -> pl.Series:
 def check_emails(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """``(normalised, error)`` per value."""
     norm = email_normal(values)
-    tld = norm.str.extract(r"\.([a-z0-9-]+)$", 1)
-    local_len = norm.str.split("@").list.first().str.len_chars()
-    ok = (norm.str.contains(EMAIL_FAST) & ~norm.str.contains("--", literal=True)
-          & (norm.str.len_chars() <= 254) & (local_len <= 64)
-          & ~tld.is_in(_SPECIAL_TLDS))
-    fast = norm.zip_with(ok.fill_null(False), nulls(len(norm), pl.String))
+    v = pl.col("e")
+    ok = pl.DataFrame({"e": norm}).select(
+        v.str.contains(EMAIL_FAST) & ~v.str.contains("--", literal=True)
+        & (v.str.len_chars() <= 254) & (v.str.find("@", literal=True) <= 64)
+        & ~v.str.contains(_SPECIAL_TLD_RE)
+    ).to_series().fill_null(False)
+    fast = norm.zip_with(ok, nulls(len(norm), pl.String))
     return _resolve(norm, fast, _email_slow)
 
 
@@ -189,11 +191,16 @@ def nif_compact_expr(values: pl.Expr) -> pl.Expr:
 
 def check_nifs(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """``(compact valid NIF, error)`` per value, as ``normalize_nif`` would give."""
-    frame = pl.DataFrame({"v": values.str.strip_chars().replace("", None)})
-    frame = frame.with_columns(nif_compact_expr(pl.col("v")).alias("c"))
-    frame = frame.with_columns(nif_fast_expr(pl.col("c")).alias("ok"))
-    fast = frame["c"].zip_with(frame["ok"], nulls(frame.height, pl.String))
-    raw = frame["v"].alias(values.name)
+    raw = values.str.strip_chars().replace("", None).alias(values.name)
+    # The arithmetic runs on the non-blank cells only, then goes back in place.
+    present = raw.is_not_null()
+    sub = pl.DataFrame({"v": raw.filter(present)}).with_columns(
+        nif_compact_expr(pl.col("v")).alias("c"))
+    sub = sub.with_columns(nif_fast_expr(pl.col("c")).alias("ok"))
+    fast_sub = sub["c"].zip_with(sub["ok"], nulls(sub.height, pl.String))
+    fast = nulls(len(raw), pl.String)
+    if sub.height:
+        fast = fast.scatter(present.arg_true(), fast_sub)
     return _resolve(raw, fast, _nif_slow)
 
 
