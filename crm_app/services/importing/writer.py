@@ -137,6 +137,8 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
             progress(done)
     if raw_cursor is not None:
         raw_cursor.close()
+    if rebuild:
+        conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorter may use a second core
     for _name, create_sql in rebuild:
         conn.exec_driver_sql(create_sql)
     return done
