@@ -67,10 +67,30 @@ def _leads_links() -> rx.Component:
     )
 
 
+def _sales_links() -> rx.Component:
+    def link(route: str, icon: str, key: str, test_id: str) -> rx.Component:
+        return rx.link(rx.hstack(
+            rx.icon(icon, size=20, color=rx.color("accent", 9)),
+            rx.vstack(rx.text(t(key), weight="medium", size="3"),
+                      rx.text(t(key + "_help"), size="2", color_scheme="gray"), spacing="0"),
+            align="center", spacing="3"), href=route, underline="none", id=test_id)
+
+    return rx.card(
+        rx.heading(t("sui.settings.sales"), size="4", margin_bottom="var(--space-3)"),
+        rx.grid(link("/ajustes/embudos", "kanban", "sui.settings.pipelines",
+                     "settings-pipelines"),
+                link("/productos", "package", "sui.settings.catalog", "settings-catalog"),
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="3"),
+        width="100%",
+        data_testid="settings-sales",
+    )
+
+
 def settings_page() -> rx.Component:
     org = SettingsState.org
     return shell(
         _leads_links(),
+        _sales_links(),
         rx.card(
             rx.heading(t("settings.company"), size="4", margin_bottom="var(--space-3)"),
             rx.grid(
