@@ -187,9 +187,8 @@ def report_data(con: duckdb.DuckDBPyConnection, *, scope: Scope, month: periods.
         "owners": owners,
         "hidden_owners": hidden,
         "teams": dash.get("by_team", []),
-        "by_channel": dash["by_channel"],
-        # per comercial for a team or a person; a company gets the totals (and the
-        # activities column of the team table): 1.000 rows would bury the report
+        # per comercial for a team or a person; a company has the activities column of the
+        # team table (1.000 rows would bury the report). Channels are in Informes.
         "activities": [] if scope.kind == "company" else dash["activities_by_owner"][:60],
         "activity_kinds": dash["activities_by_kind"],
         "charts": charts,
