@@ -278,6 +278,8 @@ class LeadsListState(ListMixin, AppState):
 
     @rx.event
     def set_custom_filter(self, key: str, value: str) -> Any:
+        if key.split(":", 1)[0] not in {f["key"] for f in self.custom_filters}:
+            return None
         value = "" if value == NONE else str(value or "").strip()
         custom = dict(self.f_custom)
         if value:
@@ -524,6 +526,7 @@ def _sort_button(key: str, label: str) -> rx.Component:
         variant="ghost", size="2", color_scheme="gray", high_contrast=True,
         on_click=S.sort_by(key), id=f"leads-sort-{key}",
         aria_label=t("lead_ui.sort_by", field=label), font_weight="bold", padding_x="0",
+        margin="0",
     )
 
 
@@ -573,7 +576,7 @@ def _table() -> rx.Component:
                     aria_label=t("lead_ui.select_page"), id="leads-check-all"), width="40px"),
                 rx.table.column_header_cell(rx.hstack(
                     _sort_button("first_name", t("col.name")), rx.text("·", color_scheme="gray"),
-                    _sort_button("company", t("col.company")), spacing="1", align="center")),
+                    _sort_button("company", t("col.company")), spacing="2", align="center")),
                 rx.table.column_header_cell(t("lead_ui.col.contact")),
                 _sort_header("status", t("col.status")),
                 _sort_header("province", t("col.province")),

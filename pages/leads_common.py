@@ -20,6 +20,7 @@ STATUS_COLORS = {"nuevo": "blue", "contactado": "amber", "cualificado": "green",
                  "descartado": "gray", "convertido": "violet"}
 PROVINCE_NAMES = sorted(PROVINCES, key=lambda p: p.lower().replace("á", "a").replace("é", "e")
                         .replace("í", "i").replace("ó", "o").replace("ú", "u"))
+PHONE_FULL = rx.breakpoints(initial="100%", xs="auto")  # a button's width: full on phones
 NONE = "__none"  # Radix selects refuse "" as an item value: this stands for "no value"
 
 

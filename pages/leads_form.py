@@ -88,6 +88,7 @@ class LeadFormState(AppState):
     dups: list[dict[str, str]] = []
     saving: bool = False
     not_found: bool = False
+    ready: bool = False
 
     _pending: dict[str, Any] = {}
     _original: dict[str, str] = {}
@@ -149,6 +150,7 @@ class LeadFormState(AppState):
             self._load_owners(session, user)
             self._load_custom(session, None)
         self.form_key = f"new-{id(self)}-{len(self.values)}"
+        self.ready = True
         return None
 
     @rx.event
@@ -165,6 +167,7 @@ class LeadFormState(AppState):
                                                   lead_id=int(raw))
             except (NotFound, ValueError, PermissionDenied):
                 self.not_found = True
+                self.ready = True
                 return None
             self.record_id = int(lead["id"])
             self.title = t("lead_ui.form.edit_title", name=lead["display_name"] or "")
@@ -176,7 +179,12 @@ class LeadFormState(AppState):
             self._load_owners(session, user)
             self._load_custom(session, lead.get("custom") or {})
         self.form_key = f"edit-{self.record_id}-{lead.get('updated_at') or ''}"
+        self.ready = True
         return None
+
+    @rx.event
+    def leave(self) -> None:
+        self.ready = False
 
     # --- controlled selects ---------------------------------------------------------------
 
@@ -551,18 +559,28 @@ def _form() -> rx.Component:
 
 
 def _body() -> rx.Component:
+    # The form appears once its page loader has filled it (``ready``), so nothing typed is
+    # lost to a late remount; leaving the page makes it wait again next time.
     return rx.cond(
-        F.not_found,
-        rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
-                   id="lead-not-found"),
-        rx.vstack(
-            rx.cond(F.title != "", rx.heading(F.title, size="5", id="lead-form-title")),
-            rx.cond(F.errors.get("_", "") != "",
-                    rx.callout(F.errors.get("_", ""), color_scheme="red", icon="triangle-alert",
-                               width="100%")),
-            _form(),
-            spacing="3", width="100%", max_width="880px",
+        F.ready,
+        rx.box(
+            rx.cond(
+                F.not_found,
+                rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
+                           id="lead-not-found"),
+                rx.vstack(
+                    rx.cond(F.title != "", rx.heading(F.title, size="5", id="lead-form-title")),
+                    rx.cond(F.errors.get("_", "") != "",
+                            rx.callout(F.errors.get("_", ""), color_scheme="red",
+                                       icon="triangle-alert", width="100%")),
+                    _form(),
+                    spacing="3", width="100%", max_width="880px",
+                ),
+            ),
+            on_unmount=F.leave,
+            width="100%",
         ),
+        rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,8 @@ class LeadImportState(AppState):
     undo_open: bool = False
 
     _file_path: str = ""
-    _errors: list[dict[str, str]] = []
+    _errors_path: str = ""
+    _preview_csv: str = ""
 
     # --- computed ------------------------------------------------------------------------
 
@@ -164,14 +166,28 @@ class LeadImportState(AppState):
         return {r["header"]: r["target"] for r in self.mapping_rows}
 
     def _show_errors(self) -> None:
+        """One page of the error rows, read from the file the run wrote (a big file's errors
+        stay on disk in the data directory, not in the session's state)."""
+        rows: list[dict[str, str]] = []
+        if self._errors_path:
+            with contextlib.suppress(OSError, ValueError):
+                rows = json.loads(Path(self._errors_path).read_text("utf-8"))
         start = (self.error_page - 1) * PAGE
-        self.error_rows = self._errors[start:start + PAGE]
+        self.error_rows = rows[start:start + PAGE]
 
     def _forget_file(self) -> None:
         if self._file_path:
             with contextlib.suppress(OSError):
                 Path(self._file_path).unlink()
         self._file_path = ""
+
+    def _forget_reports(self) -> None:
+        for name in ("_errors_path", "_preview_csv"):
+            path = getattr(self, name)
+            if path:
+                with contextlib.suppress(OSError):
+                    Path(path).unlink()
+            setattr(self, name, "")
 
     # --- page events ---------------------------------------------------------------------
 
@@ -189,10 +205,11 @@ class LeadImportState(AppState):
 
     def _restart(self) -> None:
         self._forget_file()
+        self._forget_reports()
         self.step, self.filename, self.file_info, self.upload_error = "upload", "", "", ""
         self.mapping_rows, self.mapping_error, self.template_id = [], "", ""
         self.policy, self.counts, self.warnings = "skip", {}, []
-        self._errors, self.error_rows, self.error_total, self.error_page = [], [], 0, 1
+        self.error_rows, self.error_total, self.error_page = [], 0, 1
         self.batch_id, self.batch_undone, self.busy, self.progress = 0, False, False, 0
 
     @rx.event
@@ -397,9 +414,17 @@ class LeadImportState(AppState):
                          for u_id in result.owners}
             columns = {target: header for header, target in result.mapping.items()
                        if target != IGNORE}
+            stem = _import_dir() / uuid.uuid4().hex
+            errors_path = stem.with_suffix(".errors.json")
+            errors_path.write_text(json.dumps(_error_rows(result.errors, labels, columns),
+                                              ensure_ascii=False), "utf-8")
+            csv_path = ""
+            if dry_run and result.errors:
+                csv_path = str(stem.with_suffix(".rejected.csv"))
+                Path(csv_path).write_bytes(result.rejected_csv())
             return {"counts": _counts(result, names), "batch_id": result.batch_id or 0,
-                    "errors": _error_rows(result.errors, labels, columns),
-                    "warnings": list(result.warnings)}
+                    "errors_path": str(errors_path), "error_count": len(result.errors),
+                    "csv_path": csv_path, "warnings": list(result.warnings)}
 
         task = asyncio.ensure_future(rx.run_in_thread(work))
         while not task.done():
@@ -418,8 +443,9 @@ class LeadImportState(AppState):
             return rx.toast.error(message_of(exc))
         async with self:
             self.counts, self.warnings = out["counts"], out["warnings"]
-            self._errors, self.error_total, self.error_page = (out["errors"],
-                                                               len(out["errors"]), 1)
+            self._forget_reports()
+            self._errors_path, self._preview_csv = out["errors_path"], out["csv_path"]
+            self.error_total, self.error_page = out["error_count"], 1
             self._show_errors()
             self.progress, self.busy = 100, False
             if dry_run:
@@ -455,6 +481,18 @@ class LeadImportState(AppState):
                 return rx.toast.error(message_of(exc))
         return rx.download(data=data, filename=t("import_ui.rejected_file", id=target),
                            mime_type="text/csv")
+
+    @rx.event
+    def download_preview_errors(self) -> Any:
+        with Session(get_engine()) as session:
+            try:
+                self._user(session)
+            except PermissionDenied as exc:
+                return rx.toast.error(exc.message)
+        if not self._preview_csv or not Path(self._preview_csv).exists():
+            return rx.toast.error(t("import_ui.no_file"))
+        return rx.download(data=Path(self._preview_csv).read_bytes(),
+                           filename=t("import_ui.preview_file"), mime_type="text/csv")
 
     @rx.event
     def ask_undo(self, batch_id: str | int) -> None:
@@ -772,7 +810,15 @@ def _preview_step() -> rx.Component:
                     rx.text(t("import_ui.owners"), " ", I.counts["owners"], size="2",
                             data_testid="preview-owners")),
             _warnings(),
-            rx.heading(t("import_ui.errors_title"), " (", I.counts["errors"], ")", size="3"),
+            rx.flex(
+                rx.heading(t("import_ui.errors_title"), " (", I.counts["errors"], ")", size="3"),
+                rx.spacer(),
+                rx.cond(I.error_total > 0,
+                        rx.button(rx.icon("download", size=14), t("import_ui.download_preview"),
+                                  variant="soft", size="1", on_click=I.download_preview_errors,
+                                  id="import-preview-download")),
+                spacing="2", align="center", width="100%", wrap="wrap",
+            ),
             _errors_table("preview-errors"),
             test_id="import-preview-card",
         ),

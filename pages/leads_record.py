@@ -24,6 +24,7 @@ from crm_app.services.pipelines import list_pipelines
 from crm_app.state import AppState
 from pages.leads import _as_datetime
 from pages.leads_common import (
+    PHONE_FULL,
     errors_of,
     labelled,
     message_of,
@@ -490,11 +491,11 @@ def _convert_dialog() -> rx.Component:
                                    icon="triangle-alert", width="100%", role="alert")),
                 rx.flex(
                     rx.dialog.close(rx.button(t("common.cancel"), variant="soft",
-                                              color_scheme="gray", width="100%")),
+                                              color_scheme="gray", width=PHONE_FULL)),
                     rx.button(rx.icon("building-2", size=16), t("lead_ui.convert.submit"),
                               on_click=R.convert, loading=R.converting,
                               disabled=R.converting | (R.conv_blocked != ""),
-                              id="convert-submit", width="100%"),
+                              id="convert-submit", width=PHONE_FULL),
                     spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),

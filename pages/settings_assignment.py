@@ -27,6 +27,7 @@ from crm_app.services.errors import DomainError, ValidationFailed
 from crm_app.state import AppState
 from pages.leads_common import (
     NONE,
+    PHONE_FULL,
     errors_of,
     labelled,
     message_of,
@@ -634,9 +635,9 @@ def _editor() -> rx.Component:
                 action_config,
                 rx.flex(
                     rx.dialog.close(rx.button(t("common.cancel"), variant="soft",
-                                              color_scheme="gray", width="100%")),
+                                              color_scheme="gray", width=PHONE_FULL)),
                     rx.button(t("rules_ui.apply"), on_click=A.apply_rule, id="rule-apply",
-                              width="100%"),
+                              width=PHONE_FULL),
                     spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),

@@ -20,7 +20,15 @@ from crm_app.services import custom_fields as fields_service
 from crm_app.services.errors import DomainError
 from crm_app.services.spain import fold
 from crm_app.state import AppState
-from pages.leads_common import errors_of, labelled, message_of, option, section, select_field
+from pages.leads_common import (
+    PHONE_FULL,
+    errors_of,
+    labelled,
+    message_of,
+    option,
+    section,
+    select_field,
+)
 
 ENTITIES = fields_service.ENTITIES
 TYPES = fields_service.TYPES
@@ -323,9 +331,9 @@ def _create_dialog() -> rx.Component:
                                    icon="triangle-alert", width="100%", role="alert")),
                 rx.flex(
                     rx.dialog.close(rx.button(t("common.cancel"), variant="soft",
-                                              color_scheme="gray", width="100%")),
+                                              color_scheme="gray", width=PHONE_FULL)),
                     rx.button(t("fields_ui.create"), on_click=C.create, id="field-create",
-                              width="100%"),
+                              width=PHONE_FULL),
                     spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),
@@ -357,9 +365,9 @@ def _edit_dialog() -> rx.Component:
                                  error=C.errors.get("choices", ""))),
                 rx.flex(
                     rx.dialog.close(rx.button(t("common.cancel"), variant="soft",
-                                              color_scheme="gray", width="100%")),
+                                              color_scheme="gray", width=PHONE_FULL)),
                     rx.button(t("common.save"), on_click=C.save_edit, id="field-edit-save",
-                              width="100%"),
+                              width=PHONE_FULL),
                     spacing="2", justify="end", width="100%",
                     direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),

@@ -184,6 +184,8 @@ ES.update({
     "import_ui.rejected_title": "Filas rechazadas",
     "import_ui.download": "Descargar filas rechazadas (CSV)",
     "import_ui.rejected_file": "filas-rechazadas-importacion-{id}.csv",
+    "import_ui.preview_file": "filas-con-errores-vista-previa.csv",
+    "import_ui.download_preview": "Descargar las filas con errores (CSV)",
     "import_ui.see_leads": "Ver los leads",
     "import_ui.undo": "Deshacer importación",
     "import_ui.undo_title": "¿Deshacer la importación?",

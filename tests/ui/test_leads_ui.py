@@ -234,6 +234,9 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     assert "Falta el nombre o la empresa" in page.inner_text("[data-testid=error-row-6]")
     no_sideways_scroll(page, size)
     shot(page, "preview")
+    with page.expect_download() as preview_csv:  # the preview's error rows, before importing
+        page.click("#import-preview-download")
+    assert "pedro@@mal" in Path(preview_csv.value.path()).read_bytes().decode("utf-8-sig")
 
     page.click("#import-run")
     page.wait_for_selector("[data-testid=import-result]", timeout=60_000)
@@ -281,7 +284,7 @@ def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
     page.wait_for_selector("[data-testid=rules-list]")
     page.click("#rules-add")
     page.wait_for_selector("#rule-name")
-    page.fill("#rule-name", "Madrid para Lucía")
+    page.fill("#rule-name", "Madrid y Toledo")
     pick(page, "#cond-op-0", "provincia en")
     page.fill("#cond-value-0", "Madrid, Toledo")
     pick(page, "#rule-action", "Usuario fijo")
@@ -290,7 +293,7 @@ def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
     shot(page, "rule-editor")
     page.click("#rule-apply")
     page.wait_for_selector("[data-testid=rules-dirty]")
-    page.wait_for_selector("[data-testid=rule-name-0] >> text=Madrid para Lucía")
+    page.wait_for_selector("[data-testid=rule-name-0] >> text=Madrid y Toledo")
     page.fill("#sim-n", "120")
     page.click("#rules-simulate")
     page.wait_for_selector("[data-testid=sim-result]")
