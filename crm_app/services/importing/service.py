@@ -442,13 +442,13 @@ def _owners(session: Session, actor: User, entity: str, frame: pl.DataFrame, loo
     rule = nulls(n, pl.Int64, "assigned_rule_id")
     team = owner.replace_strict(teams, default=None, return_dtype=pl.Int64).alias("team_id")
     if actor.role == Role.COMERCIAL:
-        owner = pl.Series("owner_id", [actor.id] * n, dtype=pl.Int64)
-        team = pl.Series("team_id", [actor.team_id] * n, dtype=pl.Int64)
+        owner = pl.repeat(actor.id, n, dtype=pl.Int64, eager=True).alias("owner_id")
+        team = pl.repeat(actor.team_id, n, dtype=pl.Int64, eager=True).alias("team_id")
     elif entity == "lead" and owner.null_count():
         owner, team, rule = _assign(session, frame, owner, team, dry_run)
     fill_owner = owner.is_null()
     owner = owner.fill_null(actor.id)
-    team = team.zip_with(~fill_owner, pl.Series([actor.team_id] * n, dtype=pl.Int64))
+    team = team.zip_with(~fill_owner, pl.repeat(actor.team_id, n, dtype=pl.Int64, eager=True))
     out = frame.drop([c for c in ("owner_id", "team_id") if c in frame.columns])
     out = out.with_columns(owner.alias("owner_id"), team.alias("team_id"))
     if entity == "lead":

@@ -354,10 +354,10 @@ def _stage(values: pl.Series, errors: _Errors, lookups: Lookups,
     pipe_raw = present.get("pipeline")
     if pipe_raw is not None:
         pipe = map_values(pipe_raw, lambda v: lookups.pipelines.get(fold(v)), pl.Int64)
-        default = pl.Series([lookups.default_pipeline_id] * n, dtype=pl.Int64)
+        default = pl.repeat(lookups.default_pipeline_id, n, dtype=pl.Int64, eager=True)
         pipe = default.zip_with(pipe_raw.is_null(), pipe)  # blank cell: the default pipeline
     else:
-        pipe = pl.Series([lookups.default_pipeline_id] * n, dtype=pl.Int64)
+        pipe = pl.repeat(lookups.default_pipeline_id, n, dtype=pl.Int64, eager=True)
     if lookups.default_pipeline_id is None and pipe_raw is None:
         errors.add("stage", values.is_not_null(),
                    "No hay ningún embudo de ventas configurado: crea uno en Ajustes.")
