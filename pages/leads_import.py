@@ -618,23 +618,30 @@ def _upload_step() -> rx.Component:
 
 
 def _mapping_row(row: rx.Var) -> rx.Component:
+    """One file column: its title and first value, and the field it goes to (side by side on
+    a wide screen, one under the other on a phone)."""
     header = row["header"]
-    return rx.table.row(
-        rx.table.cell(rx.text(header, weight="medium"),
-                      rx.cond(row["sample"] != "", rx.text(row["sample"], size="1",
-                                                           color_scheme="gray"))),
-        rx.table.cell(
-            rx.vstack(
-                select_field(row["target"], I.target_options,
-                             lambda v: I.set_target(header, v),
-                             id_="map-" + header.to(str),
-                             aria_label=t("import_ui.map_aria") + " " + header.to(str)),
-                rx.cond(row["warn"] != "", rx.text(row["warn"], size="1",
-                                                   color=rx.color("amber", 11))),
-                spacing="1", width="100%",
-            ),
-            min_width="200px",
+    return rx.grid(
+        rx.vstack(
+            rx.text(header, weight="medium", size="2"),
+            rx.cond(row["sample"] != "", rx.text(row["sample"], size="1", color_scheme="gray",
+                                                 word_break="break-all")),
+            spacing="0", min_width="0",
         ),
+        rx.vstack(
+            select_field(row["target"], I.target_options, lambda v: I.set_target(header, v),
+                         id_="map-" + header.to(str),
+                         aria_label=t("import_ui.map_aria") + " " + header.to(str)),
+            rx.cond(row["warn"] != "", rx.text(row["warn"], size="1",
+                                               color=rx.color("amber", 11))),
+            spacing="1", width="100%", min_width="0",
+        ),
+        columns=rx.breakpoints(initial="1", sm="1fr 1fr"),
+        spacing="2",
+        align_items="center",
+        width="100%",
+        padding_y="var(--space-2)",
+        border_top=f"1px solid {rx.color('gray', 4)}",
         data_testid="map-row-" + header.to(str),
     )
 
@@ -708,14 +715,14 @@ def _mapping_step() -> rx.Component:
             rx.text(t("import_ui.mapping_help"), size="2"),
             _templates(),
             rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell(t("import_ui.col.column")),
-                        rx.table.column_header_cell(t("import_ui.col.field")))),
-                    rx.table.body(rx.foreach(I.mapping_rows, _mapping_row)),
-                    variant="surface", size="1", width="100%",
+                rx.grid(
+                    rx.text(t("import_ui.col.column"), size="2", weight="bold"),
+                    rx.text(t("import_ui.col.field"), size="2", weight="bold"),
+                    columns="1fr 1fr", spacing="2", width="100%", padding_bottom="var(--space-2)",
+                    display=rx.breakpoints(initial="none", sm="grid"),
                 ),
-                overflow_x="auto", width="100%", data_testid="import-mapping",
+                rx.foreach(I.mapping_rows, _mapping_row),
+                width="100%", data_testid="import-mapping",
             ),
             test_id="import-mapping-card",
         ),

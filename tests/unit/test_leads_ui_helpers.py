@@ -1,0 +1,73 @@
+"""The pure helpers behind the leads screens: display rows, route ids, rule conditions as the
+editor shows them and back, custom values as the form shows them, field keys from labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pages.leads import lead_row
+from pages.leads_common import events, path_id, phone_display
+from pages.leads_form import custom_display
+from pages.leads_record import timeline_rows
+from pages.settings_assignment import _cond_data, _cond_row
+from pages.settings_fields import key_from_label
+
+
+def test_a_lead_becomes_display_strings():
+    row = lead_row({"id": 7, "name": "", "company": "Talleres Sur S.L.", "email": "a@b.es",
+                    "phone": "+34600123456", "status": "cualificado", "province": "Sevilla",
+                    "source": "Feria", "owner_name": "Ana",
+                    "created_at": "2026-11-26T23:30:00+00:00"})
+    assert row["name"] == "Talleres Sur S.L."  # no person: the company names the lead
+    assert row["phone"] == "+34 600 12 34 56"
+    assert row["status"] == "Cualificado" and row["status_key"] == "cualificado"
+    assert row["created_at"] == "27/11/2026"  # Madrid's day, not UTC's
+    assert row["href"] == "/leads/7" and all(isinstance(v, str) for v in row.values())
+
+
+def test_ids_come_from_the_browser_path():
+    assert path_id("/leads/12") == 12
+    assert path_id("/leads/12/editar") == 12
+    assert path_id("/leads/nuevo") is None
+    assert path_id("/clientes/5") is None
+    assert phone_display("") == "" and phone_display("no") == "no"
+
+
+def test_events_drop_the_none_of_helpers():
+    assert events(None, "a", [None, "b"], None) == ["a", "b"]
+
+
+def test_rule_conditions_round_trip_through_the_editor():
+    for cond in ({"field": "province", "op": "province_in", "value": ["Madrid", "Toledo"]},
+                 {"field": "custom.empleados", "op": "between", "value": ["10", None]},
+                 {"field": "source", "op": "eq", "value": "Feria"},
+                 {"field": "company", "op": "empty", "value": None}):
+        assert _cond_data(_cond_row(cond)) == cond
+    assert _cond_data({"field": "source", "op": "contains", "value": "feria, web"})["value"] == [
+        "feria", "web"]
+
+
+def test_custom_values_as_the_form_shows_them():
+    assert custom_display("date", "2026-03-01") == "01/03/2026"
+    assert custom_display("number", "1234.5") == "1234,5"
+    assert custom_display("bool", True) == "true"
+    assert custom_display("text", None) == ""
+
+
+def test_field_keys_from_labels():
+    assert key_from_label("Sector de actividad") == "sector_de_actividad"
+    assert key_from_label("Nº empleados") == "no_empleados"
+    assert key_from_label("2024 ventas") == "c_2024_ventas"
+
+
+def test_timeline_shows_status_names_and_hides_internal_fields():
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=UTC).isoformat()
+    rows = timeline_rows([{"kind": "event", "id": 3, "at": at, "action": "status",
+                           "title": "Estado: nuevo → descartado", "actor_name": "Ana",
+                           "detail": "", "changes": [
+                               {"field": "status", "before": "nuevo", "after": "descartado"},
+                               {"field": "discard_reason", "before": "", "after": "Caro"},
+                               {"field": "first_contacted_at", "before": None, "after": at}]}])
+    assert rows[0]["title"] == "Estado: Nuevo → Descartado"
+    assert rows[0]["changes"] == "Motivo de descarte: — → Caro"
+    assert rows[0]["when"] == "27/11/2026 10:00"
