@@ -314,7 +314,7 @@ class AnalyticsMixin(rx.State, mixin=True):
             scope = svc.scope_for(user)
             label = svc.scope_label(scope, session=session)
         # "Equipo {name}" over a team already called "Equipo Norte"
-        return user, scope, label.replace("Equipo Equipo ", "Equipo ", 1)
+        return user, scope, label
 
     def _reload_event(self) -> Any:  # overridden by each page
         return None

@@ -84,7 +84,11 @@ def scope_label(scope: Scope, *, session: Session | None = None,
 
             team = session.get(Team, scope.team_id)
             team_name = team.name if team else str(scope.team_id)
-        return t("analytics.scope.team", name=team_name or "")
+        name = team_name or ""
+        # Teams are often named "Equipo Norte": do not print "Equipo Equipo Norte".
+        if name.lower().startswith(t("analytics.scope.team", name="").strip().lower()):
+            return name
+        return t("analytics.scope.team", name=name)
     if user_name is None and session is not None:
         person = session.get(User, scope.user_id)
         user_name = person.name if person else str(scope.user_id)

@@ -421,3 +421,11 @@ def test_charts_carry_titles_palette_and_drill_down_keys(con, d):
     empty = charts.pipeline_by_stage(kpis.pipeline_by_stage(con, Scope.team(d.team_este.id)),
                                      when="noviembre de 2025")
     assert empty.layout.annotations[0].text == "Sin datos en el periodo"
+
+
+def test_scope_label_does_not_repeat_the_word_equipo() -> None:
+    from analytics.scope import Scope
+    from crm_app.services.analytics import scope_label
+
+    assert scope_label(Scope("team", 1), team_name="Equipo Norte") == "Equipo Norte"
+    assert scope_label(Scope("team", 1), team_name="Norte") == "Equipo Norte"
