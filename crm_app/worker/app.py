@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 from crm_app.settings import get_settings
 
@@ -50,3 +51,11 @@ def make_celery() -> Celery:
 
 
 celery_app = make_celery()
+
+
+@worker_ready.connect
+def _warm_pdf_renderer(**_: object) -> None:
+    """WeasyPrint's first render costs ~3 s of imports and fonts: pay it before the first job."""
+    from crm_app.reports.quote_pdf import warm_up
+
+    warm_up()
