@@ -238,15 +238,19 @@ class OpportunitiesState(StageMoveMixin, ListMixin, AppState):
         self.dragging = False
 
     @rx.event
-    def drop_on(self, stage_id: str) -> Any:
+    def drop_on(self, stage_id: str):  # noqa: ANN201
         self.dragging = False
         opp_id, self._drag_id = self._drag_id, None
         if opp_id is None:
-            return None
+            return
         current = next((c for c in self.cards if c["id"] == str(opp_id)), None)
         if current is not None and current["stage_id"] == stage_id:
-            return None
-        return self._request_move(str(opp_id), stage_id)
+            return
+        self.moving_id = str(opp_id)
+        yield
+        result = self._request_move(str(opp_id), stage_id)
+        self.moving_id = ""
+        yield result
 
 
 # --- kanban UI --------------------------------------------------------------------------------

@@ -256,22 +256,23 @@ class StageMoveMixin(rx.State, mixin=True):
         return rx.toast.success(t("sui.move.done", stage=stage.name if stage else ""))
 
     @rx.event
-    def request_move(self, opp_id: str, stage_id: str) -> Any:
+    def request_move(self, opp_id: str, stage_id: str):  # noqa: ANN201
         """"Mover a…" and drops on the kanban: move, or open the required-fields dialog."""
-        return self._request_move(opp_id, stage_id)
+        self.moving_id = str(opp_id)  # the card's button spins while the move runs
+        yield
+        result = self._request_move(opp_id, stage_id)
+        self.moving_id = ""
+        yield result
 
     def _request_move(self, opp_id: str, stage_id: str) -> Any:
         opp, stage = to_id(opp_id), to_id(stage_id)
         if opp is None or stage is None:
             return None
-        self.moving_id = str(opp)
         try:
             with user_session(self) as (session, user):
                 return self._try_move(session, user, opp, stage, {})
         except Exception as exc:  # noqa: BLE001
             return failure(exc)
-        finally:
-            self.moving_id = ""
 
     @rx.event
     def set_move_value(self, key: str, value: str) -> None:
