@@ -489,7 +489,7 @@ def home_page() -> rx.Component:
                 spacing="2",
             ),
             direction=rx.breakpoints(initial="column", md="row"),
-            gap="3",
+            spacing="3",
             width="100%",
         ),
         rx.cond(

@@ -669,7 +669,7 @@ def _table(title: rx.Var, head: rx.Var, rows: rx.Var, name: str, *,
                 rx.spacer(),
                 export_buttons(ReportsState.export_table(name, "csv"),
                                ReportsState.export_table(name, "xlsx"), f"{name}-export"),
-                width="100%", align="center", wrap="wrap", gap="2",
+                width="100%", align="center", wrap="wrap", spacing="2",
             ),
             rx.box(
                 rx.table.root(
@@ -720,7 +720,7 @@ def reports_page() -> rx.Component:
             rx.spacer(),
             snapshot_bar(ReportsState, can_refresh=AppState.user_scope != "own"),
             direction=rx.breakpoints(initial="column", md="row"),
-            gap="2",
+            spacing="2",
             width="100%",
         ),
         _controls(),
