@@ -7,6 +7,7 @@ state holds only the filters and the rows on screen (dicts of display strings).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -56,10 +57,11 @@ VIEW_KEYS = {"f_status": "status", "f_source": "source", "f_owner": "owner_id",
 
 def lead_row(lead: dict) -> dict[str, str]:
     """One lead (a ``lead_dict``) as the strings a row or a card shows."""
-    return {
+    person = lead.get("name") or ""
+    row = {
         "id": str(lead["id"]),
-        "name": lead.get("name") or lead.get("company") or "—",
-        "company": lead.get("company") or "",
+        "name": person or lead.get("company") or "—",
+        "company": (lead.get("company") or "") if person else "",
         "email": lead.get("email") or "",
         "phone": phone_display(lead.get("phone")),
         "status": t(f"lead.status.{lead['status']}"),
@@ -70,11 +72,11 @@ def lead_row(lead: dict) -> dict[str, str]:
         "created_at": date_es(_as_datetime(lead.get("created_at"))),
         "href": f"/leads/{lead['id']}",
     }
+    row["meta"] = " · ".join(v for v in (row["owner"], row["province"], row["created_at"]) if v)
+    return row
 
 
 def _as_datetime(value: Any) -> Any:
-    from datetime import datetime
-
     if isinstance(value, str) and value:
         try:
             return datetime.fromisoformat(value)
@@ -613,8 +615,7 @@ def _card(row: rx.Var) -> rx.Component:
                                                     word_break="break-all")),
                 rx.cond(row["phone"] != "", rx.text(row["phone"], size="2",
                                                     color_scheme="gray")),
-                rx.text(row["owner"], " · ", row["province"], " · ", row["created_at"], size="1",
-                        color_scheme="gray"),
+                rx.text(row["meta"], size="1", color_scheme="gray"),
                 spacing="1", width="100%", min_width="0",
             ),
             spacing="3", align="start", width="100%",

@@ -157,7 +157,8 @@ class AssignmentRulesState(AppState):
                 parts.append(f"{field} {op} {row['value'] or '…'} – {row['value2'] or '…'}")
             else:
                 parts.append(f"{field} {op} {row['value']}")
-        when = " y ".join(parts) if parts else t("rules_ui.always")
+        when = (t("rules_ui.when", conditions=" y ".join(parts)) if parts
+                else t("rules_ui.always"))
         config = rule.get("config") or {}
         action = rule.get("action")
         name = self._names.get
@@ -491,7 +492,7 @@ def _rule_card(rule: rx.Var, index: rx.Var) -> rx.Component:
                           rx.cond(rule["id"] == "", rx.badge(t("rules_ui.new_badge"),
                                                              color_scheme="amber")),
                           spacing="2", align="center", wrap="wrap"),
-                rx.text(t("rules_ui.when"), " ", rule["when"], size="2", color_scheme="gray"),
+                rx.text(rule["when"], size="2", color_scheme="gray"),
                 rx.text(t("rules_ui.then"), " ", rule["then"], size="2"),
                 spacing="1", min_width="0", flex="1",
             ),
@@ -553,7 +554,8 @@ def _condition_row(cond: rx.Var, index: rx.Var) -> rx.Component:
             rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="gray",
                            on_click=A.remove_condition(index), aria_label=t("rules_ui.cond_del"),
                            type="button", justify_self="end"),
-            columns=rx.breakpoints(initial="1", sm="1fr 1fr 1.3fr auto"),
+            columns=rx.breakpoints(initial="minmax(0, 1fr)",
+                                   sm="minmax(0, 1fr) minmax(0, 1fr) minmax(0, 1.3fr) auto"),
             spacing="2", width="100%", align_items="center",
         ),
         *[rx.cond(err.get(base + suffix, "") != "",
@@ -567,7 +569,7 @@ def _condition_row(cond: rx.Var, index: rx.Var) -> rx.Component:
 
 
 def _territory_row(row: rx.Var, index: rx.Var) -> rx.Component:
-    return rx.hstack(
+    return rx.grid(
         select_field(row["province"], province_options(),
                      lambda v: A.set_territory(index, "province", v),
                      id_="terr-province-" + index.to(str), placeholder=t("leads.field.province"),
@@ -576,7 +578,8 @@ def _territory_row(row: rx.Var, index: rx.Var) -> rx.Component:
                      id_="terr-user-" + index.to(str), aria_label=t("rules_ui.user")),
         rx.icon_button(rx.icon("x", size=14), variant="ghost", color_scheme="gray",
                        on_click=A.remove_territory(index), aria_label=t("rules_ui.terr_del")),
-        width="100%", align="center",
+        columns="minmax(0, 1fr) minmax(0, 1fr) auto",
+        spacing="2", width="100%", align_items="center",
     )
 
 

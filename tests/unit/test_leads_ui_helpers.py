@@ -19,6 +19,8 @@ def test_a_lead_becomes_display_strings():
                     "source": "Feria", "owner_name": "Ana",
                     "created_at": "2026-11-26T23:30:00+00:00"})
     assert row["name"] == "Talleres Sur S.L."  # no person: the company names the lead
+    assert row["company"] == ""  # … and is not repeated under it
+    assert row["meta"] == "Ana · Sevilla · 27/11/2026"
     assert row["phone"] == "+34 600 12 34 56"
     assert row["status"] == "Cualificado" and row["status_key"] == "cualificado"
     assert row["created_at"] == "27/11/2026"  # Madrid's day, not UTC's
