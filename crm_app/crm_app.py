@@ -28,6 +28,8 @@ from pages import (
 
 app = rx.App(
     api_transformer=build_api(),
+    # Top centre: bottom-right toasts covered the primary buttons (bottom/right by convention).
+    toaster=rx.toast.provider(position="top-center", close_button=True, rich_colors=True),
     html_lang="es",
     head_components=[rx.el.meta(name="theme-color", content="#3E63DD")],
 )
@@ -36,6 +38,17 @@ app = rx.App(
 def _title(key: str) -> str:
     return f"{t(key)} · {t('app.name')}"
 
+
+async def _warm_pdf_renderer() -> None:
+    """WeasyPrint's first render costs ~3 s (imports, fonts): pay it off the request path."""
+    import asyncio
+
+    from crm_app.reports.quote_pdf import warm_up
+
+    await asyncio.to_thread(warm_up)
+
+
+app.register_lifespan_task(_warm_pdf_renderer)
 
 app.add_page(login.login_page, route="/login", title=_title("login.title"),
              on_load=login.LoginState.on_load)
