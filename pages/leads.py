@@ -16,7 +16,7 @@ from sqlmodel import Session
 from components.empty_state import empty_state
 from components.layout import shell
 from crm_app.db import get_engine
-from crm_app.formatting import date_es
+from crm_app.formatting import date_es, number
 from crm_app.i18n import t
 from crm_app.list_state import ListMixin
 from crm_app.models import User
@@ -74,6 +74,11 @@ def lead_row(lead: dict) -> dict[str, str]:
     }
     row["meta"] = " · ".join(v for v in (row["owner"], row["province"], row["created_at"]) if v)
     return row
+
+
+def _plural(key: str, n: int) -> str:
+    """``1 lead reasignado`` / ``1.234 leads reasignados``."""
+    return t(f"{key}.one" if n == 1 else f"{key}.many", n=number(n))
 
 
 def _as_datetime(value: Any) -> Any:
@@ -390,7 +395,7 @@ class LeadsListState(ListMixin, AppState):
                 self.bulk_errors = errors_of(exc)
                 return None
         self.assign_open = False
-        return events(self._reload(), rx.toast.success(t("leads.bulk.assigned", n=n)))
+        return events(self._reload(), rx.toast.success(_plural("lead_ui.bulk.assigned", n)))
 
     @rx.event
     def bulk_change_status(self) -> Any:
@@ -407,7 +412,7 @@ class LeadsListState(ListMixin, AppState):
                 self.bulk_errors = errors_of(exc)
                 return None
         self.status_open = False
-        return events(self._reload(), rx.toast.success(t("leads.bulk.status", n=n)))
+        return events(self._reload(), rx.toast.success(_plural("lead_ui.bulk.status_done", n)))
 
     @rx.event
     def bulk_delete(self) -> Any:
@@ -423,7 +428,7 @@ class LeadsListState(ListMixin, AppState):
         self._undo_ids = [i for i in ids if str(i) in before]
         self.delete_open = False
         return events(self._reload(), rx.toast.success(
-            t("leads.bulk.deleted", n=n), duration=10000, id="leads-deleted-toast",
+            _plural("lead_ui.bulk.deleted", n), duration=10000, id="leads-deleted-toast",
             action={"label": t("lead_ui.undo"), "on_click": LeadsListState.undo_delete}))
 
     @rx.event
@@ -438,7 +443,7 @@ class LeadsListState(ListMixin, AppState):
                     restored += 1
             except (DomainError, PermissionDenied) as exc:
                 return rx.toast.error(message_of(exc))
-        return events(self._reload(), rx.toast.success(t("lead_ui.bulk.restored", n=restored)))
+        return events(self._reload(), rx.toast.success(_plural("lead_ui.bulk.restored", restored)))
 
     # --- saved views ---------------------------------------------------------------------
 
@@ -585,6 +590,7 @@ def _table() -> rx.Component:
                 _sort_header("source", t("leads.field.source")),
                 rx.table.column_header_cell(t("col.owner")),
                 _sort_header("created_at", t("col.created_at")),
+                vertical_align="middle",
             )),
             rx.table.body(rx.foreach(S.rows, _row)),
             variant="surface", size="2", width="100%",
@@ -816,6 +822,11 @@ def _views_control() -> rx.Component:
     )
 
 
+def _selected_word() -> rx.Var:
+    return rx.cond(S.selected_count == 1, t("lead_ui.bulk.selected_one"),
+                   t("lead_ui.bulk.selected"))
+
+
 def _bulk_bar() -> rx.Component:
     assign_dialog = rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("user-round-cog", size=16),
@@ -878,7 +889,7 @@ def _bulk_bar() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title(t("lead_ui.bulk.delete_title")),
             rx.alert_dialog.description(t("lead_ui.bulk.delete_help"), size="2"),
-            rx.text(S.selected_count, " ", t("lead_ui.bulk.selected"), weight="medium",
+            rx.text(S.selected_count, " ", _selected_word(), weight="medium",
                     size="2"),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button(t("common.cancel"), variant="soft",
@@ -894,7 +905,7 @@ def _bulk_bar() -> rx.Component:
     return rx.cond(
         S.selected_count > 0,
         rx.flex(
-            rx.text(S.selected_count, " ", t("lead_ui.bulk.selected"), weight="medium",
+            rx.text(S.selected_count, " ", _selected_word(), weight="medium",
                     size="2", data_testid="bulk-count"),
             rx.spacer(),
             rx.cond(S.can_assign, assign_dialog),

@@ -32,6 +32,7 @@ from crm_app.services.normalize import (
 from crm_app.state import AppState
 from pages.leads_common import (
     NONE,
+    PHONE_FULL,
     errors_of,
     events,
     labelled,
@@ -437,10 +438,12 @@ def _custom_input(item: rx.Var) -> rx.Component:
 def _duplicates_warning() -> rx.Component:
     return rx.cond(
         F.has_dups,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("copy")),
+        rx.box(
             rx.vstack(
-                rx.text(t("lead_ui.dup.title"), weight="bold"),
+                rx.hstack(rx.icon("copy", size=18, color=rx.color("amber", 11)),
+                          rx.text(t("lead_ui.dup.title"), weight="bold",
+                                  color=rx.color("amber", 12)),
+                          spacing="2", align="center"),
                 rx.foreach(F.dups, lambda d: rx.hstack(
                     rx.cond(d["href"] != "", rx.link(d["text"], href=d["href"], size="2"),
                             rx.text(d["text"], size="2")),
@@ -449,14 +452,20 @@ def _duplicates_warning() -> rx.Component:
                     spacing="1", wrap="wrap")),
                 rx.flex(
                     rx.button(t("lead_ui.dup.review"), variant="surface", color_scheme="gray",
-                              on_click=F.dismiss_dups, id="lead-dup-review", type="button"),
+                              on_click=F.dismiss_dups, id="lead-dup-review", type="button",
+                              width=PHONE_FULL),
                     rx.button(t("lead_ui.dup.save_anyway"), color_scheme="amber",
-                              on_click=F.save_anyway, id="lead-save-anyway", type="button"),
-                    spacing="2", justify="end", width="100%", wrap="wrap",
+                              on_click=F.save_anyway, id="lead-save-anyway", type="button",
+                              width=PHONE_FULL),
+                    spacing="2", justify="end", width="100%",
+                    direction=rx.breakpoints(initial="column-reverse", xs="row"),
                 ),
                 spacing="2", width="100%",
             ),
-            color_scheme="amber",
+            background=rx.color("amber", 3),
+            border=f"1px solid {rx.color('amber', 6)}",
+            border_radius="var(--radius-3)",
+            padding="var(--space-3)",
             role="alert",
             width="100%",
             id="lead-duplicates",

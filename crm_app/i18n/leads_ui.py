@@ -45,6 +45,7 @@ ES = {
     "lead_ui.views.deleted": "Vista eliminada.",
     "lead_ui.views.delete": "Eliminar la vista",
     "lead_ui.bulk.selected": "seleccionados",
+    "lead_ui.bulk.selected_one": "seleccionado",
     "lead_ui.bulk.assign": "Asignar",
     "lead_ui.bulk.assign_title": "Asignar los leads seleccionados",
     "lead_ui.bulk.status": "Cambiar estado",
@@ -55,7 +56,14 @@ ES = {
     "lead_ui.bulk.delete_help": "Podrás deshacerlo justo después o recuperarlos de la papelera.",
     "lead_ui.bulk.pick_owner": "Elige a quién asignarlos.",
     "lead_ui.bulk.pick_status": "Elige un estado.",
-    "lead_ui.bulk.restored": "{n} leads recuperados.",
+    "lead_ui.bulk.restored.one": "{n} lead recuperado.",
+    "lead_ui.bulk.restored.many": "{n} leads recuperados.",
+    "lead_ui.bulk.assigned.one": "{n} lead reasignado.",
+    "lead_ui.bulk.assigned.many": "{n} leads reasignados.",
+    "lead_ui.bulk.status_done.one": "{n} lead cambiado de estado.",
+    "lead_ui.bulk.status_done.many": "{n} leads cambiados de estado.",
+    "lead_ui.bulk.deleted.one": "{n} lead enviado a la papelera.",
+    "lead_ui.bulk.deleted.many": "{n} leads enviados a la papelera.",
 }
 
 ES.update({
