@@ -116,13 +116,13 @@ def _open_source(con: Con, scope: Scope, period: Period | None,
                  filters: Filters | None) -> tuple[str, list[Any]]:
     """A subquery of the opportunities open at ``pipeline_as_of`` with their stage then:
     columns opportunity_id, stage_id, probability, amount, weighted (amount × probability),
-    owner_id, team_id, channel."""
+    owner_id, team_id, channel, product_id, province."""
     as_of = pipeline_as_of(con, period)
     f = filters or NO_FILTERS
     if as_of is None:
         w, params = _scoped("opportunities", scope, f, ("stage_kind = 'open'", None))
         return (f"SELECT opportunity_id, stage_id, probability, amount, amount_x_prob AS weighted,"
-                f" owner_id, team_id, channel FROM opportunities{w}", params)
+                f" owner_id, team_id, channel, product_id, province FROM opportunities{w}", params)
     # As of a past instant: the stay covering it, valued at the current amount and the
     # probability of the stage it was in then. The stage filter means the stage at that time.
     w, params = _scoped("stage_history", scope, f, ("entered_at < ?", as_of),
@@ -130,8 +130,8 @@ def _open_source(con: Con, scope: Scope, period: Period | None,
                         *([("stage_id = ?", f.stage_id)] if f.stage_id else []),
                         skip=("stage_id",))
     return (f"SELECT opportunity_id, stage_id, probability, amount, "
-            f"CAST(amount * probability AS DECIMAL(18,2)) AS weighted, owner_id, team_id, channel "
-            f"FROM stage_history{w}", params)
+            f"CAST(amount * probability AS DECIMAL(18,2)) AS weighted, owner_id, team_id, channel, "
+            f"product_id, province FROM stage_history{w}", params)
 
 
 # ---------------------------------------------------------------- pipeline
@@ -157,6 +157,46 @@ def pipeline_by_stage(con: Con, scope: Scope, period: Period | None = None,
     return [{"stage_id": r[0], "stage_name": r[1], "position": r[2], "probability": r[3],
              "pipeline_id": r[4], "count": r[5], "amount": money(r[6]),
              "weighted_amount": money((r[7] or 0) / Decimal(100))} for r in rows]
+
+
+# dim -> (column of the open-pipeline subquery, name table, its key, its name column, label of
+# the empty key)
+PIPELINE_DIMS: dict[str, tuple[str, str | None, str | None, str | None, str]] = {
+    "channel": ("channel", None, None, None, "Sin canal"),
+    "product": ("product_id", "products", "product_id", "product_name", "Sin producto"),
+    "owner": ("owner_id", "users", "user_id", "user_name", "Sin asignar"),
+    "team": ("team_id", "teams", "team_id", "team_name", "Sin equipo"),
+    "stage": ("stage_id", "stages", "stage_id", "stage_name", "Sin etapa"),
+    "province": ("province", None, None, None, "Sin provincia"),
+}
+
+
+def pipeline_by(con: Con, scope: Scope, period: Period | None = None,
+                filters: Filters | None = None, dim: str = "channel") -> list[dict[str, Any]]:
+    """Open pipeline grouped by ``dim`` (channel, product, owner, team, stage or province).
+
+    The same opportunities as ``pipeline_by_stage`` (open at the end of the period, at the
+    snapshot's time when the period has not ended), in one GROUP BY: one row per value that has
+    open deals, ``key`` (the id, or the text for channel and province; None/'' when missing),
+    ``label`` (the name; "Sin canal", "Sin producto"... for a missing one), ``count``,
+    ``amount`` = Σ amount and ``weighted`` = Σ amount × stage probability / 100. Largest
+    amount first, then by label.
+    """
+    if dim not in PIPELINE_DIMS:
+        raise ValueError(f"dim must be one of {tuple(PIPELINE_DIMS)}")
+    col, table, key_col, name_col, empty = PIPELINE_DIMS[dim]
+    sub, params = _open_source(con, scope, period, filters)
+    if table is None:
+        sql = (f"WITH o AS ({sub}) SELECT o.{col}, o.{col}, count(*), sum(o.amount), "
+               f"sum(o.weighted) FROM o GROUP BY 1")
+    else:
+        sql = (f"WITH o AS ({sub}) SELECT o.{col}, any_value(n.{name_col}), count(*), "
+               f"sum(o.amount), sum(o.weighted) FROM o LEFT JOIN {table} n "
+               f"ON n.{key_col} = o.{col} GROUP BY 1")
+    rows = [{"key": k, "label": label or empty, "count": n, "amount": money(amount),
+             "weighted": money((weighted or 0) / Decimal(100))}
+            for k, label, n, amount, weighted in con.execute(sql, params).fetchall()]
+    return sorted(rows, key=lambda r: (-r["amount"], r["label"]))
 
 
 def pipeline_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The analytics snapshot: the only I/O of the analytics package.
 
 Reads the transactional tables the KPIs need (SQLite or PostgreSQL) through ADBC as Arrow,
-shapes them in DuckDB (joins, local dates, stage history with time in stage) and writes
+shapes them in DuckDB straight into the new database file (joins, local dates, stage history
+with time in stage; one statement per table, no in-memory copy first), then copies each table
+to Parquet with DuckDB's COPY:
 
     <snapshots_dir>/v-<UTC time>-<random>/analytics.duckdb   tables the KPIs query
     <snapshots_dir>/v-.../*.parquet                          the same tables, for other readers
@@ -31,6 +33,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,13 +133,15 @@ def _ts(col: str) -> str:
 
 
 def _shape_sql(tz_name: str) -> list[str]:
+    """The statements that build the snapshot's tables from the registered ``src_*`` Arrow
+    tables, straight into the snapshot database (no in-memory copy first). Only ``opp`` (the
+    opportunities with their cut columns, joined by four other tables) is materialised as a
+    temporary table; every other source is scanned where it lies."""
     fast = tz_name == LOCAL_TZ or _eu_rule_matches(tz_name)
 
     def ld(expr: str) -> str:
         return _local_date(expr, tz_name, fast)
 
-    activity_at = ("CASE WHEN a.kind IN ('note', 'email') THEN COALESCE(a.done_at, a.created_at)"
-                   " ELSE a.done_at END")
     return [
         # reference tables (small)
         """CREATE TABLE stages AS
@@ -155,41 +160,10 @@ def _shape_sql(tz_name: str) -> list[str]:
         """CREATE TABLE accounts AS
            SELECT id AS account_id, name AS account_name, province, channel FROM src_account
            ORDER BY id""",
-        # stage history: one row per stay in a stage. Opportunities whose first recorded move
-        # is not their creation get a first stay (the stage they left first, or their current
-        # stage) from created_at. left_at = when the next stay began.
-        f"""CREATE TEMP TABLE opp_src AS
-           SELECT o.*, {_ts('o.created_at')} AS created_ts FROM src_opp o""",
-        f"""CREATE TEMP TABLE sc AS
-           SELECT id, opportunity_id, from_stage_id, to_stage_id,
-                  {_ts('changed_at')} AS changed_at
-           FROM src_sc WHERE opportunity_id IN (SELECT id FROM opp_src)""",
-        """CREATE TEMP TABLE stays AS
-           WITH first AS (
-             SELECT opportunity_id, arg_min(from_stage_id, changed_at) AS first_from,
-                    bool_or(from_stage_id IS NULL) AS has_initial
-             FROM sc GROUP BY opportunity_id),
-           s AS (
-             SELECT o.id AS opportunity_id, COALESCE(f.first_from, o.stage_id) AS stage_id,
-                    o.created_ts AS entered_at, 0 AS seq
-             FROM opp_src o LEFT JOIN first f ON f.opportunity_id = o.id
-             WHERE f.has_initial IS NOT TRUE
-             UNION ALL
-             SELECT opportunity_id, to_stage_id, changed_at, id FROM sc)
-           SELECT s.opportunity_id, s.stage_id, s.entered_at,
-                  lead(s.entered_at) OVER w AS left_at,
-                  st.kind AS stage_kind, st.position AS stage_position,
-                  COALESCE(st.probability, 0) AS probability
-           FROM s LEFT JOIN src_stage st ON st.id = s.stage_id
-           WINDOW w AS (PARTITION BY s.opportunity_id ORDER BY s.entered_at, s.seq)""",
-        # opportunities: the cut columns, money as DECIMAL(18,2), local dates, the furthest
-        # non-lost stage position reached (funnel). closed_at only for won/lost deals (a
-        # reopened deal is open again); a closed one without closed_at falls back to when it
-        # entered its stage.
+        # opportunities: the cut columns, money as DECIMAL(18,2), the stage's kind and
+        # probability. closed_at only for won/lost deals (a reopened deal is open again); the
+        # source falls back to when it entered its stage, then to its creation.
         f"""CREATE TEMP TABLE opp AS
-           WITH reach AS (
-             SELECT opportunity_id, max(stage_position) AS max_position
-             FROM stays WHERE stage_kind <> 'lost' GROUP BY 1)
            SELECT o.id AS opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id,
                   o.pipeline_id, o.stage_id, s.kind AS stage_kind, s.position AS stage_position,
                   COALESCE(s.probability, 0) AS probability,
@@ -198,46 +172,69 @@ def _shape_sql(tz_name: str) -> list[str]:
                   CAST(o.amount AS DECIMAL(18,2)) AS amount,
                   CAST(CAST(o.amount AS DECIMAL(18,2)) * COALESCE(s.probability, 0)
                        AS DECIMAL(18,2)) AS amount_x_prob,
-                  o.created_ts AS created_at,
-                  CASE WHEN s.kind IN ('won', 'lost') THEN
-                    COALESCE({_ts('o.closed_at')}, {_ts('o.stage_entered_at')}, o.created_ts)
-                  END AS closed_at,
+                  {_ts('o.created_at')} AS created_at,
+                  CASE WHEN s.kind IN ('won', 'lost') THEN {_ts('o.closed_at')} END AS closed_at,
                   TRY_CAST(NULLIF(o.expected_close, '') AS DATE) AS expected_close,
-                  o.lead_id, r.max_position
-           FROM opp_src o
+                  o.lead_id
+           FROM src_opp o
            LEFT JOIN src_account a ON a.id = o.account_id
-           LEFT JOIN src_stage s ON s.id = o.stage_id
-           LEFT JOIN reach r ON r.opportunity_id = o.id""",
-        f"""CREATE TABLE opportunities AS
-           SELECT *, {ld('created_at')} AS created_date, {ld('closed_at')} AS closed_date
-           FROM opp ORDER BY team_id NULLS LAST, owner_id""",
+           LEFT JOIN src_stage s ON s.id = o.stage_id""",
+        # stage history: one row per stay in a stage. Opportunities whose first recorded move
+        # is not their creation get a first stay (the stage they left first, or their current
+        # stage) from created_at. left_at = when the next stay began. Changes of deleted
+        # opportunities drop out in the join with ``opp``.
         f"""CREATE TABLE stage_history AS
-           SELECT h.opportunity_id, h.stage_id, h.stage_kind, h.stage_position, h.probability,
+           WITH sc AS (
+             SELECT id, opportunity_id, from_stage_id, to_stage_id,
+                    {_ts('changed_at')} AS changed_at FROM src_sc),
+           first AS (
+             SELECT opportunity_id, arg_min(from_stage_id, changed_at) AS first_from,
+                    bool_or(from_stage_id IS NULL) AS has_initial
+             FROM sc GROUP BY opportunity_id),
+           s AS (
+             SELECT o.opportunity_id, COALESCE(f.first_from, o.stage_id) AS stage_id,
+                    o.created_at AS entered_at, 0 AS seq
+             FROM opp o LEFT JOIN first f USING (opportunity_id)
+             WHERE f.has_initial IS NOT TRUE
+             UNION ALL
+             SELECT opportunity_id, to_stage_id, changed_at, id FROM sc),
+           stays AS (
+             SELECT opportunity_id, stage_id, entered_at,
+                    lead(entered_at) OVER (PARTITION BY opportunity_id
+                                           ORDER BY entered_at, seq) AS left_at
+             FROM s)
+           SELECT h.opportunity_id, h.stage_id, st.kind AS stage_kind,
+                  st.position AS stage_position, COALESCE(st.probability, 0) AS probability,
                   h.entered_at, h.left_at, {ld('h.left_at')} AS left_date,
                   CAST(epoch(h.left_at) - epoch(h.entered_at) AS DOUBLE) / 86400.0
                     AS days_in_stage,
                   o.amount, o.owner_id, o.team_id, o.channel, o.product_id, o.province,
                   o.stage_id AS cur_stage_id
            FROM stays h JOIN opp o USING (opportunity_id)
-           ORDER BY o.team_id NULLS LAST, h.opportunity_id""",
-        # activities: the day an activity counts on (done_at; notes and e-mails when logged),
-        # with the cut columns of the record it belongs to.
-        f"""CREATE TEMP TABLE act AS
-           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id,
-                  {activity_at.replace('a.done_at', _ts('a.done_at'))
-                   .replace('a.created_at', _ts('a.created_at'))} AS activity_at,
-                  a.lead_id, a.account_id, a.opportunity_id
-           FROM src_activity a""",
+           LEFT JOIN src_stage st ON st.id = h.stage_id
+           ORDER BY o.team_id NULLS LAST""",
+        # the furthest non-lost stage position each opportunity reached (funnel), local dates
+        f"""CREATE TABLE opportunities AS
+           WITH reach AS (
+             SELECT opportunity_id, max(stage_position) AS max_position
+             FROM stage_history WHERE stage_kind <> 'lost' GROUP BY 1)
+           SELECT o.*, r.max_position, {ld('o.created_at')} AS created_date,
+                  {ld('o.closed_at')} AS closed_date
+           FROM opp o LEFT JOIN reach r USING (opportunity_id)
+           ORDER BY o.team_id NULLS LAST""",
+        # activities: the moment an activity counts on (done_at; notes and e-mails when
+        # logged: computed in the source query), with the cut columns of its record.
         f"""CREATE TABLE activities AS
-           SELECT a.activity_id, a.kind, a.owner_id, a.team_id, a.activity_at,
-                  {ld('a.activity_at')} AS activity_date, a.lead_id, a.account_id,
+           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id,
+                  {_ts('a.activity_at')} AS activity_at,
+                  {ld(_ts('a.activity_at'))} AS activity_date, a.lead_id, a.account_id,
                   a.opportunity_id,
                   COALESCE(NULLIF(o.channel, ''), NULLIF(ac.channel, ''), NULLIF(l.source, ''),
                            '') AS channel,
                   COALESCE(NULLIF(o.province, ''), NULLIF(ac.province, ''),
                            NULLIF(l.province, ''), '') AS province,
                   o.product_id, o.stage_id AS cur_stage_id
-           FROM act a
+           FROM src_activity a
            LEFT JOIN opp o ON o.opportunity_id = a.opportunity_id
            LEFT JOIN src_account ac ON ac.id = a.account_id
            LEFT JOIN src_lead l ON l.id = a.lead_id
@@ -245,7 +242,7 @@ def _shape_sql(tz_name: str) -> list[str]:
         # leads, with the response time: first_contacted_at, else the first activity on it
         f"""CREATE TABLE leads AS
            WITH first_act AS (
-             SELECT lead_id, min(activity_at) AS first_activity_at FROM act
+             SELECT lead_id, {_ts('min(activity_at)')} AS first_activity_at FROM src_activity
              WHERE lead_id IS NOT NULL AND activity_at IS NOT NULL GROUP BY lead_id),
            l AS (
              SELECT id AS lead_id, {_ts('created_at')} AS created_at,
@@ -291,6 +288,7 @@ def _shape(con: duckdb.DuckDBPyConnection, sources: dict[str, Any], tz_name: str
         con.register(name, table)
     for sql in _shape_sql(tz_name):
         con.execute(sql)
+    con.execute("DROP TABLE opp")
     for name in sources:
         con.unregister(name)
 
@@ -328,34 +326,43 @@ def build_snapshot(*, database_url: str | None = None,
         tmp_dir = root / f".tmp-{version}"
         tmp_dir.mkdir()
         try:
-            sources, dialect = read_sources(database_url, tmp_dir / "extract")
+            # the child's Arrow files are scratch: in shared memory when there is some, so
+            # they never compete for the disk with the snapshot being written
+            shm = Path("/dev/shm")
+            extract = Path(tempfile.mkdtemp(prefix="crm-snap-", dir=shm)) if (
+                shm.is_dir() and os.access(shm, os.W_OK)) else tmp_dir / "extract"
+            try:
+                sources, dialect = read_sources(database_url, extract)
+            except BaseException:
+                shutil.rmtree(extract, ignore_errors=True)
+                raise
             org = sources["src_org"].to_pylist()
             fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
             org_name = (org[0].get("legal_name") if org else "") or ""
             del sources["src_org"]
-            # shape in memory, then write each table once: DuckDB file + Parquet
-            con = duckdb.connect()
+            # shape straight into the new DuckDB file (compressed as it is written), then copy
+            # its tables to Parquet
+            con = duckdb.connect(str(tmp_dir / DB_FILE))
             try:
+                con.execute("SET preserve_insertion_order = false")  # explicit ORDER BYs
                 _shape(con, sources, get_settings().timezone)
                 del sources
-                shutil.rmtree(tmp_dir / "extract", ignore_errors=True)
+                shutil.rmtree(extract, ignore_errors=True)
                 counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                           for name in TABLES}
-                con.execute(f"ATTACH '{tmp_dir / DB_FILE}' AS snap")
-                for name in TABLES:
-                    con.execute(f"CREATE TABLE snap.{name} AS SELECT * FROM {name}")
                 con.execute(
-                    "CREATE TABLE snap.snapshot_meta AS SELECT ? AS version, "
+                    "CREATE TABLE snapshot_meta AS SELECT ? AS version, "
                     "CAST(? AS TIMESTAMP) AS built_at, ? AS source, ? AS fiscal_year_start_month,"
                     " ? AS org_name, ? AS row_counts",
                     [version, built_at.replace(tzinfo=None), dialect, fy_start, org_name,
                      json.dumps(counts)])
-                con.execute("DETACH snap")
                 for name in TABLES:
                     con.execute(f"COPY {name} TO '{tmp_dir / (name + '.parquet')}' "
                                 "(FORMAT parquet, COMPRESSION snappy)")
+                con.execute("CHECKPOINT")
             finally:
                 con.close()
+                shutil.rmtree(extract, ignore_errors=True)
             duration = time.perf_counter() - started
             info = SnapshotInfo(version=version, path=vdir / DB_FILE, built_at=built_at,
                                 duration_s=round(duration, 3), source=dialect, row_counts=counts,

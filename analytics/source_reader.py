@@ -23,12 +23,14 @@ class _Dialect:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def ts(self, col: str) -> str:
+    def ts(self, col: str, alias: str | None = None) -> str:
         """A UTC time as integer milliseconds since 1970 (NULL stays NULL: an all-NULL first
-        batch is inferred as int64 too, so the column keeps one type)."""
+        batch is inferred as int64 too, so the column keeps one type). ``col`` may be an
+        expression when ``alias`` names the result."""
+        alias = alias or _bare(col)
         if self.name == "postgresql":
-            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {_bare(col)}"
-        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {_bare(col)}"
+            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {alias}"
+        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {alias}"
 
     def date(self, col: str) -> str:
         if self.name == "postgresql":
@@ -73,8 +75,10 @@ def _source_queries(d: _Dialect) -> dict[str, str]:
                         "FROM account"),
         "src_opp": (f"SELECT {i('id')}, {i('account_id')}, {i('owner_id')}, "
                     f"{i('team_id')}, {i('pipeline_id')}, {i('stage_id')}, {i('product_id')}, "
-                    f"{n('amount')}, {t('channel')}, {ts('created_at')}, {ts('closed_at')}, "
-                    f"{ts('stage_entered_at')}, {dt('expected_close')}, {i('lead_id')} "
+                    f"{n('amount')}, {t('channel')}, {ts('created_at')}, "
+                    # when a won/lost deal closed: closed_at, else when it entered its stage
+                    f"{ts('COALESCE(closed_at, stage_entered_at, created_at)', 'closed_at')}, "
+                    f"{dt('expected_close')}, {i('lead_id')} "
                     "FROM opportunity WHERE deleted_at IS NULL"),
         "src_sc": (f"SELECT {i('id')}, {i('opportunity_id')}, {i('from_stage_id')}, "
                    f"{i('to_stage_id')}, {ts('changed_at')} FROM stage_change"),
@@ -88,9 +92,12 @@ def _source_queries(d: _Dialect) -> dict[str, str]:
                       f"{i('owner_id')}, {i('team_id')}, {ts('created_at')} "
                       "FROM quote WHERE deleted_at IS NULL"),
         "src_qline": f"SELECT {i('quote_id')}, {n('line_base')} FROM quote_line",
+        # the moment an activity counts: done_at; notes and e-mails (records of something that
+        # happened) when logged if they have no done_at; pending tasks never (NULL)
         "src_activity": (f"SELECT {i('id')}, {t('kind')}, {i('owner_id')}, {i('team_id')}, "
-                         f"{ts('created_at')}, {ts('done_at')}, {i('lead_id')}, "
-                         f"{i('account_id')}, {i('opportunity_id')} "
+                         + ts("CASE WHEN kind IN ('note', 'email') THEN "
+                              "COALESCE(done_at, created_at) ELSE done_at END", "activity_at")
+                         + f", {i('lead_id')}, {i('account_id')}, {i('opportunity_id')} "
                          "FROM activity WHERE deleted_at IS NULL"),
     }
 
@@ -123,30 +130,73 @@ def dialect_of(database_url: str) -> str:
     raise ValueError(f"unsupported database for the snapshot: {database_url.split(':', 1)[0]}")
 
 
+# The big tables are read in id ranges, so the two lanes get about the same work.
+_SPLIT = {"src_activity": "activity", "src_sc": "stage_change", "src_opp": "opportunity"}
+_LANES = 2
+
+
+def _tasks(conn: Any, queries: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, query) pairs: the big tables cut in ``_LANES`` id ranges, largest first."""
+    cur = conn.cursor()
+    tasks: list[tuple[str, str]] = []
+    for name, table in _SPLIT.items():
+        cur.execute(f"SELECT min(id), max(id) FROM {table}")
+        lo, hi = cur.fetchone()
+        sql = queries[name]
+        joiner = " AND " if " WHERE " in sql else " WHERE "
+        if lo is None or hi - lo < 10_000:
+            tasks.append((name, sql))
+            continue
+        step = (hi - lo) // _LANES + 1
+        for k in range(_LANES):
+            a, b = lo + k * step, lo + (k + 1) * step
+            tasks.append((name, f"{sql}{joiner}id >= {a} AND id < {b}"))
+    cur.close()
+    tasks.extend((name, sql) for name, sql in queries.items() if name not in _SPLIT)
+    return tasks
+
+
 def read_in_process(database_url: str) -> dict[str, Any]:
-    """Every source query as an Arrow table; the big tables are read on two connections at
-    once (ADBC releases the GIL while it fetches)."""
+    """Every source query as an Arrow table, on ``_LANES`` connections at once (ADBC releases
+    the GIL while it fetches); the big tables are split in id ranges across the lanes."""
+    import queue
+    import threading
+
+    import pyarrow as pa
+
     dialect = dialect_of(database_url)
     queries = _source_queries(_Dialect(dialect))
-    # two lanes of roughly equal weight: activities | everything else
-    lanes = [["src_activity"], [k for k in queries if k != "src_activity"]]
+    conn, _ = _adbc_connect(database_url)
+    todo: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+    for task in _tasks(conn, queries):
+        todo.put(task)
+    parts: dict[str, list[Any]] = {name: [] for name in queries}
+    lock = threading.Lock()
 
-    def run(names: list[str]) -> dict[str, Any]:
-        conn, _ = _adbc_connect(database_url)
+    def run(conn: Any) -> None:
         try:
             cur = conn.cursor()
-            out = {}
-            for name in names:
-                cur.execute(queries[name])
-                out[name] = cur.fetch_arrow_table()
+            while True:
+                try:
+                    name, sql = todo.get_nowait()
+                except queue.Empty:
+                    break
+                cur.execute(sql)
+                table = cur.fetch_arrow_table()
+                with lock:
+                    parts[name].append(table)
             cur.close()
-            return out
         finally:
             conn.close()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(run, lanes))
-    return {k: v for part in parts for k, v in part.items()}
+    conns = [conn] + [_adbc_connect(database_url)[0] for _ in range(_LANES - 1)]
+    with ThreadPoolExecutor(max_workers=_LANES) as pool:
+        list(pool.map(run, conns))
+    out = {}
+    for name, tables in parts.items():
+        out[name] = tables[0] if len(tables) == 1 else pa.concat_tables(
+            tables, promote_options="permissive")
+    return out
 
 
 def read_sources(database_url: str, workdir: Path) -> tuple[dict[str, Any], str]:
