@@ -1,21 +1,17 @@
 """One 422 shape for every bad request: ``{"detail", "errors": {"field.path": "mensaje"}}``.
 
-Services raise ``ValidationFailed`` with Spanish field errors (mapped in ``app.py``); this
-route class gives the body-parsing errors of FastAPI/pydantic the same shape and language,
-so a client (or the UI) handles one format. Use it as ``APIRouter(route_class=FieldErrorsRoute)``.
+Services raise ``ValidationFailed`` with Spanish field errors (mapped in ``app.py``); the app's
+``RequestValidationError`` handler gives the body/query-parsing errors of FastAPI/pydantic the
+same shape and language through ``field_errors``, so a client (or the UI) handles one format
+on every router. This module holds the one Spanish message table for those errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlmodel import SQLModel
 
@@ -46,7 +42,27 @@ MESSAGES = {
 DEFAULT_MESSAGE = "Valor no válido."
 
 
+def _message(err: dict[str, Any]) -> str:
+    """The Spanish text for one pydantic error; limits (lengths, bounds, choices) are named."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"Máximo {ctx.get('max_length')} caracteres."
+    if kind in ("less_than_equal", "less_than"):
+        return f"Debe ser como máximo {ctx.get('le', ctx.get('lt'))}."
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"Debe ser como mínimo {ctx.get('ge', ctx.get('gt'))}."
+    if kind == "too_short":
+        return "No puede estar vacío."
+    if kind == "too_long":
+        return f"Como máximo {ctx.get('max_length')} elementos."
+    if kind == "literal_error" and ctx.get("expected"):
+        return f"Valor no permitido: usa {ctx['expected']}."
+    return MESSAGES.get(kind, DEFAULT_MESSAGE)
+
+
 def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """``{"field.path": "mensaje"}`` from pydantic errors (location prefix dropped)."""
     out: dict[str, str] = {}
     for err in errors:
         loc = list(err.get("loc", ()))
@@ -57,23 +73,8 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
         key = ".".join(path) or (where if where != "body" else "body")
         if where == "query" and path:
             key = path[-1]
-        out.setdefault(key, MESSAGES.get(err.get("type", ""), DEFAULT_MESSAGE))
+        out.setdefault(key, _message(err))
     return out
-
-
-class FieldErrorsRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except RequestValidationError as exc:
-                return JSONResponse({"detail": "Revisa los datos marcados.",
-                                     "errors": field_errors(list(exc.errors()))},
-                                    status_code=422)
-
-        return handler
 
 
 def plain(value: Any) -> Any:
@@ -91,4 +92,4 @@ def plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["FieldErrorsRoute", "field_errors", "plain"]
+__all__ = ["field_errors", "plain"]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from crm_app.api.deps import DBSession
 from crm_app.api.deps import requires as _requires
-from crm_app.api.field_errors import FieldErrorsRoute, plain
+from crm_app.api.field_errors import plain
 from crm_app.models import User
 from crm_app.models.schemas_sales import (
     AccountIn,
@@ -23,7 +23,7 @@ from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import contacts as contact_service
 
-router = APIRouter(prefix="/api/v1", tags=["clientes"], route_class=FieldErrorsRoute)
+router = APIRouter(prefix="/api/v1", tags=["clientes"])
 
 CAN_VIEW = _requires(Perm.RECORDS_VIEW)
 CAN_CHANGE = _requires(Perm.RECORDS_CHANGE)

@@ -2,19 +2,15 @@
 assignment rules (+ simulator), custom fields, saved views.
 
 Records out of the caller's scope answer 404, not 403, so ids do not leak. Every error is
-``{"detail", "errors": {field: mensaje}}``: domain validation through the app's handler, and
-request-shape errors (missing field, wrong type, unknown key) through ``SpanishErrorsRoute``.
+``{"detail", "errors": {field: mensaje}}``: domain validation and request-shape errors (missing
+field, wrong type, unknown key) alike, through the app's handlers (``app.py``, ``field_errors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from crm_app.api.deps import CurrentUser, DBSession, requires
 from crm_app.models.schemas_leads import (
@@ -44,68 +40,7 @@ from crm_app.permissions import Perm
 from crm_app.services import assignment, conversion, custom_fields, leads, saved_views
 from crm_app.services.errors import ValidationFailed
 
-_MESSAGES = {
-    "missing": "Obligatorio.",
-    "extra_forbidden": "Campo desconocido.",
-    "int_parsing": "Debe ser un número entero.",
-    "int_type": "Debe ser un número entero.",
-    "float_parsing": "Debe ser un número.",
-    "bool_parsing": "Debe ser sí o no (true/false).",
-    "bool_type": "Debe ser sí o no (true/false).",
-    "string_type": "Debe ser texto.",
-    "list_type": "Debe ser una lista.",
-    "dict_type": "Debe ser un objeto.",
-    "model_type": "Debe ser un objeto.",
-    "json_invalid": "El cuerpo no es JSON válido.",
-    "literal_error": "Valor no permitido.",
-    "date_from_datetime_parsing": "Fecha no válida.",
-    "datetime_parsing": "Fecha no válida.",
-}
-
-
-def spanish_errors(exc: RequestValidationError) -> dict[str, str]:
-    """Pydantic/FastAPI errors as ``{field: mensaje}`` (``body``/``query`` prefixes dropped)."""
-    out: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        key = ".".join(loc) or "body"
-        kind = err.get("type", "")
-        ctx = err.get("ctx") or {}
-        if kind == "string_too_long":
-            msg = f"Máximo {ctx.get('max_length')} caracteres."
-        elif kind in ("less_than_equal", "less_than"):
-            msg = f"Debe ser como máximo {ctx.get('le', ctx.get('lt'))}."
-        elif kind in ("greater_than_equal", "greater_than"):
-            msg = f"Debe ser como mínimo {ctx.get('ge', ctx.get('gt'))}."
-        elif kind == "too_short":
-            msg = "No puede estar vacío."
-        elif kind == "too_long":
-            msg = f"Como máximo {ctx.get('max_length')} elementos."
-        elif kind == "literal_error":
-            msg = f"Valor no permitido: usa {ctx.get('expected', '')}."
-        else:
-            msg = _MESSAGES.get(kind, "Valor no válido.")
-        out.setdefault(key, msg)
-    return out
-
-
-class SpanishErrorsRoute(APIRoute):
-    """Request-shape errors in the same shape as domain validation errors."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return JSONResponse({"detail": ValidationFailed({}).message,
-                                     "errors": spanish_errors(exc)}, status_code=422)
-
-        return route
-
-
-router = APIRouter(prefix="/api/v1", tags=["leads"], route_class=SpanishErrorsRoute)
+router = APIRouter(prefix="/api/v1", tags=["leads"])
 
 ListParam = Annotated[list[str] | None, Query()]
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from crm_app.api.deps import DBSession, requires
-from crm_app.api.field_errors import FieldErrorsRoute, plain
+from crm_app.api.field_errors import plain
 from crm_app.models import User
 from crm_app.models.schemas_sales import (
     MoveIn,
@@ -40,7 +40,7 @@ from crm_app.services import products as product_service
 from crm_app.services import quotes as quote_service
 from crm_app.services.sales_common import user_names
 
-router = APIRouter(prefix="/api/v1", tags=["ventas"], route_class=FieldErrorsRoute)
+router = APIRouter(prefix="/api/v1", tags=["ventas"])
 
 CAN_VIEW = requires(Perm.RECORDS_VIEW)
 CAN_CHANGE = requires(Perm.RECORDS_CHANGE)
