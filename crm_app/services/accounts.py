@@ -43,6 +43,7 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
+from crm_app.services.records import bin_clause, from_bin, save_changes, to_bin
 from crm_app.services.sales_common import (
     Page,
     assign_owner,
@@ -225,27 +226,14 @@ def update_account(*, session: Session, actor: User | None, account_id: int,
                                          owner_id=data.get("owner_id"), errors=errors)
         values.update(owner_id=owner_id, team_id=team_id)
     check(errors)
-    before = audit.snapshot(account)
-    for key, value in values.items():
-        setattr(account, key, value)
-    account.updated_at = utcnow()
-    session.add(account)
-    old, new = audit.diff(before, audit.snapshot(account))
-    if new:
-        audit.record(session=session, actor=actor, entity="account", entity_id=account.id,
-                     action="update", before=old, after=new)
-    session.commit()
+    save_changes(session=session, actor=actor, record=account, entity="account", values=values)
     return account
 
 
 def delete_account(*, session: Session, actor: User | None, account_id: int) -> Account:
     """Send to the recycle bin (restorable)."""
     account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente")
-    account.deleted_at = utcnow()
-    session.add(account)
-    audit.record(session=session, actor=actor, entity="account", entity_id=account.id,
-                 action="delete")
-    session.commit()
+    to_bin(session=session, actor=actor, record=account, entity="account")
     return account
 
 
@@ -262,11 +250,7 @@ def restore_account(*, session: Session, actor: User | None, account_id: int) ->
             from crm_app.services.errors import Conflict
 
             raise Conflict("No se puede restaurar: ya hay otro cliente activo con este NIF.")
-    account.deleted_at = None
-    session.add(account)
-    audit.record(session=session, actor=actor, entity="account", entity_id=account.id,
-                 action="restore")
-    session.commit()
+    from_bin(session=session, actor=actor, record=account, entity="account")
     return account
 
 
@@ -281,7 +265,7 @@ def list_accounts(*, session: Session, actor: User | None, q: str = "", province
                   sort: str = "name", offset: int = 0, limit: int = 25) -> Page[Account]:
     """One page of customers the actor may see; ``deleted=True`` lists the recycle bin."""
     stmt = select(Account)
-    stmt = stmt.where(Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None))
+    stmt = stmt.where(bin_clause(Account, deleted=deleted))
     term = (q or "").strip()
     if term:
         compact = term.replace(" ", "").replace("-", "").replace(".", "").upper()

@@ -18,6 +18,7 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
+from crm_app.services.records import bin_clause, from_bin, save_changes, to_bin
 from crm_app.services.sales_common import (
     Page,
     assign_owner,
@@ -125,38 +126,20 @@ def update_contact(*, session: Session, actor: User | None, contact_id: int,
                                          owner_id=data.get("owner_id"), errors=errors)
         values.update(owner_id=owner_id, team_id=team_id)
     check(errors)
-    before = audit.snapshot(contact)
-    for key, value in values.items():
-        setattr(contact, key, value)
-    contact.updated_at = utcnow()
-    session.add(contact)
-    old, new = audit.diff(before, audit.snapshot(contact))
-    if new:
-        audit.record(session=session, actor=actor, entity="contact", entity_id=contact.id,
-                     action="update", before=old, after=new)
-    session.commit()
+    save_changes(session=session, actor=actor, record=contact, entity="contact", values=values)
     return contact
 
 
 def delete_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto")
-    contact.deleted_at = utcnow()
-    session.add(contact)
-    audit.record(session=session, actor=actor, entity="contact", entity_id=contact.id,
-                 action="delete")
-    session.commit()
+    to_bin(session=session, actor=actor, record=contact, entity="contact")
     return contact
 
 
 def restore_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto",
                         include_deleted=True)
-    if contact.deleted_at is not None:
-        contact.deleted_at = None
-        session.add(contact)
-        audit.record(session=session, actor=actor, entity="contact", entity_id=contact.id,
-                     action="restore")
-        session.commit()
+    from_bin(session=session, actor=actor, record=contact, entity="contact")
     return contact
 
 
@@ -175,7 +158,7 @@ def list_contacts(*, session: Session, actor: User | None, q: str = "",
     Account conditions are sub-selects, not joins, so ``restrict`` scopes the contacts only.
     """
     stmt = select(Contact)
-    stmt = stmt.where(Contact.deleted_at.is_not(None) if deleted else Contact.deleted_at.is_(None))
+    stmt = stmt.where(bin_clause(Contact, deleted=deleted))
     account_filters = [c for c in (
         Account.province == (canonical_province(province) or province) if province else None,
         Account.sector == sector if sector else None,

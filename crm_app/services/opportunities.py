@@ -40,6 +40,7 @@ from crm_app.services.defaults import (
 )
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable
+from crm_app.services.records import bin_clause, from_bin, to_bin
 from crm_app.services.sales_common import (
     Page,
     as_date,
@@ -452,11 +453,7 @@ def delete_opportunity(*, session: Session, actor: User | None,
                        opportunity_id: int) -> Opportunity:
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
                     label="Oportunidad")
-    opp.deleted_at = utcnow()
-    session.add(opp)
-    audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                 action="delete")
-    session.commit()
+    to_bin(session=session, actor=actor, record=opp, entity="opportunity")
     return opp
 
 
@@ -464,12 +461,7 @@ def restore_opportunity(*, session: Session, actor: User | None,
                         opportunity_id: int) -> Opportunity:
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
                     label="Oportunidad", include_deleted=True)
-    if opp.deleted_at is not None:
-        opp.deleted_at = None
-        session.add(opp)
-        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                     action="restore")
-        session.commit()
+    from_bin(session=session, actor=actor, record=opp, entity="opportunity")
     return opp
 
 
@@ -500,8 +492,7 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
               closed_from: date | None = None, closed_to: date | None = None,
               deleted: bool = False) -> Any:
     stmt = select(Opportunity)
-    stmt = stmt.where(Opportunity.deleted_at.is_not(None) if deleted
-                      else Opportunity.deleted_at.is_(None))
+    stmt = stmt.where(bin_clause(Opportunity, deleted=deleted))
     if (q or "").strip():
         stmt = stmt.where(or_(search_clause([Opportunity.name], q),
                               Opportunity.account_id.in_(select(Account.id).where(

@@ -43,6 +43,7 @@ from crm_app.services.defaults import ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
+from crm_app.services.records import bin_clause, from_bin, to_bin
 from crm_app.services.sales_common import (
     Page,
     as_date,
@@ -498,23 +499,16 @@ def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto")
     if quote.status == QuoteStatus.ACEPTADO:
         raise Conflict("Un presupuesto aceptado no se puede eliminar.")
-    quote.deleted_at = utcnow()
-    session.add(quote)
-    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                 action="delete", note=f"{quote.number} v{quote.version}")
-    session.commit()
+    to_bin(session=session, actor=actor, record=quote, entity="quote",
+           note=f"{quote.number} v{quote.version}")
     return quote
 
 
 def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto",
                       include_deleted=True)
-    if quote.deleted_at is not None:
-        quote.deleted_at = None
-        session.add(quote)
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="restore", note=f"{quote.number} v{quote.version}")
-        session.commit()
+    from_bin(session=session, actor=actor, record=quote, entity="quote",
+             note=f"{quote.number} v{quote.version}")
     return quote
 
 
@@ -594,8 +588,7 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
                 team_id: int | None = None, deleted: bool = False, sort: str = "-number",
                 offset: int = 0, limit: int = 25) -> Page[Quote]:
     """One page of quotes; search on the number and the customer's name."""
-    stmt = select(Quote).where(Quote.deleted_at.is_not(None) if deleted
-                               else Quote.deleted_at.is_(None))
+    stmt = select(Quote).where(bin_clause(Quote, deleted=deleted))
     if (q or "").strip():
         stmt = stmt.where(or_(search_clause([Quote.number], q),
                               Quote.account_id.in_(select(Account.id).where(
