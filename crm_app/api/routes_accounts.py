@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from crm_app.api.deps import DBSession
 from crm_app.api.deps import requires as _requires
 from crm_app.api.field_errors import plain
+from crm_app.api.paging import page_body
 from crm_app.models import User
 from crm_app.models.schemas_sales import (
     AccountIn,
@@ -30,11 +31,6 @@ CAN_CHANGE = _requires(Perm.RECORDS_CHANGE)
 CAN_DELETE = _requires(Perm.RECORDS_DELETE)
 
 
-def _page(page: Any, schema: Any) -> dict[str, Any]:
-    return {"items": [schema.model_validate(r) for r in page.items], "total": page.total,
-            "offset": page.offset, "limit": page.limit}
-
-
 # --- accounts ---------------------------------------------------------------------------------
 
 
@@ -49,7 +45,7 @@ def list_accounts(session: DBSession, user: User = CAN_VIEW, q: str = "", provin
         size_band=size_band, channel=channel, owner_id=owner_id, team_id=team_id,
         recargo_equivalencia=recargo_equivalencia, deleted=deleted, sort=sort, offset=offset,
         limit=limit)
-    return plain(_page(page, AccountOut))
+    return page_body(page=page, items=[AccountOut.model_validate(r) for r in page.items])
 
 
 @router.post("/accounts", status_code=201, response_model=AccountOut)
@@ -102,7 +98,7 @@ def list_contacts(session: DBSession, user: User = CAN_VIEW, q: str = "",
         session=session, actor=user, q=q, account_id=account_id, province=province,
         sector=sector, size_band=size_band, channel=channel, owner_id=owner_id,
         team_id=team_id, deleted=deleted, sort=sort, offset=offset, limit=limit)
-    return plain(_page(page, ContactOut))
+    return page_body(page=page, items=[ContactOut.model_validate(r) for r in page.items])
 
 
 @router.post("/contacts", status_code=201, response_model=ContactOut)

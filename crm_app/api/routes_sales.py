@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from crm_app.api.deps import DBSession, requires
 from crm_app.api.field_errors import plain
+from crm_app.api.paging import page_body
 from crm_app.models import User
 from crm_app.models.schemas_sales import (
     MoveIn,
@@ -107,8 +108,7 @@ def list_opportunities(session: DBSession, user: User = CAN_VIEW, q: str = "",
         channel=channel, stale=stale, closed_from=closed_from, closed_to=closed_to,
         deleted=deleted, sort=sort, offset=offset, limit=limit)
     rows = opp_service.opportunity_rows(session, page.items)
-    return plain({"items": [OpportunityOut(**r) for r in rows], "total": page.total,
-                  "offset": page.offset, "limit": page.limit})
+    return page_body(page=page, items=[OpportunityOut(**r) for r in rows])
 
 
 @router.get("/opportunities/kanban")
@@ -185,8 +185,7 @@ def list_products(session: DBSession, user: User = CAN_VIEW, q: str = "",
                   limit: int = 25) -> dict:
     page = product_service.list_products(session=session, actor=user, q=q, active=active,
                                          sort=sort, offset=offset, limit=limit)
-    return plain({"items": [ProductOut.model_validate(p) for p in page.items],
-                  "total": page.total, "offset": page.offset, "limit": page.limit})
+    return page_body(page=page, items=[ProductOut.model_validate(p) for p in page.items])
 
 
 @router.post("/products", status_code=201, response_model=ProductOut)
@@ -238,9 +237,8 @@ def list_quotes(session: DBSession, user: User = CAN_VIEW, q: str = "", status: 
                                      year=year, owner_id=owner_id, team_id=team_id,
                                      deleted=deleted, sort=sort, offset=offset, limit=limit)
     names = user_names(session, {qt.owner_id for qt in page.items})
-    return plain({"items": [QuoteSummaryOut(**quote_service.quote_row(qt, names))
-                            for qt in page.items],
-                  "total": page.total, "offset": page.offset, "limit": page.limit})
+    return page_body(page=page, items=[QuoteSummaryOut(**quote_service.quote_row(qt, names))
+                                       for qt in page.items])
 
 
 @router.post("/quotes", status_code=201, response_model=QuoteOut)
