@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from analytics_data import Data, build
-from conftest import make_people
+from factories import make_people
 from live_api import ApiServer, prepare_database
 from sqlalchemy.engine import Engine
 from sqlmodel import Session

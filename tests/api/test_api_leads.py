@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import People, make_people
+from factories import People, make_people
 from live_api import ApiServer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select

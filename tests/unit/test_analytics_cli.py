@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from analytics_data import build
-from conftest import make_people
+from factories import make_people
 from live_api import prepare_database
 from sqlmodel import Session
 

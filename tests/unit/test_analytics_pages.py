@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from analytics_data import build
-from conftest import make_people
+from factories import make_people
 from openpyxl import load_workbook
 from sqlmodel import Session, SQLModel
 

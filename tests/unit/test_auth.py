@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import FIXTURE_PASSWORD
+from factories import FIXTURE_PASSWORD
 from sqlmodel import Session, select
 
 from crm_app.auth.passwords import hash_password, needs_rehash, verify_password

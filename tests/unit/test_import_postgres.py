@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import make_people
+from factories import make_people
 from sqlmodel import Session, SQLModel, select
 
 from crm_app.db import make_engine

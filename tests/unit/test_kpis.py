@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from analytics_data import build
-from conftest import make_people
+from factories import make_people
 from sqlmodel import Session, SQLModel
 
 from analytics import kpis

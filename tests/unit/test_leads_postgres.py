@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import make_people
+from factories import make_people
 from sqlalchemy import create_engine
 from sqlmodel import Session, SQLModel
 

@@ -17,7 +17,7 @@ from itertools import count
 from typing import Any, ClassVar
 
 import pytest
-from conftest import fixture_hash, make_people
+from factories import fixture_hash, make_people
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 

@@ -152,7 +152,7 @@ def test_open_snapshot_can_build_the_first_one(world):
 
 @pytest.mark.postgres
 def test_postgresql_source_gives_the_same_figures(pg_server, tmp_path):
-    from conftest import make_people
+    from factories import make_people
 
     url = pg_server.create_database("crm_analytics_snapshot")
     engine = make_engine(url)
