@@ -23,7 +23,7 @@ from components.sales_ui import (
 from crm_app.formatting import money
 from crm_app.i18n import t
 from crm_app.list_state import ListMixin
-from crm_app.models import User
+from crm_app.models import Product, User
 from crm_app.permissions import Perm, has_perm
 from crm_app.services import products as product_service
 from crm_app.services.errors import ValidationFailed
@@ -36,6 +36,8 @@ SORTS = ("name", "sku", "unit_price", "created_at")
 TAX_CHOICES = [("21", "21 %"), ("10", "10 %"), ("4", "4 %"), ("0", "0 %")]
 FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "unit")
 # The product name opens the form: a real button, looking like the name, wrapping like text.
+IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"],
+                "image/webp": [".webp"]}
 NAME_BUTTON = {"padding": "0", "height": "auto", "margin": "0", "textAlign": "left",
                "whiteSpace": "normal", "minWidth": "0", "flexShrink": "1",
                "fontWeight": "500"}
@@ -53,6 +55,9 @@ class CatalogState(ListMixin, AppState):
     errors: dict[str, str] = {}
     form_key: int = 0
     saving: bool = False
+    image_url: str = ""
+    image_error: str = ""
+    uploading: bool = False
 
     def _fetch(self, session: Session, user: User, offset: int, limit: int
                ) -> tuple[list[dict[str, str]], int]:
@@ -66,8 +71,12 @@ class CatalogState(ListMixin, AppState):
             "price": money(p.unit_price) if p.unit_price == round(p.unit_price, 2)
             else dec_text(p.unit_price) + "\u00a0€",
             "tax": t("sui.quote.exempt") if p.tax_exempt else f"{rate_text(p.tax_rate)}\u00a0%",
-            "unit": p.unit, "active": "1" if p.active else "",
+            "unit": p.unit, "active": "1" if p.active else "", "image": _image_url(p),
         } for p in page.items], page.total
+
+    def _after(self, message: str) -> list[Any]:
+        """Reload the list and say ``message`` (Reflex refuses a ``None`` among the events)."""
+        return [e for e in (self._reload(), rx.toast.success(message)) if e is not None]
 
     @rx.event
     def load(self) -> Any:
@@ -102,6 +111,7 @@ class CatalogState(ListMixin, AppState):
         self.form = {k: "" for k in FIELDS} | {"tax_rate": "21", "unit": "ud"}
         self.product_active = True
         self.errors = {}
+        self.image_url, self.image_error = "", ""
         self.form_key += 1
         self.dialog_open = True
 
@@ -117,9 +127,11 @@ class CatalogState(ListMixin, AppState):
                              "tax_rate": EXENTO if p.tax_exempt else rate_text(p.tax_rate),
                              "unit": p.unit}
                 self.product_active = p.active
+                self.image_url = _image_url(p)
         except Exception as exc:  # noqa: BLE001
             return failure(exc)
         self.errors = {}
+        self.image_error = ""
         self.form_key += 1
         self.dialog_open = True
         return None
@@ -152,7 +164,32 @@ class CatalogState(ListMixin, AppState):
             return
         self.saving = False
         self.dialog_open = False
-        yield [self._reload(), rx.toast.success(t("sui.products.saved"))]
+        yield self._after(t("sui.products.saved"))
+
+    @rx.event
+    async def upload_image(self, files: list[rx.UploadFile]):  # noqa: ANN201
+        """The product's image, stored by the service in the data dir (never ``/_upload``)."""
+        self.image_error = ""
+        if not files or not self.product_id:
+            return
+        self.uploading = True
+        yield
+        try:
+            with user_session(self, Perm.CATALOG_CHANGE) as (session, user):
+                content = await files[0].read(product_service.MAX_IMAGE_BYTES + 1)
+                product = product_service.set_product_image(
+                    session=session, actor=user, product_id=self.product_id, content=content)
+                self.image_url = _image_url(product)
+        except ValidationFailed as exc:
+            self.uploading = False
+            self.image_error = exc.errors.get("image", exc.message)
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.uploading = False
+            yield failure(exc)
+            return
+        self.uploading = False
+        yield self._after(t("sui.product.image_saved"))
 
     @rx.event
     def delete(self):  # noqa: ANN201
@@ -164,21 +201,44 @@ class CatalogState(ListMixin, AppState):
             yield failure(exc)
             return
         self.dialog_open = False
-        yield [self._reload(), rx.toast.success(t("sui.products.deleted"))]
+        yield self._after(t("sui.products.deleted"))
+
+
+def _image_url(product: Product) -> str:
+    """The authorised image route; the ``v`` changes with the product, so a new image shows."""
+    if not product.image_path:
+        return ""
+    stamp = product.updated_at or product.created_at
+    return f"/api/v1/products/{product.id}/image?v={int(stamp.timestamp()) if stamp else 0}"
+
+
+def _thumb(url: rx.Var, size: str = "40px") -> rx.Component:
+    """A small square picture of the product, or a package icon when it has none."""
+    box = {"width": size, "height": size, "min_width": size, "border_radius": "var(--radius-2)"}
+    return rx.cond(
+        url,
+        rx.image(src=url, alt="", object_fit="cover", loading="lazy",
+                 border=f"1px solid {rx.color('gray', 5)}", data_testid="product-thumb", **box),
+        rx.center(rx.icon("package", size=18, color=rx.color("gray", 9)),
+                  background=rx.color("gray", 3), aria_hidden="true", **box),
+    )
 
 
 def _row(r: rx.Var) -> rx.Component:
     s = CatalogState
     return rx.table.row(
-        rx.table.cell(rx.vstack(
-            rx.cond(s.can_change,
-                    rx.button(r["name"], on_click=s.edit(r["id"]), variant="ghost",
-                              id="product-edit-" + r["id"],
-                              style=NAME_BUTTON),
-                    rx.text(r["name"], weight="medium")),
-            rx.cond(r["description"], rx.text(r["description"], size="1", color_scheme="gray",
-                                              max_width="420px")),
-            spacing="0")),
+        rx.table.cell(rx.hstack(
+            _thumb(r["image"]),
+            rx.vstack(
+                rx.cond(s.can_change,
+                        rx.button(r["name"], on_click=s.edit(r["id"]), variant="ghost",
+                                  id="product-edit-" + r["id"],
+                                  style=NAME_BUTTON),
+                        rx.text(r["name"], weight="medium")),
+                rx.cond(r["description"], rx.text(r["description"], size="1",
+                                                  color_scheme="gray", max_width="420px")),
+                spacing="0", min_width="0"),
+            spacing="3", align="center")),
         rx.table.cell(r["sku"], white_space="nowrap"),
         rx.table.cell(r["price"], white_space="nowrap", text_align="right"),
         rx.table.cell(r["tax"], white_space="nowrap"),
@@ -194,6 +254,7 @@ def _card(r: rx.Var) -> rx.Component:
     s = CatalogState
     return row_card(
         rx.hstack(
+            _thumb(r["image"]),
             rx.cond(s.can_change,
                     rx.button(r["name"], on_click=s.edit(r["id"]), variant="ghost",
                               id="product-card-edit-" + r["id"],
@@ -206,6 +267,50 @@ def _card(r: rx.Var) -> rx.Component:
                 size="1", color_scheme="gray"),
         rx.cond(~r["active"].to(bool), rx.badge(t("sui.product.inactive"), color_scheme="gray")),
         test_id="product-card",
+    )
+
+
+def _image_field() -> rx.Component:
+    """Picture of the product: chosen or dropped, it is stored at once (existing products)."""
+    s = CatalogState
+    return rx.vstack(
+        rx.text(t("sui.product.image"), size="2", weight="medium"),
+        rx.cond(
+            s.product_id > 0,
+            rx.hstack(
+                _thumb(s.image_url, "64px"),
+                rx.upload(
+                    rx.vstack(
+                        rx.button(rx.icon("image-up", size=16),
+                                  rx.cond(s.image_url, t("sui.product.image_change"),
+                                          t("sui.product.image_choose")),
+                                  variant="soft", type="button", loading=s.uploading,
+                                  id="product-image-choose"),
+                        rx.text(t("sui.product.image_hint"), size="1", color_scheme="gray"),
+                        spacing="1", align="start"),
+                    id="product-image-upload",
+                    accept=IMAGE_ACCEPT,
+                    multiple=False,
+                    max_files=1,
+                    max_size=product_service.MAX_IMAGE_BYTES,
+                    on_drop=s.upload_image,
+                    on_drop_rejected=lambda _files: rx.toast.error(
+                        t("sui.product.image_rejected")),
+                    border=f"1px dashed {rx.color('gray', 7)}",
+                    border_radius="var(--radius-3)",
+                    padding="var(--space-2)",
+                    cursor="pointer",
+                    flex="1",
+                    min_width="0",
+                    data_testid="product-image-dropzone",
+                ),
+                spacing="3", align="center", width="100%"),
+            rx.text(t("sui.product.image_after_save"), size="1", color_scheme="gray"),
+        ),
+        rx.cond(s.image_error != "",
+                rx.text(s.image_error, size="1", color_scheme="red", role="alert",
+                        data_testid="error-product-image")),
+        spacing="1", width="100%",
     )
 
 
@@ -245,6 +350,7 @@ def _dialog() -> rx.Component:
                                             default_value=f["description"], rows="3",
                                             width="100%"),
                                html_for="product-description", error=e["description"]),
+                    _image_field(),
                     rx.el.label(rx.hstack(
                         rx.checkbox(name="active", id="product-active",
                                     default_checked=s.product_active),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from crm_app.api.deps import DBSession, requires
@@ -204,6 +204,25 @@ def update_product(product_id: int, body: ProductPatch, session: DBSession,
                    user: User = CAN_CATALOG) -> Any:
     return product_service.update_product(session=session, actor=user, product_id=product_id,
                                           data=body.model_dump(exclude_unset=True))
+
+
+@router.post("/products/{product_id}/image", response_model=ProductOut)
+def upload_product_image(product_id: int, image: UploadFile, session: DBSession,
+                         user: User = CAN_CATALOG) -> Any:
+    """Multipart field ``image``: PNG, JPEG or WebP (by its bytes, not its name), ≤ 2 MB."""
+    content = image.file.read(product_service.MAX_IMAGE_BYTES + 1)
+    return product_service.set_product_image(session=session, actor=user,
+                                             product_id=product_id, content=content)
+
+
+@router.get("/products/{product_id}/image", response_class=Response,
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}})
+def product_image(product_id: int, session: DBSession, user: User = CAN_VIEW) -> Response:
+    content, mime = product_service.product_image(session=session, actor=user,
+                                                  product_id=product_id)
+    return Response(content, media_type=mime,
+                    headers={"Cache-Control": "private, max-age=3600",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @router.delete("/products/{product_id}", status_code=204)

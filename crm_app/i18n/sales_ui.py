@@ -176,6 +176,13 @@ ES = {
     "sui.product.active": "Activo",
     "sui.product.inactive": "Inactivo",
     "sui.product.active_label": "Disponible para nuevos presupuestos",
+    "sui.product.image": "Imagen",
+    "sui.product.image_choose": "Elegir imagen",
+    "sui.product.image_change": "Cambiar imagen",
+    "sui.product.image_hint": "PNG, JPEG o WebP de hasta 2 MB. Se guarda al elegirla.",
+    "sui.product.image_after_save": "Guarda el producto para poder añadirle una imagen.",
+    "sui.product.image_rejected": "La imagen debe ser PNG, JPEG o WebP de hasta 2 MB.",
+    "sui.product.image_saved": "Imagen guardada.",
     # quotes
     "sui.quotes.new": "Nuevo presupuesto",
     "sui.quotes.search": "Buscar por número o cliente",

@@ -30,6 +30,7 @@ PRODUCT_FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "tax_e
 PRODUCT_SORTS = {"name": Product.name, "sku": Product.sku, "unit_price": Product.unit_price,
                  "created_at": Product.created_at, "updated_at": Product.updated_at}
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg", b"RIFF": ".webp"}
+IMAGE_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 TAX_RATE_ERROR = "Tipo de IVA no válido: 21, 10, 4, 0 o exento."
 
@@ -153,6 +154,7 @@ def delete_product(*, session: Session, actor: User | None, product_id: int) -> 
                  action="delete", before=audit.snapshot(product))
     session.delete(product)
     session.commit()
+    _remove_images(product_id)
 
 
 def get_product(*, session: Session, actor: User | None, product_id: int) -> Product:
@@ -182,6 +184,44 @@ def catalog_dir() -> Path:
     return get_settings().data_dir / "catalog"
 
 
+def image_type(content: bytes) -> str | None:
+    """``image/png``, ``image/jpeg`` or ``image/webp`` from the bytes themselves, else ``None``."""
+    ext = next((e for magic, e in IMAGE_TYPES.items() if content.startswith(magic)), None)
+    if ext == ".webp" and content[8:12] != b"WEBP":
+        ext = None
+    return IMAGE_MIME.get(ext or "")
+
+
+def _image_file(product: Product) -> Path | None:
+    """The stored image of ``product``: only a file inside the catalog folder counts."""
+    if not product.image_path:
+        return None
+    folder = catalog_dir().resolve()
+    path = (get_settings().data_dir / product.image_path).resolve()
+    if path.parent != folder or not path.is_file():
+        return None
+    return path
+
+
+def _remove_images(product_id: int, keep: str = "") -> None:
+    for ext in IMAGE_MIME:
+        path = catalog_dir() / f"product-{product_id}{ext}"
+        if path.name != keep:
+            path.unlink(missing_ok=True)
+
+
+def product_image(*, session: Session, actor: User | None,
+                  product_id: int) -> tuple[bytes, str]:
+    """``(bytes, content type)`` of the product's image; ``NotFound`` when it has none."""
+    product = get_product(session=session, actor=actor, product_id=product_id)
+    path = _image_file(product)
+    content = path.read_bytes() if path is not None else b""
+    mime = image_type(content)
+    if mime is None:
+        raise NotFound("El producto no tiene imagen.")
+    return content, mime
+
+
 def set_product_image(*, session: Session, actor: User | None, product_id: int,
                       content: bytes) -> Product:
     """Store a PNG/JPEG/WebP image (≤ 2 MB) in the data dir; ``image_path`` is its key."""
@@ -189,17 +229,17 @@ def set_product_image(*, session: Session, actor: User | None, product_id: int,
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound("Producto no encontrado.")
-    ext = next((e for magic, e in IMAGE_TYPES.items() if content.startswith(magic)), None)
-    if ext == ".webp" and content[8:12] != b"WEBP":
-        ext = None
-    if ext is None:
-        raise ValidationFailed({"image": "La imagen debe ser PNG, JPEG o WebP."})
     if len(content) > MAX_IMAGE_BYTES:
         raise ValidationFailed({"image": "La imagen no puede pasar de 2 MB."})
+    mime = image_type(content)
+    if mime is None:
+        raise ValidationFailed({"image": "La imagen debe ser PNG, JPEG o WebP."})
+    ext = next(e for e, m in IMAGE_MIME.items() if m == mime)
     folder = catalog_dir()
     folder.mkdir(parents=True, exist_ok=True)
     key = f"catalog/product-{product.id}{ext}"
     (get_settings().data_dir / key).write_bytes(content)
+    _remove_images(product.id, keep=f"product-{product.id}{ext}")
     before = product.image_path
     product.image_path = key
     product.updated_at = utcnow()
@@ -210,5 +250,6 @@ def set_product_image(*, session: Session, actor: User | None, product_id: int,
     return product
 
 
-__all__ = ["PRODUCT_FIELDS", "create_product", "delete_product", "get_product", "list_products",
-           "parse_tax_rate", "set_product_image", "update_product"]
+__all__ = ["MAX_IMAGE_BYTES", "PRODUCT_FIELDS", "create_product", "delete_product", "get_product",
+           "image_type", "list_products", "parse_tax_rate", "product_image", "set_product_image",
+           "update_product"]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -259,6 +261,66 @@ def test_products_catalog(api):
     assert ok(api("comercial3", "GET", f"/api/v1/products/{prod['id']}"))["name"] == \
         "Licencia anual"
     assert api("comercial3", "GET", "/api/v1/products/999").status_code == 404
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, built by hand (signature, IHDR, IDAT, IEND)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x1e\x90\xff")) + chunk(b"IEND", b""))
+
+
+def test_product_image_upload_and_download(api, monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        prod = ok(api("admin", "POST", "/api/v1/products", json={
+            "name": "Taladro", "sku": "TAL-1", "unit_price": "89.90"}), 201)
+        url = f"/api/v1/products/{prod['id']}/image"
+        assert api("comercial1", "GET", url).status_code == 404
+        png = tiny_png()
+        # Only catalog.change may upload; an anonymous caller is not even asked.
+        assert api("comercial1", "POST", url,
+                   files={"image": ("foto.png", png, "image/png")}).status_code == 403
+        assert api("", "POST", url,
+                   files={"image": ("foto.png", png, "image/png")}).status_code == 401
+        # The type comes from the bytes: a text file named .png is refused, in Spanish.
+        fake = api("manager1", "POST", url,
+                   files={"image": ("foto.png", b"no soy una imagen", "image/png")})
+        assert fake.status_code == 422 and fake.json()["errors"] == {
+            "image": "La imagen debe ser PNG, JPEG o WebP."}
+        big = api("manager1", "POST", url, files={
+            "image": ("grande.png", png + b"\0" * (2 * 1024 * 1024), "image/png")})
+        assert big.status_code == 422 and big.json()["errors"] == {
+            "image": "La imagen no puede pasar de 2 MB."}
+        missing = api("manager1", "POST", url)
+        assert missing.status_code == 422 and "image" in missing.json()["errors"]
+        assert api("manager1", "POST", "/api/v1/products/999/image",
+                   files={"image": ("foto.png", png, "image/png")}).status_code == 404
+        # A PNG sent with a misleading name and type is still a PNG.
+        done = ok(api("manager1", "POST", url,
+                      files={"image": ("foto.txt", png, "text/plain")}))
+        assert done["image_path"] == f"catalog/product-{prod['id']}.png"
+        stored = tmp_path / "data" / "catalog" / f"product-{prod['id']}.png"
+        assert stored.read_bytes() == png
+        got = api("comercial1", "GET", url)
+        assert got.status_code == 200 and got.content == png
+        assert got.headers["content-type"] == "image/png"
+        assert api("", "GET", url).status_code == 401
+        # A JPEG replaces it (and the old file goes).
+        jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+        ok(api("admin", "POST", url, files={"image": ("x.jpg", jpeg, "image/jpeg")}))
+        assert not stored.exists()
+        got = api("comercial3", "GET", url)
+        assert (got.content, got.headers["content-type"]) == (jpeg, "image/jpeg")
+        assert api("admin", "DELETE", f"/api/v1/products/{prod['id']}").status_code == 204
+        assert api("admin", "GET", url).status_code == 404
+        assert list((tmp_path / "data" / "catalog").iterdir()) == []
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 # --- quotes -----------------------------------------------------------------------------------
