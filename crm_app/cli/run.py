@@ -149,6 +149,9 @@ def run(
                 os.killpg(proc.pid, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    # Ctrl-C must stop everything even when a parent shell started us with SIGINT ignored
+    # (background jobs of non-interactive shells inherit SIG_IGN).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         procs.append(subprocess.Popen(web_command(settings.host, settings.port), cwd=PROJECT_ROOT,
                                       env=env, start_new_session=True))
