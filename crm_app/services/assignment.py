@@ -56,6 +56,9 @@ OPS = ("eq", "ne", "in", "not_in", "contains", "between", "province_in", "region
 ACTIONS = tuple(a.value for a in AssignmentAction)
 LEAD_FIELDS = frozenset(Lead.model_fields) - {"custom"}
 PROVINCE_FIELDS = frozenset({"province"})
+# Actions whose pick depends on the leads assigned before (cursor, loads).
+STATEFUL_ACTIONS = frozenset({AssignmentAction.ROUND_ROBIN.value,
+                              AssignmentAction.LEAST_LOADED.value})
 
 Result = tuple[int | None, int | None, int | None]
 
@@ -351,32 +354,68 @@ class Assigner:
             return rule.default_user_id if self._ok(rule.default_user_id) else None
         return None
 
+    def route(self, lead: dict) -> tuple[int | None, int | None]:
+        """``(rule index, owner)`` that ``assign`` reaches for ``lead``, changing nothing.
+
+        The winning rule depends only on the lead's values and on who is eligible, which does
+        not change within a batch; so does the owner of a fixed-user or territory rule and the
+        fallback owner. Round robin and least loaded depend on the leads before this one: for
+        them the owner is ``None`` and ``take`` picks it. A batch routes each distinct set of
+        condition values once and then only ``take``s per lead (the importer does that).
+        """
+        for rule in self.rules:
+            if not all(cond(lead) for cond in rule.conditions):
+                continue
+            if rule.action in STATEFUL_ACTIONS:
+                if any(self._ok(uid) for uid in rule.candidates):
+                    return rule.index, None
+                continue
+            owner = self._pick(rule, lead)
+            if owner is not None:
+                return rule.index, owner
+        return None, self.fallback_owner_id
+
+    def take(self, rule_index: int | None, owner: int | None, status: str | None) -> Result:
+        """Finish a ``route``: pick the owner of a round-robin or least-loaded rule (moving
+        its cursor), count the lead in its owner's open load, return
+        ``(owner_id, team_id, rule_id)``."""
+        rule = self.rules[rule_index] if rule_index is not None else None
+        if owner is None and rule is not None:
+            owner = self._pick(rule, {})
+        self.last_rule_index = rule_index
+        if owner is None:
+            return None, None, None
+        if (status or LeadStatus.NUEVO) in OPEN_STATUSES:
+            self.loads[owner] = self.loads.get(owner, 0) + 1
+        info = self.users.get(owner)
+        return owner, info.team_id if info else None, rule.id if rule is not None else None
+
+    def take_all(self, routes: Iterable[tuple[int | None, int | None]],
+                 statuses: Iterable[str | None]) -> tuple[list, list, list]:
+        """``take`` for many leads in order (an import): the same picks, cursors and loads,
+        as one tight loop. Returns the lists of owner ids, team ids and rule ids."""
+        rules, loads, pick = self.rules, self.loads, self._pick
+        open_statuses = frozenset(OPEN_STATUSES)
+        default_status = LeadStatus.NUEVO.value
+        owners: list[int | None] = []
+        rule_idx: list[int | None] = []
+        for (index, owner), status in zip(routes, statuses, strict=True):
+            if owner is None and index is not None:
+                owner = pick(rules[index], {})
+            if owner is not None and (status or default_status) in open_statuses:
+                loads[owner] = loads.get(owner, 0) + 1
+            owners.append(owner)
+            rule_idx.append(index if owner is not None else None)
+        teams = {uid: info.team_id for uid, info in self.users.items()}
+        ids = [r.id for r in rules]
+        return (owners, [teams.get(o) if o is not None else None for o in owners],
+                [ids[i] if i is not None else None for i in rule_idx])
+
     def assign(self, lead: dict) -> Result:
         """``(owner_id, team_id, rule_id)`` for one lead dict; ``rule_id`` is None for the
         fallback owner or when nobody was found. Updates cursors and loads in memory."""
-        self.last_rule_index = None
-        owner: int | None = None
-        rule_id: int | None = None
-        for rule in self.rules:
-            matched = True
-            for cond in rule.conditions:
-                if not cond(lead):
-                    matched = False
-                    break
-            if matched:
-                owner = self._pick(rule, lead)
-                if owner is not None:
-                    rule_id = rule.id
-                    self.last_rule_index = rule.index
-                    break
-        if owner is None:
-            owner = self.fallback_owner_id
-        if owner is None:
-            return None, None, None
-        if (lead.get("status") or LeadStatus.NUEVO) in OPEN_STATUSES:
-            self.loads[owner] = self.loads.get(owner, 0) + 1
-        info = self.users.get(owner)
-        return owner, info.team_id if info else None, rule_id
+        rule_index, owner = self.route(lead)
+        return self.take(rule_index, owner, lead.get("status"))
 
     def persist(self, *, session: Session) -> None:
         """Write back the round-robin cursors that moved (no commit: caller's transaction)."""

@@ -61,6 +61,7 @@ from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
+from crm_app.services.importing.gcpause import collector_paused
 from crm_app.services.importing.mapping import (
     Mapping,
     custom_defs,
@@ -95,7 +96,6 @@ UNDO_BLOCKED = ("No se puede deshacer: otros registros creados después dependen
                 "importados (actividades, contactos, oportunidades, conversiones…).")
 
 Progress = Callable[[float], None]
-PURE_ACTIONS = frozenset({"fixed_user", "territory"})
 
 
 @dataclass
@@ -151,6 +151,16 @@ def import_file(*, session: Session, actor: User, entity: str, data: bytes, file
     """Import ``data`` (CSV/XLSX bytes) as ``entity`` (leads, accounts, contacts,
     opportunities). Raises ``FileUnreadable`` (nothing imported) when the file is not a
     table, ``ValidationFailed`` for a bad mapping or policy, ``PermissionDenied``."""
+    with collector_paused():
+        return _import_file(session=session, actor=actor, entity=entity, data=data,
+                            filename=filename, mapping=mapping, template_id=template_id,
+                            on_duplicate=on_duplicate, dry_run=dry_run, progress=progress)
+
+
+def _import_file(*, session: Session, actor: User, entity: str, data: bytes, filename: str = "",
+                 mapping: dict[str, str] | None = None, template_id: int | None = None,
+                 on_duplicate: str = "skip", dry_run: bool = False,
+                 progress: Progress | None = None) -> ImportResult:
     started = time.perf_counter()
     require(actor, Perm.IMPORT)
     entity = entity_key(entity)
@@ -458,9 +468,9 @@ def _owners(session: Session, actor: User, entity: str, frame: pl.DataFrame, loo
 
 def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Series,
             dry_run: bool) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """The lead assignment rules, row by row in file order (round robin and least-loaded
-    depend on the order), for the rows without an owner."""
-    from crm_app.services.assignment import OPEN_STATUSES, Assigner
+    """The lead assignment rules in file order (round robin and least-loaded depend on the
+    order), for the rows without an owner."""
+    from crm_app.services.assignment import Assigner
 
     assigner = Assigner.load(session=session)
     wanted = {"province", "status", "source"}
@@ -475,46 +485,21 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
     keys = (picked.select([*cols, *custom_cols]).rows() if cols or custom_cols
             else [()] * picked.height)
     names = [c[7:] for c in custom_cols]
-    # Rows with the same condition values get the same answer from a rule whose pick does not
-    # depend on the past (fixed user, territory, the fallback): those answers are reused and
-    # only the open-lead load the Assigner keeps is advanced, as ``assign`` itself would.
-    # Round robin and least-loaded picks are stateful and always go through ``assign`` (with
-    # the lead dict built once per distinct key: ``assign`` only reads it).
-    memo: dict[tuple, tuple] = {}
-    leads: dict[tuple, dict] = {}
-    can_memo = isinstance(getattr(assigner, "loads", None), dict) and hasattr(
-        assigner, "last_rule_index")
-    loads = assigner.loads if can_memo else {}
-    status_at = cols.index("status") if "status" in cols else None
-    open_statuses = frozenset(OPEN_STATUSES)
-    results: list[tuple] = []
-    for values in keys:
-        hit = memo.get(values)
-        if hit is not None:
-            owner_id = hit[0]
-            if owner_id is not None and (
-                    (values[status_at] if status_at is not None else None) or "nuevo"
-            ) in open_statuses:
-                loads[owner_id] = loads.get(owner_id, 0) + 1
-            results.append(hit)
-            continue
-        lead = leads.get(values)
-        if lead is None:
-            lead = dict(zip(cols, values[: len(cols)], strict=True))
-            if lead.get("status") is None:
-                lead["status"] = LeadStatus.NUEVO.value
-            if custom_cols:
-                lead["custom"] = {k: json.loads(v) for k, v in
-                                  zip(names, values[len(cols):], strict=True) if v is not None}
-            leads[values] = lead
-        answer = assigner.assign(lead)
-        idx = assigner.last_rule_index
-        if can_memo and (idx is None or assigner.rules[idx].action in PURE_ACTIONS):
-            memo[values] = answer
-        results.append(answer)
-    owners = [r[0] for r in results]
-    teams = [r[1] for r in results]
-    rules = [r[2] for r in results]
+    # Rows with the same condition values go to the same rule (and, for a fixed user, a
+    # territory or the fallback, to the same owner): each distinct key is routed once, then
+    # every row only ``take``s its owner in file order (round robin, least loaded, loads).
+    routes: dict[tuple, tuple[int | None, int | None]] = {}
+    for values in dict.fromkeys(keys):
+        lead = dict(zip(cols, values[: len(cols)], strict=True))
+        if lead.get("status") is None:
+            lead["status"] = LeadStatus.NUEVO.value
+        if custom_cols:
+            lead["custom"] = {k: json.loads(v) for k, v in
+                              zip(names, values[len(cols):], strict=True) if v is not None}
+        routes[values] = assigner.route(lead)
+    statuses = (picked["status"].to_list() if "status" in picked.columns
+                else [None] * picked.height)
+    owners, teams, rules = assigner.take_all([routes[k] for k in keys], statuses)
     if not dry_run:
         assigner.persist(session=session)
     idx = need.arg_true()
