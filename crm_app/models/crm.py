@@ -19,18 +19,25 @@ class LeadStatus(StrEnum):
 
 
 class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+    """A prospect. Indexed only where an index pays for itself: the duplicate keys (email,
+    phone, NIF), the default order (created_at), row scoping (owner, team), province (a rare
+    one would otherwise scan the table) and the import batch (undo). Status, source, company
+    and deleted_at are not: low selectivity or substring search, where a scan of 200,000
+    rows takes tens of milliseconds, while every index costs a bulk import ~80 ms per
+    100,000 rows (see benchmarks/README.md)."""
+
     id: int | None = Field(default=None, primary_key=True)
     first_name: str = Field(default="", max_length=120)
     last_name: str = Field(default="", max_length=160)
-    company: str = Field(default="", max_length=200, index=True)
+    company: str = Field(default="", max_length=200)
     nif: str = Field(default="", max_length=20, index=True)
     email: str = Field(default="", max_length=254, index=True)
     phone: str = Field(default="", max_length=20, index=True)  # E.164
     position: str = Field(default="", max_length=120)
     province: str = Field(default="", max_length=60, index=True)
     city: str = Field(default="", max_length=120)
-    source: str = Field(default="", max_length=60, index=True)  # channel: web, feria, referido…
-    status: str = Field(default=LeadStatus.NUEVO, max_length=20, index=True)
+    source: str = Field(default="", max_length=60)  # channel: web, feria, referido…
+    status: str = Field(default=LeadStatus.NUEVO, max_length=20)
     discard_reason: str = Field(default="", max_length=200)
     notes: str = ""
     custom: dict = JSONField()
@@ -43,6 +50,7 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     converted_contact_id: int | None = None
     converted_opportunity_id: int | None = None
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    deleted_at: datetime | None = Timestamp()
 
 
 class Account(Owned, Timestamps, SoftDelete, SQLModel, table=True):
