@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
@@ -24,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
-CHUNK = 20_000
+CHUNK = 10_000
 ROWS_PER_STATEMENT = 64
 
 
@@ -123,39 +124,91 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
     rebuild = _indexes_to_rebuild(conn, table.name, frame.height)
     for _name, _sql in rebuild:
         conn.exec_driver_sql(f'DROP INDEX "{_name}"')
-    # SQLite: the DBAPI cursor of the session's own connection (same transaction) takes the
-    # rows as a lazy iterator; elsewhere SQLAlchemy's executemany gets a list.
-    raw_cursor = conn.connection.dbapi_connection.cursor() \
-        if conn.dialect.name == "sqlite" else None
-    for start in range(0, frame.height, CHUNK):
-        chunk = frame.slice(start, CHUNK)
-        columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
-        columns += [[v] * chunk.height for v in bound_fixed.values()]
-        if raw_cursor is not None:
-            rows = list(zip(*columns, strict=True))
-            full = len(rows) - len(rows) % per_stmt
-            dbapi_error = conn.dialect.loaded_dbapi.Error
-            try:
-                if full:
-                    raw_cursor.executemany(sql_multi, (
-                        tuple(chain.from_iterable(rows[i:i + per_stmt]))
-                        for i in range(0, full, per_stmt)))
-                if full < len(rows):
-                    raw_cursor.executemany(sql, rows[full:])
-            except dbapi_error as exc:  # the same exception types as through SQLAlchemy
-                raise sa_exc.DBAPIError.instance(sql, None, exc, dbapi_error,
-                                                 dialect=conn.dialect) from exc
-        else:
+    if conn.dialect.name == "sqlite":
+        done = _insert_sqlite(conn, table, frame, per_row, bound_fixed, sql, sql_multi,
+                              per_stmt, progress)
+    else:
+        for start in range(0, frame.height, CHUNK):
+            chunk = frame.slice(start, CHUNK)
+            columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
+            columns += [[v] * chunk.height for v in bound_fixed.values()]
             conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
-        done += chunk.height
-        if progress is not None:
-            progress(done)
-    if raw_cursor is not None:
-        raw_cursor.close()
-    if rebuild:
-        conn.exec_driver_sql("PRAGMA threads = 2")  # the index sorter may use a second core
+            done += chunk.height
+            if progress is not None:
+                progress(done)
     for _name, create_sql in rebuild:
         conn.exec_driver_sql(create_sql)
+    return done
+
+
+def _sqlite_rows(conn: Connection, table: Table, chunk: pl.DataFrame, per_row: list[str],
+                 bound_fixed: dict[str, Any]) -> list[tuple]:
+    """The chunk's parameter tuples, built by polars in one pass: times formatted as
+    SQLAlchemy stores them on SQLite, columns whose type has a bind processor (JSON, Numeric…)
+    processed value by value, constants that must be bound appended."""
+    series: list[pl.Series] = []
+    for n in per_row:
+        s = chunk[n]
+        if s.dtype in (pl.Datetime, pl.Date):
+            values = _column_values(conn, table, n, s)
+            series.append(pl.Series(n, values, dtype=pl.String))
+            continue
+        proc = table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if proc is not None or s.dtype == pl.Object:
+            series.append(pl.Series(n, _processed(conn, table, n, s.to_list()),
+                                    dtype=pl.Object))
+        else:
+            series.append(s)
+    for i, v in enumerate(bound_fixed.values()):
+        series.append(pl.Series(f"__fixed{i}", [v] * chunk.height, dtype=pl.Object))
+    return pl.DataFrame(series).rows()
+
+
+def _insert_sqlite(conn: Connection, table: Table, frame: pl.DataFrame, per_row: list[str],
+                   bound_fixed: dict[str, Any], sql: str, sql_multi: str, per_stmt: int,
+                   progress: Callable[[int], None] | None) -> int:
+    """Insert on the session's own DBAPI connection (same transaction), two stages
+    overlapped: while SQLite executes one chunk on a helper thread (``sqlite3`` releases the
+    GIL while a statement runs), this thread builds the next chunk's parameters. Only one
+    thread uses the connection at a time: the next chunk is submitted after the previous
+    one has finished, and errors surface as they would through SQLAlchemy."""
+    raw = conn.connection.dbapi_connection
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+
+    def execute(rows: list[tuple]) -> None:
+        cursor = raw.cursor()
+        try:
+            full = len(rows) - len(rows) % per_stmt
+            if full:
+                cursor.executemany(sql_multi, (
+                    tuple(chain.from_iterable(rows[i:i + per_stmt]))
+                    for i in range(0, full, per_stmt)))
+            if full < len(rows):
+                cursor.executemany(sql, rows[full:])
+        except dbapi_error as exc:  # the same exception types as through SQLAlchemy
+            raise sa_exc.DBAPIError.instance(sql, None, exc, dbapi_error,
+                                             dialect=conn.dialect) from exc
+        finally:
+            cursor.close()
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool:
+        pending: Future | None = None
+        pending_rows = 0
+        for start in range(0, frame.height, CHUNK):
+            chunk = frame.slice(start, CHUNK)
+            rows = _sqlite_rows(conn, table, chunk, per_row, bound_fixed)
+            if pending is not None:
+                pending.result()
+                done += pending_rows
+                if progress is not None:
+                    progress(done)
+            pending, pending_rows = pool.submit(execute, rows), len(rows)
+        if pending is not None:
+            pending.result()
+            done += pending_rows
+            if progress is not None:
+                progress(done)
     return done
 
 
