@@ -15,9 +15,10 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=None)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--encoding", choices=("cp1252", "utf-8-sig"), default="cp1252")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     result = run(args.rows, seed=args.seed, baseline_rows=args.baseline_rows,
-                 encoding=args.encoding)
+                 encoding=args.encoding, repeat=args.repeat)
     for line in result.lines():
         print(json.dumps(line, ensure_ascii=False))
 

@@ -20,6 +20,8 @@ def bench_import(
     seed: int = typer.Option(2026, "--seed"),
     encoding: str = typer.Option("cp1252", "--encoding", help="cp1252 o utf-8-sig."),
     workdir: Path | None = typer.Option(None, "--workdir", help="Dónde dejar CSV y bases."),
+    repeat: int = typer.Option(3, "--repeat", min=1,
+                               help="Importaciones propias; cuenta la mediana."),
     as_json: bool = typer.Option(False, "--json", help="Una línea JSON por métrica."),
 ) -> None:
     """Importa un CSV español generado (validación, duplicados, reglas de asignación) y lo
@@ -29,7 +31,7 @@ def bench_import(
     if encoding not in ("cp1252", "utf-8-sig"):
         raise typer.BadParameter("usa cp1252 o utf-8-sig", param_hint="--encoding")
     result = run(rows, seed=seed, baseline_rows=baseline_rows, workdir=workdir,
-                 encoding=encoding)
+                 encoding=encoding, repeat=repeat)
     lines = result.lines()
     if as_json:
         for line in lines:

@@ -100,14 +100,17 @@ def test_dry_run_and_accounts_and_opportunities(tmp_path, engine, people) -> Non
 
 
 def test_bench_prints_json_lines(tmp_path) -> None:  # noqa: ANN001
-    out = crm(tmp_path, "bench", "import", "--rows", "400", "--json",
+    out = crm(tmp_path, "bench", "import", "--rows", "400", "--json", "--repeat", "2",
               "--workdir", str(tmp_path / "bench"))
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.strip().splitlines()]
     assert [line["metric"] for line in lines] == ["import_s", "rows_per_s", "cpu_s",
-                                                  "load_avg_1m"]
+                                                  "import_s_best", "runs", "load_avg_1m"]
+    by_metric = {line["metric"]: line for line in lines}
+    assert by_metric["runs"]["value"] == 2
+    assert by_metric["import_s_best"]["value"] <= by_metric["import_s"]["value"]
     for line in lines:
         assert set(line) == {"bench", "metric", "value", "unit", "baseline", "ratio", "n"}
         assert line["bench"] == "import" and line["n"] == 400
-    for line in lines[:3]:
+    for line in lines[:4]:
         assert line["value"] > 0 and line["baseline"] > 0 and line["ratio"] > 0

@@ -298,6 +298,8 @@ class BenchResult:
     import_cpu_s: float = 0.0
     naive_cpu_s: float = 0.0
     load_avg: float = 0.0
+    best_s: float = 0.0
+    runs: int = 1
 
     def lines(self) -> list[dict[str, Any]]:
         ours_rps = self.n / self.import_s
@@ -316,15 +318,21 @@ class BenchResult:
              "unit": "s", "baseline": round(self.naive_cpu_s * self.n / self.naive_n, 3),
              "ratio": round(self.import_cpu_s / (self.naive_cpu_s * self.n / self.naive_n), 4)
              if self.naive_cpu_s else None, "n": self.n},
+            {"bench": "import", "metric": "import_s_best", "value": round(self.best_s, 3),
+             "unit": "s", "baseline": round(naive_s_scaled, 3),
+             "ratio": round(self.best_s / naive_s_scaled, 4), "n": self.n},
+            {"bench": "import", "metric": "runs", "value": self.runs, "unit": "",
+             "baseline": None, "ratio": None, "n": self.n},
             {"bench": "import", "metric": "load_avg_1m", "value": round(self.load_avg, 2),
              "unit": "", "baseline": None, "ratio": None, "n": self.n},
         ]
 
 
 def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = None,
-        workdir: Path | None = None, encoding: str = "cp1252") -> BenchResult:
-    """Generate, import with ours and with the naive importer (``baseline_rows`` of the same
-    file, default all), each into a fresh database."""
+        workdir: Path | None = None, encoding: str = "cp1252", repeat: int = 3) -> BenchResult:
+    """Generate, import with ours ``repeat`` times (the median counts) and once with the
+    naive importer (``baseline_rows`` of the same file, default all), each into a fresh
+    database."""
     from crm_app.models import Lead, User
     from crm_app.services.importing.service import import_file
 
@@ -333,16 +341,21 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
     data = generate_csv(rows, seed=seed, encoding=encoding)
     (tmp / "leads.csv").write_bytes(data)
 
-    engine = fresh_db(tmp / "ours.db")
-    with Session(engine, expire_on_commit=False) as s:
-        admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        t0, c0 = time.perf_counter(), time.process_time()
-        result = import_file(session=s, actor=admin, entity="leads", data=data,
-                             filename="leads.csv")
-        ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
-        assert s.exec(select(func.count()).select_from(Lead)).one() == result.created
-    engine.dispose()
+    times: list[tuple[float, float]] = []
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    for i in range(max(1, repeat)):
+        engine = fresh_db(tmp / f"ours{i}.db")
+        with Session(engine, expire_on_commit=False) as s:
+            admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = import_file(session=s, actor=admin, entity="leads", data=data,
+                                 filename="leads.csv")
+            times.append((time.perf_counter() - t0, time.process_time() - c0))
+            assert s.exec(select(func.count()).select_from(Lead)).one() == result.created
+        engine.dispose()
+    # The median run: on a shared machine single runs move by a third either way.
+    ours, ours_cpu = sorted(times)[len(times) // 2]
+    best = min(t for t, _ in times)
 
     base_n = rows if baseline_rows is None else min(rows, baseline_rows)
     base_data = data if base_n == rows else _head(data, base_n, encoding)
@@ -357,7 +370,8 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
                        naive_n=base_n, created=result.created, updated=result.updated,
                        skipped=result.skipped, rejected=result.rejected,
                        naive_created=naive["created"], method=result.method,
-                       import_cpu_s=ours_cpu, naive_cpu_s=naive_cpu, load_avg=load)
+                       import_cpu_s=ours_cpu, naive_cpu_s=naive_cpu, load_avg=load,
+                       best_s=best, runs=len(times))
 
 
 def _head(data: bytes, n: int, encoding: str) -> bytes:
