@@ -440,3 +440,33 @@ def test_rule_assignment_matches_the_assigner_row_by_row(session, people) -> Non
     got = {email: lead.owner_id for email, lead in leads_by_email(session).items()}
     assert got == want
     assert len(set(want.values())) >= 5  # every kind of rule took part
+
+
+def test_a_bulk_load_rebuilds_indexes_and_commits_without_waiting_for_the_checkpoint(
+        session, people, engine, monkeypatch) -> None:  # noqa: ANN001
+    """Large loads (lowered here) drop and rebuild the lead indexes inside the transaction
+    and commit with the automatic checkpoint off; the setting comes back and a background
+    checkpoint copies the whole log into the database."""
+    monkeypatch.setattr(import_writer, "REBUILD_MIN_ROWS", 3)
+    monkeypatch.setattr(import_writer, "CHUNK", 2)
+
+    def indexes() -> list[str]:
+        with engine.connect() as conn:
+            return sorted(r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead'"))
+
+    before = indexes()
+    rows = "".join(f"N{i};n{i}@x.es\n" for i in range(7))
+    result = imp(session, people.admin, "Nombre;Email\n" + rows)
+    assert result.created == 7
+    import_writer.wait_for_checkpoints()
+    assert indexes() == before and "ix_lead_email" in before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+        busy, log, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        assert busy == 0 and log == done
+    assert _fresh_counts(engine)[0] == 7
+    with Session(engine) as fresh:  # the email index answers the duplicate lookup
+        plan = fresh.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM lead WHERE email = 'n3@x.es'").all()
+        assert any("ix_lead_email" in str(r[-1]) for r in plan)

@@ -233,7 +233,7 @@ def _import_file(*, session: Session, actor: User, entity: str, data: bytes, fil
                             "created": result.created, "updated": result.updated,
                             "skipped": result.skipped, "rejected": result.rejected,
                             "on_duplicate": on_duplicate})
-        session.commit()
+        writer.commit_bulk(session=session, rows=create.height)
     except BaseException:
         session.rollback()
         raise
