@@ -394,22 +394,55 @@ class Assigner:
                  statuses: Iterable[str | None]) -> tuple[list, list, list]:
         """``take`` for many leads in order (an import): the same picks, cursors and loads,
         as one tight loop. Returns the lists of owner ids, team ids and rule ids."""
-        rules, loads, pick = self.rules, self.loads, self._pick
+        pickers = [self._picker(rule) for rule in self.rules]
+        loads = self.loads
         open_statuses = frozenset(OPEN_STATUSES)
         default_status = LeadStatus.NUEVO.value
         owners: list[int | None] = []
         rule_idx: list[int | None] = []
+        add_owner, add_rule = owners.append, rule_idx.append
         for (index, owner), status in zip(routes, statuses, strict=True):
             if owner is None and index is not None:
-                owner = pick(rules[index], {})
-            if owner is not None and (status or default_status) in open_statuses:
-                loads[owner] = loads.get(owner, 0) + 1
-            owners.append(owner)
-            rule_idx.append(index if owner is not None else None)
+                owner = pickers[index]()
+            if owner is None:
+                add_rule(None)
+            else:
+                if (status or default_status) in open_statuses:
+                    loads[owner] = loads.get(owner, 0) + 1
+                add_rule(index)
+            add_owner(owner)
         teams = {uid: info.team_id for uid, info in self.users.items()}
-        ids = [r.id for r in rules]
+        ids = [r.id for r in self.rules]
         return (owners, [teams.get(o) if o is not None else None for o in owners],
                 [ids[i] if i is not None else None for i in rule_idx])
+
+    def _picker(self, rule: _Rule) -> Callable[[], int | None]:
+        """``_pick`` for a round-robin or least-loaded rule as a closure over who is eligible
+        (fixed for the batch); the others never need one (``route`` gave their owner)."""
+        cands = rule.candidates
+        ok = [self._ok(uid) for uid in cands]
+        if rule.action == AssignmentAction.ROUND_ROBIN:
+            n = len(cands)
+
+            def round_robin() -> int | None:
+                for step in range(n):
+                    pos = (rule.cursor + step) % n
+                    if ok[pos]:
+                        rule.cursor = (pos + 1) % n
+                        return cands[pos]
+                return None
+
+            return round_robin
+        if rule.action == AssignmentAction.LEAST_LOADED:
+            eligible = [uid for uid, good in zip(cands, ok, strict=True) if good]
+            loads = self.loads
+
+            def least_loaded() -> int | None:
+                # min() keeps the first of equals: the candidates' order breaks ties.
+                return min(eligible, key=lambda uid: loads.get(uid, 0)) if eligible else None
+
+            return least_loaded
+        return lambda: self._pick(rule, {})
 
     def assign(self, lead: dict) -> Result:
         """``(owner_id, team_id, rule_id)`` for one lead dict; ``rule_id`` is None for the

@@ -482,24 +482,34 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
     cols = [c for c in frame.columns if c in wanted]
     need = owner.is_null()
     picked = frame.filter(need)
-    keys = (picked.select([*cols, *custom_cols]).rows() if cols or custom_cols
-            else [()] * picked.height)
+    key_cols = [*cols, *custom_cols]
     names = [c[7:] for c in custom_cols]
     # Rows with the same condition values go to the same rule (and, for a fixed user, a
-    # territory or the fallback, to the same owner): each distinct key is routed once, then
-    # every row only ``take``s its owner in file order (round robin, least loaded, loads).
-    routes: dict[tuple, tuple[int | None, int | None]] = {}
-    for values in dict.fromkeys(keys):
-        lead = dict(zip(cols, values[: len(cols)], strict=True))
-        if lead.get("status") is None:
-            lead["status"] = LeadStatus.NUEVO.value
-        if custom_cols:
-            lead["custom"] = {k: json.loads(v) for k, v in
-                              zip(names, values[len(cols):], strict=True) if v is not None}
-        routes[values] = assigner.route(lead)
+    # territory or the fallback, to the same owner): each distinct key is routed once and
+    # joined back to its rows, then every row ``take``s its owner in file order (round
+    # robin, least loaded and the open-lead loads depend on that order).
+    if key_cols:
+        distinct = picked.select(key_cols).unique(maintain_order=True)
+        routes = []
+        for values in distinct.rows():
+            lead = dict(zip(cols, values[: len(cols)], strict=True))
+            if lead.get("status") is None:
+                lead["status"] = LeadStatus.NUEVO.value
+            if custom_cols:
+                lead["custom"] = {k: json.loads(v) for k, v in
+                                  zip(names, values[len(cols):], strict=True) if v is not None}
+            routes.append(assigner.route(lead))
+        distinct = distinct.with_columns(
+            pl.Series("__rule", [r[0] for r in routes], dtype=pl.Int64),
+            pl.Series("__owner", [r[1] for r in routes], dtype=pl.Int64))
+        routed = picked.select(key_cols).join(distinct, on=key_cols, how="left",
+                                              nulls_equal=True, maintain_order="left")
+        per_row = zip(routed["__rule"].to_list(), routed["__owner"].to_list(), strict=True)
+    else:
+        per_row = iter([assigner.route({"status": LeadStatus.NUEVO.value})] * picked.height)
     statuses = (picked["status"].to_list() if "status" in picked.columns
                 else [None] * picked.height)
-    owners, teams, rules = assigner.take_all([routes[k] for k in keys], statuses)
+    owners, teams, rules = assigner.take_all(per_row, statuses)
     if not dry_run:
         assigner.persist(session=session)
     idx = need.arg_true()
