@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,12 +167,15 @@ def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups)
         return present.get(name)
 
     custom_by_key = {d.key: d for d in lookups.custom}
+    checked = _run_checks({t: (_CHECKS[specs[t].kind], v) for t, v in present.items()
+                           if t in specs and specs[t].kind in _CHECKS})
     for target, values in present.items():
         if target.startswith("custom."):
             defn = custom_by_key[target[7:]]
             out[target] = _custom(values, defn, target, errors)
             continue
-        converted = _convert(specs[target], values, errors, lookups, warnings, present)
+        converted = _convert(specs[target], values, errors, lookups, warnings, present,
+                             checked.get(target))
         out[converted.name] = converted
 
     # Full name -> first/last when those are not given.
@@ -254,21 +258,32 @@ def _text_len(spec: FieldSpec, values: pl.Series, errors: _Errors) -> pl.Series:
     return values
 
 
+_CHECKS: dict[str, Callable[[pl.Series], tuple[pl.Series, pl.Series]]] = {
+    "email": check_emails, "phone": check_phones, "nif": check_nifs}
+PARALLEL_MIN_ROWS = 20_000
+
+
+def _run_checks(jobs: dict[str, tuple[Callable[[pl.Series], tuple[pl.Series, pl.Series]],
+                                      pl.Series]]
+                ) -> dict[str, tuple[pl.Series, pl.Series]]:
+    """The email, phone and NIF checks of a large file side by side: they are independent,
+    and their regular expressions run in polars without the GIL, so a second core takes
+    one of them (~a third of the validation time)."""
+    if len(jobs) < 2 or max(len(v) for _f, v in jobs.values()) < PARALLEL_MIN_ROWS:
+        return {t: f(v) for t, (f, v) in jobs.items()}
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="import-check") as pool:
+        futures = {t: pool.submit(f, v) for t, (f, v) in jobs.items()}
+        return {t: fut.result() for t, fut in futures.items()}
+
+
 def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Lookups,
-             warnings: list[str], present: dict[str, pl.Series]) -> pl.Series:
+             warnings: list[str], present: dict[str, pl.Series],
+             checked: tuple[pl.Series, pl.Series] | None = None) -> pl.Series:
     kind, name = spec.kind, spec.name
     if kind == "text":
         return _text_len(spec, values, errors)
-    if kind == "email":
-        norm, err = check_emails(values)
-        errors.add(name, err.is_not_null(), err.fill_null(""), values)
-        return norm
-    if kind == "phone":
-        norm, err = check_phones(values)
-        errors.add(name, err.is_not_null(), err.fill_null(""), values)
-        return norm
-    if kind == "nif":
-        norm, err = check_nifs(values)
+    if kind in _CHECKS:
+        norm, err = checked if checked is not None else _CHECKS[kind](values)
         errors.add(name, err.is_not_null(), err.fill_null(""), values)
         return norm
     if kind == "datetime":
