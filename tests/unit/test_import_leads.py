@@ -470,3 +470,6 @@ def test_a_bulk_load_rebuilds_indexes_and_commits_without_waiting_for_the_checkp
         plan = fresh.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT id FROM lead WHERE email = 'n3@x.es'").all()
         assert any("ix_lead_email" in str(r[-1]) for r in plan)
+        plan = fresh.connection().exec_driver_sql(  # the recycle bin: its partial index
+            "EXPLAIN QUERY PLAN SELECT id FROM lead WHERE deleted_at IS NOT NULL").all()
+        assert any("ix_lead_in_bin" in str(r[-1]) for r in plan)

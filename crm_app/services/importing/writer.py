@@ -225,7 +225,8 @@ def _indexes_to_rebuild(conn: Connection, table: str, new_rows: int) -> list[tup
     about twice as fast as updating a dozen B-trees row by row, so it pays when the new rows
     are at least a third of the table. A rollback restores the indexes with everything else;
     readers (WAL) keep seeing the committed table and its indexes meanwhile. Indexes behind
-    UNIQUE/PRIMARY KEY constraints (no SQL text) are never touched."""
+    UNIQUE/PRIMARY KEY constraints (no SQL text) are never touched, nor partial indexes
+    (``… WHERE``): the rows they hold are few, new rows rarely enter them."""
     if conn.dialect.name != "sqlite":
         return []
     conn.exec_driver_sql("PRAGMA cache_size = -262144")  # up to 256 MB of pages, as needed
@@ -239,7 +240,8 @@ def _indexes_to_rebuild(conn: Connection, table: str, new_rows: int) -> list[tup
         return []
     rows = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL ORDER BY name", (table,)).fetchall()
+        "AND sql IS NOT NULL AND upper(sql) NOT LIKE '% WHERE %' ORDER BY name",
+        (table,)).fetchall()
     return [(name, sql) for name, sql in rows]
 
 
