@@ -47,3 +47,24 @@ def bench_import(
 from crm_app.cli.bench_kpis import kpis as _kpis  # noqa: E402
 
 app.command("kpis")(_kpis)
+
+
+@app.command("leads")
+def bench_leads(
+    rows: int = typer.Option(200_000, "--rows", min=100, help="Leads importados."),
+    seed: int = typer.Option(2026, "--seed"),
+    repeat: int = typer.Option(5, "--repeat", min=1, help="Mediciones por consulta (mediana)."),
+    workdir: Path | None = typer.Option(None, "--workdir", help="Dónde dejar la base."),
+    as_json: bool = typer.Option(False, "--json", help="Una línea JSON por métrica."),
+) -> None:
+    """Mide la lista de leads (recuento + una página de 25) con 200.000 leads: vistas por
+    rol, filtros, búsquedas y orden, frente a cargar todos los leads."""
+    from crm_app.services.leads_bench import run
+
+    rows_out = run(rows, seed=seed, workdir=workdir, repeat=repeat,
+                   log=lambda m: typer.echo(m, err=True))
+    for row in rows_out:
+        if as_json:
+            print_json(row)
+        else:
+            typer.echo(f"{row['metric']}: {row['value']} ms (cargar todo {row['baseline']} ms)")

@@ -114,3 +114,19 @@ def test_bench_prints_json_lines(tmp_path) -> None:  # noqa: ANN001
         assert line["bench"] == "import" and line["n"] == 400
     for line in lines[:4]:
         assert line["value"] > 0 and line["baseline"] > 0 and line["ratio"] > 0
+
+
+def test_bench_leads_prints_json_lines(tmp_path) -> None:  # noqa: ANN001
+    out = crm(tmp_path, "bench", "leads", "--rows", "600", "--repeat", "1", "--json",
+              "--workdir", str(tmp_path / "bench-leads"))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.strip().splitlines()]
+    assert [line["metric"] for line in lines] == [
+        "page_company_ms", "page_deep_ms", "page_team_ms", "page_comercial_ms",
+        "filter_status_ms", "filter_source_ms", "filter_rare_province_ms", "search_text_ms",
+        "search_email_ms", "sort_company_ms", "recycle_bin_ms"]
+    for line in lines:
+        assert set(line) == {"bench", "metric", "value", "unit", "baseline", "ratio", "n"}
+        assert line["bench"] == "leads_list" and line["unit"] == "ms"
+        assert line["value"] > 0 and line["baseline"] > 0
+        assert 500 < line["n"] <= 600  # the import's invalid and duplicate rows are left out
