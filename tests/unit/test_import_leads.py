@@ -446,7 +446,7 @@ def test_a_bulk_load_rebuilds_indexes_and_commits_without_waiting_for_the_checkp
         session, people, engine, monkeypatch) -> None:  # noqa: ANN001
     """Large loads (lowered here) drop and rebuild the lead indexes inside the transaction
     and commit with the automatic checkpoint off; the setting comes back and a background
-    checkpoint copies the whole log into the database."""
+    checkpoint copies the whole log into the database, then analyses the table."""
     monkeypatch.setattr(import_writer, "REBUILD_MIN_ROWS", 3)
     monkeypatch.setattr(import_writer, "CHUNK", 2)
 
@@ -465,6 +465,9 @@ def test_a_bulk_load_rebuilds_indexes_and_commits_without_waiting_for_the_checkp
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
         busy, log, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         assert busy == 0 and log == done
+        stats = dict(conn.exec_driver_sql(  # and the planner's statistics were refreshed
+            "SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'lead'").all())
+        assert stats["ix_lead_email"].split()[0] == "7"
     assert _fresh_counts(engine)[0] == 7
     with Session(engine) as fresh:  # the email index answers the duplicate lookup
         plan = fresh.connection().exec_driver_sql(

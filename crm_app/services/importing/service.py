@@ -233,7 +233,8 @@ def _import_file(*, session: Session, actor: User, entity: str, data: bytes, fil
                             "created": result.created, "updated": result.updated,
                             "skipped": result.skipped, "rejected": result.rejected,
                             "on_duplicate": on_duplicate})
-        writer.commit_bulk(session=session, rows=create.height)
+        writer.commit_bulk(session=session, rows=create.height,
+                           table=MODELS[entity].__tablename__)
     except BaseException:
         session.rollback()
         raise

@@ -248,7 +248,7 @@ def _indexes_to_rebuild(conn: Connection, table: str, new_rows: int) -> list[tup
 _checkpoints: list[threading.Thread] = []
 
 
-def commit_bulk(*, session: Session, rows: int) -> None:
+def commit_bulk(*, session: Session, rows: int, table: str) -> None:
     """Commit the session; for a large load on SQLite, without waiting for the checkpoint.
 
     In WAL mode the commit that pushes the log past ``wal_autocheckpoint`` pages also copies
@@ -256,8 +256,10 @@ def commit_bulk(*, session: Session, rows: int) -> None:
     ~0.2 s the importing user would wait for although the rows are already committed. So the
     transaction is committed with the automatic checkpoint off (on the same connection, which
     stays checked out, so no other thread sees the setting) and a background thread
-    checkpoints with a connection of its own right after. A crash in between loses nothing:
-    the log is replayed on the next open."""
+    checkpoints with a connection of its own right after, and refreshes the planner's
+    statistics of ``table`` (a table that doubled in size with stale statistics gets slow
+    plans until the nightly ANALYZE). A crash in between loses nothing: the log is replayed
+    on the next open."""
     conn = session.connection()
     if conn.dialect.name != "sqlite" or rows < REBUILD_MIN_ROWS:
         session.commit()
@@ -272,17 +274,21 @@ def commit_bulk(*, session: Session, rows: int) -> None:
         conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {previous}")
     session.commit()  # nothing left to write: ends the ORM transaction
     engine = session.get_bind()
-    thread = threading.Thread(target=_checkpoint, args=(engine,), name="wal-checkpoint")
+    thread = threading.Thread(target=_after_bulk_commit, args=(engine, table),
+                              name="wal-checkpoint")
     _checkpoints.append(thread)
     thread.start()
 
 
-def _checkpoint(engine: Any) -> None:
+def _after_bulk_commit(engine: Any, table: str) -> None:
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-    except Exception:  # noqa: BLE001 - a later commit checkpoints anyway
-        log.warning("checkpoint after a bulk import failed", exc_info=True)
+            conn.exec_driver_sql("PRAGMA analysis_limit = 0")
+            conn.exec_driver_sql(f'ANALYZE "{table}"')
+            conn.commit()
+    except Exception:  # noqa: BLE001 - a later commit checkpoints, the nightly job analyses
+        log.warning("checkpoint or ANALYZE after a bulk import failed", exc_info=True)
 
 
 def wait_for_checkpoints() -> None:
