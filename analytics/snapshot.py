@@ -44,7 +44,7 @@ from typing import Any
 
 import duckdb
 
-from analytics.source_reader import read_sources
+from analytics.source_reader import Sources
 from crm_app.settings import get_settings
 
 CURRENT = "current"
@@ -129,14 +129,26 @@ CREATE OR REPLACE MACRO local_date(ts) AS
 
 
 def _ts(col: str) -> str:
-    return f"epoch_ms({col})"
+    """A time read as text (``analytics.source_reader``; '' for NULL) as a naive UTC
+    ``TIMESTAMP``; unparsable text becomes NULL, as SQLite's ``unixepoch`` made it."""
+    return f"TRY_CAST(NULLIF({col}, '') AS TIMESTAMP)"
 
 
-def _shape_sql(tz_name: str) -> list[str]:
-    """The statements that build the snapshot's tables from the registered ``src_*`` Arrow
-    tables, straight into the snapshot database (no in-memory copy first). Only ``opp`` (the
-    opportunities with their cut columns, joined by four other tables) is materialised as a
-    temporary table; every other source is scanned where it lies."""
+@dataclass(frozen=True)
+class _Step:
+    """One statement of the build: the table it creates, the sources it scans."""
+
+    table: str
+    sources: tuple[str, ...]
+    sql: str
+
+
+def _shape_sql(tz_name: str) -> list[_Step]:
+    """The statements that build the snapshot's tables from the ``src_*`` Arrow tables,
+    straight into the snapshot database (no in-memory copy first), in the order the sources
+    are read. Only ``opp`` (the opportunities with their cut columns, joined by four other
+    tables) is materialised as a temporary table; every other source is scanned where it
+    lies."""
     fast = tz_name == LOCAL_TZ or _eu_rule_matches(tz_name)
 
     def ld(expr: str) -> str:
@@ -144,26 +156,18 @@ def _shape_sql(tz_name: str) -> list[str]:
 
     return [
         # reference tables (small)
-        """CREATE TABLE stages AS
+        _Step("stages", ("src_stage", "src_pipeline"), """CREATE TABLE stages AS
            SELECT s.id AS stage_id, s.pipeline_id, COALESCE(p.name, '') AS pipeline_name,
                   s.name AS stage_name, s.position, s.probability, s.kind
            FROM src_stage s LEFT JOIN src_pipeline p ON p.id = s.pipeline_id
-           ORDER BY s.pipeline_id, s.position""",
-        """CREATE TABLE users AS
-           SELECT id AS user_id, name AS user_name, email, role, team_id,
-                  COALESCE(active, 1) <> 0 AS active
-           FROM src_user ORDER BY team_id, id""",
-        """CREATE TABLE teams AS
-           SELECT id AS team_id, name AS team_name, manager_id FROM src_team ORDER BY id""",
-        """CREATE TABLE products AS SELECT id AS product_id, name AS product_name
-           FROM src_product ORDER BY id""",
-        """CREATE TABLE accounts AS
+           ORDER BY s.pipeline_id, s.position"""),
+        _Step("accounts", ("src_account",), """CREATE TABLE accounts AS
            SELECT id AS account_id, name AS account_name, province, channel FROM src_account
-           ORDER BY id""",
+           ORDER BY id"""),
         # opportunities: the cut columns, money as DECIMAL(18,2), the stage's kind and
         # probability. closed_at only for won/lost deals (a reopened deal is open again); the
         # source falls back to when it entered its stage, then to its creation.
-        f"""CREATE TEMP TABLE opp AS
+        _Step("opp", ("src_opp", "src_account", "src_stage"), f"""CREATE TEMP TABLE opp AS
            SELECT o.id AS opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id,
                   o.pipeline_id, o.stage_id, s.kind AS stage_kind, s.position AS stage_position,
                   COALESCE(s.probability, 0) AS probability,
@@ -178,17 +182,17 @@ def _shape_sql(tz_name: str) -> list[str]:
                   o.lead_id
            FROM src_opp o
            LEFT JOIN src_account a ON a.id = o.account_id
-           LEFT JOIN src_stage s ON s.id = o.stage_id""",
+           LEFT JOIN src_stage s ON s.id = o.stage_id"""),
         # stage history: one row per stay in a stage. Opportunities whose first recorded move
         # is not their creation get a first stay (the stage they left first, or their current
         # stage) from created_at. left_at = when the next stay began. Changes of deleted
         # opportunities drop out in the join with ``opp``.
-        f"""CREATE TABLE stage_history AS
-           WITH sc AS (
+        _Step("stage_history", ("src_sc", "src_stage"), f"""CREATE TABLE stage_history AS
+           WITH sc AS NOT MATERIALIZED (
              SELECT id, opportunity_id, from_stage_id, to_stage_id,
                     {_ts('changed_at')} AS changed_at FROM src_sc),
            first AS (
-             SELECT opportunity_id, arg_min(from_stage_id, changed_at) AS first_from,
+             SELECT opportunity_id, arg_min(from_stage_id, (changed_at, id)) AS first_from,
                     bool_or(from_stage_id IS NULL) AS has_initial
              FROM sc GROUP BY opportunity_id),
            s AS (
@@ -212,37 +216,48 @@ def _shape_sql(tz_name: str) -> list[str]:
                   o.stage_id AS cur_stage_id
            FROM stays h JOIN opp o USING (opportunity_id)
            LEFT JOIN src_stage st ON st.id = h.stage_id
-           ORDER BY o.team_id NULLS LAST""",
+           ORDER BY o.team_id NULLS LAST"""),
         # the furthest non-lost stage position each opportunity reached (funnel), local dates
-        f"""CREATE TABLE opportunities AS
+        _Step("opportunities", (), f"""CREATE TABLE opportunities AS
            WITH reach AS (
              SELECT opportunity_id, max(stage_position) AS max_position
              FROM stage_history WHERE stage_kind <> 'lost' GROUP BY 1)
            SELECT o.*, r.max_position, {ld('o.created_at')} AS created_date,
                   {ld('o.closed_at')} AS closed_date
            FROM opp o LEFT JOIN reach r USING (opportunity_id)
-           ORDER BY o.team_id NULLS LAST""",
+           ORDER BY o.team_id NULLS LAST"""),
+        _Step("users", ("src_user",), """CREATE TABLE users AS
+           SELECT id AS user_id, name AS user_name, email, role, team_id,
+                  COALESCE(active, 1) <> 0 AS active
+           FROM src_user ORDER BY team_id, id"""),
+        _Step("teams", ("src_team",), """CREATE TABLE teams AS
+           SELECT id AS team_id, name AS team_name, manager_id FROM src_team ORDER BY id"""),
+        _Step("products", ("src_product",), """CREATE TABLE products AS
+           SELECT id AS product_id, name AS product_name FROM src_product ORDER BY id"""),
         # activities: the moment an activity counts on (done_at; notes and e-mails when
         # logged: computed in the source query), with the cut columns of its record.
-        f"""CREATE TABLE activities AS
-           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id,
-                  {_ts('a.activity_at')} AS activity_at,
-                  {ld(_ts('a.activity_at'))} AS activity_date, a.lead_id, a.account_id,
+        _Step("activities", ("src_activity", "src_lead", "src_account"),
+              f"""CREATE TABLE activities AS
+           WITH a AS (
+             SELECT id, kind, owner_id, team_id, {_ts('activity_at')} AS activity_at,
+                    lead_id, account_id, opportunity_id FROM src_activity)
+           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id, a.activity_at,
+                  {ld('a.activity_at')} AS activity_date, a.lead_id, a.account_id,
                   a.opportunity_id,
                   COALESCE(NULLIF(o.channel, ''), NULLIF(ac.channel, ''), NULLIF(l.source, ''),
                            '') AS channel,
                   COALESCE(NULLIF(o.province, ''), NULLIF(ac.province, ''),
                            NULLIF(l.province, ''), '') AS province,
                   o.product_id, o.stage_id AS cur_stage_id
-           FROM src_activity a
+           FROM a
            LEFT JOIN opp o ON o.opportunity_id = a.opportunity_id
            LEFT JOIN src_account ac ON ac.id = a.account_id
            LEFT JOIN src_lead l ON l.id = a.lead_id
-           ORDER BY a.team_id NULLS LAST""",
+           ORDER BY a.team_id NULLS LAST"""),
         # leads, with the response time: first_contacted_at, else the first activity on it
-        f"""CREATE TABLE leads AS
+        _Step("leads", (), f"""CREATE TABLE leads AS
            WITH first_act AS (
-             SELECT lead_id, {_ts('min(activity_at)')} AS first_activity_at FROM src_activity
+             SELECT lead_id, min(activity_at) AS first_activity_at FROM activities
              WHERE lead_id IS NOT NULL AND activity_at IS NOT NULL GROUP BY lead_id),
            l AS (
              SELECT id AS lead_id, {_ts('created_at')} AS created_at,
@@ -255,9 +270,9 @@ def _shape_sql(tz_name: str) -> list[str]:
                   CAST(epoch(COALESCE(l.first_contacted_at, f.first_activity_at))
                        - epoch(l.created_at) AS DOUBLE) / 3600.0 AS response_hours
            FROM l LEFT JOIN first_act f USING (lead_id)
-           ORDER BY l.team_id NULLS LAST""",
+           ORDER BY l.team_id NULLS LAST"""),
         # quotes: the latest version of each number is the quote; lines aggregated
-        f"""CREATE TABLE quotes AS
+        _Step("quotes", ("src_quote", "src_qline", "src_account"), f"""CREATE TABLE quotes AS
            WITH lines AS (
              SELECT quote_id, count(*) AS lines_count,
                     sum(CAST(line_base AS DECIMAL(18,2))) AS lines_base
@@ -278,18 +293,28 @@ def _shape_sql(tz_name: str) -> list[str]:
            LEFT JOIN opp o ON o.opportunity_id = q.opportunity_id
            LEFT JOIN src_account a ON a.id = q.account_id
            LEFT JOIN lines ln ON ln.quote_id = q.id
-           ORDER BY q.team_id NULLS LAST""",
+           ORDER BY q.team_id NULLS LAST"""),
     ]
 
 
-def _shape(con: duckdb.DuckDBPyConnection, sources: dict[str, Any], tz_name: str) -> None:
+def _shape(con: duckdb.DuckDBPyConnection, sources: Sources, tz_name: str,
+           parquet_dir: Path | None = None) -> None:
+    """Run the steps, registering each source as it arrives from the reader, and copy each
+    finished table to Parquet at once (``parquet_dir``): DuckDB encodes it while the reader
+    child is still reading the next sources."""
     con.execute(_MACROS)
-    for name, table in sources.items():
-        con.register(name, table)
-    for sql in _shape_sql(tz_name):
-        con.execute(sql)
+    registered: set[str] = set()
+    for step in _shape_sql(tz_name):
+        for name in step.sources:
+            if name not in registered:
+                con.register(name, sources.get(name))
+                registered.add(name)
+        con.execute(step.sql)
+        if parquet_dir is not None and step.table in TABLES:
+            con.execute(f"COPY {step.table} TO '{parquet_dir / (step.table + '.parquet')}' "
+                        "(FORMAT parquet, COMPRESSION snappy)")
     con.execute("DROP TABLE opp")
-    for name in sources:
+    for name in registered:
         con.unregister(name)
 
 
@@ -331,23 +356,18 @@ def build_snapshot(*, database_url: str | None = None,
             shm = Path("/dev/shm")
             extract = Path(tempfile.mkdtemp(prefix="crm-snap-", dir=shm)) if (
                 shm.is_dir() and os.access(shm, os.W_OK)) else tmp_dir / "extract"
-            try:
-                sources, dialect = read_sources(database_url, extract)
-            except BaseException:
-                shutil.rmtree(extract, ignore_errors=True)
-                raise
-            org = sources["src_org"].to_pylist()
-            fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
-            org_name = (org[0].get("legal_name") if org else "") or ""
-            del sources["src_org"]
-            # shape straight into the new DuckDB file (compressed as it is written), then copy
-            # its tables to Parquet
+            # shape straight into the new DuckDB file (compressed as it is written) as the
+            # sources arrive, each table copied to Parquet as soon as it is built
             con = duckdb.connect(str(tmp_dir / DB_FILE))
             try:
-                con.execute("SET preserve_insertion_order = false")  # explicit ORDER BYs
-                _shape(con, sources, get_settings().timezone)
+                with Sources(database_url, extract) as sources:
+                    con.execute("SET preserve_insertion_order = false")  # explicit ORDER BYs
+                    _shape(con, sources, get_settings().timezone, parquet_dir=tmp_dir)
+                    org = sources.get("src_org").to_pylist()
+                    dialect = sources.dialect
                 del sources
-                shutil.rmtree(extract, ignore_errors=True)
+                fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
+                org_name = (org[0].get("legal_name") if org else "") or ""
                 counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                           for name in TABLES}
                 con.execute(
@@ -356,9 +376,6 @@ def build_snapshot(*, database_url: str | None = None,
                     " ? AS org_name, ? AS row_counts",
                     [version, built_at.replace(tzinfo=None), dialect, fy_start, org_name,
                      json.dumps(counts)])
-                for name in TABLES:
-                    con.execute(f"COPY {name} TO '{tmp_dir / (name + '.parquet')}' "
-                                "(FORMAT parquet, COMPRESSION snappy)")
                 con.execute("CHECKPOINT")
             finally:
                 con.close()

@@ -20,17 +20,20 @@ from typing import Any
 
 
 class _Dialect:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, strict: bool = True) -> None:
         self.name = name
+        self.strict = strict
 
     def ts(self, col: str, alias: str | None = None) -> str:
-        """A UTC time as integer milliseconds since 1970 (NULL stays NULL: an all-NULL first
-        batch is inferred as int64 too, so the column keeps one type). ``col`` may be an
-        expression when ``alias`` names the result."""
+        """A naive UTC time as TEXT ('' for NULL), parsed in DuckDB (``TRY_CAST AS
+        TIMESTAMP``): SQLite's ``unixepoch()`` cost ~0.3 µs a value, most of the read of a
+        time column, and DuckDB parses the same text in a tenth of that. Never NULL, so a
+        first batch of NULLs cannot make ADBC infer another type for the column. ``col`` may
+        be an expression when ``alias`` names the result."""
         alias = alias or _bare(col)
         if self.name == "postgresql":
-            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {alias}"
-        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {alias}"
+            return f"COALESCE(to_char({col}, 'YYYY-MM-DD HH24:MI:SS.US'), '') AS {alias}"
+        return f"COALESCE(CAST({col} AS TEXT), '') AS {alias}"
 
     def date(self, col: str) -> str:
         if self.name == "postgresql":
@@ -46,6 +49,12 @@ class _Dialect:
         return f"CAST(COALESCE({col}, 0) AS DOUBLE PRECISION) AS {_bare(col)}"
 
     def int_(self, col: str) -> str:
+        """An integer column. SQLite's INTEGER affinity already stores integers, so the
+        relaxed query reads the column as it is (the CAST cost ~45 ns a value, a sixth of
+        the read); ``_run_lanes`` checks the types it got and reads a table again with the
+        CASTs (``strict``) if a stray REAL or TEXT value made it anything but int64."""
+        if self.name == "sqlite" and not self.strict:
+            return col
         return f"CAST({col} AS BIGINT) AS {_bare(col)}"
 
     def bool_(self, col: str) -> str:
@@ -130,61 +139,95 @@ def dialect_of(database_url: str) -> str:
     raise ValueError(f"unsupported database for the snapshot: {database_url.split(':', 1)[0]}")
 
 
-# The big tables are read in id ranges, so the two lanes get about the same work.
+# The big tables are read in id ranges, so the lanes get about the same work.
 _SPLIT = {"src_activity": "activity", "src_sc": "stage_change", "src_opp": "opportunity"}
 _LANES = 2
+# Read order = the order ``analytics.snapshot`` shapes them in: the parent shapes the
+# opportunities and their stage history while the child still reads the activities.
+ORDER = ("src_stage", "src_pipeline", "src_account", "src_opp", "src_sc", "src_user",
+         "src_team", "src_product", "src_lead", "src_activity", "src_quote", "src_qline",
+         "src_org")
+PLAN_FILE = "plan.json"
 
 
-def _tasks(conn: Any, queries: dict[str, str]) -> list[tuple[str, str]]:
-    """(name, query) pairs: the big tables cut in ``_LANES`` id ranges, largest first."""
+def _tasks(conn: Any, dialect: str) -> list[tuple[str, int, str, str]]:
+    """(name, part, relaxed query, strict query) in ``ORDER``: the big tables cut in
+    ``_LANES`` id ranges."""
+    relaxed = _source_queries(_Dialect(dialect, strict=False))
+    strict = _source_queries(_Dialect(dialect))
     cur = conn.cursor()
-    tasks: list[tuple[str, str]] = []
-    for name, table in _SPLIT.items():
+    tasks: list[tuple[str, int, str, str]] = []
+    for name in ORDER:
+        table = _SPLIT.get(name)
+        if table is None:
+            tasks.append((name, 0, relaxed[name], strict[name]))
+            continue
         cur.execute(f"SELECT min(id), max(id) FROM {table}")
         lo, hi = cur.fetchone()
-        sql = queries[name]
-        joiner = " AND " if " WHERE " in sql else " WHERE "
+        joiner = " AND " if " WHERE " in strict[name] else " WHERE "
         if lo is None or hi - lo < 10_000:
-            tasks.append((name, sql))
+            tasks.append((name, 0, relaxed[name], strict[name]))
             continue
         step = (hi - lo) // _LANES + 1
         for k in range(_LANES):
-            a, b = lo + k * step, lo + (k + 1) * step
-            tasks.append((name, f"{sql}{joiner}id >= {a} AND id < {b}"))
+            cond = f"{joiner}id >= {lo + k * step} AND id < {lo + (k + 1) * step}"
+            tasks.append((name, k, relaxed[name] + cond, strict[name] + cond))
     cur.close()
-    tasks.extend((name, sql) for name, sql in queries.items() if name not in _SPLIT)
     return tasks
 
 
-def read_in_process(database_url: str) -> dict[str, Any]:
-    """Every source query as an Arrow table, on ``_LANES`` connections at once (ADBC releases
-    the GIL while it fetches); the big tables are split in id ranges across the lanes."""
-    import queue
-    import threading
+def _typed_as_asked(table: Any, strict_sql: str) -> bool:
+    """Whether every column the strict query CASTs to BIGINT came back as int64 (or all
+    NULL) from the relaxed one."""
+    import re
 
     import pyarrow as pa
 
-    dialect = dialect_of(database_url)
-    queries = _source_queries(_Dialect(dialect))
-    conn, _ = _adbc_connect(database_url)
-    todo: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
-    for task in _tasks(conn, queries):
+    ints = set(re.findall(r"AS BIGINT\) AS (\w+)", strict_sql))
+    return all(pa.types.is_int64(f.type) or pa.types.is_null(f.type)
+               for f in table.schema if f.name in ints)
+
+
+def _run_lanes(database_url: str, on_plan: Any, on_part: Any) -> None:
+    """Run every task on ``_LANES`` connections at once (ADBC releases the GIL while it
+    fetches), in ``ORDER``: ``on_plan({name: parts})`` first, then ``on_part(name, part,
+    table)`` as each one is read (from the lanes' threads)."""
+    import queue
+
+    conn, dialect = _adbc_connect(database_url)
+    tasks = _tasks(conn, dialect)
+    plan: dict[str, int] = {}
+    for name, *_rest in tasks:
+        plan[name] = plan.get(name, 0) + 1
+    on_plan(plan)
+    todo: queue.SimpleQueue[tuple[str, int, str, str]] = queue.SimpleQueue()
+    for task in tasks:
         todo.put(task)
-    parts: dict[str, list[Any]] = {name: [] for name in queries}
-    lock = threading.Lock()
 
     def run(conn: Any) -> None:
         try:
             cur = conn.cursor()
             while True:
                 try:
-                    name, sql = todo.get_nowait()
+                    name, part, relaxed, strict = todo.get_nowait()
                 except queue.Empty:
                     break
-                cur.execute(sql)
-                table = cur.fetch_arrow_table()
-                with lock:
-                    parts[name].append(table)
+                table = None
+                if relaxed != strict:
+                    try:
+                        cur.execute(relaxed)
+                        table = cur.fetch_arrow_table()
+                    except Exception as exc:  # ADBC: "Type mismatch in column ..."
+                        if "mismatch" not in str(exc).lower():
+                            raise
+                        cur.close()
+                        cur = conn.cursor()
+                    if table is not None and not _typed_as_asked(table, strict):
+                        table = None
+                if table is None:
+                    cur.execute(strict)
+                    table = cur.fetch_arrow_table()
+                on_part(name, part, table)
             cur.close()
         finally:
             conn.close()
@@ -192,42 +235,129 @@ def read_in_process(database_url: str) -> dict[str, Any]:
     conns = [conn] + [_adbc_connect(database_url)[0] for _ in range(_LANES - 1)]
     with ThreadPoolExecutor(max_workers=_LANES) as pool:
         list(pool.map(run, conns))
-    out = {}
-    for name, tables in parts.items():
-        out[name] = tables[0] if len(tables) == 1 else pa.concat_tables(
-            tables, promote_options="permissive")
-    return out
 
 
-def read_sources(database_url: str, workdir: Path) -> tuple[dict[str, Any], str]:
-    """The source tables as Arrow, and the dialect; SQLite through a child process."""
-    import subprocess
-
+def _concat(tables: list[Any]) -> Any:
     import pyarrow as pa
 
-    dialect = dialect_of(database_url)
-    if dialect != "sqlite":
-        return read_in_process(database_url), dialect
-    workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "analytics.source_reader", database_url,
-                           str(workdir)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"reading the database for the snapshot failed:\n{proc.stderr[-3000:]}")
-    out = {}
-    for name in _source_queries(_Dialect(dialect)):
-        with pa.memory_map(str(workdir / f"{name}.arrow")) as source:
-            out[name] = pa.ipc.open_file(source).read_all()
-    return out, dialect
+    return tables[0] if len(tables) == 1 else pa.concat_tables(
+        tables, promote_options="permissive")
+
+
+def read_in_process(database_url: str) -> dict[str, Any]:
+    """Every source query as an Arrow table (PostgreSQL; and the child's own work)."""
+    import threading
+
+    parts: dict[str, dict[int, Any]] = {}
+    lock = threading.Lock()
+
+    def on_part(name: str, part: int, table: Any) -> None:
+        with lock:
+            parts.setdefault(name, {})[part] = table
+
+    _run_lanes(database_url, lambda plan: None, on_part)
+    return {name: _concat([got[k] for k in sorted(got)]) for name, got in parts.items()}
+
+
+class Sources:
+    """The source tables as Arrow, each available as soon as it has been read.
+
+    SQLite is read by a child process (see the module docstring) that writes ``plan.json``
+    (how many parts each table comes in) and then one Arrow IPC file per part into
+    ``workdir``, each renamed into place when complete. ``get(name)`` waits for that table's
+    parts, so the snapshot shapes the first tables while the child reads the next ones: the
+    read (one core) and DuckDB (the other) overlap. PostgreSQL is read in-process up front.
+    Use as a context manager: leaving it stops a child that is still running.
+    """
+
+    def __init__(self, database_url: str, workdir: Path) -> None:
+        import subprocess
+
+        self.dialect = dialect_of(database_url)
+        self.workdir = workdir
+        self._tables: dict[str, Any] = {}
+        self._plan: dict[str, int] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        if self.dialect != "sqlite":
+            self._tables = read_in_process(database_url)
+            return
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._stderr = open(workdir / "stderr.txt", "w+b")  # noqa: SIM115 (closed in close)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "analytics.source_reader", database_url, str(workdir)],
+            stdout=subprocess.DEVNULL, stderr=self._stderr)
+
+    def __enter__(self) -> Sources:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._stderr.close()
+            self._proc = None
+
+    def _wait_for(self, path: Path) -> None:
+        import time
+
+        while not path.exists():
+            code = self._proc.poll() if self._proc is not None else 0
+            if code is not None and not path.exists():
+                self._stderr.seek(0)
+                err = self._stderr.read().decode(errors="replace")
+                raise RuntimeError("reading the database for the snapshot failed"
+                                   f" (exit {code}):\n{err[-3000:]}")
+            time.sleep(0.005)
+
+    def get(self, name: str) -> Any:
+        """The table ``name`` (a key of the source queries), waiting until it is read."""
+        import json
+
+        import pyarrow as pa
+
+        if name in self._tables:
+            return self._tables[name]
+        if self._plan is None:
+            self._wait_for(self.workdir / PLAN_FILE)
+            self._plan = json.loads((self.workdir / PLAN_FILE).read_text())
+        tables = []
+        for part in range(self._plan[name]):
+            path = self.workdir / f"{name}.{part}.arrow"
+            self._wait_for(path)
+            with pa.memory_map(str(path)) as source:
+                tables.append(pa.ipc.open_file(source).read_all())
+        self._tables[name] = _concat(tables)
+        return self._tables[name]
 
 
 def _write_all(database_url: str, workdir: Path) -> None:
+    """The child: each part to ``<name>.<part>.arrow`` (written aside, then renamed)."""
+    import json
+    import os
+
     import pyarrow as pa
 
-    for name, table in read_in_process(database_url).items():
-        with pa.OSFile(str(workdir / f"{name}.arrow"), "wb") as sink, \
-                pa.ipc.new_file(sink, table.schema) as writer:
+    def on_plan(plan: dict[str, int]) -> None:
+        tmp = workdir / f".{PLAN_FILE}"
+        tmp.write_text(json.dumps(plan))
+        os.replace(tmp, workdir / PLAN_FILE)
+
+    def on_part(name: str, part: int, table: Any) -> None:
+        final = workdir / f"{name}.{part}.arrow"
+        tmp = workdir / f".{name}.{part}.arrow"
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
+        os.replace(tmp, final)
+
+    _run_lanes(database_url, on_plan, on_part)
 
 
 if __name__ == "__main__":
+    # adbc_driver_manager.dbapi imports polars when it can (0.7 s, a tenth of the read) only to
+    # offer it as a result type; the child hands pyarrow tables over, so it goes without
+    sys.modules["polars"] = None  # type: ignore[assignment]
     _write_all(sys.argv[1], Path(sys.argv[2]))

@@ -175,3 +175,31 @@ def test_postgresql_source_gives_the_same_figures(pg_server, tmp_path):
             con.close()
     finally:
         engine.dispose()
+
+
+def test_a_stray_real_in_an_integer_column_is_read_as_integer(world):
+    """SQLite is read without CASTs on integer columns; a value of another type makes the
+    reader read that table again with them, as before."""
+    engine, _, _, root = world
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE stage SET probability = 0.5 WHERE kind = 'lost'")
+    snap.build_snapshot(database_url=str(engine.url), target_dir=root)
+    con = snap.open_snapshot(target_dir=root)
+    try:
+        assert {r[0] for r in con.execute(
+            "SELECT probability FROM stages WHERE kind = 'lost'").fetchall()} == {0}
+        assert con.execute("SELECT typeof(probability) FROM stages LIMIT 1").fetchone()[0] \
+            == "BIGINT"
+        assert _won(con) == Decimal("7500.50")
+    finally:
+        con.close()
+
+
+def test_a_failing_reader_fails_the_build_and_keeps_the_current_snapshot(world, tmp_path):
+    engine, _, _, root = world
+    first = snap.build_snapshot(database_url=str(engine.url), target_dir=root)
+    with pytest.raises(RuntimeError, match="reading the database"):
+        snap.build_snapshot(database_url=f"sqlite:///{tmp_path / 'missing' / 'x.db'}",
+                            target_dir=root)
+    assert snap.current_version(root) == first.version
+    assert not list(root.glob(".tmp-*"))
