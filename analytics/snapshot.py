@@ -129,9 +129,9 @@ CREATE OR REPLACE MACRO local_date(ts) AS
 
 
 def _ts(col: str) -> str:
-    """A time read as text (``analytics.source_reader``; '' for NULL) as a naive UTC
-    ``TIMESTAMP``; unparsable text becomes NULL, as SQLite's ``unixepoch`` made it."""
-    return f"TRY_CAST(NULLIF({col}, '') AS TIMESTAMP)"
+    """A time read as epoch milliseconds (``analytics.source_reader``) as a naive UTC
+    ``TIMESTAMP``."""
+    return f"epoch_ms({col})"
 
 
 @dataclass(frozen=True)

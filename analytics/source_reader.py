@@ -25,15 +25,15 @@ class _Dialect:
         self.strict = strict
 
     def ts(self, col: str, alias: str | None = None) -> str:
-        """A naive UTC time as TEXT ('' for NULL), parsed in DuckDB (``TRY_CAST AS
-        TIMESTAMP``): SQLite's ``unixepoch()`` cost ~0.3 µs a value, most of the read of a
-        time column, and DuckDB parses the same text in a tenth of that. Never NULL, so a
-        first batch of NULLs cannot make ADBC infer another type for the column. ``col`` may
-        be an expression when ``alias`` names the result."""
+        """A UTC time as integer milliseconds since 1970 (NULL stays NULL: an all-NULL first
+        batch is inferred as int64 too, so the column keeps one type). ``col`` may be an
+        expression when ``alias`` names the result. Reading the text instead saved ~0.15 µs a
+        value here but DuckDB's TRY_CAST then cost ~0.2 µs, on the build's critical path
+        (the shaping) rather than in this child, which runs beside it (measured, 1 M bench)."""
         alias = alias or _bare(col)
         if self.name == "postgresql":
-            return f"COALESCE(to_char({col}, 'YYYY-MM-DD HH24:MI:SS.US'), '') AS {alias}"
-        return f"COALESCE(CAST({col} AS TEXT), '') AS {alias}"
+            return f"CAST(extract(epoch FROM {col}) * 1000 AS BIGINT) AS {alias}"
+        return f"CAST(unixepoch({col}, 'subsec') * 1000 AS INTEGER) AS {alias}"
 
     def date(self, col: str) -> str:
         if self.name == "postgresql":
