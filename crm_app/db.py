@@ -26,6 +26,19 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "checkin")
+        def _sqlite_foreign_keys_back_on(dbapi_conn, _record) -> None:  # noqa: ANN001
+            """A bulk import checks foreign keys itself with SQLite's checks off
+            (``importing.writer.foreign_keys_checked_here``); every connection comes back to
+            the pool with them on, whatever happened."""
+            if dbapi_conn is None:
+                return
+            try:
+                if not dbapi_conn.in_transaction:
+                    dbapi_conn.execute("PRAGMA foreign_keys=ON")
+            except Exception:  # noqa: BLE001 - a broken connection is discarded by the pool
+                pass
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -476,3 +476,32 @@ def test_a_bulk_load_rebuilds_indexes_and_commits_without_waiting_for_the_checkp
         plan = fresh.connection().exec_driver_sql(  # the recycle bin: its partial index
             "EXPLAIN QUERY PLAN SELECT id FROM lead WHERE deleted_at IS NOT NULL").all()
         assert any("ix_lead_in_bin" in str(r[-1]) for r in plan)
+
+
+def test_foreign_keys_are_checked_by_the_import_then_sqlite_again(
+        session, people, engine, monkeypatch) -> None:  # noqa: ANN001
+    """During an import SQLite's per-row foreign-key checks are off and the importer checks
+    each distinct value itself; the connection goes back to the pool with them on."""
+    from sqlalchemy.exc import IntegrityError
+
+    seen: list[int] = []
+    real_check = import_writer.check_references
+
+    def spy(conn, table, values):  # noqa: ANN001, ANN202
+        seen.append(conn.exec_driver_sql("PRAGMA foreign_keys").scalar())
+        return real_check(conn, table, values)
+
+    monkeypatch.setattr(import_writer, "check_references", spy)
+    imp(session, people.admin, "Nombre;Email\nAna;ana@fk.es\n")
+    assert seen and set(seen) == {0}
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with Session(engine) as other, pytest.raises(IntegrityError):
+        other.connection().exec_driver_sql(
+            "INSERT INTO lead (first_name, owner_id, created_at, status, custom) "
+            "VALUES ('x', 999999, '2026-01-01 00:00:00', 'nuevo', '{}')")
+    with engine.connect() as conn:
+        with pytest.raises(IntegrityError, match="lead.owner_id -> user.id"):
+            import_writer.check_references(conn, Lead.__table__,
+                                           {"owner_id": [people.admin.id, 999_999]})
+        import_writer.check_references(conn, Lead.__table__, {"owner_id": [people.admin.id]})

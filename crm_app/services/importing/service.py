@@ -151,7 +151,7 @@ def import_file(*, session: Session, actor: User, entity: str, data: bytes, file
     """Import ``data`` (CSV/XLSX bytes) as ``entity`` (leads, accounts, contacts,
     opportunities). Raises ``FileUnreadable`` (nothing imported) when the file is not a
     table, ``ValidationFailed`` for a bad mapping or policy, ``PermissionDenied``."""
-    with collector_paused():
+    with collector_paused(), writer.foreign_keys_checked_here(session):
         return _import_file(session=session, actor=actor, entity=entity, data=data,
                             filename=filename, mapping=mapping, template_id=template_id,
                             on_duplicate=on_duplicate, dry_run=dry_run, progress=progress)
