@@ -1,6 +1,6 @@
 """lead: drop low-value indexes
 
-Status, source, company and deleted_at indexes on ``lead`` cost a bulk import ~80 ms each per
+Status, source, company, team and deleted_at indexes on ``lead`` cost a bulk import ~80 ms each per
 100,000 rows and barely help: low selectivity, or substring search that a B-tree cannot serve.
 The recycle bin gets a partial index of the deleted leads only, which a new lead never enters.
 
@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lead_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_lead_source'))
         batch_op.drop_index(batch_op.f('ix_lead_status'))
+        batch_op.drop_index(batch_op.f('ix_lead_team_id'))
         batch_op.create_index('ix_lead_in_bin', ['deleted_at'], unique=False,
                               sqlite_where=sa.text('deleted_at IS NOT NULL'),
                               postgresql_where=sa.text('deleted_at IS NOT NULL'))
@@ -34,6 +35,7 @@ def downgrade() -> None:
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_index('ix_lead_in_bin', sqlite_where=sa.text('deleted_at IS NOT NULL'),
                             postgresql_where=sa.text('deleted_at IS NOT NULL'))
+        batch_op.create_index(batch_op.f('ix_lead_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_source'), ['source'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_deleted_at'), ['deleted_at'], unique=False)

@@ -21,11 +21,12 @@ class LeadStatus(StrEnum):
 
 class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     """A prospect. Indexed only where an index pays for itself: the duplicate keys (email,
-    phone, NIF), the default order (created_at), row scoping (owner, team), province (a rare
-    one would otherwise scan the table) and the import batch (undo). Status, source, company
-    and deleted_at are not: low selectivity or substring search, where a scan of 200,000
-    rows takes tens of milliseconds, while every index costs a bulk import ~80 ms per
-    100,000 rows (see benchmarks/README.md). The recycle bin has a partial index holding only
+    phone, NIF), the default order (created_at), the owner (a comercial's list), province (a
+    rare one would otherwise scan the table) and the import batch (undo). Status, source,
+    company, team and deleted_at are not: low selectivity or substring search, where a scan
+    of 200,000 rows takes tens of milliseconds (a team is a large share of an SME's leads:
+    its page walks the date index, its count scans), while every index costs a bulk import
+    ~60-80 ms per 100,000 rows (see benchmarks/README.md). The recycle bin has a partial index holding only
     the deleted leads: tiny, and a new lead never enters it."""
 
     __table_args__ = (
@@ -57,6 +58,7 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     converted_contact_id: int | None = None
     converted_opportunity_id: int | None = None
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
     deleted_at: datetime | None = Timestamp()
 
 
