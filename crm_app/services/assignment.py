@@ -438,8 +438,12 @@ class Assigner:
             loads = self.loads
 
             def least_loaded() -> int | None:
-                # min() keeps the first of equals: the candidates' order breaks ties.
-                return min(eligible, key=lambda uid: loads.get(uid, 0)) if eligible else None
+                best, best_load = None, None
+                for uid in eligible:  # the first of equals wins: candidate order breaks ties
+                    load = loads.get(uid, 0)
+                    if best_load is None or load < best_load:
+                        best, best_load = uid, load
+                return best
 
             return least_loaded
         return lambda: self._pick(rule, {})
