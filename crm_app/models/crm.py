@@ -26,8 +26,8 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     company, team and deleted_at are not: low selectivity or substring search, where a scan
     of 200,000 rows takes tens of milliseconds (a team is a large share of an SME's leads:
     its page walks the date index, its count scans), while every index costs a bulk import
-    ~60-80 ms per 100,000 rows (see benchmarks/README.md). The recycle bin has a partial index holding only
-    the deleted leads: tiny, and a new lead never enters it."""
+    ~60-80 ms per 100,000 rows (see benchmarks/README.md). The recycle bin has a partial
+    index holding only the deleted leads: tiny, and a new lead never enters it."""
 
     __table_args__ = (
         Index("ix_lead_in_bin", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL"),

@@ -501,7 +501,7 @@ def test_foreign_keys_are_checked_by_the_import_then_sqlite_again(
             "INSERT INTO lead (first_name, owner_id, created_at, status, custom) "
             "VALUES ('x', 999999, '2026-01-01 00:00:00', 'nuevo', '{}')")
     with engine.connect() as conn:
-        with pytest.raises(IntegrityError, match="lead.owner_id -> user.id"):
+        with pytest.raises(IntegrityError, match=r"lead\.owner_id -> user\.id"):
             import_writer.check_references(conn, Lead.__table__,
                                            {"owner_id": [people.admin.id, 999_999]})
         import_writer.check_references(conn, Lead.__table__, {"owner_id": [people.admin.id]})
