@@ -9,7 +9,7 @@
 4. Import in a background event with a progress bar; the result with the rejected rows, their
    CSV (built on the server from the batch, ``rx.download``) and "Deshacer importación".
 
-Reading, previewing and importing run off the event loop (``@rx.event(background=True)`` +
+Reading, previewing, importing and undoing run off the event loop (``@rx.event(background=True)`` +
 ``rx.run_in_thread``); only the rows on screen are in the state.
 """
 
@@ -54,7 +54,7 @@ MAX_BYTES = 50 * 1024 * 1024
 PAGE = 50
 POLICY_KEYS = ("skip", "update", "create")
 STEPS = ("upload", "mapping", "preview", "result")
-ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 con BOM", "utf-16": "UTF-16",
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": t("import_ui.encoding_bom"), "utf-16": "UTF-16",
              "cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
 ACCEPT = {
     "text/csv": [".csv"],
@@ -212,17 +212,26 @@ class LeadImportState(AppState):
         self.error_rows, self.error_total, self.error_page = [], 0, 1
         self.batch_id, self.batch_undone, self.busy, self.progress = 0, False, False, 0
 
-    @rx.event
-    def restart(self) -> None:
-        self._restart()
-
-    @rx.event
-    async def upload(self, files: list[rx.UploadFile]) -> Any:
+    def _denied(self) -> Any:
+        """A toast when the user may not import (any more); None when they may."""
         with Session(get_engine()) as session:
             try:
                 self._user(session)
             except PermissionDenied as exc:
                 return rx.toast.error(exc.message)
+        return None
+
+    @rx.event
+    def restart(self) -> Any:
+        if (denied := self._denied()) is not None:
+            return denied
+        self._restart()
+        return None
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]) -> Any:
+        if (denied := self._denied()) is not None:
+            return denied
         if not files:
             return None
         upload = files[0]
@@ -459,14 +468,20 @@ class LeadImportState(AppState):
                                   updated=out["counts"]["updated"]))
 
     @rx.event
-    def errors_prev(self) -> None:
+    def errors_prev(self) -> Any:
+        if (denied := self._denied()) is not None:
+            return denied
         self.error_page = max(1, self.error_page - 1)
         self._show_errors()
+        return None
 
     @rx.event
-    def errors_next(self) -> None:
+    def errors_next(self) -> Any:
+        if (denied := self._denied()) is not None:
+            return denied
         self.error_page = min(self.error_pages, self.error_page + 1)
         self._show_errors()
+        return None
 
     # --- result: rejected rows CSV and undo ----------------------------------------------
 
@@ -484,11 +499,8 @@ class LeadImportState(AppState):
 
     @rx.event
     def download_preview_errors(self) -> Any:
-        with Session(get_engine()) as session:
-            try:
-                self._user(session)
-            except PermissionDenied as exc:
-                return rx.toast.error(exc.message)
+        if (denied := self._denied()) is not None:
+            return denied
         if not self._preview_csv or not Path(self._preview_csv).exists():
             return rx.toast.error(t("import_ui.no_file"))
         return rx.download(data=Path(self._preview_csv).read_bytes(),
@@ -502,28 +514,48 @@ class LeadImportState(AppState):
     def set_undo_open(self, value: bool) -> None:
         self.undo_open = value
 
-    @rx.event
-    def undo(self) -> Any:
-        if not self.undo_target.isdigit():
-            return None
-        self.undoing = True
-        yield
-        try:
+    @rx.event(background=True)
+    async def undo(self) -> Any:
+        """Deleting a batch of 100,000 leads takes seconds: off the event loop."""
+        denied = None
+        async with self:
+            if not self.undo_target.isdigit():
+                return
+            target = int(self.undo_target)
             with Session(get_engine()) as session:
                 try:
-                    user = self._user(session)
-                    undo_batch(session=session, actor=user, batch_id=int(self.undo_target))
-                    self._load_lists(session, user)
-                except (DomainError, PermissionDenied) as exc:
+                    user_id = self._user(session).id
+                except PermissionDenied as exc:
                     self.undo_open = False
-                    yield rx.toast.error(message_of(exc))
-                    return
-            if int(self.undo_target) == self.batch_id:
-                self.batch_undone = True
-            self.undo_open = False
-            yield rx.toast.success(t("import_ui.undone", id=self.undo_target))
-        finally:
-            self.undoing = False
+                    denied = exc.message
+            if denied is None:
+                self.undoing = True
+        if denied is not None:
+            yield rx.toast.error(denied)
+            return
+
+        def work() -> None:
+            with Session(get_engine()) as session:
+                undo_batch(session=session, actor=session.get(User, user_id), batch_id=target)
+
+        error = None
+        try:
+            await rx.run_in_thread(work)
+        except (DomainError, PermissionDenied) as exc:
+            error = message_of(exc)
+        except Exception:
+            async with self:
+                self.undoing = False
+            raise
+        async with self:
+            self.undoing, self.undo_open = False, False
+            if error is None:
+                with Session(get_engine()) as session:
+                    self._load_lists(session, self._user(session))
+                if target == self.batch_id:
+                    self.batch_undone = True
+        yield (rx.toast.error(error) if error is not None
+               else rx.toast.success(t("import_ui.undone", id=target)))
 
 
 def _flag_duplicates(rows: list[dict[str, str]]) -> list[dict[str, str]]:

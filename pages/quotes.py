@@ -952,7 +952,8 @@ def _send_dialog() -> rx.Component:
             rx.vstack(
                 form_field(t("sui.quote.send_to"), rx.input(
                     value=s.send_to, on_change=s.set_send_to, id="send-to", type="text",
-                    width="100%", placeholder="cliente@empresa.es"), html_for="send-to",
+                    width="100%", placeholder=t("sui.quote.send_to_placeholder")),
+                    html_for="send-to",
                     required=True, error=s.send_errors["to"]),
                 form_field(t("sui.quote.send_message"), rx.text_area(
                     value=s.send_message, on_change=s.set_send_message, id="send-message",

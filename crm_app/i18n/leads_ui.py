@@ -140,6 +140,7 @@ ES.update({
     "import_ui.rejected_type": "Ese tipo de archivo no se puede importar: usa CSV o XLSX.",
     "import_ui.too_big": "El archivo supera el máximo de {mb} MB.",
     "import_ui.reading": "Leyendo el archivo…",
+    "import_ui.encoding_bom": "UTF-8 con BOM",
     "import_ui.no_file": "Vuelve a subir el archivo.",
     "import_ui.tab": "tabulador",
     "import_ui.file_info": "{rows} filas · {encoding} · separador {delimiter}",

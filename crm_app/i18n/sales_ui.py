@@ -240,6 +240,7 @@ ES = {
     "sui.quote.send_help": "Se envía el PDF adjunto y queda anotado en el historial del "
                            "cliente.",
     "sui.quote.send_to": "Para",
+    "sui.quote.send_to_placeholder": "cliente@empresa.es",
     "sui.quote.send_message": "Mensaje",
     "sui.quote.send_attach": "Se adjunta el PDF del presupuesto.",
     "sui.quote.send_button": "Enviar",

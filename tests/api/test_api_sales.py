@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import struct
 import threading
 import time
@@ -19,18 +18,13 @@ import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from live_api import free_port
 from sqlmodel import Session
 
 from crm_app.api import deps
 from crm_app.api.app import build_api
 from crm_app.services import auth as auth_service
 from crm_app.settings import get_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Target:

@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from collections.abc import Iterator
 
 import pytest
 import sales_support as build
-from aiosmtpd.controller import Controller
+from smtp_inbox import Inbox, free_port, local_smtp
 from sqlmodel import select
 
 from crm_app.models import Activity, AuditEvent
 from crm_app.services import contacts, mailer, quotes
 from crm_app.services.errors import Conflict, DomainError, ValidationFailed
-from crm_app.settings import get_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 OK"
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, object]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = get_settings().model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False,
-        "smtp_user": "", "smtp_from": "Soluciones del Norte <ventas@norte.test>"})
-    try:
-        yield inbox, settings
-    finally:
-        controller.stop()
+    with local_smtp("Soluciones del Norte <ventas@norte.test>") as pair:
+        yield pair
 
 
 def test_send_email_with_attachment(smtp):

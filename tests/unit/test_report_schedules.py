@@ -3,19 +3,16 @@ receiving one PDF per recipient, each with the figures of THEIR OWN scope (pdfto
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from analytics_data import build
+from smtp_inbox import Inbox, local_smtp
 from sqlmodel import select
 
 from analytics.snapshot import build_snapshot, open_snapshot
@@ -23,41 +20,15 @@ from crm_app.models import AuditEvent, ReportSchedule
 from crm_app.permissions import PermissionDenied
 from crm_app.services import report_schedules as rs
 from crm_app.services.errors import ValidationFailed
-from crm_app.settings import get_settings
 
 # 1 December 2025, 08:05 in Madrid: the first daily run of December
 NOW = datetime(2025, 12, 1, 7, 5, tzinfo=UTC)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, object]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = get_settings().model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False, "smtp_user": "",
-        "smtp_from": "CRM <crm@demo.test>"})
-    try:
-        yield inbox, settings
-    finally:
-        controller.stop()
+    with local_smtp("CRM <crm@demo.test>") as pair:
+        yield pair
 
 
 def pdf_text(pdf: bytes, path: Path) -> str:
