@@ -126,12 +126,15 @@ def _open_source(con: Con, scope: Scope, period: Period | None,
     # As of a past instant: the stay covering it, valued at the current amount and the
     # probability of the stage it was in then. The stage filter means the stage at that time.
     w, params = _scoped("stage_history", scope, f, ("entered_at < ?", as_of),
-                        ("(left_at IS NULL OR left_at >= ?)", as_of), ("stage_kind = 'open'", None),
+                        ("(left_at IS NULL OR left_at >= ?)", as_of),
                         *([("stage_id = ?", f.stage_id)] if f.stage_id else []),
                         skip=("stage_id",))
-    return (f"SELECT opportunity_id, stage_id, probability, amount, "
-            f"CAST(amount * probability AS DECIMAL(18,2)) AS weighted, owner_id, team_id, channel, "
-            f"product_id, province FROM stage_history{w}", params)
+    return (f"SELECT h.opportunity_id, h.stage_id, COALESCE(s.probability, 0) AS probability, "
+            f"h.amount, "
+            f"CAST(h.amount * COALESCE(s.probability, 0) AS DECIMAL(18,2)) AS weighted, "
+            f"h.owner_id, h.team_id,"
+            f" h.channel, h.product_id, h.province FROM (SELECT * FROM stage_history{w}) h "
+            f"JOIN stages s ON s.stage_id = h.stage_id AND s.kind = 'open'", params)
 
 
 # ---------------------------------------------------------------- pipeline
@@ -404,7 +407,8 @@ def stage_durations(con: Con, scope: Scope, period: Period,
     w, params = _scoped("stage_history", scope, filters,
                         ("left_date BETWEEN ? AND ?", (period.start, period.end)))
     rows = con.execute(
-        f"""WITH h AS (SELECT stage_id, count(*) AS n, avg(days_in_stage) AS d
+        f"""WITH h AS (SELECT stage_id, count(*) AS n,
+                              avg(epoch(left_at) - epoch(entered_at)) / 86400.0 AS d
                        FROM stage_history{w} GROUP BY stage_id)
             SELECT h.stage_id, s.stage_name, s.position, h.n, h.d
             FROM h LEFT JOIN stages s USING (stage_id) ORDER BY s.pipeline_id, s.position""",

@@ -18,7 +18,7 @@ from analytics import kpis, periods
 from analytics import snapshot as snap
 from analytics.scope import Scope
 from crm_app.db import make_engine
-from crm_app.models import Opportunity
+from crm_app.models import Opportunity, StageChange
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def world(engine, session, people, tmp_path):  # noqa: ANN001, ANN201
 
 
 def test_build_writes_duckdb_parquet_and_metadata(world):
-    engine, _, _, root = world
+    engine, _, data, root = world
     assert snap.snapshot_info(target_dir=root) is None
     with pytest.raises(snap.SnapshotMissing):
         snap.open_snapshot(target_dir=root)
@@ -42,17 +42,74 @@ def test_build_writes_duckdb_parquet_and_metadata(world):
     meta = json.loads((vdir / "meta.json").read_text())
     assert meta["row_counts"] == info.row_counts and meta["built_at"] == info.built_at.isoformat()
     assert snap.snapshot_info(target_dir=root).version == info.version
-    for table in snap.TABLES:
-        assert (vdir / f"{table}.parquet").exists()
-    opps = pl.read_parquet(vdir / "opportunities.parquet")
-    assert opps.height == 13
-    teams = opps["team_id"].to_list()
-    assert teams == sorted(teams)  # clustered by team: team queries skip row groups
+    # the Parquet files: the transactional tables as read, typed
+    assert sorted(p.stem for p in vdir.glob("*.parquet")) == sorted(snap.PARQUET)
+    opps = pl.read_parquet(vdir / "opportunity.parquet")
+    assert opps.height == 13  # O13 is deleted
     assert opps.schema["amount"] == pl.Decimal(18, 2)
+    assert opps.schema["created_at"] == pl.Datetime("us")
+    assert opps.schema["expected_close"] == pl.Date
+    o1 = opps.filter(pl.col("id") == data.opps["O1"].id).row(0, named=True)
+    assert o1["amount"] == Decimal("1000.00")
+    assert o1["created_at"] == utc(2025, 10, 1).replace(tzinfo=None)  # UTC, naive
+    changes = pl.read_parquet(vdir / "stage_change.parquet")
+    assert changes.height == 20 and changes.schema["changed_at"] == pl.Datetime("us")
+    quotes = pl.read_parquet(vdir / "quote.parquet")
+    assert quotes.schema["total"] == pl.Decimal(18, 2) and quotes.schema["issue_date"] == pl.Date
+    assert pl.read_parquet(vdir / "user.parquet").schema["active"] == pl.Boolean
     con = snap.open_snapshot(target_dir=root)
     try:
         got = snap.info_from_connection(con)
         assert got.version == info.version and got.path == info.path
+        # the read model is clustered by team: team queries skip row groups
+        for table in ("opportunities", "stage_history", "activities", "leads", "quotes"):
+            teams = [r[0] for r in con.execute(f"SELECT team_id FROM {table}").fetchall()]
+            assert teams == sorted(teams, key=lambda t: (t is None, t)), table
+    finally:
+        con.close()
+
+
+def test_stage_history_stays(world):
+    """One stay per recorded move, lasting until the next move; a first stay from creation in
+    the stage the first move left (O2), none when the first move is the creation (O1), the
+    current stage when there are no moves (O8), and a move recorded before the creation does
+    not make a stay that ends before it starts."""
+    engine, session, data, root = world
+    o, s = data.opps, data.stages
+    early = o["O7"]  # created 10/10/2025, moved s1 → s2 on 03/11; another s1 → s2 dated 01/10
+    session.add(StageChange(opportunity_id=early.id, from_stage_id=s["s1"].id,
+                            to_stage_id=s["s2"].id, changed_at=utc(2025, 10, 1),
+                            owner_id=early.owner_id, team_id=early.team_id))
+    session.commit()
+    snap.build_snapshot(database_url=str(engine.url), target_dir=root)
+    con = snap.open_snapshot(target_dir=root)
+    names = {st.id: key for key, st in s.items()}
+
+    def stays(key: str) -> list[tuple[str, datetime, datetime | None]]:
+        rows = con.execute("SELECT stage_id, entered_at, left_at FROM stage_history "
+                           "WHERE opportunity_id = ? ORDER BY entered_at, left_at NULLS LAST",
+                           [o[key].id]).fetchall()
+        return [(names[sid], entered, left) for sid, entered, left in rows]
+
+    def at(*args: int) -> datetime:
+        return utc(*args).replace(tzinfo=None)
+
+    try:
+        assert stays("O1") == [("s1", at(2025, 10, 1), at(2025, 10, 11)),
+                               ("s2", at(2025, 10, 11), at(2025, 10, 21)),
+                               ("s3", at(2025, 10, 21), at(2025, 11, 10)),
+                               ("s4", at(2025, 11, 10), None)]
+        assert stays("O2") == [("s1", at(2025, 11, 2), at(2025, 11, 12)),
+                               ("s3", at(2025, 11, 12), at(2025, 11, 20)),
+                               ("s4", at(2025, 11, 20), None)]
+        assert stays("O8") == [("s1", at(2025, 11, 12), None)]
+        assert stays("O7") == [("s1", at(2025, 10, 1), at(2025, 10, 1)),
+                               ("s2", at(2025, 10, 1), at(2025, 11, 3)),
+                               ("s2", at(2025, 11, 3), None)]
+        assert con.execute("SELECT count(*) FROM stage_history WHERE left_at < entered_at"
+                           ).fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM stage_history WHERE opportunity_id = ?",
+                           [o["O13"].id]).fetchone()[0] == 0  # deleted
     finally:
         con.close()
 
