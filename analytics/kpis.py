@@ -125,16 +125,35 @@ def _open_source(con: Con, scope: Scope, period: Period | None,
                 f" owner_id, team_id, channel, product_id, province FROM opportunities{w}", params)
     # As of a past instant: the stay covering it, valued at the current amount and the
     # probability of the stage it was in then. The stage filter means the stage at that time.
-    w, params = _scoped("stage_history", scope, f, ("entered_at < ?", as_of),
-                        ("(left_at IS NULL OR left_at >= ?)", as_of),
-                        *([("stage_id = ?", f.stage_id)] if f.stage_id else []),
-                        skip=("stage_id",))
+    sub, params = _stays(scope, f, ("entered_at < ?", as_of),
+                         ("(left_at IS NULL OR left_at >= ?)", as_of),
+                         *([("stage_id = ?", f.stage_id)] if f.stage_id else []),
+                         skip=("stage_id",))
     return (f"SELECT h.opportunity_id, h.stage_id, COALESCE(s.probability, 0) AS probability, "
-            f"h.amount, "
-            f"CAST(h.amount * COALESCE(s.probability, 0) AS DECIMAL(18,2)) AS weighted, "
-            f"h.owner_id, h.team_id,"
-            f" h.channel, h.product_id, h.province FROM (SELECT * FROM stage_history{w}) h "
+            f"h.amount, CAST(h.amount * COALESCE(s.probability, 0) AS DECIMAL(18,2)) AS weighted,"
+            f" h.owner_id, h.team_id, h.channel, h.product_id, h.province FROM {sub} h "
             f"JOIN stages s ON s.stage_id = h.stage_id AND s.kind = 'open'", params)
+
+
+_HISTORY_CUTS = ("channel", "product_id", "province", "stage_id")
+
+
+def _stays(scope: Scope, filters: Filters | None, *extra: tuple[str, Any],
+           skip: Iterable[str] = ()) -> tuple[str, list[Any]]:
+    """A subquery of the stays in ``stage_history`` (its own columns) in ``scope`` matching
+    ``extra`` (conditions on the stays), with the opportunity's amount, channel, product_id and
+    province, cut by ``filters`` (minus ``skip``) on the opportunity as it is now.
+
+    The stage history holds only the stay and the scope columns (owner, team); the rest is
+    the opportunity's, so it is joined from ``opportunities``, narrowed by the scope on both
+    sides, instead of being copied onto ~3 stays per opportunity at every snapshot."""
+    hw, hparams = _scoped("stage_history", scope, None, *extra)
+    ow, oparams = _scoped("opportunities", scope, filters, skip=skip)
+    return (f"(SELECT h.opportunity_id, h.stage_id, h.entered_at, h.left_at, h.left_date, "
+            f"h.owner_id, h.team_id, o.amount, o.channel, o.product_id, o.province "
+            f"FROM (SELECT * FROM stage_history{hw}) h JOIN (SELECT opportunity_id, amount, "
+            f"channel, product_id, province FROM opportunities{ow}) o USING (opportunity_id))",
+            hparams + oparams)
 
 
 # ---------------------------------------------------------------- pipeline
@@ -404,12 +423,17 @@ def stage_durations(con: Con, scope: Scope, period: Period,
     """Average days in each stage: over the stays in a stage that ENDED in the period (the
     opportunity moved on during it), ``avg_days`` = mean of (left − entered) in days and
     ``stays`` = how many. From the stage history; stays still running are not averaged."""
-    w, params = _scoped("stage_history", scope, filters,
-                        ("left_date BETWEEN ? AND ?", (period.start, period.end)))
+    ended = ("left_date BETWEEN ? AND ?", (period.start, period.end))
+    f = filters or NO_FILTERS
+    if any(getattr(f, name) not in (None, "") for name in _HISTORY_CUTS):
+        source, params = _stays(scope, f, ended)
+    else:
+        w, params = _scoped("stage_history", scope, f, ended)
+        source = f"(SELECT * FROM stage_history{w})"
     rows = con.execute(
         f"""WITH h AS (SELECT stage_id, count(*) AS n,
                               avg(epoch(left_at) - epoch(entered_at)) / 86400.0 AS d
-                       FROM stage_history{w} GROUP BY stage_id)
+                       FROM {source} GROUP BY stage_id)
             SELECT h.stage_id, s.stage_name, s.position, h.n, h.d
             FROM h LEFT JOIN stages s USING (stage_id) ORDER BY s.pipeline_id, s.position""",
         params).fetchall()

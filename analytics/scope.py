@@ -68,8 +68,9 @@ NO_FILTERS = Filters()
 _COLUMNS: dict[str, dict[str, str | None]] = {
     "opportunities": {"channel": "channel", "product_id": "product_id", "owner_id": "owner_id",
                       "team_id": "team_id", "stage_id": "stage_id", "province": "province"},
-    "stage_history": {"channel": "channel", "product_id": "product_id", "owner_id": "owner_id",
-                      "team_id": "team_id", "stage_id": "cur_stage_id", "province": "province"},
+    # the stays carry only the scope columns; ``kpis._stays`` cuts by the opportunity's others
+    "stage_history": {"channel": None, "product_id": None, "owner_id": "owner_id",
+                      "team_id": "team_id", "stage_id": None, "province": None},
     "quotes": {"channel": "channel", "product_id": "product_id", "owner_id": "owner_id",
                "team_id": "team_id", "stage_id": "cur_stage_id", "province": "province"},
     "activities": {"channel": "channel", "product_id": "product_id", "owner_id": "owner_id",

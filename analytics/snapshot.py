@@ -230,8 +230,9 @@ def _shape_sql(tz_name: str) -> list[_Step]:
         # recorded move is not its creation (``from_stage_id`` set) gets a first stay in the
         # stage it left, from created_at (or from that move, if it was recorded earlier) until
         # the move; one with no moves stays in its current stage since created_at. Changes of
-        # deleted opportunities drop out in the join with ``opp``. The stage's kind, position
-        # and probability come from ``stages`` when a query needs them.
+        # deleted opportunities drop out in the join with ``opp``. Only the owner and team are
+        # copied (for the scope); the stage's kind and probability come from ``stages``, and the
+        # opportunity's amount and cut columns from ``opportunities``, when a query needs them.
         _Step("stage_history", ("src_sc",), f"""CREATE TABLE stage_history AS
            WITH moves AS (
              SELECT opportunity_id, from_stage_id, to_stage_id,
@@ -246,9 +247,7 @@ def _shape_sql(tz_name: str) -> list[_Step]:
              FROM opp o LEFT JOIN (SELECT * FROM moves WHERE n = 1) f USING (opportunity_id)
              WHERE f.opportunity_id IS NULL OR f.from_stage_id IS NOT NULL)
            SELECT h.opportunity_id, h.stage_id, h.entered_at, h.left_at,
-                  {ld('h.left_at')} AS left_date,
-                  o.amount, o.owner_id, o.team_id, o.channel, o.product_id, o.province,
-                  o.stage_id AS cur_stage_id
+                  {ld('h.left_at')} AS left_date, o.owner_id, o.team_id
            FROM stays h JOIN opp o USING (opportunity_id)
            ORDER BY o.team_id NULLS LAST"""),
         # the furthest non-lost stage position each opportunity reached (funnel), local dates

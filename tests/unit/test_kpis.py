@@ -296,6 +296,23 @@ def test_stage_durations(con):
                     "En negociación": (3, 19.5)}
 
 
+def test_stage_durations_cut_by_the_opportunity(con, d):
+    def cut(**f):  # noqa: ANN003, ANN202
+        return {r["stage_name"]: (r["stays"], r["avg_days"])
+                for r in kpis.stage_durations(con, company(), NOV, Filters(**f))}
+
+    # channel of the account A2 (Feria): O7 24 and O14 39 days in análisis
+    assert cut(channel="Feria") == {"En análisis": (2, 31.5)}
+    # Consultoría: análisis O2 10, O7 24; negociación O2 8, O4 30.5625
+    assert cut(product_id=d.products["P2"].id) == {"En análisis": (2, 17.0),
+                                                   "En negociación": (2, 19.3)}
+    # the stage filter is the opportunity's current stage: won now (O1, O2, O4)
+    assert cut(stage_id=d.stages["s4"].id) == {"En análisis": (1, 10.0),
+                                               "En negociación": (3, 19.5)}
+    assert cut(province="Sevilla", owner_id=d.people.comercial3.id) == {
+        "En análisis": (1, 22.0), "En negociación": (1, 30.6)}  # O5 22; O4 30.5625
+
+
 # ---------------------------------------------------------------- leads, quotes, activities
 
 
