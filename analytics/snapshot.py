@@ -268,30 +268,28 @@ def _shape_sql(tz_name: str) -> list[_Step]:
            SELECT id AS team_id, name AS team_name, manager_id FROM src_team ORDER BY id"""),
         _Step("products", ("src_product",), """CREATE TABLE products AS
            SELECT id AS product_id, name AS product_name FROM src_product ORDER BY id"""),
-        # activities: the moment an activity counts on (done_at; notes and e-mails when
-        # logged: computed in the source query), with the cut columns of its record.
+        # activities that count: the moment an activity counts on (done_at; notes and e-mails
+        # when logged: computed in the source query) as a local date, with the cut columns of
+        # its record. Pending tasks (no such moment) never count, so they are left out; the
+        # ids and links are in activity.parquet.
         _Step("activities", ("src_activity", "src_lead", "src_account"),
               f"""CREATE TABLE activities AS
-           WITH a AS (
-             SELECT id, kind, owner_id, team_id, {_ts('activity_at')} AS activity_at,
-                    lead_id, account_id, opportunity_id FROM src_activity)
-           SELECT a.id AS activity_id, a.kind, a.owner_id, a.team_id, a.activity_at,
-                  {ld('a.activity_at')} AS activity_date, a.lead_id, a.account_id,
-                  a.opportunity_id,
+           SELECT a.kind, a.owner_id, a.team_id, {ld(_ts('a.activity_at'))} AS activity_date,
                   COALESCE(NULLIF(o.channel, ''), NULLIF(ac.channel, ''), NULLIF(l.source, ''),
                            '') AS channel,
                   COALESCE(NULLIF(o.province, ''), NULLIF(ac.province, ''),
                            NULLIF(l.province, ''), '') AS province,
                   o.product_id, o.stage_id AS cur_stage_id
-           FROM a
+           FROM src_activity a
            LEFT JOIN opp o ON o.opportunity_id = a.opportunity_id
            LEFT JOIN src_account ac ON ac.id = a.account_id
            LEFT JOIN src_lead l ON l.id = a.lead_id
+           WHERE a.activity_at IS NOT NULL
            ORDER BY a.team_id NULLS LAST"""),
         # leads, with the response time: first_contacted_at, else the first activity on it
         _Step("leads", (), f"""CREATE TABLE leads AS
            WITH first_act AS (
-             SELECT lead_id, min(activity_at) AS first_activity_at FROM activities
+             SELECT lead_id, {_ts('min(activity_at)')} AS first_activity_at FROM src_activity
              WHERE lead_id IS NOT NULL AND activity_at IS NOT NULL GROUP BY lead_id),
            l AS (
              SELECT id AS lead_id, {_ts('created_at')} AS created_at,
