@@ -394,9 +394,22 @@ def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = Non
     w, params = _scoped("opportunities", scope, filters,
                         ("created_date BETWEEN ? AND ?", (period.start, period.end)),
                         ("pipeline_id = ?", pipeline_id))
-    reach = con.execute(f"SELECT max_position, count(*) FROM opportunities{w} GROUP BY 1",
-                        params).fetchall()
-    return _funnel_rows(con, pipeline_id, reach)
+    return _funnel_rows(con, pipeline_id, _reach(con, scope, w, params))
+
+
+def _reach(con: Con, scope: Scope, where_sql: str, params: list[Any]) -> list[tuple]:
+    """(furthest non-lost stage position reached, count) over the opportunities that
+    ``where_sql`` selects, from their stays in the stage history (a few ms for a month's
+    cohort: cheaper than keeping the figure for every opportunity at each snapshot)."""
+    hw, hparams = _scoped("stage_history", scope, None)
+    return con.execute(
+        f"""WITH c AS (SELECT opportunity_id FROM opportunities{where_sql}),
+                 r AS (SELECT h.opportunity_id,
+                              max(CASE WHEN s.kind <> 'lost' THEN s.position END) AS p
+                       FROM (SELECT opportunity_id, stage_id FROM stage_history{hw}) h
+                       JOIN c USING (opportunity_id) JOIN stages s USING (stage_id)
+                       GROUP BY 1)
+            SELECT p, count(*) FROM r GROUP BY 1""", params + hparams).fetchall()
 
 
 def _funnel_rows(con: Con, pipeline_id: int | None,
@@ -761,8 +774,7 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
     fw, fparams = _scoped("opportunities", scope, filters,
                           ("created_date BETWEEN ? AND ?", (cs, ce)),
                           ("pipeline_id = ?", pipeline_id))
-    reach = con.execute(f"SELECT max_position, count(*) FROM opportunities{fw} GROUP BY 1",
-                        fparams).fetchall()
+    reach = _reach(con, scope, fw, fparams)
 
     # the open pipeline at the end of a period that is over comes from the stage history
     if as_of is not None:

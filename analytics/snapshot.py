@@ -250,16 +250,10 @@ def _shape_sql(tz_name: str) -> list[_Step]:
                   {ld('h.left_at')} AS left_date, o.owner_id, o.team_id
            FROM stays h JOIN opp o USING (opportunity_id)
            ORDER BY o.team_id NULLS LAST"""),
-        # the furthest non-lost stage position each opportunity reached (funnel), local dates
+        # local dates
         _Step("opportunities", (), f"""CREATE TABLE opportunities AS
-           WITH reach AS (
-             SELECT h.opportunity_id, max(s.position) AS max_position
-             FROM stage_history h JOIN src_stage s ON s.id = h.stage_id
-             WHERE s.kind <> 'lost' GROUP BY 1)
-           SELECT o.*, r.max_position, {ld('o.created_at')} AS created_date,
-                  {ld('o.closed_at')} AS closed_date
-           FROM opp o LEFT JOIN reach r USING (opportunity_id)
-           ORDER BY o.team_id NULLS LAST"""),
+           SELECT o.*, {ld('o.created_at')} AS created_date, {ld('o.closed_at')} AS closed_date
+           FROM opp o ORDER BY o.team_id NULLS LAST"""),
         _Step("users", ("src_user",), """CREATE TABLE users AS
            SELECT id AS user_id, name AS user_name, email, role, team_id,
                   COALESCE(active, 1) <> 0 AS active
