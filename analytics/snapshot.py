@@ -188,9 +188,8 @@ class _Step:
 def _shape_sql(tz_name: str) -> list[_Step]:
     """The statements that build the snapshot's tables from the ``src_*`` Arrow tables,
     straight into the snapshot database (no in-memory copy first), in the order the sources
-    are read. Only ``opp`` (the opportunities with their cut columns, joined by four other
-    tables) is materialised as a temporary table; every other source is scanned where it
-    lies."""
+    are read. ``opportunities`` comes first: the stage history, activities and quotes take
+    the opportunity's columns from it; every source is scanned where it lies."""
     fast = tz_name == LOCAL_TZ or _eu_rule_matches(tz_name)
 
     def ld(expr: str) -> str:
@@ -209,8 +208,10 @@ def _shape_sql(tz_name: str) -> list[_Step]:
         # opportunities: the cut columns, money as DECIMAL(18,2), the stage's kind and
         # probability. closed_at only for won/lost deals (a reopened deal is open again); the
         # source falls back to when it entered its stage, then to its creation.
-        _Step("opp", ("src_opp", "src_account", "src_stage"), f"""CREATE TEMP TABLE opp AS
-           SELECT o.id AS opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id,
+        _Step("opportunities", ("src_opp", "src_account", "src_stage"),
+              f"""CREATE TABLE opportunities AS
+           WITH o AS (
+             SELECT o.id AS opportunity_id, o.account_id, o.owner_id, o.team_id, o.product_id,
                   o.pipeline_id, o.stage_id, s.kind AS stage_kind, s.position AS stage_position,
                   COALESCE(s.probability, 0) AS probability,
                   COALESCE(NULLIF(o.channel, ''), NULLIF(a.channel, ''), '') AS channel,
@@ -224,15 +225,18 @@ def _shape_sql(tz_name: str) -> list[_Step]:
                   o.lead_id
            FROM src_opp o
            LEFT JOIN src_account a ON a.id = o.account_id
-           LEFT JOIN src_stage s ON s.id = o.stage_id"""),
+           LEFT JOIN src_stage s ON s.id = o.stage_id)
+           SELECT *, {ld('created_at')} AS created_date, {ld('closed_at')} AS closed_date
+           FROM o ORDER BY team_id NULLS LAST"""),
         # stage history: one row per stay in a stage, from one window over the recorded moves
         # (each move starts a stay that lasts until the next move). An opportunity whose first
         # recorded move is not its creation (``from_stage_id`` set) gets a first stay in the
         # stage it left, from created_at (or from that move, if it was recorded earlier) until
         # the move; one with no moves stays in its current stage since created_at. Changes of
-        # deleted opportunities drop out in the join with ``opp``. Only the owner and team are
-        # copied (for the scope); the stage's kind and probability come from ``stages``, and the
-        # opportunity's amount and cut columns from ``opportunities``, when a query needs them.
+        # deleted opportunities drop out in the join with ``opportunities``. Only the owner and
+        # team are copied (for the scope); the stage's kind and probability come from
+        # ``stages``, the opportunity's amount and cut columns from ``opportunities``, when a
+        # query needs them.
         _Step("stage_history", ("src_sc",), f"""CREATE TABLE stage_history AS
            WITH moves AS (
              SELECT opportunity_id, from_stage_id, to_stage_id,
@@ -244,16 +248,13 @@ def _shape_sql(tz_name: str) -> list[_Step]:
              UNION ALL
              SELECT o.opportunity_id, COALESCE(f.from_stage_id, o.stage_id),
                     least(o.created_at, f.entered_at), f.entered_at
-             FROM opp o LEFT JOIN (SELECT * FROM moves WHERE n = 1) f USING (opportunity_id)
+             FROM opportunities o
+             LEFT JOIN (SELECT * FROM moves WHERE n = 1) f USING (opportunity_id)
              WHERE f.opportunity_id IS NULL OR f.from_stage_id IS NOT NULL)
            SELECT h.opportunity_id, h.stage_id, h.entered_at, h.left_at,
                   {ld('h.left_at')} AS left_date, o.owner_id, o.team_id
-           FROM stays h JOIN opp o USING (opportunity_id)
+           FROM stays h JOIN opportunities o USING (opportunity_id)
            ORDER BY o.team_id NULLS LAST"""),
-        # local dates
-        _Step("opportunities", (), f"""CREATE TABLE opportunities AS
-           SELECT o.*, {ld('o.created_at')} AS created_date, {ld('o.closed_at')} AS closed_date
-           FROM opp o ORDER BY o.team_id NULLS LAST"""),
         _Step("users", ("src_user",), """CREATE TABLE users AS
            SELECT id AS user_id, name AS user_name, email, role, team_id,
                   COALESCE(active, 1) <> 0 AS active
@@ -275,7 +276,7 @@ def _shape_sql(tz_name: str) -> list[_Step]:
                            NULLIF(l.province, ''), '') AS province,
                   o.product_id, o.stage_id AS cur_stage_id
            FROM src_activity a
-           LEFT JOIN opp o ON o.opportunity_id = a.opportunity_id
+           LEFT JOIN opportunities o ON o.opportunity_id = a.opportunity_id
            LEFT JOIN src_account ac ON ac.id = a.account_id
            LEFT JOIN src_lead l ON l.id = a.lead_id
            WHERE a.activity_at IS NOT NULL
@@ -316,7 +317,7 @@ def _shape_sql(tz_name: str) -> list[_Step]:
                   COALESCE(ln.lines_count, 0) AS lines_count,
                   COALESCE(ln.lines_base, CAST(0 AS DECIMAL(18,2))) AS lines_base
            FROM src_quote q
-           LEFT JOIN opp o ON o.opportunity_id = q.opportunity_id
+           LEFT JOIN opportunities o ON o.opportunity_id = q.opportunity_id
            LEFT JOIN src_account a ON a.id = q.account_id
            LEFT JOIN lines ln ON ln.quote_id = q.id
            ORDER BY q.team_id NULLS LAST"""),
@@ -344,7 +345,6 @@ def _shape(con: duckdb.DuckDBPyConnection, sources: Sources, tz_name: str,
                 # that are mostly ids and times; snappy still packs the repeated strings
                 con.execute(f"COPY ({sql}) TO '{parquet_dir / (file + '.parquet')}' "
                             "(FORMAT parquet, COMPRESSION snappy, DICTIONARY_SIZE_LIMIT 1)")
-    con.execute("DROP TABLE opp")
     for name in registered:
         con.unregister(name)
 
