@@ -2,15 +2,17 @@
 
 ``render_monthly_report(user=..., month=...)`` computes the figures of the user's own scope
 (``services.analytics.scope_for``) from the analytics snapshot and renders
-``templates/monthly.html`` with WeasyPrint: a cover with the period and the scope, the KPI table
-against the previous month and the same month a year before, the fiscal year to date, charts as
-inline SVG (``svg_charts``), the pipeline by stage, the funnel and time in stage, and the
-per-comercial table (managers and directors) and per-team table (directors). es-ES formats.
+``templates/monthly.html`` (style in ``templates/monthly.css``) with WeasyPrint: a cover with
+the period and the scope, the KPI table against the previous month and the same month a year
+before, the fiscal year to date, charts as inline SVG (``svg_charts``), the pipeline by stage,
+the funnel and time in stage, and the per-comercial table (managers and directors) and per-team
+table (directors). es-ES formats.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +27,7 @@ from markupsafe import Markup
 from analytics import kpis, periods
 from analytics.scope import Scope
 from crm_app.formatting import datetime_es, money, number, percent
+from crm_app.gcpause import collector_paused
 from crm_app.models import User
 from crm_app.reports import svg_charts
 from crm_app.services import analytics as svc
@@ -233,14 +236,41 @@ def _month_short(key: str) -> str:
     return f"{periods.MONTHS_ES[int(mon) - 1][:3]} {year[2:]}"
 
 
+_TABLE_GAP = re.compile(r">\s+(?=</?(?:t[dhr]|thead|tbody|colgroup|col|table)\b)")
+
+
 def render_html(data: dict[str, Any]) -> str:
-    return _env().get_template("monthly.html").render(**data)
+    """The report as HTML, without the line breaks and indentation between table tags: they
+    mean nothing inside a table, but each is parsed and turned into a box WeasyPrint then
+    drops (~1.5 % of a render)."""
+    return _TABLE_GAP.sub(">", _env().get_template("monthly.html").render(**data))
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    """One font configuration per process (a worker renders many reports): a new one per
+    render starts Pango's font and glyph caches cold again, ~5 % of a render."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> Any:
+    """``monthly.css``, parsed once per process (~14 ms a render otherwise). Given to
+    WeasyPrint as a user stylesheet: it still wins over the user-agent one, and the
+    template's own ``<style>`` (the page set-up) is the only author style."""
+    from weasyprint import CSS
+
+    return CSS(filename=str(TEMPLATES / "monthly.css"), font_config=_font_config())
 
 
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    with collector_paused():  # a render would set off a full collection (~10 %)
+        return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
+            stylesheets=[_stylesheet()], font_config=_font_config())
 
 
 def render_monthly_report(*, user: User, month: date, con: duckdb.DuckDBPyConnection | None = None,

@@ -56,6 +56,13 @@ def _text(x: float, y: float, text: str, *, size: float = 9, anchor: str = "midd
             f'fill="{color}" font-weight="{weight}">{escape(text)}</text>')
 
 
+def _grid(left: float, right: float, top: float, plot_h: float) -> str:
+    """The five horizontal grid lines as one path: WeasyPrint sets up the graphic state of
+    each SVG element on its own, and a path's segments cost a fraction of that."""
+    d = "".join(f"M{left} {top + plot_h - plot_h * i / 4:.1f}H{right}" for i in range(5))
+    return f'<path d="{d}" stroke="{GRID}" stroke-width="0.6" fill="none"/>'
+
+
 def _legend(series: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
     out = []
     for name, color in series:
@@ -73,24 +80,24 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Nu
     top_value = _nice_max(max([float(v) for _, vals in series for v in vals] + [0]))
     body = _legend([(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
                    left, 12)
+    body.append(_grid(left, width - right, top, plot_h))
     for i in range(5):
-        value = top_value * i / 4
         y = top + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}" stroke-width="0.6"/>')
-        body.append(_text(left - 5, y + 3, compact(value, unit), anchor="end", size=8,
-                          color=MUTED))
+        body.append(_text(left - 5, y + 3, compact(top_value * i / 4, unit), anchor="end",
+                          size=8, color=MUTED))
     n = max(len(categories), 1)
     group_w = plot_w / n
     bar_w = group_w * 0.75 / max(len(series), 1)
-    for ci, cat in enumerate(categories):
-        gx = left + ci * group_w + group_w * 0.125
-        for si, (_, values) in enumerate(series):
+    for si, (_, values) in enumerate(series):  # one path of bars per series (see _grid)
+        d = []
+        for ci in range(len(categories)):
             value = float(values[ci]) if ci < len(values) else 0.0
             h = plot_h * value / top_value if top_value else 0
-            body.append(f'<rect x="{gx + si * bar_w:.1f}" y="{top + plot_h - h:.1f}" '
-                        f'width="{bar_w * 0.92:.1f}" height="{h:.1f}" '
-                        f'fill="{PALETTE[si % len(PALETTE)]}"/>')
+            x = left + ci * group_w + group_w * 0.125 + si * bar_w
+            d.append(f"M{x:.1f} {top + plot_h - h:.1f}h{bar_w * 0.92:.1f}v{h:.1f}"
+                     f"h{-bar_w * 0.92:.1f}z")
+        body.append(f'<path d="{"".join(d)}" fill="{PALETTE[si % len(PALETTE)]}"/>')
+    for ci, cat in enumerate(categories):
         body.append(_text(left + ci * group_w + group_w / 2, height - bottom + 13, cat,
                           size=8, color=MUTED))
     return _svg(width, height, body, title)
@@ -104,10 +111,9 @@ def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[N
     top_value = _nice_max(max([float(v) for _, vals in series for v in vals] + [0]))
     body = _legend([(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
                    left, 12)
+    body.append(_grid(left, width - right, top, plot_h))
     for i in range(5):
         y = top + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}" stroke-width="0.6"/>')
         body.append(_text(left - 5, y + 3, compact(top_value * i / 4, unit), anchor="end",
                           size=8, color=MUTED))
     n = max(len(categories), 1)
@@ -121,9 +127,12 @@ def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[N
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(values)))
         body.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
                     f'stroke-width="2"/>')
-        for i, v in enumerate(values):
-            x, y = xy(i, v)
-            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.4" fill="{color}"/>')
+        # the dots (r 2,4) as one path of round-capped dashes of almost no length (see _grid;
+        # not of none: some viewers drop those)
+        dots = "".join(f"M{x:.1f} {y:.1f}h0.01"
+                       for x, y in (xy(i, v) for i, v in enumerate(values)))
+        body.append(f'<path d="{dots}" fill="none" stroke="{color}" stroke-width="4.8" '
+                    f'stroke-linecap="round"/>')
     for ci, cat in enumerate(categories):
         body.append(_text(left + step * (ci + 0.5), height - bottom + 13, cat, size=8,
                           color=MUTED))

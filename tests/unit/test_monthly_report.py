@@ -4,6 +4,7 @@ Figures from tests/analytics_data.py (November 2025, fiscal year from April)."""
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from analytics.scope import Scope
 from analytics.snapshot import build_snapshot, open_snapshot
 from crm_app.db import make_engine
 from crm_app.permissions import PermissionDenied
-from crm_app.reports.monthly import render_monthly_report, signed_change
+from crm_app.reports.monthly import render_monthly_report, render_pdf, signed_change
 
 NOW = datetime(2026, 11, 27, 9, 42, tzinfo=UTC)
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -54,6 +55,20 @@ def test_signed_change():
     assert signed_change(0.25) == "+25,0\u00a0%"
     assert signed_change(-0.032) == "−3,2\u00a0%"
     assert signed_change(None) == "—"
+
+
+def test_render_pdf_leaves_the_garbage_collector_as_it_found_it():
+    """render_pdf holds the cyclic GC during a render (speed); it must not leave it off, nor
+    turn it on for a caller that had it off."""
+    assert gc.isenabled()
+    assert render_pdf("<p>·</p>").startswith(b"%PDF")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render_pdf("<p>·</p>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_director_report_shows_company_figures(world):

@@ -38,6 +38,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from crm_app.gcpause import collector_paused
 from crm_app.models import (
     Account,
     AssignmentRule,
@@ -61,7 +62,6 @@ from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
-from crm_app.services.importing.gcpause import collector_paused
 from crm_app.services.importing.mapping import (
     Mapping,
     custom_defs,
