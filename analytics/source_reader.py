@@ -124,6 +124,10 @@ def _adbc_connect(database_url: str) -> tuple[Any, str]:
         cur = conn.cursor()
         cur.execute("PRAGMA busy_timeout = 30000")  # the app, worker and CLI write meanwhile
         cur.fetchall()
+        # read the pages in place instead of copying each into SQLite's cache (a third less
+        # system time for a full scan); this child only reads, so a torn page cannot occur
+        cur.execute("PRAGMA mmap_size = 4294967296")
+        cur.fetchall()
         cur.close()
         return conn, "sqlite"
     import adbc_driver_postgresql.dbapi as adbc_pg
@@ -163,7 +167,9 @@ def _tasks(conn: Any, dialect: str) -> list[tuple[str, int, str, str]]:
         if table is None:
             tasks.append((name, 0, relaxed[name], strict[name]))
             continue
-        cur.execute(f"SELECT min(id), max(id) FROM {table}")
+        # two subqueries: SQLite answers a lone min() or max() of the key from the b-tree's
+        # ends, but ``min(id), max(id)`` together scans the whole table (~0.15 s at 2 M rows)
+        cur.execute(f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})")
         lo, hi = cur.fetchone()
         joiner = " AND " if " WHERE " in strict[name] else " WHERE "
         if lo is None or hi - lo < 10_000:
