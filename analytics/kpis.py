@@ -438,7 +438,7 @@ def stage_durations(con: Con, scope: Scope, period: Period,
     ``stays`` = how many. From the stage history; stays still running are not averaged."""
     ended = ("left_date BETWEEN ? AND ?", (period.start, period.end))
     f = filters or NO_FILTERS
-    if any(getattr(f, name) not in (None, "") for name in _HISTORY_CUTS):
+    if f.active().keys() & set(_HISTORY_CUTS):
         source, params = _stays(scope, f, ended)
     else:
         w, params = _scoped("stage_history", scope, f, ended)

@@ -13,8 +13,8 @@ table, no in-memory copy first):
 The Parquet files hold the source columns as read (money ``DECIMAL(18,2)``, times UTC
 ``TIMESTAMP``, dates ``DATE``), one file per transactional table, for other readers (BI tools,
 a data warehouse) and to rebuild the read model without touching the database. They are not
-the shaped tables: writing those a second time cost twice the CPU (~3.5 s against ~1.6 s at
-1 M opportunities) for data the DuckDB file already holds.
+the shaped tables: writing those a second time cost three times the CPU (~3.5 s against
+~1.2 s at 1 M opportunities) for data the DuckDB file already holds.
 
 A build writes a NEW version directory and then replaces ``current`` with ``os.replace`` (atomic
 on POSIX). Readers open the version ``current`` names, read-only; a reader that opened an older

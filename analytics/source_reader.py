@@ -125,7 +125,7 @@ def _adbc_connect(database_url: str) -> tuple[Any, str]:
         cur.execute("PRAGMA busy_timeout = 30000")  # the app, worker and CLI write meanwhile
         cur.fetchall()
         # read the pages in place instead of copying each into SQLite's cache (a third less
-        # system time for a full scan); this child only reads, so a torn page cannot occur
+        # system time for a full scan); only this short-lived reading child maps the file
         cur.execute("PRAGMA mmap_size = 4294967296")
         cur.fetchall()
         cur.close()
