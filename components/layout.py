@@ -74,12 +74,18 @@ def sidebar(active: str) -> rx.Component:
             width="232px",
             height="100vh",
             padding="var(--space-3)",
-            position="sticky",
-            top="0",
+            overflow_y="auto",
             border_right=f"1px solid {rx.color('gray', 5)}",
             background_color=rx.color("gray", 2),
             id="sidebar",
         ),
+        # Sticky on the wrapper: the flex row stretches it to the page's height, and an
+        # inner sticky box cannot move inside a wrapper exactly its own height.
+        position="sticky",
+        top="0",
+        align_self="flex-start",
+        height="100vh",
+        flex_shrink="0",
     )
 
 

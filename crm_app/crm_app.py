@@ -83,7 +83,7 @@ _PRIVATE = [
      quotes.QuoteEditorState.load),
     (quotes.quote_editor_page, "/presupuestos/[presupuesto_id]", "sui.quotes.editor_title",
      quotes.QuoteEditorState.load),
-    (catalog.catalog_page, "/productos", "sui.products.title", catalog.CatalogState.load),
+    (catalog.catalog_page, "/productos", "sui.products.title", catalog.CatalogState.open_list),
     (records.tasks_page, "/tareas", "nav.tasks", records.TasksState.load),
     (records.documents_page, "/documentos", "nav.documents", records.DocumentsState.load),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),

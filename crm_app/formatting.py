@@ -86,3 +86,19 @@ def long_date(value: date) -> str:
 
 __all__ = ["ago", "date_es", "datetime_es", "format_datetime", "long_date", "money",
            "month_name", "number", "percent", "time_es", "to_local"]
+
+
+def dec_text(value: Decimal | int | None) -> str:
+    """A decimal as a form shows it for editing: ``1234,5`` (comma, no grouping, no trailing
+    zeros), so what the user sees is what the services parse back."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def pct_text(value: Decimal | int | None) -> str:
+    """``21 %``, ``5,2 %``."""
+    return "" if value is None else f"{dec_text(value)}\u00a0%"

@@ -1,24 +1,35 @@
-"""AppState: who is using this browser tab, resolved on the server from the HttpOnly cookie.
+"""AppState and ``@handler``: the one way a browser event reaches data.
 
-The session cookie arrives with the websocket handshake (same origin), so Reflex hands the raw
-``Cookie`` header to the backend only; the token never reaches a public var. Every handler that
-touches data calls ``self._require_user(session)`` (or a service that checks permission), so a
-forged event from the browser is refused exactly like an API call would be.
+Who is using a tab is resolved on the server from the HttpOnly session cookie, which arrives
+with the websocket handshake (same origin); the token never reaches a public var. Every state
+method is an event the browser can call, so every handler that touches data is wrapped in
+``@handler``: it opens the session, resolves the signed-in user, checks the permission and
+turns domain errors into what the screen shows (inline form errors, a toast, the login page).
+A forged event is refused exactly like an API call would be, and no page repeats that logic.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
+from typing import Any
 
 import reflex as rx
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from crm_app import db
 from crm_app.auth.tokens import SESSION_COOKIE
-from crm_app.db import get_engine
 from crm_app.i18n import t
-from crm_app.models import Alert, Team, User
-from crm_app.permissions import Perm, PermissionDenied, has_perm, restrict, scope_of
+from crm_app.models import User
+from crm_app.permissions import Perm, PermissionDenied, has_perm, scope_of
+from crm_app.services import alerts as alert_service
 from crm_app.services import auth as auth_service
+from crm_app.services import users as user_service
+from crm_app.services.errors import DomainError, ValidationFailed
 
 
 def _cookie_token(raw_cookie: str) -> str | None:
@@ -36,6 +47,30 @@ def _cookie_token(raw_cookie: str) -> str | None:
 def _initials(name: str) -> str:
     parts = [p for p in name.split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class NotSignedIn(Exception):
+    """No valid session behind this tab: the handler sends the browser to the login page."""
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a handler works with: the open DB session and the signed-in, checked user."""
+
+    session: Session
+    user: User
+
+
+def events(*items: Any) -> list[Any]:
+    """The events to return from a handler, without the ``None`` of helpers that had none
+    (Reflex refuses a ``None`` inside a list of events)."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            out.extend(e for e in item if e is not None)
+        elif item is not None:
+            out.append(item)
+    return out
 
 
 class AppState(rx.State):
@@ -65,14 +100,40 @@ class AppState(rx.State):
         """The user behind this tab's session cookie, checked against the sessions table."""
         return auth_service.user_for_session(session=session, token=self._session_token())
 
-    def _require_user(self, session: Session, perm: Perm | None = None) -> User:
-        """The current user, or PermissionDenied; optionally also a permission."""
-        user = self._current_user(session)
-        if user is None:
-            raise PermissionDenied(t("common.denied"))
-        if perm is not None and not has_perm(user, perm):
-            raise PermissionDenied(t("common.denied"))
-        return user
+    def _login_redirect(self) -> Any:
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
+
+    @contextmanager
+    def _unit(self, perm: Perm | None) -> Iterator[Ctx]:
+        """A DB session and the signed-in user holding ``perm``: the unit every handler uses."""
+        with Session(db.get_engine(), expire_on_commit=False) as session:
+            user = self._current_user(session)
+            if user is None:
+                raise NotSignedIn
+            if perm is not None and not has_perm(user, perm):
+                raise PermissionDenied(t("common.denied"))
+            yield Ctx(session=session, user=user)
+
+    def _failed(self, exc: Exception, errors: str | None) -> Any:
+        """What the browser gets when a handler fails: never a silent swallow.
+
+        Field errors go inline (``errors`` names the form's error dict var) with a toast that
+        says to look at them; other domain errors and refusals become a toast; a tab whose
+        session ended goes to the login page. Anything else is a bug and propagates.
+        """
+        if isinstance(exc, NotSignedIn):
+            self._clear_identity()
+            return self._login_redirect()
+        if isinstance(exc, ValidationFailed):
+            if errors:
+                setattr(self, errors, {str(k): str(v) for k, v in exc.errors.items()})
+                return rx.toast.error(t("common.check_fields"))
+            first = next(iter(exc.errors.values()), "")
+            return rx.toast.error(f"{exc.message} {first}".strip())
+        if isinstance(exc, DomainError | PermissionDenied):
+            return rx.toast.error(exc.message)
+        raise exc
 
     def _load_identity(self, session: Session, user: User) -> None:
         self._user_id = user.id
@@ -85,12 +146,8 @@ class AppState(rx.State):
         self.user_scope = scope_of(user)
         self.is_admin = has_perm(user, Perm.SETTINGS_CHANGE)
         self.can_assign = has_perm(user, Perm.RECORDS_ASSIGN)
-        team = session.get(Team, user.team_id) if user.team_id else None
-        self.team_name = team.name if team else ""
-        self.alerts_count = len(session.exec(
-            restrict(select(Alert.id).where(Alert.resolved_at.is_(None),  # type: ignore[union-attr]
-                                            Alert.read_at.is_(None)),  # type: ignore[union-attr]
-                     user)).all())
+        self.team_name = user_service.team_names(session=session).get(user.team_id or 0, "")
+        self.alerts_count = alert_service.open_alerts_count(session=session, actor=user)
 
     def _clear_identity(self) -> None:
         self._user_id = None
@@ -101,44 +158,104 @@ class AppState(rx.State):
         self.alerts_count = 0
 
     @rx.event
-    def check_login(self):  # noqa: ANN201
+    def check_login(self) -> Any:
         """on_load guard for every private page: no valid session → the login page."""
-        with Session(get_engine()) as session:
+        with Session(db.get_engine()) as session:
             user = self._current_user(session)
             if user is None:
                 self._clear_identity()
-                path = self.router.url.path or "/"
-                return rx.redirect(f"/login?next={path}")
+                return self._login_redirect()
             self._load_identity(session, user)
         return None
 
     @rx.event
-    def load_alerts(self):  # noqa: ANN201
-        """The user's open alerts (newest first) for the bell's pop-up."""
-        from crm_app.formatting import ago
-
-        with Session(get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                return rx.redirect("/login")
-            rows = session.exec(restrict(
-                select(Alert).where(Alert.resolved_at.is_(None))  # type: ignore[union-attr]
-                .order_by(Alert.created_at.desc()).limit(10), user)).all()  # type: ignore[attr-defined]
-            self.alerts = [{
-                "message": a.message, "severity": a.severity, "when": ago(a.created_at),
-                "href": f"/clientes/{a.account_id}" if a.account_id else "/",
-            } for a in rows]
-        return None
-
-    @rx.event
-    def check_admin(self):  # noqa: ANN201
-        """on_load guard for settings pages: admins only."""
-        with Session(get_engine()) as session:
+    def check_admin(self) -> Any:
+        """on_load guard for settings pages: admins only (the denial is said once, here)."""
+        with Session(db.get_engine()) as session:
             user = self._current_user(session)
             if user is None:
                 self._clear_identity()
-                return rx.redirect("/login?next=/ajustes")
+                return self._login_redirect()
             self._load_identity(session, user)
             if not has_perm(user, Perm.SETTINGS_CHANGE):
-                return [rx.redirect("/"), rx.toast.error(t("common.denied"))]
+                return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
         return None
+
+    @rx.event
+    def load_alerts(self) -> Any:
+        """The user's open alerts (newest first) for the bell's pop-up."""
+        with Session(db.get_engine()) as session:
+            user = self._current_user(session)
+            if user is None:
+                return self._login_redirect()
+            self.alerts = alert_service.open_alerts(session=session, actor=user, limit=10)
+        return None
+
+
+def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
+            ) -> Callable[[Callable[..., Any]], Any]:
+    """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
+
+    The wrapper opens a session, resolves the signed-in user from the websocket cookie,
+    checks ``perm`` (``None`` = any signed-in user; the services still check row scope and
+    finer permissions), passes both as ``ctx`` and maps failures through ``_failed``. With
+    ``errors="form_errors"`` the named dict var is cleared on entry and receives the field
+    errors of a ``ValidationFailed``. Generator handlers (``yield`` to show a spinner) keep
+    one session open for their whole run; so do async generators (file uploads).
+
+    Reflex reads an event's parameters from the function's signature, so the wrapper
+    advertises the signature without ``ctx``.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
+        if len(params) < 2 or params[1].name != "ctx":
+            raise TypeError(f"{fn.__qualname__}: a @handler takes (self, ctx, ...)")
+        public = signature.replace(parameters=[params[0], *params[2:]])
+
+        if inspect.isasyncgenfunction(fn):
+            @functools.wraps(fn)
+            async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        async for item in fn(self, ctx, *args, **kwargs):
+                            yield item
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    yield self._failed(exc, errors)
+
+            wrapper: Any = run_async_gen
+        elif inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        yield from fn(self, ctx, *args, **kwargs)
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    yield self._failed(exc, errors)
+
+            wrapper = run_gen
+        else:
+            @functools.wraps(fn)
+            def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        return fn(self, ctx, *args, **kwargs)
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    return self._failed(exc, errors)
+
+            wrapper = run
+        wrapper.__signature__ = public
+        wrapper.__crm_handler__ = perm  # tests check every data handler is wrapped
+        return rx.event(wrapper)
+
+    return decorate
+
+
+__all__ = ["AppState", "Ctx", "NotSignedIn", "events", "handler"]

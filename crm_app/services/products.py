@@ -180,6 +180,14 @@ def list_products(*, session: Session, actor: User | None, q: str = "",
     return Page(rows, total, max(0, offset), limit)
 
 
+def image_url(product: Product) -> str:
+    """The authorised image route; ``v`` changes with the product, so a new image shows."""
+    if not product.image_path:
+        return ""
+    stamp = product.updated_at or product.created_at
+    return f"/api/v1/products/{product.id}/image?v={int(stamp.timestamp()) if stamp else 0}"
+
+
 def catalog_dir() -> Path:
     return get_settings().data_dir / "catalog"
 
@@ -251,5 +259,5 @@ def set_product_image(*, session: Session, actor: User | None, product_id: int,
 
 
 __all__ = ["MAX_IMAGE_BYTES", "PRODUCT_FIELDS", "create_product", "delete_product", "get_product",
-           "image_type", "list_products", "parse_tax_rate", "product_image", "set_product_image",
-           "update_product"]
+           "image_type", "image_url", "list_products", "parse_tax_rate", "product_image",
+           "set_product_image", "update_product"]

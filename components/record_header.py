@@ -1,0 +1,63 @@
+"""The head of a record's page: back link, title, badges, facts and the action bar.
+
+On phones the actions wrap under the title and take the full width; on desktop they sit on
+the right. Every record page (lead, customer, opportunity, quote…) uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import reflex as rx
+
+from components.forms import PHONE_FULL
+
+
+def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str = "solid",
+                external: bool = False, **props: Any) -> rx.Component:
+    """A link that looks like a button (a real ``<a>``: opens in a new tab with the keyboard)."""
+    children: list[Any] = []
+    if icon:
+        children.append(rx.icon(icon, size=16))
+    children.append(text)
+    if external:
+        anchor = rx.el.a(*children, href=href, id=id, target="_blank", rel="noopener")
+    else:
+        anchor = rx.link(*children, href=href, id=id, underline="none")
+    return rx.button(anchor, as_child=True, variant=variant, **props)
+
+
+def record_header(title: Any, *, back: tuple[Any, str] | None = None,
+                  subtitle: Any = None, badges: Sequence[rx.Component] = (),
+                  actions: Sequence[rx.Component] = (), test_id: str = "record-header",
+                  title_id: str = "record-title") -> rx.Component:
+    """``back`` is (label, href); ``badges`` sit next to the title; ``actions`` are buttons."""
+    top: list[rx.Component] = []
+    if back is not None:
+        top.append(rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text(back[0], size="2"),
+                                     align="center", spacing="1"),
+                           href=back[1], underline="none", color_scheme="gray",
+                           id=f"{test_id}-back"))
+    heading = rx.flex(
+        rx.heading(title, size="6", id=title_id, style={"overflowWrap": "anywhere"}),
+        *badges,
+        align="center", spacing="2", wrap="wrap", min_width="0",
+    )
+    info: list[rx.Component] = [heading]
+    if subtitle is not None:
+        info.append(rx.text(subtitle, size="2", color_scheme="gray"))
+    return rx.vstack(
+        *top,
+        rx.flex(
+            rx.vstack(*info, spacing="1", min_width="0", flex="1"),
+            rx.flex(*actions, spacing="2", wrap="wrap", width=PHONE_FULL,
+                    direction=rx.breakpoints(initial="column", sm="row"), justify="end"),
+            direction=rx.breakpoints(initial="column", md="row"),
+            spacing="3", width="100%", align=rx.breakpoints(initial="stretch", md="start"),
+        ),
+        spacing="2", width="100%", data_testid=test_id,
+    )
+
+
+__all__ = ["link_button", "record_header"]

@@ -1,0 +1,29 @@
+"""The alert bell: a user's open alerts, read through ``restrict`` like every other record."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from crm_app.formatting import ago
+from crm_app.models import Alert, User
+from crm_app.permissions import restrict
+
+
+def _open() -> object:
+    return Alert.resolved_at.is_(None)  # type: ignore[union-attr]
+
+
+def open_alerts_count(*, session: Session, actor: User) -> int:
+    """Unread, unresolved alerts: the number on the bell."""
+    stmt = select(func.count(Alert.id)).where(_open(), Alert.read_at.is_(None))  # type: ignore[union-attr]
+    return int(session.exec(restrict(stmt, actor)).one())
+
+
+def open_alerts(*, session: Session, actor: User, limit: int = 10) -> list[dict[str, str]]:
+    """The newest open alerts as display rows (message, severity, age, where it leads)."""
+    rows = session.exec(restrict(
+        select(Alert).where(_open()).order_by(Alert.created_at.desc())  # type: ignore[attr-defined]
+        .limit(max(1, min(limit, 50))), actor)).all()
+    return [{"message": a.message, "severity": a.severity, "when": ago(a.created_at),
+             "href": f"/clientes/{a.account_id}" if a.account_id else "/"} for a in rows]
