@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -102,3 +103,15 @@ def dec_text(value: Decimal | int | None) -> str:
 def pct_text(value: Decimal | int | None) -> str:
     """``21 %``, ``5,2 %``."""
     return "" if value is None else f"{dec_text(value)}\u00a0%"
+
+
+def phone_es(e164: str | None) -> str:
+    """A stored phone (E.164) as people read it: ``+34600123456`` → ``+34 600 12 34 56``;
+    anything that does not parse is shown as stored."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, "ES")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -62,6 +62,16 @@ class ListState(rx.State, mixin=True):
         """Hook: how a filter value reads on its chip (an option's label rather than its id)."""
         return value
 
+    def _accepts(self, name: str) -> bool:
+        """Hook: whether ``name`` is one of this list's filters. Default: the declared
+        ``_filter_labels``; a screen whose filters are known only at run time (custom fields)
+        widens it."""
+        return name in self._filter_labels
+
+    def _chip_label(self, name: str) -> str:
+        """Hook: the label of a filter's chip. Default: the text of its ``_filter_labels`` key."""
+        return t(self._filter_labels[name])
+
     # --- computed -----------------------------------------------------------------------------
 
     @rx.var
@@ -107,10 +117,10 @@ class ListState(rx.State, mixin=True):
             self.view = self._views[0]
 
     def _make_chips(self) -> None:
-        self.chips = [{"key": name, "label": f"{t(self._filter_labels[name])}: "
+        self.chips = [{"key": name, "label": f"{self._chip_label(name)}: "
                                               f"{self._chip_text(name, value)}"}
                       for name, value in self.filters.items()
-                      if value and name in self._filter_labels]
+                      if value and self._accepts(name)]
 
     def _reload(self, ctx: Ctx) -> None:
         """Fetch the current page; a page past the end (after deletes) falls back to the last."""
@@ -168,7 +178,7 @@ class ListState(rx.State, mixin=True):
 
     @handler(errors="filter_errors")
     def set_filter(self, ctx: Ctx, name: str, value: str) -> None:
-        if name not in self._filter_labels:
+        if not self._accepts(name):
             return
         value = "" if value == NONE else str(value or "").strip()[:200]
         if value:

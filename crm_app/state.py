@@ -127,13 +127,20 @@ class AppState(rx.State):
             return self._login_redirect()
         if isinstance(exc, ValidationFailed):
             if errors:
-                setattr(self, errors, {str(k): str(v) for k, v in exc.errors.items()})
-                return rx.toast.error(t("common.check_fields"))
+                field_errors = {str(k): str(v) for k, v in exc.errors.items()}
+                setattr(self, errors, field_errors)
+                return events(rx.toast.error(t("common.check_fields")),
+                              self._after_field_errors(errors, field_errors))
             first = next(iter(exc.errors.values()), "")
             return rx.toast.error(f"{exc.message} {first}".strip())
         if isinstance(exc, DomainError | PermissionDenied):
             return rx.toast.error(exc.message)
         raise exc
+
+    def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
+        """Hook: events to send once a form's field errors land in ``var`` (e.g. bring the
+        first wrong field into view on a long form). Default: none."""
+        return None
 
     def _load_identity(self, session: Session, user: User) -> None:
         self._user_id = user.id

@@ -14,6 +14,7 @@ from crm_app.models import Lead, Organisation, Team, User
 from crm_app.permissions import Perm, has_perm, require, restrict, scope_of
 from crm_app.services import audit
 from crm_app.services.errors import ValidationFailed
+from crm_app.services.spain import PROVINCES, fold
 
 MAX_SOURCES = 200
 
@@ -24,6 +25,11 @@ def lead_sources(*, session: Session, actor: User) -> list[str]:
     stmt = restrict(select(Lead.source).where(Lead.source != "").distinct(), actor)
     return sorted({s for s in session.exec(stmt.limit(MAX_SOURCES)).all() if s},
                   key=str.lower)
+
+
+def provinces() -> list[str]:
+    """Spain's provinces in alphabetical order as people read it (accents ignored)."""
+    return sorted(PROVINCES, key=fold)
 
 
 def visible_users(*, session: Session, actor: User) -> list[User]:

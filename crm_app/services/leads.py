@@ -67,6 +67,7 @@ NOT_FOUND = "Lead no encontrado."
 NAME_OR_COMPANY = "Indica un nombre o una empresa."
 EMAIL_OR_PHONE = "Indica un correo electrónico o un teléfono."
 DISCARD_REASON = "Indica el motivo del descarte."
+PICK_OWNER = "Elige un responsable."
 BAD_STATUS = "Estado no válido: nuevo, contactado, cualificado, descartado o convertido."
 USE_CONVERT = "Para convertir un lead usa la acción «Convertir»."
 CONVERTED_LOCKED = "El lead ya está convertido; su estado no se puede cambiar."
@@ -166,6 +167,8 @@ def clean_lead_data(*, session: Session, data: dict, current: Lead | None = None
 
 def check_assignable(*, session: Session, actor: User, owner_id: Any) -> User:
     """The target user of an assignment, if ``actor`` may give records to them."""
+    if owner_id is None or str(owner_id).strip() == "":
+        raise ValidationFailed({"owner_id": PICK_OWNER})
     try:
         target = session.get(User, int(owner_id))
     except (TypeError, ValueError):
@@ -394,6 +397,21 @@ def find_duplicates(*, session: Session, actor: User, email: str | None = None,
                         "phone": "", "nif": "", "owner_id": None, "owner_name": "",
                         "status": None})
     return results
+
+
+def possible_duplicates(*, session: Session, actor: User, clean: dict,
+                        current: Lead | None = None) -> list[dict]:
+    """The records a save of ``clean`` (what ``clean_lead_data`` returned) would newly share
+    an email, phone or NIF with (``find_duplicates`` rows). On an edit of ``current`` only the
+    values that change count: a duplicate that was already there was already warned about."""
+    keys = {k: clean.get(k) or "" for k in ("email", "phone", "nif")}
+    if current is not None:
+        keys = {k: v for k, v in keys.items() if v != (getattr(current, k) or "")}
+    keys = {k: v for k, v in keys.items() if v}
+    if not keys:
+        return []
+    return find_duplicates(session=session, actor=actor,
+                           exclude_id=current.id if current is not None else None, **keys)
 
 
 # --- list ----------------------------------------------------------------------------------
@@ -813,5 +831,6 @@ __all__ = ["EDITABLE", "MAX_PAGE_SIZE", "SORTABLE", "STATUSES", "assign_lead", "
            "bulk_change_status", "bulk_delete", "change_status", "check_assignable",
            "clean_lead_data", "create_lead", "delete_lead", "display_name", "find_duplicates",
            "full_name", "get_lead", "get_lead_dict", "lead_dict", "lead_filters",
-           "lead_timeline", "list_leads", "restore_lead", "search_clauses", "update_lead",
+           "lead_timeline", "list_leads", "possible_duplicates", "restore_lead", "search_clauses",
+           "update_lead",
            "written_lead_dict"]
