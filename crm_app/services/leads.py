@@ -832,5 +832,4 @@ __all__ = ["EDITABLE", "MAX_PAGE_SIZE", "SORTABLE", "STATUSES", "assign_lead", "
            "clean_lead_data", "create_lead", "delete_lead", "display_name", "find_duplicates",
            "full_name", "get_lead", "get_lead_dict", "lead_dict", "lead_filters",
            "lead_timeline", "list_leads", "possible_duplicates", "restore_lead", "search_clauses",
-           "update_lead",
-           "written_lead_dict"]
+           "update_lead", "written_lead_dict"]
