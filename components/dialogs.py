@@ -41,10 +41,11 @@ def confirm(trigger: rx.Component, *, title: Any, description: Any, confirm_labe
 def form_dialog(*children: rx.Component, title: Any, open_: Any, on_open_change: Any,
                 submit_label: Any, on_submit: Any, test_id: str, description: Any = None,
                 trigger: rx.Component | None = None, saving: Any = False,
-                max_width: str = "480px") -> rx.Component:
+                max_width: str = "480px", submit_disabled: Any = False) -> rx.Component:
     """A dialog with fields and Guardar/Cancelar; its state owns ``open_`` and the errors.
 
     The content keeps a margin from the screen edges on phones, so it never touches them.
+    ``submit_disabled`` (a Var) keeps the submit button off while the action cannot run.
     """
     head: list[rx.Component] = [rx.dialog.title(title)]
     if description is not None:
@@ -58,7 +59,8 @@ def form_dialog(*children: rx.Component, title: Any, open_: Any, on_open_change:
                 *children,
                 form_actions(
                     rx.button(submit_label, on_click=on_submit, loading=saving,
-                              width=PHONE_FULL, id=f"{test_id}-submit"),
+                              disabled=submit_disabled, width=PHONE_FULL,
+                              id=f"{test_id}-submit"),
                     rx.dialog.close(rx.button(t("common.cancel"), variant="soft",
                                               color_scheme="gray", width=PHONE_FULL,
                                               id=f"{test_id}-cancel")),

@@ -19,34 +19,36 @@ PHONE_FULL = rx.breakpoints(initial="100%", sm="auto")
 NONE = "__none"  # Radix selects refuse "" as an item value: this stands for "no value"
 
 
-def label(text: Any, html_for: str = "", *, required: bool = False) -> rx.Component:
+def label(text: Any, html_for: Any = "", *, required: bool = False) -> rx.Component:
     mark = [rx.text.span(" *", color=rx.color("red", 10), aria_hidden="true")] if required \
         else []
     return rx.el.label(
         text,
         *mark,
-        html_for=html_for or None,
+        html_for=html_for if isinstance(html_for, rx.Var) else (html_for or None),
         style={"fontWeight": "500", "fontSize": "var(--font-size-2)"},
     )
 
 
-def field(text: Any, control: rx.Component, *, html_for: str = "", required: bool = False,
+def field(text: Any, control: rx.Component, *, html_for: Any = "", required: bool = False,
           error: Any = None, hint: Any = None, grow: bool = True) -> rx.Component:
     """A labelled control, an optional hint and the server's inline error under it.
 
     ``error`` is a Var (``State.errors.get("name", "")``) or ``None``; the error text carries
-    ``role=alert`` and the test hook ``<html_for>-error``.
+    ``role=alert`` and the test hook ``<html_for>-error``. ``html_for`` may be a Var (fields
+    built in ``rx.foreach``, e.g. custom fields).
     """
     parts: list[rx.Component] = [label(text, html_for, required=required), control]
     if hint is not None:
         parts.append(hint if isinstance(hint, rx.Component)
                      else rx.text(hint, size="1", color_scheme="gray"))
     if error is not None:
+        error_id = html_for + "-error" if isinstance(html_for, rx.Var) \
+            else f"{html_for or 'field'}-error"
         parts.append(rx.cond(
             error != "",
             rx.text(error, size="1", color=rx.color("red", 11), role="alert",
-                    id=f"{html_for or 'field'}-error",
-                    data_testid=f"{html_for or 'field'}-error")))
+                    id=error_id, data_testid=error_id)))
     return rx.vstack(*parts, spacing="1", width="100%" if grow else "auto", min_width="0")
 
 
@@ -95,7 +97,7 @@ def choice(options: Sequence[tuple[str, str]] | rx.Var, *, value: Any = None,
         root_props["default_value"] = default_value
     if on_change is not None:
         root_props["on_change"] = on_change
-    if name:
+    if name is not None:
         root_props["name"] = name
     return rx.select.root(
         rx.select.trigger(placeholder=placeholder, id=id, aria_label=aria_label or None,
@@ -154,11 +156,12 @@ def grid(*children: rx.Component, columns: str = "2") -> rx.Component:
                    width="100%")
 
 
-def info(label_text: Any, value: Any, test_id: str = "") -> rx.Component:
-    """A read-only label/value pair."""
+def info(label_text: Any, value: Any, test_id: Any = "") -> rx.Component:
+    """A read-only label/value pair (``test_id`` may be a Var, inside ``rx.foreach``)."""
     return rx.vstack(
         rx.text(label_text, size="1", color_scheme="gray"),
-        rx.text(rx.cond(value, value, "—"), size="2", data_testid=test_id or None,
+        rx.text(rx.cond(value, value, "—"), size="2",
+                data_testid=test_id if isinstance(test_id, rx.Var) else (test_id or None),
                 style={"overflowWrap": "anywhere"}),
         spacing="0",
         min_width="0",

@@ -32,7 +32,8 @@ def record_header(title: Any, *, back: tuple[Any, str] | None = None,
                   subtitle: Any = None, badges: Sequence[rx.Component] = (),
                   actions: Sequence[rx.Component] = (), test_id: str = "record-header",
                   title_id: str = "record-title") -> rx.Component:
-    """``back`` is (label, href); ``badges`` sit next to the title; ``actions`` are buttons."""
+    """``back`` is (label, href); ``badges`` sit next to the title; ``actions`` are buttons;
+    ``subtitle`` is a text or a component of its own (shown under the title)."""
     top: list[rx.Component] = []
     if back is not None:
         top.append(rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text(back[0], size="2"),
@@ -45,7 +46,9 @@ def record_header(title: Any, *, back: tuple[Any, str] | None = None,
         align="center", spacing="2", wrap="wrap", min_width="0",
     )
     info: list[rx.Component] = [heading]
-    if subtitle is not None:
+    if isinstance(subtitle, rx.Component):  # e.g. mail and phone links
+        info.append(subtitle)
+    elif subtitle is not None:
         info.append(rx.text(subtitle, size="2", color_scheme="gray"))
     return rx.vstack(
         *top,

@@ -152,7 +152,7 @@ def _filter_control(state: Any, f: Filter) -> rx.Component:
         options = f.options
         if isinstance(options, list) and options and isinstance(options[0], tuple):
             options = [{"value": v, "label": lbl} for v, lbl in options]
-        control = choice(with_all(options or [], t("list.filter.all")),
+        control = choice(with_all(options if options is not None else [], t("list.filter.all")),
                          value=rx.cond(current == "", NONE, current),
                          on_change=lambda v: state.set_filter(f.name, v), id=html_id,
                          aria_label=f.label)

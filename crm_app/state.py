@@ -100,6 +100,15 @@ class AppState(rx.State):
         """The user behind this tab's session cookie, checked against the sessions table."""
         return auth_service.user_for_session(session=session, token=self._session_token())
 
+    def _route_id(self, after: str) -> int | None:
+        """The numeric id that follows ``/<after>/`` in this tab's path: a record page's
+        ``/leads/12/editar`` gives 12 for ``after="leads"``; ``None`` when there is none."""
+        parts = [p for p in (self.router.url.path or "").split("/") if p]
+        for i, part in enumerate(parts[:-1]):
+            if part == after and parts[i + 1].isdigit():
+                return int(parts[i + 1])
+        return None
+
     def _login_redirect(self) -> Any:
         path = self.router.url.path or "/"
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")

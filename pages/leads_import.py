@@ -26,6 +26,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from components.layout import shell
+from components.legacy_leads import errors_of, labelled, message_of, option, section, select_field
 from crm_app.db import get_engine
 from crm_app.formatting import datetime_es, number
 from crm_app.i18n import t
@@ -47,7 +48,6 @@ from crm_app.services.importing import (
 from crm_app.services.importing.mapping import IGNORE, custom_defs, fields_of, header_key
 from crm_app.settings import get_settings
 from crm_app.state import AppState
-from pages.leads_common import errors_of, labelled, message_of, option, section, select_field
 
 ENTITY = "lead"
 MAX_BYTES = 50 * 1024 * 1024

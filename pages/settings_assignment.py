@@ -16,16 +16,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from components.layout import shell
-from crm_app.db import get_engine
-from crm_app.formatting import number
-from crm_app.i18n import t
-from crm_app.models import User
-from crm_app.permissions import Perm, PermissionDenied
-from crm_app.services import assignment, lead_options
-from crm_app.services.custom_fields import active_defs
-from crm_app.services.errors import DomainError, ValidationFailed
-from crm_app.state import AppState
-from pages.leads_common import (
+from components.legacy_leads import (
     NONE,
     PHONE_FULL,
     errors_of,
@@ -37,6 +28,15 @@ from pages.leads_common import (
     section,
     select_field,
 )
+from crm_app.db import get_engine
+from crm_app.formatting import number
+from crm_app.i18n import t
+from crm_app.models import User
+from crm_app.permissions import Perm, PermissionDenied
+from crm_app.services import assignment, lead_options
+from crm_app.services.custom_fields import active_defs
+from crm_app.services.errors import DomainError, ValidationFailed
+from crm_app.state import AppState
 
 ACTIONS = ("fixed_user", "round_robin", "least_loaded", "territory")
 OPS = assignment.OPS

@@ -13,14 +13,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from components.layout import shell
-from crm_app.db import get_engine
-from crm_app.i18n import t
-from crm_app.permissions import Perm, PermissionDenied
-from crm_app.services import custom_fields as fields_service
-from crm_app.services.errors import DomainError
-from crm_app.services.spain import fold
-from crm_app.state import AppState
-from pages.leads_common import (
+from components.legacy_leads import (
     PHONE_FULL,
     errors_of,
     labelled,
@@ -29,6 +22,13 @@ from pages.leads_common import (
     section,
     select_field,
 )
+from crm_app.db import get_engine
+from crm_app.i18n import t
+from crm_app.permissions import Perm, PermissionDenied
+from crm_app.services import custom_fields as fields_service
+from crm_app.services.errors import DomainError
+from crm_app.services.spain import fold
+from crm_app.state import AppState
 
 ENTITIES = fields_service.ENTITIES
 TYPES = fields_service.TYPES

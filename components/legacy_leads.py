@@ -1,25 +1,19 @@
-"""Bits the leads screens share: labelled fields with inline errors, the status badge, select
-helpers, and turning service errors into what the screens show."""
+"""The old leads-side form helpers (formerly ``pages/leads_common.py``), kept only for the
+screens not yet on the kit: the import wizard (``pages/leads_import.py``) and the settings of
+assignment rules and custom fields (``pages/settings_assignment.py``,
+``pages/settings_fields.py``). New code uses ``components.forms`` and ``@handler``; delete this
+module with the last of those screens' move.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 import reflex as rx
 
-from crm_app.i18n import t
-from crm_app.models import LeadStatus
 from crm_app.services.errors import DomainError, ValidationFailed
-from crm_app.services.spain import PROVINCES
+from crm_app.services.lead_options import provinces
 
-STATUSES = [s.value for s in LeadStatus]
-# Statuses a person may pick; "convertido" is reached only through the conversion.
-PICKABLE_STATUSES = [s for s in STATUSES if s != LeadStatus.CONVERTIDO]
-STATUS_COLORS = {"nuevo": "blue", "contactado": "amber", "cualificado": "green",
-                 "descartado": "gray", "convertido": "violet"}
-PROVINCE_NAMES = sorted(PROVINCES, key=lambda p: p.lower().replace("á", "a").replace("é", "e")
-                        .replace("í", "i").replace("ó", "o").replace("ú", "u"))
 PHONE_FULL = rx.breakpoints(initial="100%", xs="auto")  # a button's width: full on phones
 NONE = "__none"  # Radix selects refuse "" as an item value: this stands for "no value"
 
@@ -34,40 +28,8 @@ def prepend(first: dict[str, str], options: rx.Var) -> rx.Var:
     return merged.to(list[dict[str, str]])
 
 
-def status_options(pickable: bool = True) -> list[dict[str, str]]:
-    return [option(s, t(f"lead.status.{s}"))
-            for s in (PICKABLE_STATUSES if pickable else STATUSES)]
-
-
 def province_options() -> list[dict[str, str]]:
-    return [option(p, p) for p in PROVINCE_NAMES]
-
-
-def path_id(path: str, after: str = "leads") -> int | None:
-    """The numeric id that follows ``/<after>/`` in a browser path (``/leads/12/editar``)."""
-    parts = [p for p in (path or "").split("/") if p]
-    for i, part in enumerate(parts[:-1]):
-        if part == after and parts[i + 1].isdigit():
-            return int(parts[i + 1])
-    return None
-
-
-def events(*items: Any) -> list[Any]:
-    """The events to return from a handler, without the ``None`` of helpers that had none."""
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, list):
-            out.extend(e for e in item if e is not None)
-        elif item is not None:
-            out.append(item)
-    return out
-
-
-def scroll_into_view(elem_id: str) -> Any:
-    """Bring an element to the middle of the screen (clear of the sticky bars)."""
-    safe = elem_id.replace("\\", "").replace('"', "")
-    return rx.call_script(
-        f'document.getElementById("{safe}")?.scrollIntoView({{block: "center"}})')
+    return [option(p, p) for p in provinces()]
 
 
 def errors_of(exc: Exception) -> dict[str, str]:
@@ -84,16 +46,6 @@ def message_of(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.message
     return getattr(exc, "message", str(exc))
-
-
-def status_badge(label: rx.Var | str, key: rx.Var | str, **props: Any) -> rx.Component:
-    """The lead status as a coloured badge (the colour follows the status key)."""
-    return rx.match(
-        key,
-        *[(k, rx.badge(label, color_scheme=c, variant="soft", **props))  # type: ignore[arg-type]
-          for k, c in STATUS_COLORS.items()],
-        rx.badge(label, variant="soft", **props),
-    )
 
 
 def field_label(label: str, html_for: str, required: bool = False) -> rx.Component:
@@ -148,21 +100,5 @@ def section(title: str, *children: rx.Component, test_id: str = "",
                    data_testid=test_id or None)
 
 
-def spinner_button(label: str, *, loading: rx.Var | bool, id_: str, icon: str | None = None,
-                   **props: Any) -> rx.Component:
-    """A button that shows a spinner and is disabled while its event runs."""
-    children: list[Any] = ([rx.icon(icon, size=16)] if icon else []) + [label]
-    return rx.button(*children, loading=loading, disabled=loading, id=id_, **props)
-
-
-
-
-def phone_display(e164: str | None) -> str:
-    """``+34600123456`` as people read it: ``+34 600 12 34 56``."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, "ES")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+__all__ = ["NONE", "PHONE_FULL", "errors_of", "labelled", "message_of", "option", "prepend",
+           "province_options", "section", "select_field"]
