@@ -271,17 +271,23 @@ def record_list(state: Any, *, test_id: str, columns: Sequence[Column], card: Re
         state.total > 0,
         rx.fragment(_table(state, test_id, columns, selectable, row_test_id, id_key),
                     _cards(state, test_id, columns, card, selectable, id_key)),
-        rx.cond(state.has_filters, filtered_empty, empty),
+        rx.cond(state.has_filters, filtered_empty,
+                rx.cond(state.loaded, empty,  # not "no records" before the first page came
+                        rx.center(rx.spinner(size="3"), padding="var(--space-8)",
+                                  width="100%"))),
     )
     return rx.vstack(
         rx.flex(
-            rx.text(state.total_text, " ", count_label, size="2", color_scheme="gray",
-                    data_testid=f"{test_id}-count"),
+            rx.cond(state.loaded,
+                    rx.text(state.total_text, " ", count_label, size="2", color_scheme="gray",
+                            data_testid=f"{test_id}-count")),
             rx.spacer(),
             *actions,
             align="center", width="100%", spacing="2", wrap="wrap",
             id=state._anchor if isinstance(getattr(state, "_anchor", None), str)
             else "list-top",
+            # The pager scrolls here: land under the sticky top bar, not behind it.
+            scroll_margin_top="calc(var(--space-9) + var(--space-3))",
         ),
         rx.flex(
             rx.box(search, flex="1", width="100%"),

@@ -39,6 +39,7 @@ class ListState(rx.State, mixin=True):
     selected: list[str] = []
     show_filters: bool = False
     view: str = ""  # the list's tab (e.g. active / inactive / bin), one of ``_views``
+    loaded: bool = False  # a first page has arrived: until then "no records" would be a lie
 
     # --- what a screen declares ---------------------------------------------------------------
     _sorts: ClassVar[tuple[str, ...]] = ("created_at",)
@@ -134,6 +135,7 @@ class ListState(rx.State, mixin=True):
             self.page = self.pages
             self.rows, self.total = self._fetch(ctx, offset=(self.page - 1) * self.page_size,
                                                 limit=self.page_size)
+        self.loaded = True
 
     def _filtered(self, ctx: Ctx) -> None:
         """A filter changed: back to page 1, bad filter values shown next to their field."""

@@ -157,27 +157,26 @@ class LeadFormState(AppState):
         value = (value or "").strip()
         self._set_error("email", EMAIL_INVALID if value and not email_is_valid(value) else "")
 
+    def _normalised(self, key: str, normalise: Any, value: str) -> str:
+        """``value`` as the service will keep it, or "" with the service's message under the
+        field when it cannot be kept."""
+        try:
+            clean = normalise(value)
+        except ValueError as exc:
+            self._set_error(key, str(exc))
+            return ""
+        self._set_error(key, "")
+        return clean
+
     @rx.event
     def check_phone(self, value: str) -> None:
-        try:
-            e164 = normalize_phone(value)
-        except ValueError as exc:
-            self.phone_hint = ""
-            self._set_error("phone", str(exc))
-            return
-        self._set_error("phone", "")
+        e164 = self._normalised("phone", normalize_phone, value)
         self.phone_hint = (t("lead_ui.form.phone_e164", shown=phone_es(e164), e164=e164)
                            if e164 else "")
 
     @rx.event
     def check_nif(self, value: str) -> None:
-        try:
-            nif = normalize_nif(value)
-        except ValueError as exc:
-            self.nif_hint = ""
-            self._set_error("nif", str(exc))
-            return
-        self._set_error("nif", "")
+        nif = self._normalised("nif", normalize_nif, value)
         self.nif_hint = t("lead_ui.form.nif_ok", nif=nif) if nif else ""
 
     # --- saving -------------------------------------------------------------------------------

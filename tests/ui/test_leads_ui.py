@@ -69,10 +69,8 @@ def open_lead_link(page, size: dict) -> None:  # noqa: ANN001
 
 
 def check_first_row(page, size: dict) -> None:  # noqa: ANN001
-    if size is PHONE:
-        page.locator("[data-testid^=lead-card-] button[role=checkbox]").first.click()
-    else:
-        page.locator("[data-testid^=lead-check-]").first.click()
+    where = "leads-cards" if size is PHONE else "leads-table"
+    page.locator(f"[data-testid={where}] [data-testid^=row-check-]").first.click()
 
 
 # --- a lead entered by hand ------------------------------------------------------------------
@@ -143,10 +141,10 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     # "Descartado" asks for the reason first.
     pick(page, "#lead-status-select", "Descartado", shows=False)
     page.wait_for_selector("#discard-reason")
-    page.click("#discard-confirm")
+    page.click("#discard-submit")
     page.wait_for_selector("[data-testid=discard-reason-error]")
     page.fill("#discard-reason", "Sin presupuesto este año")
-    page.click("#discard-confirm")
+    page.click("#discard-submit")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=lead-status]').innerText === 'Descartado'")
     assert "Sin presupuesto" in page.inner_text("[data-testid=lead-discard-reason]")
@@ -166,6 +164,32 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     page.get_by_role("button", name="Deshacer").click()
     wait_count(page, "1 lead")
     shot(page, "restored")
+    ctx.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_next_page_starts_at_the_top_of_the_list(base, browser, shot, size):
+    """"Siguiente" at the foot of a long page shows the next page from its first row, just
+    under the sticky top bar (not the foot of the next page)."""
+    ctx = browser.new_context(viewport=size, locale="es-ES")
+    page = ctx.new_page()
+    login(page, base, "admin@demo.crm")
+    page.wait_for_selector("#greeting")
+    page.goto(base + "/leads")
+    page.wait_for_selector("#leads-next")
+    page.locator("#leads-next").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > size["height"]  # at the foot of a long page
+    page.click("#leads-next")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=leads-page]').innerText.startsWith("
+        "'Página 2')")
+    page.wait_for_function("() => window.scrollY < 400")
+    page.wait_for_timeout(300)  # a smooth scroll has settled
+    top = page.evaluate("document.getElementById('list-top').getBoundingClientRect().top")
+    bar = page.evaluate("document.getElementById('topbar').getBoundingClientRect().bottom")
+    assert bar <= top <= bar + 48, (bar, top)  # the count row, in view under the top bar
+    no_sideways_scroll(page, size)
+    shot(page, "page-2")
     ctx.close()
 
 
@@ -259,7 +283,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     other = ctx.new_page()
     other.goto(base + batch_href)
     wait_count(other, "3 leads")
-    assert other.query_selector("[data-testid=chip-f_batch]") is not None
+    assert other.query_selector("[data-testid=chip-import_batch_id]") is not None
     page.click("#import-undo")
     page.click("#import-undo-confirm")
     page.wait_for_selector("#import-undone")
