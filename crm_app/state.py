@@ -109,6 +109,13 @@ class AppState(rx.State):
                 return int(parts[i + 1])
         return None
 
+    def _require_user(self, session: Session, perm: Perm | None = None) -> User:
+        """Legacy: screens not yet on ``@handler`` (removed when the last one moves)."""
+        user = self._current_user(session)
+        if user is None or (perm is not None and not has_perm(user, perm)):
+            raise PermissionDenied(t("common.denied"))
+        return user
+
     def _login_redirect(self) -> Any:
         path = self.router.url.path or "/"
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
