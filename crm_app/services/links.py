@@ -13,8 +13,8 @@ on the database's foreign key (a 500). So every id a user sets goes through ``vi
   them, and they must be active; a stage must belong to the record's pipeline (``stage_of``);
 - an owner is a user, not an owned row: ``owner`` applies the assignment rule (an active user;
   giving a record to someone else needs ``records.assign``, a manager only inside the team);
-- an id that cannot be one (not a positive BIGINT: ``2**64``, ``"abc"``, ``True``) is simply
-  not found, never an overflow in the driver.
+- an id that cannot be one (not a positive 32-bit INTEGER: ``2**31``, ``"abc"``, ``True``)
+  is simply not found, never an overflow in the driver.
 
 An id equal to the record's current value (``keep``) is not a new link: it is accepted as it
 is, so editing a record whose legacy link points out of scope does not fail on a field the user
@@ -41,7 +41,10 @@ from crm_app.models import (
 )
 from crm_app.permissions import Perm, has_perm, restrict, scope_of
 
-MAX_ID = 2**63 - 1  # BIGINT: a larger id cannot exist, and drivers overflow on it
+# Ids are INTEGER columns (alembic 0001): 32 bits on PostgreSQL, so a larger id cannot exist
+# there, and asking for one fails in the driver ("integer out of range"; SQLite overflows past
+# 2**63). Treating it as "not found" on both backends keeps them answering alike.
+MAX_ID = 2**31 - 1
 
 _KIND: dict[Any, str] = {Lead: "lead", Account: "account", Contact: "contact",
                          Opportunity: "opportunity", Quote: "quote", Product: "product",
@@ -54,14 +57,14 @@ def blank(value: Any) -> bool:
 
 
 def as_id(value: Any) -> int | None:
-    """A positive BIGINT id from an int or a string of ASCII digits; anything else ``None``."""
+    """A positive INTEGER id from an int or a string of ASCII digits; anything else ``None``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        if not (text.isascii() and text.isdigit()) or len(text) > 10:
             return None
         number = int(text)
     else:

@@ -28,7 +28,7 @@ from crm_app.services import auth as auth_service
 from crm_app.services import leads as lead_service
 
 MISSING = 987_654
-HUGE = 2**64  # past BIGINT: must be "not found", never an overflow 500
+HUGE = 2**64  # past any id column: must be "not found", never an overflow 500
 
 
 @dataclass

@@ -188,7 +188,7 @@ def test_conversion_is_scoped(session, people):
 def test_conversion_links_go_through_the_scope(session, people):
     """The customer and the pipeline chosen in the dialog are links like any other: another
     team's customer, a missing or impossible id, an inactive pipeline -> a field error, and
-    the lead stays as it was (no 500 from an id past BIGINT)."""
+    the lead stays as it was (no 500 from an id past the id column)."""
     theirs = account(session, people.comercial3, name="Ajeno Sur SL")
     old = Pipeline(name="Antiguo", active=False)
     session.add(old)

@@ -394,16 +394,17 @@ def test_scope_of(role: str) -> None:
 # The matrix above checks what each role *reads*; this one checks what each role may *point
 # at*. For every service create/update that takes a foreign key, every actor and every kind of
 # target (own, a teammate's, another team's, a team row without owner, in the recycle bin,
-# missing, past BIGINT, not a number), the link is accepted exactly when ``may_see`` (the
-# independent oracle) says the actor sees the target; otherwise ``ValidationFailed`` names the
-# field and nothing is written. Owners and catalog rows (products, stages) have their own rules.
+# missing, past the 32-bit id column, not a number), the link is accepted exactly when
+# ``may_see`` (the independent oracle) says the actor sees the target; otherwise
+# ``ValidationFailed`` names the field and nothing is written. Owners and catalog rows
+# (products, stages) have their own rules.
 
 LINK_ACTORS = ["admin", "manager1", "manager_solo", "comercial1", "comercial3"]
 # (owner, team) of the rows a link may point at: own/team/foreign depending on the actor.
 LINK_OWNERS: list[tuple[str | None, str | None]] = [
     ("comercial1", "norte"), ("comercial2", "norte"), ("comercial3", "sur"),
     ("manager_solo", None), (None, "norte")]
-SPECIAL_IDS = {"missing": 987_654, "huge": 2**64, "text": "abc"}
+SPECIAL_IDS = {"missing": 987_654, "int4": 2**31, "huge": 2**64, "text": "abc"}
 LINE = [{"description": "Servicio", "unit_price": "10"}]
 # (record kind, field, target kind): every foreign key a user can set on a record.
 LINK_FIELDS = [
