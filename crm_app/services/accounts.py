@@ -336,19 +336,15 @@ def _entry(at: datetime | None, kind: str, title: str, detail: str = "", *,
             "user": "", "entity": entity, "entity_id": entity_id}
 
 
-def _timeline(session: Session, actor: User | None, account: Account, contacts: list[Contact],
-              opps: list[Opportunity], quotes: list[Quote], documents: list[Document],
-              stages: dict[int, Stage], limit: int) -> list[dict[str, Any]]:
+def _timeline(session: Session, actor: User | None, account: Account, lead: Lead | None,
+              contacts: list[Contact], opps: list[Opportunity], quotes: list[Quote],
+              documents: list[Document], stages: dict[int, Stage],
+              limit: int) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     opp_ids = [o.id for o in opps]
     opp_names = {o.id: o.name for o in opps}
     quote_by_id = {q.id: q for q in quotes}
 
-    # The originating lead, read through the scope like every other linked record: a lead of
-    # another team (an older link, or the customer reassigned since) adds nothing at all to
-    # the file, not its company, source, owner or history.
-    lead = visible(session, actor, Lead, account.lead_id, field="lead_id", errors={}) \
-        if account.lead_id else None
     # Audit events: the originating lead, the account, its contacts, opportunities, quotes.
     wanted: list[Any] = [(AuditEvent.entity == "account") & (AuditEvent.entity_id == account.id)]
     if lead is not None:
@@ -461,6 +457,10 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     from crm_app.services.quotes import quote_row
 
     account = get_owned(session, actor, Account, account_id, label="Cliente")
+    # The originating lead, read through the scope like every other linked record: a lead of
+    # another team (an older link, or the customer reassigned since) adds nothing at all to
+    # the file, not its company, source, owner, documents or history.
+    lead = visible(session, actor, Lead, account.lead_id, field="lead_id", errors={})
 
     def scoped(stmt: Any) -> Any:
         return restrict(stmt, actor) if actor is not None else stmt
@@ -480,9 +480,8 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
         doc_where.append(Document.opportunity_id.in_([o.id for o in opps]))
     if quotes:
         doc_where.append(Document.quote_id.in_([q.id for q in quotes]))
-    if account.lead_id and visible(session, actor, Lead, account.lead_id, field="lead_id",
-                                   errors={}) is not None:
-        doc_where.append(Document.lead_id == account.lead_id)
+    if lead is not None:
+        doc_where.append(Document.lead_id == lead.id)
     documents = list(session.exec(scoped(
         select(Document).where(or_(*doc_where), Document.deleted_at.is_(None))
         .order_by(Document.created_at.desc()))).all())
@@ -534,8 +533,8 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
         "total": sum(per_year.values(), Decimal("0.00")),
     }
 
-    timeline = _timeline(session, actor, account, contacts, opps, quotes, documents, stages,
-                         timeline_limit)
+    timeline = _timeline(session, actor, account, lead, contacts, opps, quotes, documents,
+                         stages, timeline_limit)
     return {
         "account": account,
         "owner": names.get(account.owner_id, ""),

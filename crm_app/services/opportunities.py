@@ -188,6 +188,7 @@ def _clean(session: Session, actor: User | None, data: Mapping[str, Any], allowe
     if "expected_close" in data:
         out["expected_close"] = as_date(data.get("expected_close"), field_name="expected_close",
                                         errors=errors)
+
     def keep(key: str) -> int | None:
         return getattr(current, key) if current is not None else None
 
