@@ -24,6 +24,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Activity,
@@ -36,8 +37,8 @@ from crm_app.models import (
     User,
     utcnow,
 )
-from crm_app.permissions import Action, Perm, can_access, has_perm, require, restrict, scope_of
-from crm_app.services import audit
+from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
+from crm_app.services import audit, links
 from crm_app.services.assignment import Assigner
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -166,21 +167,15 @@ def clean_lead_data(*, session: Session, data: dict, current: Lead | None = None
 
 
 def check_assignable(*, session: Session, actor: User, owner_id: Any) -> User:
-    """The target user of an assignment, if ``actor`` may give records to them."""
+    """The target user of an assignment, if ``actor`` may give records to them; else
+    ``ValidationFailed`` on ``owner_id`` (the rule of every record: ``links.owner``)."""
     if owner_id is None or str(owner_id).strip() == "":
         raise ValidationFailed({"owner_id": PICK_OWNER})
-    try:
-        target = session.get(User, int(owner_id))
-    except (TypeError, ValueError):
-        target = None
-    if target is None or not target.active:
-        raise ValidationFailed({"owner_id": "El responsable no existe o está inactivo."})
-    if target.id == actor.id:
-        return target
-    if not has_perm(actor, Perm.RECORDS_ASSIGN):
-        raise PermissionDenied("No puedes asignar leads a otras personas.")
-    if scope_of(actor) == "team" and (actor.team_id is None or target.team_id != actor.team_id):
-        raise PermissionDenied("Solo puedes asignar leads a personas de tu equipo.")
+    errors: dict[str, str] = {}
+    target = links.owner(session, actor, owner_id, errors=errors)
+    if target is None:
+        message = errors.get("owner_id") or t("links.owner.missing")
+        raise ValidationFailed({"owner_id": message}, message=message)
     return target
 
 

@@ -19,8 +19,10 @@ from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
 from crm_app.models import Role, Team, User
-from crm_app.permissions import Action, Perm, can_access, has_perm, require, scope_of
+from crm_app.permissions import Action, Perm, can_access, require
+from crm_app.services import links
 from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.links import blank
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
@@ -202,24 +204,17 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
     """The ``(owner_id, team_id)`` of a new or reassigned record.
 
     Default owner: ``default`` (e.g. the account's owner) or the actor. Giving a record to
-    someone else needs ``records.assign``; a manager may only give it inside their team.
+    someone else needs ``records.assign``; a manager may only give it inside their team
+    (the rule lives in ``links.assign_error``).
     """
-    if owner_id in (None, "", 0):
+    if blank(owner_id) or owner_id == 0:
         owner = default or actor
         if owner is None:
             return None, None
         return owner.id, owner.team_id
-    owner = session.get(User, int(owner_id))
-    if owner is None or not owner.active:
-        errors["owner_id"] = "Usuario responsable no encontrado."
+    owner = links.owner(session, actor, owner_id, errors=errors, default=default)
+    if owner is None:
         return None, None
-    if actor is not None and owner.id != actor.id and (default is None or owner.id != default.id):
-        if not has_perm(actor, Perm.RECORDS_ASSIGN):
-            errors["owner_id"] = "No puedes asignar registros a otra persona."
-            return None, None
-        if scope_of(actor) == "team" and owner.team_id != actor.team_id:
-            errors["owner_id"] = "Solo puedes asignar a personas de tu equipo."
-            return None, None
     return owner.id, owner.team_id
 
 
@@ -227,10 +222,8 @@ def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
     """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
-    try:
-        record = session.get(model, int(record_id))
-    except (TypeError, ValueError):
-        record = None
+    rid = links.as_id(record_id)
+    record = session.get(model, rid) if rid is not None else None
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
         raise NotFound(f"{label} no encontrado.")
     if actor is not None and not can_access(actor, record, Action.VIEW):
