@@ -15,6 +15,7 @@ def _alert(session, user, message: str, **kw) -> Alert:
 
 
 def test_each_person_sees_their_own_alerts(session, people):
+    """Newest first; read ones stay listed but do not count on the badge."""
     _alert(session, people.admin, "Copia fallida")
     _alert(session, people.director, "Copia fallida")
     _alert(session, people.comercial1, "Presupuesto aceptado")
@@ -23,7 +24,7 @@ def test_each_person_sees_their_own_alerts(session, people):
     for user, count, shown in [(people.admin, 1, ["Copia fallida"]),
                                (people.director, 1, ["Copia fallida"]),
                                (people.manager1, 0, []),  # the team's alerts are not theirs
-                               (people.comercial1, 1, ["Leída", "Presupuesto aceptado"]),  # newest first
+                               (people.comercial1, 1, ["Leída", "Presupuesto aceptado"]),
                                (people.comercial2, 0, [])]:
         assert alerts.open_alerts_count(session=session, actor=user) == count, user.email
         assert [a["message"] for a in alerts.open_alerts(session=session, actor=user)] == \
