@@ -34,6 +34,8 @@ def make_celery() -> Celery:
         task_acks_late=True,
         broker_connection_retry_on_startup=True,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        # one beat per deployment, however it is started (worker/beat.py)
+        beat_scheduler="crm_app.worker.beat:SingleBeatScheduler",
         beat_schedule={
             "expire-sessions": {"task": "crm.core.purge_sessions",
                                 "schedule": crontab(minute=17)},
