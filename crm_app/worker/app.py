@@ -16,6 +16,7 @@ TASK_MODULES = [
     "crm_app.worker.tasks_core",
     "crm_app.worker.tasks_sales",
     "crm_app.worker.tasks_analytics",
+    "crm_app.worker.tasks_ops",
 ]
 
 
@@ -47,6 +48,8 @@ def make_celery() -> Celery:
                                    "schedule": float(settings.snapshot_minutes * 60)},
             "analytics-report-deliveries": {"task": "crm.analytics.deliver_reports",
                                             "schedule": crontab(hour=7, minute=5)},
+            # daily backup into $CRM_DATA_DIR/backups, keeping CRM_BACKUP_KEEP of them
+            "backup-daily": {"task": "crm.ops.backup", "schedule": crontab(hour=2, minute=45)},
         },
     )
     return celery
