@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm_app.cli.common import fail
 
+T = TypeVar("T")
+
 app = typer.Typer(help="Copias de seguridad: base de datos, documentos y clave secreta.",
                   no_args_is_help=True)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """The service's verb; any failure becomes one Spanish ``Error:`` line, no traceback."""
+    from crm_app.i18n import t
+    from crm_app.services.backup import BackupError
+
+    try:
+        return action()
+    except BackupError as exc:
+        fail(exc.message)
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        fail(t("ops.backup.failed", error=exc))
 
 
 def _size(n: int) -> str:
@@ -37,10 +56,7 @@ def create(
     from crm_app.i18n import t
     from crm_app.services import backup
 
-    try:
-        summary = backup.create_backup(out=out or backup.default_backup_path())
-    except backup.BackupError as exc:
-        fail(exc.message)
+    summary = _run(lambda: backup.create_backup(out=out or backup.default_backup_path()))
     typer.echo(t("ops.backup.created", path=summary.path, size=_size(summary.size),
                  tables=summary.tables, rows=summary.rows, files=summary.files))
 
@@ -51,10 +67,7 @@ def verify(archive: Path = typer.Argument(..., help="Fichero de la copia.")) -> 
     from crm_app.i18n import t
     from crm_app.services import backup
 
-    try:
-        summary = backup.verify_backup(archive)
-    except backup.BackupError as exc:
-        fail(exc.message)
+    summary = _run(lambda: backup.verify_backup(archive))
     m = summary.manifest
     typer.echo(t("ops.backup.verified", tables=summary.tables, rows=summary.rows,
                  files=summary.files, created_at=_when(m["created_at"]), version=m["app_version"],
@@ -71,10 +84,7 @@ def restore(
     from crm_app.i18n import t
     from crm_app.services import backup
 
-    try:
-        summary = backup.restore_backup(archive=archive, force=force)
-    except backup.BackupError as exc:
-        fail(exc.message)
+    summary = _run(lambda: backup.restore_backup(archive=archive, force=force))
     m = summary.manifest
     typer.echo(t("ops.backup.restored", created_at=_when(m["created_at"]), tables=summary.tables,
                  rows=summary.rows, files=summary.files, revision=m["alembic_revision"]))

@@ -39,6 +39,10 @@ ES = {
                             "sustituiría entero: usa --force para sobrescribirlo.",
     "ops.backup.not_empty_rows": "la base de datos tiene {rows} filas",
     "ops.backup.not_empty_files": "{count} ficheros en {path}",
+    "ops.backup.table_differs": "tabla {table}: {rows} filas o contenido distinto "
+                                "(esperadas {expected} filas y su suma de control)",
+    "ops.backup.revision_differs": "revisión de Alembic {revision} en vez de {expected}",
+    "ops.backup.failed": "La copia de seguridad no pudo completarse: {error}",
     "ops.backup.verify_failed": "La restauración no coincide con el manifiesto: {details}",
     "ops.backup.created": "Copia creada en {path} ({size}): {tables} tablas, {rows} filas, "
                           "{files} ficheros.",

@@ -254,6 +254,49 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(
     assert not target.data_dir.exists() or not any(target.data_dir.iterdir())
 
 
+def with_manifest(change: Callable[[dict], object]) -> Callable[[str, bytes], bytes]:
+    def rewrite(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        change(manifest)
+        return json.dumps(manifest).encode()
+
+    return rewrite
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: m.update(format="otra-cosa/9"),
+    lambda m: m["tables"]["lead"].pop("checksum"),
+    lambda m: m.pop("database"),
+], ids=["unknown-format", "table-without-checksum", "no-database"])
+def test_a_manifest_of_another_shape_is_refused(tmp_path: Path, demo_db: Path,
+                                                change: Callable[[dict], object]) -> None:
+    source = data_dir_with(tmp_path / "source", demo_db)
+    good, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
+    create_backup(out=good, settings=source)
+    rewrite_archive(good, bad, with_manifest(change))
+    with pytest.raises(BackupError, match="tiene un formato desconocido"):
+        verify_backup(bad)
+
+
+def test_a_restore_that_does_not_match_the_manifest_fails_loudly(tmp_path: Path,
+                                                                 demo_db: Path) -> None:
+    """The check after restoring can fail: a manifest that promises other lead rows."""
+    source = data_dir_with(tmp_path / "source", demo_db)
+    good, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
+    create_backup(out=good, settings=source)
+
+    def other_leads(manifest: dict) -> None:
+        manifest["tables"]["lead"]["checksum"] = "0" * 63 + "1"
+
+    rewrite_archive(good, bad, with_manifest(other_leads))
+    with pytest.raises(BackupError) as err:
+        restore_backup(archive=bad, settings=empty_data_dir(tmp_path / "target"))
+    assert err.value.message.startswith("La restauración no coincide con el manifiesto: "
+                                        "tabla lead: 300 filas o contenido distinto")
+
+
 def test_an_unreadable_or_missing_file_and_a_foreign_backend_are_refused(
         tmp_path: Path, demo_db: Path) -> None:
     source = data_dir_with(tmp_path / "source", demo_db)

@@ -196,6 +196,18 @@ def _safe_member(name: str) -> PurePosixPath:
     return path
 
 
+def _well_formed(manifest: Any) -> bool:
+    try:
+        return (manifest["format"] == FORMAT
+                and manifest["database"]["backend"] in ("sqlite", "postgresql")
+                and manifest["database"]["member"] in manifest["files"]
+                and all(set(fp) == {"rows", "checksum"} for fp in manifest["tables"].values())
+                and all(set(f) == {"size", "sha256"} for f in manifest["files"].values())
+                and isinstance(manifest["alembic_revision"], str))
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
 def verify_backup(archive: Path) -> BackupSummary:
     """Check every member of ``archive`` against its manifest; raise BackupError if not."""
     digests: dict[str, dict[str, Any]] = {}
@@ -219,9 +231,10 @@ def verify_backup(archive: Path) -> BackupSummary:
             raise BackupError(t("ops.backup.unreadable", path=archive, error=exc)) from exc
     if manifest is None:
         raise BackupError(t("ops.backup.missing_member", member=MANIFEST))
-    if manifest.get("format") != FORMAT:
+    if not _well_formed(manifest):
         raise BackupError(t("ops.backup.bad_format", path=archive,
-                            format=manifest.get("format")))
+                            format=manifest.get("format") if isinstance(manifest, dict)
+                            else type(manifest).__name__))
     declared = manifest["files"]
     for member in declared:
         if member not in digests:
@@ -336,11 +349,12 @@ def _verify_restored(settings: Settings, manifest: dict[str, Any],
     revision, tables = fingerprints_of(settings.database_url)
     expected_tables = {name: TableFingerprint(**fp) for name, fp in manifest["tables"].items()}
     for name in sorted(set(expected_tables) | set(tables)):
-        if tables.get(name) != expected_tables.get(name):
-            got, want = tables.get(name), expected_tables.get(name)
-            problems.append(f"{name} ({got.rows if got else 'sin tabla'} filas, "
-                            f"esperadas {want.rows if want else 0})")
+        got, want = tables.get(name), expected_tables.get(name)
+        if got != want:
+            problems.append(t("ops.backup.table_differs", table=name,
+                              rows=got.rows if got else 0, expected=want.rows if want else 0))
     if revision != manifest["alembic_revision"]:
-        problems.append(f"revisión {revision or 'ninguna'} ≠ {manifest['alembic_revision']}")
+        problems.append(t("ops.backup.revision_differs", revision=revision or "—",
+                          expected=manifest["alembic_revision"] or "—"))
     if problems:
         raise BackupError(t("ops.backup.verify_failed", details=", ".join(problems)))
