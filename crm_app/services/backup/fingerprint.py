@@ -23,13 +23,24 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import JSON, MetaData, Text, cast, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 _MOD = 2**256
@@ -82,10 +93,23 @@ def canonical_json(text: str | None) -> str | None:
         return text
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Column types whose values the drivers already hand back in canonical form (str, int, bool).
+_PLAIN_TYPES = (String, Integer, Boolean)
+
+
 def row_digest(values: list[Any]) -> int:
-    text = json.dumps([canonical(v) for v in values], ensure_ascii=False,
-                      separators=(",", ":"))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+    """The SHA-256 of one row whose values are already canonical, as an integer."""
+    return int.from_bytes(hashlib.sha256(_ENCODE(values).encode()).digest(), "big")
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    """How to make a column's values canonical; None for those that already are."""
+    if isinstance(column.type, JSON):
+        return canonical_json
+    if isinstance(column.type, _PLAIN_TYPES):
+        return None
+    return canonical
 
 
 def table_fingerprints(conn: Connection) -> dict[str, TableFingerprint]:
@@ -100,17 +124,19 @@ def table_fingerprints(conn: Connection) -> dict[str, TableFingerprint]:
     for name in sorted(meta.tables):
         table = meta.tables[name]
         columns = sorted(table.columns, key=lambda c: c.name)
-        json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSON)]
         exprs = [cast(c, Text) if isinstance(c.type, JSON) else c for c in columns]
+        convert = [(i, f) for i, f in enumerate(map(_converter, columns)) if f is not None]
         total = count = 0
         rows = conn.execution_options(stream_results=True, yield_per=2000).execute(
             select(*exprs))
         for row in rows:
             values = list(row)
-            for i in json_at:
-                values[i] = canonical_json(values[i])
-            total = (total + row_digest(values)) % _MOD
+            for i, f in convert:
+                if values[i] is not None:
+                    values[i] = f(values[i])
+            total += row_digest(values)
             count += 1
+        total %= _MOD
         result[name] = TableFingerprint(count, f"{total:064x}")
     return result
 
