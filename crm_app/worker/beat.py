@@ -52,7 +52,8 @@ class LockLost(Exception):
 
 def redis_key(database_url: str) -> str:
     """One key per deployment: the database it schedules for (password left out)."""
-    url = make_url(database_url).set(password=None).render_as_string(hide_password=False)
+    # URL.set() takes None as "unchanged": _replace (a NamedTuple's) really drops it
+    url = make_url(database_url)._replace(password=None).render_as_string(hide_password=False)
     return "crm:beat:" + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 

@@ -317,6 +317,17 @@ def test_an_unreadable_or_missing_file_and_a_foreign_backend_are_refused(
         create_backup(out=out, settings=source)  # never overwrites a backup
 
 
+def test_pg_tools_get_the_password_through_the_environment_not_the_command_line() -> None:
+    from crm_app.services.backup.database import libpq_args
+
+    uri, env = libpq_args("postgresql+psycopg://crm:s3cr%40ta@db.example:6543/crm?sslmode=require")
+    assert uri == "postgresql://crm@db.example:6543/crm?sslmode=require"
+    assert env["PGPASSWORD"] == "s3cr@ta"
+    uri, env = libpq_args("postgresql+psycopg://crm@db/crm")
+    assert uri == "postgresql://crm@db/crm" and env.get("PGPASSWORD") == os.environ.get(
+        "PGPASSWORD")
+
+
 class PairWriter:
     """Writes a team and its audit event in one transaction, over and over, on its own thread.
 

@@ -20,6 +20,7 @@ import pytest
 from proc_tools import wait_until
 
 from crm_app.settings import PROJECT_ROOT
+from crm_app.worker.beat import BeatLock, LockLost, redis_key
 
 PY = sys.executable
 TESTS = Path(__file__).resolve().parent.parent
@@ -68,6 +69,51 @@ def ping_beat(procs: list[Proc], tmp_path: Path, name: str, env: dict[str, str])
     p = Proc([PY, str(TESTS / "beat_with_ping.py")], env, tmp_path / f"{name}.log")
     procs.append(p)
     return p
+
+
+def test_the_file_lock_admits_one_holder_and_is_free_again_after_release(tmp_path: Path) -> None:
+    path = tmp_path / "celerybeat.lock"
+    first, second = BeatLock(path), BeatLock(path)
+    assert first.try_acquire() is None
+    holder = second.try_acquire()  # flock conflicts between two open files, same process too
+    assert holder is not None and f"{path}" in holder and f"pid {os.getpid()}" in holder
+    assert first.try_acquire() is None  # re-entrant for its holder
+    first.renew()  # no Redis: nothing to renew
+    first.release()
+    assert second.try_acquire() is None
+    assert path.read_text().strip() == str(os.getpid())
+    second.release()
+    assert path.read_text() == ""
+
+
+def test_the_redis_key_names_the_database_without_its_password() -> None:
+    a = redis_key("postgresql+psycopg://crm:secreta@db/crm")
+    assert a == redis_key("postgresql+psycopg://crm:otra@db/crm")  # same deployment
+    assert a != redis_key("postgresql+psycopg://crm:secreta@db/otra")
+    assert a.startswith("crm:beat:") and "secreta" not in a
+
+
+def test_a_redis_lock_that_expires_is_lost_and_taken_by_the_other_node(
+        tmp_path: Path, redis_url: str) -> None:
+    key = redis_key(f"sqlite:///{tmp_path / 'shared.db'}")
+    node_a = BeatLock(tmp_path / "a.lock", redis_url=redis_url, key=key, ttl=1)
+    node_b = BeatLock(tmp_path / "b.lock", redis_url=redis_url, key=key, ttl=1)
+    try:
+        assert node_a.try_acquire() is None
+        assert node_b.try_acquire() == f"bloqueo de Redis {key}"
+        node_a.renew()  # renewing in time keeps it
+        time.sleep(0.6)
+        node_a.renew()
+        time.sleep(0.6)
+        assert node_b.try_acquire() is not None  # 1.2 s after taking it, still A's
+        time.sleep(1.2)  # A stalls past the expiry
+        assert node_b.try_acquire() is None
+        with pytest.raises(LockLost):
+            node_a.renew()  # A must stop scheduling
+        assert node_a.try_acquire() == f"bloqueo de Redis {key}"
+    finally:
+        node_a.release()
+        node_b.release()
 
 
 @pytest.mark.slow

@@ -130,7 +130,9 @@ def libpq_args(database_url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # URL.set() takes None as "unchanged": _replace (a NamedTuple's) really drops it
+    uri = url._replace(drivername="postgresql", password=None).render_as_string(
+        hide_password=False)
     return uri, env
 
 
