@@ -57,7 +57,8 @@ FILES_DIR = "files"
 # The user files of the data dir. Snapshots, reports, the web build and the broker are
 # rebuilt from the database, so they are not copied.
 FILE_DIRS = ("documents", "uploads", "catalog")
-_COMPRESSLEVEL = 6
+# gzip level 3: measured on a 71 MB database, 3.4 s for 20.6 MB; level 6 took 8.9 s for 18.6 MB
+_COMPRESSLEVEL = 3
 
 
 @dataclass(frozen=True)

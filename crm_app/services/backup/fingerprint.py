@@ -82,10 +82,15 @@ def canonical(value: Any) -> Any:
     return str(value)
 
 
+_TRIVIAL_JSON = frozenset({"{}", "[]", "null", "true", "false", '""'})
+
+
 def canonical_json(text: str | None) -> str | None:
     """A JSON column's text with sorted keys and no spaces; SQL NULL stays None."""
     if text is None:
         return None
+    if text in _TRIVIAL_JSON:  # most custom-field columns: no need to parse
+        return text
     try:
         return json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False,
                           separators=(",", ":"))
