@@ -379,6 +379,12 @@ def _default_pipeline(con: Con) -> int | None:
     return row[0] if row else pipelines[0]
 
 
+def _in_pipeline(pipeline_id: int | None) -> tuple[str, Any]:
+    """The condition for one pipeline; none at all (no stages yet) matches nothing (a bare
+    ``pipeline_id = ?`` would be left without its parameter)."""
+    return ("pipeline_id = ?", pipeline_id) if pipeline_id is not None else ("FALSE", None)
+
+
 def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
            pipeline_id: int | None = None) -> list[dict[str, Any]]:
     """Stage conversion funnel of the opportunities CREATED in the period.
@@ -393,7 +399,7 @@ def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = Non
     pipeline_id = pipeline_id or _default_pipeline(con)
     w, params = _scoped("opportunities", scope, filters,
                         ("created_date BETWEEN ? AND ?", (period.start, period.end)),
-                        ("pipeline_id = ?", pipeline_id))
+                        _in_pipeline(pipeline_id))
     return _funnel_rows(con, pipeline_id, _reach(con, scope, w, params))
 
 
@@ -773,7 +779,7 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
                         "GROUP BY 1", dparams).fetchall()
     fw, fparams = _scoped("opportunities", scope, filters,
                           ("created_date BETWEEN ? AND ?", (cs, ce)),
-                          ("pipeline_id = ?", pipeline_id))
+                          _in_pipeline(pipeline_id))
     reach = _reach(con, scope, fw, fparams)
 
     # the open pipeline at the end of a period that is over comes from the stage history

@@ -26,8 +26,11 @@ Tables are sorted by ``team_id`` so a team-scoped query skips most row groups (z
 DuckDB's sqlite extension cannot be downloaded here, so the source is read with the ADBC
 drivers (``adbc_driver_sqlite`` / ``adbc_driver_postgresql``), SQLite in a child process (see
 ``analytics.source_reader`` for why). SQLite's dynamic typing makes
-ADBC infer a column's type from its first rows, so every column is cast to one type in the
-source query (times as epoch milliseconds, money as double, dates as text) and typed in DuckDB:
+ADBC infer a column's type from its first rows (and a result without rows comes out all
+BIGINT), so every column is read as the type of its model column (``source_reader.SOURCES``,
+``column_kinds``): cast to one type in the source query (times as epoch milliseconds, money as
+double, dates as text), handed over in that Arrow schema whatever the driver guessed, and typed
+in DuckDB:
 money ``DECIMAL(18,2)``, times naive UTC ``TIMESTAMP``, and every event's Europe/Madrid calendar
 date precomputed (``*_date`` columns).
 """
