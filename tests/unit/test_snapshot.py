@@ -359,3 +359,34 @@ def test_the_source_types_come_from_the_models(engine):
     got = sr.read_in_process(str(engine.url))
     for name, table in got.items():
         assert table.schema == sr.arrow_schema(kinds[name]), name
+
+
+def test_the_weighted_pipeline_total_is_rounded_once(engine, session, people, tmp_path):
+    """Found by the property test: the card summed the stages' weighted amounts after each was
+    rounded to the cent. Three open stages at 10 % with 0,05 € each: 0,005 € per stage (each
+    shown as 0,01 €), 0,015 € in all, so the card says 0,02 €, not 0,03 €."""
+    from crm_app.models import Pipeline, Stage
+
+    pipe = Pipeline(name="Ventas")
+    session.add(pipe)
+    session.flush()
+    stages = [Stage(pipeline_id=pipe.id, name=f"E{i}", position=i, probability=10)
+              for i in range(3)]
+    session.add_all(stages)
+    session.flush()
+    session.add_all(Opportunity(name=f"O{i}", pipeline_id=pipe.id, stage_id=st.id,
+                                amount=Decimal("0.05"), owner_id=people.comercial1.id,
+                                team_id=people.comercial1.team_id)
+                    for i, st in enumerate(stages))
+    session.commit()
+    snap.build_snapshot(database_url=str(engine.url), target_dir=tmp_path / "snap")
+    con = snap.open_snapshot(target_dir=tmp_path / "snap")
+    try:
+        rows = kpis.pipeline_by_stage(con, Scope.company())
+        assert [r["weighted_amount"] for r in rows] == [Decimal("0.01")] * 3
+        assert kpis.pipeline_totals(rows)["weighted_amount"] == Decimal("0.02")
+        board = kpis.dashboard(con, Scope.company(), periods.month_of(datetime.now(UTC).date()))
+        assert board["kpis"]["weighted_amount"] == Decimal("0.02")
+        assert board["by_team"][0]["weighted_amount"] == Decimal("0.02")  # already right
+    finally:
+        con.close()
