@@ -134,7 +134,7 @@ def test_a_vanished_database_fails_without_leaking_its_password(world, caplog, m
     """No snapshot yet and the database unreachable: the first build fails, the admins are
     told, and the password of the database URL is nowhere: not in the log, the status, the
     alert or the error the caller sees."""
-    _, session, data, _ = world
+    _, session, _, _ = world
     monkeypatch.setattr(svc, "database_url",
                         lambda: f"postgresql+psycopg://crm:{SECRET}@127.0.0.1:9/crm")
     caplog.set_level(logging.DEBUG)
