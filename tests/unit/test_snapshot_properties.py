@@ -62,7 +62,7 @@ ZERO = Decimal("0.00")
 
 settings.register_profile(
     "snapshot", deadline=None,
-    max_examples=int(os.environ.get("CRM_PROPERTY_EXAMPLES", "20")),
+    max_examples=int(os.environ.get("CRM_PROPERTY_EXAMPLES", "15")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PROFILE = settings.get_profile("snapshot")
 
