@@ -7,7 +7,6 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm
-from components.empty_state import empty_state
 from components.forms import PHONE_FULL, info, section
 from components.layout import shell
 from components.record_header import link_button, record_header
@@ -46,15 +45,15 @@ def _header() -> rx.Component:
 
 
 def _stage_step(st: rx.Var) -> rx.Component:
-    return rx.button(
-        st["name"],
-        size="1",
-        variant=rx.cond(st["current"], "solid", "soft"),
-        color_scheme=rx.match(st["kind"], ("won", "green"), ("lost", "red"), "indigo"),
-        on_click=R.request_move(R.opp["id"], st["stage_id"]),
-        disabled=st["current"] == "1",
-        data_testid="stage-step",
-        aria_current=rx.cond(st["current"], "step", None),
+    """A stage of the path: the current one is a solid badge; any other moves it there."""
+    color = rx.match(st["kind"], ("won", "green"), ("lost", "red"), "indigo")
+    return rx.cond(
+        st["current"],
+        rx.badge(st["name"], size="2", variant="solid", color_scheme=color,
+                 aria_current="step", data_testid="stage-step"),
+        rx.button(st["name"], size="1", variant="soft", color_scheme=color,
+                  on_click=R.request_move(R.opp["id"], st["stage_id"]),
+                  data_testid="stage-step"),
     )
 
 
@@ -127,8 +126,8 @@ def _quotes() -> rx.Component:
         t("sui.360.quotes"),
         rx.cond(R.quotes.length() > 0,
                 rx.vstack(rx.foreach(R.quotes, _quote), spacing="3", width="100%"),
-                empty_state("file-text", t("sui.opp.quotes_empty"),
-                            test_id="opp-quotes-empty")),
+                rx.text(t("sui.opp.quotes_empty"), size="2", color_scheme="gray",
+                        data_testid="opp-quotes-empty")),
         actions=[link_button(t("sui.quotes.new"), R.opp["new_quote_href"], icon="plus",
                              id="opp-new-quote-2", size="1", variant="soft")],
         test_id="opp-quotes", icon="file-text")
