@@ -3,6 +3,8 @@ the data, the quotes and the stage history (beside the data on wide screens)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from components.badges import status_badge
@@ -100,14 +102,17 @@ def _history_item(h: rx.Var) -> rx.Component:
         align="start", spacing="3", data_testid="history-item")
 
 
+def _items(items: Any, render: Any, empty: str, empty_id: str) -> rx.Component:
+    """The entries of a card, or one line saying there are none."""
+    return rx.cond(items.length() > 0,
+                   rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
+                   rx.text(empty, size="2", color_scheme="gray", data_testid=empty_id))
+
+
 def _history() -> rx.Component:
-    return section(
-        t("sui.opp.history"),
-        rx.cond(R.history.length() > 0,
-                rx.vstack(rx.foreach(R.history, _history_item), spacing="3", width="100%"),
-                rx.text(t("sui.opp.history_empty"), size="2", color_scheme="gray",
-                        data_testid="history-empty")),
-        test_id="opp-history", icon="history")
+    return section(t("sui.opp.history"),
+                   _items(R.history, _history_item, t("sui.opp.history_empty"), "history-empty"),
+                   test_id="opp-history", icon="history")
 
 
 def _quote(q: rx.Var) -> rx.Component:
@@ -124,10 +129,7 @@ def _quote(q: rx.Var) -> rx.Component:
 def _quotes() -> rx.Component:
     return section(
         t("sui.360.quotes"),
-        rx.cond(R.quotes.length() > 0,
-                rx.vstack(rx.foreach(R.quotes, _quote), spacing="3", width="100%"),
-                rx.text(t("sui.opp.quotes_empty"), size="2", color_scheme="gray",
-                        data_testid="opp-quotes-empty")),
+        _items(R.quotes, _quote, t("sui.opp.quotes_empty"), "opp-quotes-empty"),
         actions=[link_button(t("sui.quotes.new"), R.opp["new_quote_href"], icon="plus",
                              id="opp-new-quote-2", size="1", variant="soft")],
         test_id="opp-quotes", icon="file-text")
