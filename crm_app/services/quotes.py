@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,7 @@ from crm_app.models import (
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.defaults import ensure_organisation
-from crm_app.services.errors import Conflict, DomainError, ValidationFailed
+from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
@@ -61,6 +62,7 @@ from crm_app.services.sales_common import (
 
 __all__ = [
     "STATUS_LABELS",
+    "Preview",
     "TaxLine",
     "Totals",
     "accept_quote",
@@ -70,7 +72,10 @@ __all__ = [
     "expire_quotes",
     "get_quote",
     "line_base",
+    "list_quote_rows",
     "list_quotes",
+    "new_quote_draft",
+    "preview_quote",
     "quote_lines",
     "quote_pdf",
     "quote_row",
@@ -79,6 +84,7 @@ __all__ = [
     "reject_quote",
     "restore_quote",
     "revise_quote",
+    "send_draft",
     "send_quote",
     "update_quote",
 ]
@@ -173,6 +179,70 @@ def _pct(value: Any, name: str, label: str, errors: dict[str, str], default: Dec
                       minimum=Decimal(0), maximum=HUNDRED, places=2, label=label)
 
 
+def _new_terms(org: Organisation, global_discount_pct: Any, irpf_pct: Any,
+               errors: dict[str, str]) -> tuple[Decimal, Decimal]:
+    """A new quote's global discount and IRPF (blank IRPF: the organisation's)."""
+    g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
+             Decimal(0))
+    irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
+    return g, irpf
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a quote with these lines and terms would total, and what its save would refuse."""
+
+    totals: Totals
+    errors: dict[str, str]
+
+
+def preview_quote(*, session: Session, actor: User | None, lines: Any,
+                  global_discount_pct: Any = None, recargo_equivalencia: bool = False,
+                  irpf_pct: Any = None) -> Preview:
+    """The editor's live totals, without saving: the lines and percentages go through the
+    validation ``create_quote``/``update_quote`` use (``_clean_lines``, ``_pct``) and the totals
+    through ``compute_totals``, so a value the save refuses (quantity 0, a 101 % discount, a
+    product out of the catalog) is refused here with the same message under the same field,
+    and what the editor shows is what the save stores. A value in error counts as the save
+    would have read it (a quantity of 0 adds nothing). Writes nothing."""
+    require_user(actor, Perm.RECORDS_VIEW)
+    errors: dict[str, str] = {}
+    clean = _clean_lines(session, actor, lines, errors)
+    g, irpf = _new_terms(ensure_organisation(session=session), global_discount_pct, irpf_pct,
+                         errors)
+    totals = compute_totals(clean, global_discount_pct=g,
+                            recargo_equivalencia=bool(recargo_equivalencia), irpf_pct=irpf)
+    return Preview(totals, errors)
+
+
+def new_quote_draft(*, session: Session, actor: User | None, opportunity_id: Any = None,
+                    account_id: Any = None) -> dict[str, Any]:
+    """What a new quote starts with in the editor: the organisation's IRPF, validity and
+    conditions; from an opportunity (``?oportunidad=``) its customer and contact, or a
+    customer (``?cliente=``). Each read through the actor's scope: someone else's customer or
+    deal is not found, like any other read. Writes nothing."""
+    require_user(actor, Perm.RECORDS_VIEW)
+    org = ensure_organisation(session=session)
+    errors: dict[str, str] = {}
+    opp = visible(session, actor, Opportunity, opportunity_id, field="opportunity_id",
+                  errors=errors)
+    if opp is not None:
+        account_id = opp.account_id
+    account = visible(session, actor, Account, account_id, field="account_id", errors=errors)
+    if errors:
+        raise NotFound(next(iter(errors.values())))
+    contact = visible(session, actor, Contact, opp.contact_id, field="contact_id",
+                      errors={}) if opp is not None and opp.contact_id else None
+    return {"irpf_pct": org.default_irpf_pct or Decimal(0),
+            "valid_until": today_local() + timedelta(days=org.quote_validity_days or 30),
+            "conditions": org.quote_conditions or "",
+            "account_id": account.id if account else None,
+            "account_name": account.name if account else "",
+            "recargo_equivalencia": bool(account and account.recargo_equivalencia),
+            "opportunity_id": opp.id if opp else None,
+            "contact_id": contact.id if contact else None}
+
+
 def _links(session: Session, actor: User | None, data: Mapping[str, Any],
            current: Quote | None, errors: dict[str, str]
            ) -> tuple[Account | None, Contact | None, Opportunity | None]:
@@ -264,9 +334,7 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
         "account_id": account_id, "opportunity_id": opportunity_id, "contact_id": contact_id},
         None, errors)
     clean = _clean_lines(session, actor, lines, errors)
-    g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
-             Decimal(0))
-    irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
+    g, irpf = _new_terms(org, global_discount_pct, irpf_pct, errors)
     issued = as_date(issue_date, field_name="issue_date", errors=errors) or today_local()
     valid = as_date(valid_until, field_name="valid_until", errors=errors) or (
         issued + timedelta(days=org.quote_validity_days or 30))
@@ -554,6 +622,9 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
                             .where(Quote.number == quote.number, Quote.deleted_at.is_(None))
                             .order_by(Quote.version)).all()
     names = user_names(session, {quote.owner_id})
+    # The deal's name through the actor's scope (a link to a deal they cannot open says nothing).
+    opp = visible(session, actor, Opportunity, quote.opportunity_id, field="opportunity_id",
+                  errors={})
     return {
         **quote_row(quote, names, account.name if account else ""),
         "contact_id": quote.contact_id, "team_id": quote.team_id,
@@ -562,6 +633,7 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
         "conditions": quote.conditions, "notes": quote.notes, "created_at": quote.created_at,
         "updated_at": quote.updated_at,
         "editable": quote.status == QuoteStatus.BORRADOR,
+        "opportunity_name": opp.name if opp is not None else "",
         "versions": [{"id": i, "version": v, "status": s} for i, v, s in versions],
         "lines": [{"id": ln.id, "position": ln.position, "product_id": ln.product_id,
                    "description": ln.description, "quantity": ln.quantity, "unit": ln.unit,
@@ -607,6 +679,19 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
     return Page(rows, total, max(0, offset), limit)
 
 
+def list_quote_rows(*, session: Session, actor: User | None, **filters: Any
+                    ) -> Page[dict[str, Any]]:
+    """``list_quotes`` (same filters, same scope) as ``quote_row`` dicts naming the customer
+    and the owner: the quotes list screen."""
+    page = list_quotes(session=session, actor=actor, **filters)
+    ids = {q.account_id for q in page.items}
+    accounts = dict(session.exec(select(Account.id, Account.name)
+                                 .where(Account.id.in_(ids))).all()) if ids else {}
+    names = user_names(session, {q.owner_id for q in page.items})
+    return Page([quote_row(q, names, accounts.get(q.account_id, "")) for q in page.items],
+                page.total, page.offset, page.limit)
+
+
 # --- PDF and email ----------------------------------------------------------------------------
 
 
@@ -639,6 +724,15 @@ def _default_recipients(session: Session, quote: Quote) -> list[str]:
             return [contact.email]
     account = session.get(Account, quote.account_id)
     return [account.email] if account is not None and account.email else []
+
+
+def send_draft(*, session: Session, actor: User | None, quote_id: int) -> dict[str, str]:
+    """The send dialog's starting values: the recipients ``send_quote`` would use by default
+    and its default message (the actor must be allowed to send it)."""
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    return {"to": ", ".join(_default_recipients(session, quote)),
+            "message": default_message(ensure_organisation(session=session), quote, contact)}
 
 
 def default_message(org: Organisation, quote: Quote, contact: Contact | None) -> str:
