@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -95,6 +96,7 @@ STATUS_LABELS = {
     QuoteStatus.CADUCADO: "Caducado",
 }
 OPEN_STATUSES = (QuoteStatus.BORRADOR, QuoteStatus.ENVIADO)
+OPEN_FILTER = "abiertos"  # list_quotes(status=...): the open ones (borrador or enviado)
 QUOTE_FIELDS = ("account_id", "contact_id", "opportunity_id", "lines", "global_discount_pct",
                 "recargo_equivalencia", "irpf_pct", "issue_date", "valid_until", "conditions",
                 "notes")
@@ -649,13 +651,16 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
                 year: int | None = None, owner_id: int | None = None,
                 team_id: int | None = None, deleted: bool = False, sort: str = "-number",
                 offset: int = 0, limit: int = 25) -> Page[Quote]:
-    """One page of quotes; search on the number and the customer's name."""
+    """One page of quotes; search on the number and the customer's name. ``status`` is one
+    status or ``"abiertos"`` (borrador or enviado: still waiting for the customer)."""
     stmt = select(Quote).where(bin_clause(Quote, deleted=deleted))
     if (q or "").strip():
         stmt = stmt.where(or_(search_clause([Quote.number], q),
                               Quote.account_id.in_(select(Account.id).where(
                                   search_clause([Account.name, Account.trade_name], q)))))
-    if status:
+    if status == OPEN_FILTER:
+        stmt = stmt.where(Quote.status.in_(OPEN_STATUSES))
+    elif status:
         stmt = stmt.where(Quote.status == status)
     if account_id:
         stmt = stmt.where(Quote.account_id == account_id)
@@ -744,10 +749,14 @@ def default_message(org: Organisation, quote: Quote, contact: Contact | None) ->
 
 
 def send_quote(*, session: Session, actor: User | None, quote_id: int,
-               to: list[str] | None = None, message: str = "", settings: Any = None) -> Quote:
+               to: list[str] | str | None = None, message: str = "",
+               settings: Any = None) -> Quote:
     """Email the quote's PDF (SMTP from settings). Status enviado, ``sent_at``, an email
     activity on the customer's timeline and an audit event. Recipients default to the
-    quote's contact, else the customer's email."""
+    quote's contact, else the customer's email; ``to`` may be a list or what a user types
+    in the send dialog (``"a@x.es, b@y.es"``: commas, semicolons or spaces between them)."""
+    if isinstance(to, str):
+        to = re.split(r"[,;\s]+", to)
     from crm_app.services import mailer
     from crm_app.services.normalize import email_is_valid, normalize_email
     from crm_app.services.opportunities import touch_activity

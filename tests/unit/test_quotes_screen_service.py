@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sales_support as build
+from smtp_inbox import local_smtp
 from sqlmodel import func, select
 
 from crm_app.models import AuditEvent, Organisation, Quote
@@ -118,6 +119,9 @@ def test_the_list_rows_name_the_customer_and_the_owner_within_the_scope(session,
     assert page.items[0]["owner"] == "Comercial1" and page.items[0]["status_label"] == "Rechazado"
     only = quotes.list_quote_rows(session=session, actor=c1, status="borrador")
     assert [r["id"] for r in only.items] == [a.id]
+    # "abiertos" (Inicio's "Presupuestos pendientes" opens the list with it): borrador or enviado
+    opened = quotes.list_quote_rows(session=session, actor=c1, status="abiertos")
+    assert [r["id"] for r in opened.items] == [a.id]
     assert quotes.list_quote_rows(session=session, actor=c1, q="ruiz").total == 2
     assert quotes.list_quote_rows(session=session, actor=people.director).total == 3
 
@@ -173,3 +177,17 @@ def test_the_quote_view_names_its_opportunity(session, people):
     plain = build.quote(session, c1, acc.id)
     assert quotes.quote_view(session=session, actor=c1, quote_id=plain.id)[
         "opportunity_name"] == ""
+
+
+def test_send_takes_the_recipients_as_typed_in_the_dialog(session, people):
+    c1 = people.comercial1
+    q = build.quote(session, c1, build.account(session, c1).id)
+    with local_smtp("Ventas <ventas@norte.test>") as (inbox, settings):
+        quotes.send_quote(session=session, actor=c1, quote_id=q.id, settings=settings,
+                          to=" ana@cliente.es;  Luis@Cliente.es,pagos@cliente.es ")
+        with pytest.raises(ValidationFailed) as exc:
+            quotes.send_quote(session=session, actor=c1, quote_id=q.id, settings=settings,
+                              to="ana@cliente.es, no-es-correo")
+    [(rcpts, _msg)] = inbox.messages
+    assert rcpts == ["ana@cliente.es", "luis@cliente.es", "pagos@cliente.es"]
+    assert exc.value.errors == {"to": "Correo no válido: no-es-correo"}
