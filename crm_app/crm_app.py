@@ -75,7 +75,7 @@ _PRIVATE = [
      "sui.opps.detail_title", opportunities.OpportunityRecordState.load),
     (opportunities.opportunity_form_page, "/oportunidades/[oportunidad_id]/editar",
      "sui.opps.form_title", opportunities.OpportunityFormState.load),
-    (quotes.quotes_page, "/presupuestos", "nav.quotes", quotes.QuotesState.load),
+    (quotes.quotes_page, "/presupuestos", "nav.quotes", quotes.QuotesState.open_list),
     (quotes.quote_editor_page, "/presupuestos/nuevo", "sui.quotes.new",
      quotes.QuoteEditorState.load),
     (quotes.quote_editor_page, "/presupuestos/[presupuesto_id]", "sui.quotes.editor_title",
