@@ -1,7 +1,7 @@
 """The head of a record's page: back link, title, badges, facts and the action bar.
 
-On phones the actions wrap under the title and take the full width; on desktop they sit on
-the right. Every record page (lead, customer, opportunity, quote…) uses it.
+On phones the actions sit under the title, two a row across the full width; on desktop they
+sit on the right. Every record page (lead, customer, opportunity, quote…) uses it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,19 @@ def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str =
     else:
         anchor = rx.link(*children, href=href, id=id, underline="none")
     return rx.button(anchor, as_child=True, variant=variant, **props)
+
+
+def _action_bar(actions: Sequence[rx.Component]) -> rx.Component:
+    """The record's buttons: two a row on phones (a lone last one takes the whole row), so
+    four actions do not push the record below the first screen; one row on wider screens."""
+    return rx.grid(
+        *actions,
+        grid_template_columns=rx.breakpoints(initial="repeat(2, minmax(0, 1fr))",
+                                             sm=f"repeat({max(1, len(actions))}, auto)"),
+        gap="var(--space-2)", width=PHONE_FULL, justify_content="end",
+        style={"& > :last-child:nth-child(odd)": {
+            "gridColumn": rx.breakpoints(initial="1 / -1", sm="auto")}},
+    )
 
 
 def record_header(title: Any, *, back: tuple[Any, str] | None = None,
@@ -54,8 +67,7 @@ def record_header(title: Any, *, back: tuple[Any, str] | None = None,
         *top,
         rx.flex(
             rx.vstack(*info, spacing="1", min_width="0", flex="1"),
-            rx.flex(*actions, spacing="2", wrap="wrap", width=PHONE_FULL,
-                    direction=rx.breakpoints(initial="column", sm="row"), justify="end"),
+            _action_bar(actions),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="3", width="100%", align=rx.breakpoints(initial="stretch", md="start"),
         ),

@@ -5,5 +5,7 @@ ES = {
     "acc_ui.count_one": "cliente",
     "acc_ui.count_bin_one": "cliente en la papelera",
     "acc_ui.edit_title": "Editar cliente",
+    "acc_ui.deleted_on": "Eliminado el {date}",
+    "acc_ui.empty": "Aún no hay clientes. Crea el primero o convierte un lead en cliente.",
     "acc_ui.not_found": "No se ha encontrado el cliente o no tienes acceso a él.",
 }

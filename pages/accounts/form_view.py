@@ -14,6 +14,7 @@ from components.forms import (
     field,
     form_actions,
     form_error,
+    form_page,
     grid,
     section,
     text_input,
@@ -121,27 +122,9 @@ def _form() -> rx.Component:
 
 
 def _body() -> rx.Component:
-    # The form appears once its page loader has filled it (``ready``), so the uncontrolled
-    # inputs start from the record's values; leaving the page makes it wait again next time.
-    return rx.cond(
-        F.ready,
-        rx.box(
-            rx.cond(
-                F.not_found,
-                rx.callout(t("acc_ui.not_found"), icon="circle-alert", color_scheme="red",
-                           id="account-not-found"),
-                rx.vstack(
-                    rx.cond(F.title != "", rx.heading(F.title, size="5", id="account-form-title",
-                                                      style={"overflowWrap": "anywhere"})),
-                    _form(),
-                    spacing="3", width="100%", max_width="880px",
-                ),
-            ),
-            on_unmount=F.leave,
-            width="100%",
-        ),
-        rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
-    )
+    return form_page(_form(), ready=F.ready, not_found=F.not_found,
+                     not_found_text=t("acc_ui.not_found"), title=F.title, on_unmount=F.leave,
+                     id_prefix="account")
 
 
 def new_account_page() -> rx.Component:

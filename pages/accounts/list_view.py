@@ -60,7 +60,7 @@ def _card(r: rx.Var) -> rx.Component:
         rx.cond(r["trade_name"] != "", rx.text(r["trade_name"], size="1", color_scheme="gray")),
         rx.text(r["place"], size="1"),
         rx.hstack(
-            rx.text(rx.cond(S.in_bin, r["deleted_at"], r["owner"]), size="1",
+            rx.text(rx.cond(S.in_bin, r["deleted_text"], r["owner"]), size="1",
                     color_scheme="gray"),
             rx.spacer(),
             _restore(r, "restore-card-"),
@@ -100,7 +100,7 @@ def accounts_page() -> rx.Component:
             empty=rx.cond(
                 S.in_bin,
                 empty_state("trash-2", t("sui.accounts.bin_empty"), test_id="accounts-empty"),
-                empty_state("building-2", t("sui.accounts.empty"), _new("account-new-empty"),
+                empty_state("building-2", t("acc_ui.empty"), _new("account-new-empty"),
                             test_id="accounts-empty")),
         ),
         title=t("nav.accounts"),

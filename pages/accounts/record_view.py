@@ -4,6 +4,9 @@ and the contact dialog."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import reflex as rx
 
 from components.badges import status_badge
@@ -19,10 +22,19 @@ A = R.acc
 NOWRAP = {"white_space": "nowrap"}
 
 
-def _listing(items: rx.Var, render: object, empty: rx.Component) -> rx.Component:
+def _listing(items: rx.Var, render: Any, empty: rx.Component) -> rx.Component:
     return rx.cond(items.length() > 0,
                    rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
                    empty)
+
+
+def _list_section(title_key: str, items: rx.Var, render: Any, *, icon: str, empty_key: str,
+                  empty_id: str, test_id: str, below: Sequence[rx.Component] = (),
+                  actions: Sequence[rx.Component] = ()) -> rx.Component:
+    """A section of the file that lists one kind of thing, or says there is none yet."""
+    return section(t(title_key),
+                   _listing(items, render, empty_note(icon, t(empty_key), test_id=empty_id)),
+                   *below, actions=actions, test_id=test_id, icon=icon)
 
 
 def _header() -> rx.Component:
@@ -46,9 +58,9 @@ def _header() -> rx.Component:
                                                       color_scheme="amber")),
         ],
         actions=[
-            delete,
             link_button(t("common.edit"), R.edit_href, icon="pencil", id="account-edit",
                         variant="soft"),
+            delete,
             link_button(t("sui.opps.new"), R.new_opportunity_href, icon="kanban",
                         id="account-new-opportunity", variant="soft"),
             link_button(t("sui.quotes.new"), R.new_quote_href, icon="file-plus",
@@ -142,13 +154,12 @@ def _contact_dialog() -> rx.Component:
 
 
 def _contacts() -> rx.Component:
-    return section(
-        t("sui.360.contacts"),
-        _listing(R.contacts, _contact,
-                 empty_note("users", t("sui.360.empty.contacts"), test_id="contacts-empty")),
+    return _list_section(
+        "sui.360.contacts", R.contacts, _contact, icon="users",
+        empty_key="sui.360.empty.contacts", empty_id="contacts-empty",
         actions=[rx.button(rx.icon("plus", size=14), t("sui.contacts.add"), size="1",
                            variant="soft", on_click=R.new_contact, id="contact-new")],
-        test_id="account-contacts", icon="users")
+        test_id="account-contacts")
 
 
 # --- sales --------------------------------------------------------------------------------------
@@ -205,11 +216,9 @@ def _quote(q: rx.Var) -> rx.Component:
 
 
 def _quotes() -> rx.Component:
-    return section(
-        t("sui.360.quotes"),
-        _listing(R.quotes, _quote,
-                 empty_note("file-text", t("sui.360.empty.quotes"), test_id="quotes-empty")),
-        test_id="account-quotes", icon="file-text")
+    return _list_section("sui.360.quotes", R.quotes, _quote, icon="file-text",
+                         empty_key="sui.360.empty.quotes", empty_id="quotes-empty",
+                         test_id="account-quotes")
 
 
 def _purchase_year(y: rx.Var) -> rx.Component:
@@ -275,13 +284,13 @@ def _timeline_item(e: rx.Var) -> rx.Component:
 
 
 def _timeline() -> rx.Component:
-    return section(
-        t("sui.360.timeline"),
-        _listing(R.timeline, _timeline_item,
-                 empty_note("history", t("sui.360.empty.timeline"), test_id="timeline-empty")),
-        rx.cond(R.timeline_more, rx.button(t("sui.common.more"), variant="ghost",
-                                           on_click=R.more_timeline, id="timeline-more")),
-        test_id="account-timeline", icon="history")
+    return _list_section(
+        "sui.360.timeline", R.timeline, _timeline_item, icon="history",
+        empty_key="sui.360.empty.timeline", empty_id="timeline-empty",
+        below=[rx.cond(R.timeline_more, rx.button(t("sui.common.more"), variant="ghost",
+                                                  on_click=R.more_timeline,
+                                                  id="timeline-more"))],
+        test_id="account-timeline")
 
 
 def _alert(x: rx.Var) -> rx.Component:
@@ -291,11 +300,9 @@ def _alert(x: rx.Var) -> rx.Component:
 
 
 def _alerts() -> rx.Component:
-    return section(
-        t("sui.360.alerts"),
-        _listing(R.account_alerts, _alert,
-                 empty_note("bell", t("sui.360.empty.alerts"), test_id="alerts-empty")),
-        test_id="account-alerts", icon="bell")
+    return _list_section("sui.360.alerts", R.account_alerts, _alert, icon="bell",
+                         empty_key="sui.360.empty.alerts", empty_id="alerts-empty",
+                         test_id="account-alerts")
 
 
 def _document(d: rx.Var) -> rx.Component:
@@ -308,12 +315,9 @@ def _document(d: rx.Var) -> rx.Component:
 
 
 def _documents() -> rx.Component:
-    return section(
-        t("sui.360.documents"),
-        _listing(R.documents, _document,
-                 empty_note("folder-open", t("sui.360.empty.documents"),
-                            test_id="documents-empty")),
-        test_id="account-documents", icon="folder-open")
+    return _list_section("sui.360.documents", R.documents, _document, icon="folder-open",
+                         empty_key="sui.360.empty.documents", empty_id="documents-empty",
+                         test_id="account-documents")
 
 
 # --- the page -----------------------------------------------------------------------------------

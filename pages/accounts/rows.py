@@ -72,6 +72,8 @@ def account_row(a: Account, owner: str) -> dict[str, str]:
         "province": a.province or "", "sector": a.sector or "",
         "size_band": a.size_band or "", "channel": a.channel or "", "owner": owner,
         "created_at": date_es(a.created_at), "deleted_at": date_es(a.deleted_at),
+        "deleted_text": t("acc_ui.deleted_on", date=date_es(a.deleted_at))
+        if a.deleted_at else "",
         "place": " · ".join(x or "—" for x in (a.province, a.sector, a.channel)),
         "href": f"/clientes/{a.id}",
     }

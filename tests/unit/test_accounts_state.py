@@ -101,7 +101,8 @@ def test_list_sorts_searches_filters_and_restores_from_the_bin(world, people, se
     run(s.set_view("bin"))
     assert (s.view, s.in_bin, s.total, s.count_label) == ("bin", True, 1,
                                                           "cliente en la papelera")
-    assert s.rows[0]["deleted_at"] != "" and s.rows[0]["id"] == str(world["bar"].id)
+    assert s.rows[0]["deleted_text"].startswith("Eliminado el ")
+    assert s.rows[0]["id"] == str(world["bar"].id)
     run(s.set_view("everything"))  # not a tab: ignored
     assert s.view == "bin"
     out = run(s.restore(str(world["bar"].id)))
