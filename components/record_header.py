@@ -1,7 +1,7 @@
 """The head of a record's page: back link, title, badges, facts and the action bar.
 
-On phones the actions sit under the title, two a row across the full width; on desktop they
-sit on the right. Every record page (lead, customer, opportunity, quote…) uses it.
+On phones the actions sit under the title and share rows across the full width; on desktop
+they sit on the right. Every record page (lead, customer, opportunity, quote…) uses it.
 """
 
 from __future__ import annotations
@@ -29,15 +29,14 @@ def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str =
 
 
 def _action_bar(actions: Sequence[rx.Component]) -> rx.Component:
-    """The record's buttons: two a row on phones (a lone last one takes the whole row), so
-    four actions do not push the record below the first screen; one row on wider screens."""
-    return rx.grid(
+    """The record's buttons. On phones they share rows across the full width (as many a row
+    as fit, never a clipped label), so four actions do not push the record below the first
+    screen; from the small breakpoint up they keep their own width, in one row at the right."""
+    return rx.flex(
         *actions,
-        grid_template_columns=rx.breakpoints(initial="repeat(2, minmax(0, 1fr))",
-                                             sm=f"repeat({max(1, len(actions))}, auto)"),
-        gap="var(--space-2)", width=PHONE_FULL, justify_content="end",
-        style={"& > :last-child:nth-child(odd)": {
-            "gridColumn": rx.breakpoints(initial="1 / -1", sm="auto")}},
+        wrap="wrap", spacing="2", width=PHONE_FULL, justify="end",
+        style={"& > *": {"flex": rx.breakpoints(initial="1 1 auto", sm="0 0 auto"),
+                         "whiteSpace": "nowrap"}},
     )
 
 

@@ -7,13 +7,15 @@ browser only ever receives display strings.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_app.formatting import ago, date_es, datetime_es, money, number, phone_es
 from crm_app.i18n import t
-from crm_app.models import Account, User
 from crm_app.services.defaults import CHANNELS, SECTORS, SIZE_BANDS
 from crm_app.services.lead_options import provinces
+
+if TYPE_CHECKING:  # rows are built from what a service returned; no data access here
+    from crm_app.models import Account, User
 
 # Text inputs of the form, in the order they appear (the first one in error is shown).
 TEXT_FIELDS = ("name", "trade_name", "nif", "country", "address", "postal_code", "city",

@@ -106,10 +106,15 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     page.wait_for_selector("[data-testid=contact-dialog]", state="detached")
     page.wait_for_selector(f"[data-testid=contact-item] >> text=Lucía Prueba {tag}")
     page.wait_for_selector("[data-testid=timeline-item]")
-    if phone:  # the record's four buttons two a row; one column with data and contacts first
+    if phone:  # the record's buttons share rows, labels on one line; data and contacts first
         edit = page.locator("#account-edit").bounding_box()
         delete = page.locator("#account-delete").bounding_box()
         assert abs(edit["y"] - delete["y"]) < 2 and edit["x"] < delete["x"], (edit, delete)
+        for button in ("#account-edit", "#account-delete", "#account-new-opportunity",
+                       "#account-new-quote"):
+            assert page.evaluate(f"(e => e.scrollWidth <= e.clientWidth && "
+                                 f"e.scrollHeight <= e.clientHeight)"
+                                 f"(document.querySelector('{button}'))"), button
         data_top = page.locator("[data-testid=account-data]").bounding_box()["y"]
         opps_top = page.locator("[data-testid=account-opportunities]").bounding_box()["y"]
         assert data_top < opps_top
