@@ -455,7 +455,7 @@ class LeadImportState(AppState):
                 self.progress = int(box[0] * 100)
         try:
             out = task.result()
-        except FileUnreadable as exc:  # unreadable or over a limit: a new file is needed
+        except FileTooBig as exc:  # over a limit (the limits changed since): a new file
             async with self:
                 self._restart()
                 self.upload_error = exc.message
@@ -465,6 +465,8 @@ class LeadImportState(AppState):
                 self.busy = False
                 self.step = "mapping"
                 self.mapping_error = message_of(exc)
+                if isinstance(exc, FileUnreadable):
+                    self.mapping_error = exc.message
             return rx.toast.error(message_of(exc))
         except BaseException:  # the import failed (rolled back): its file goes with it
             async with self:
