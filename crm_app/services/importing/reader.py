@@ -304,7 +304,8 @@ def _finish(df: pl.DataFrame, method: str, limits: ImportLimits) -> RawTable:
     df = df.with_columns([
         pl.col(c).str.strip_chars().replace("", None) for c in cols
     ])
-    quoted = [c for c in cols if df[c].str.starts_with("'").any()]
+    starts = df.select([pl.col(c).str.starts_with("'").any() for c in cols]).row(0)
+    quoted = [c for c, has in zip(cols, starts, strict=True) if has]
     if quoted:  # ``'=…`` from one of our exports: the value without the apostrophe
         df = df.with_columns([pl.col(c).str.replace(r"^'([=+\-@])", "$1") for c in quoted])
     blank = pl.all_horizontal([pl.col(c).is_null() for c in cols]) if cols else pl.lit(True)
