@@ -230,7 +230,9 @@ def test_the_xlsx_bomb_is_refused_fast_in_little_memory(tmp_path, engine, people
             "el máximo por importación es 1.000.000.") in output
     assert "No se ha importado nada." in output
     assert peak_mb < 400, f"peak RSS {peak_mb} MB"
-    assert seconds < 40, f"{seconds:.1f} s"
+    # Before: killed at 120 s. Now ~1 s of reading; the rest is the CLI starting (~15 s on
+    # this 2-core machine at load 20).
+    assert seconds < 60, f"{seconds:.1f} s"
 
 
 READ_ONE = """
