@@ -15,7 +15,7 @@ those, and nothing is imported):
 - ``max_rows``: records below the header (blank ones included, as a spreadsheet numbers
   them); CSV readers stop one record past it;
 - ``max_cell_chars``: the longest cell (32,767 is Excel's own limit), checked on the read
-  columns before anything else looks at them;
+  (and stripped) columns before validation sees them, naming the row and column;
 - the spreadsheet parser (calamine, through fastexcel) builds the whole sheet as a dense grid
   in memory, so a 1.6 KB file with one cell in A1 and one in XFD1048576 asks for 550 GB and
   aborts the process. It therefore runs in a child process capped at ``sheet_memory_bytes``
