@@ -7,7 +7,8 @@ when an allocation fails: the web server would die with it. In a child (``excel_
 with ``RLIMIT_AS`` and ``RLIMIT_CPU`` that is a refused file with a Spanish message; a
 legitimate sheet comes back as Arrow IPC through a temporary file in the data directory, and
 the parser's grid (1.3 GB for 1,000,000 rows × 11 columns) never lives in the web process.
-Starting the child costs the import of fastexcel and polars (~0.3 s), once per read.
+Starting the child costs a Python start and the import of polars, once per read (2-3 s on
+this shared 2-core machine at load 27; a small price next to a sheet worth parsing apart).
 """
 
 from __future__ import annotations
