@@ -26,7 +26,8 @@ from crm_app.services.importing import (
     read_table,
 )
 from crm_app.services.importing import reader as reader_module
-from crm_app.services.importing.limits import MAX_ZIP_ENTRIES, zip_entries
+from crm_app.services.importing.excel import read_sheet
+from crm_app.services.importing.limits import MAX_ZIP_ENTRIES, grid_cells, zip_entries
 from crm_app.settings import PROJECT_ROOT
 
 CRM = str(Path(sys.executable).parent / "crm")
@@ -273,6 +274,35 @@ def test_a_sparse_sheet_within_the_memory_cap_keeps_its_row_numbers() -> None:
     assert table.frame[reader_module.ROW].to_list() == [20]
     assert table.frame.row(0)[:3] == (None, None, "x")
     assert table.blank_rows == list(range(2, 20))
+
+
+def test_the_child_numbers_the_rows_it_hands_back_as_the_sheet_does() -> None:
+    frame = read_sheet(xlsx_files.sparse("C20"), ImportLimits())  # in the child
+    assert frame["__row"].to_list() == [1, 20]
+    assert frame.drop("__row").rows() == [("Nombre", None, None), (None, None, "x")]
+
+
+def test_a_small_workbook_with_a_small_grid_is_parsed_in_process() -> None:
+    """A child capped at 1 byte of memory cannot even start: reading works only because a
+    small workbook whose grid is small never goes to it; a far cell sends it there."""
+    no_child = small(sheet_memory_bytes=1)
+    records = [["Nombre", "Correo"]] + [[f"n{i}", f"n{i}@x.es"] for i in range(200)]
+    assert read_table(xlsx_files.rows_sheet(records), "x.xlsx", no_child).rows == 200
+    assert read_table(xlsx_files.sparse("C20"), "x.xlsx", no_child).rows == 1
+    with pytest.raises(FileTooBig, match="memoria"):
+        read_table(xlsx_files.sparse("ZZ3000"), "x.xlsx", no_child)  # 702 × 3,000 cells
+
+
+@pytest.mark.parametrize(("xml", "cells"), [
+    (b'<row r="1"><c r="A1"/><c r="K1"/></row><row r="7"><c r="B7"/></row>', 7 * 11),
+    (b"<row><c/><c/><c/></row><row><c/></row>", 2 * 3),  # no references: counted
+    (b'<row r="5"><c/><c r="D5"/><c/></row><row><c/></row>', 6 * 5),  # mixed
+    (b'<x:row r="2"><x:c r="AA2" t="s"/></x:row>', 2 * 27),  # a namespace prefix
+    (b'<row r="1"><c r="B1000000"/></row>', 1_000_000 * 2),  # a cell's own row counts
+    (b'<rowBreaks count="1"><brk id="3"/></rowBreaks><cols><col min="1"/></cols>', 0),
+])
+def test_the_grid_a_sheet_spans(xml: bytes, cells: int) -> None:
+    assert grid_cells(b"<worksheet><sheetData>" + xml + b"</sheetData></worksheet>") == cells
 
 
 def test_the_sheet_memory_cap_is_a_setting() -> None:

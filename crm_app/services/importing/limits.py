@@ -21,6 +21,8 @@ those, and nothing is imported):
   aborts the process. It therefore runs in a child process capped at ``sheet_memory_bytes``
   of address space and ``sheet_seconds`` of CPU (``excel.read_sheet``): whatever a sheet
   does, it can only take the child down, and the web process never holds the parser's grid.
+  Only a small workbook (``SMALL_WORKBOOK`` of contents) whose cells ``grid_cells`` places on
+  a grid of at most ``SMALL_GRID`` cells is parsed in-process, sparing the child's start.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ MB = 1024 * 1024
 CHUNK = MB  # inflated bytes looked at a time
 _IN = 64 * 1024  # compressed bytes fed at a time
 MAX_ZIP_ENTRIES = 10_000  # a workbook has tens; a central directory of millions is an attack
+SMALL_WORKBOOK = 4 * MB  # contents of a workbook that may be parsed in-process…
+SMALL_GRID = 2_000_000  # … if its grid is at most this (64 MB in the parser)
 _METADATA_BYTES = 4 * MB  # workbook.xml and its relationships are a few KB
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
@@ -51,6 +55,8 @@ _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
 _SHEET = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*?\b(?:[A-Za-z_][\w.-]*:)?id=\"([^\"]+)\"")
 _RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb"([A-Za-z_][\w.:-]*)=\"([^\"]*)\"")
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_REF = re.compile(rb"(?:^|\s)r=\"([A-Z]*)([0-9]*)\"")
 
 
 @dataclass(frozen=True)
@@ -117,12 +123,15 @@ def zip_entries(data: bytes) -> int | None:
     return entries
 
 
-def check_xlsx(data: bytes, limits: ImportLimits) -> None:
+def check_xlsx(data: bytes, limits: ImportLimits) -> bool:
     """Refuse an XLSX over the limits before its sheet is parsed: too many members, declared
     contents over ``max_unzipped_bytes``, a member bigger than it declares, or a first sheet
     with more than ``max_records`` rows (counted while it is inflated, 1 MB at a time,
     stopping at the first piece past the limit). Rows are only counted in a workbook's
-    sheets; other zips (ODS, XLSB) are left to the sandboxed reader's memory cap."""
+    sheets; other zips (ODS, XLSB) are left to the sandboxed reader's memory cap.
+
+    Returns whether the workbook is small enough to be parsed in-process: at most
+    ``SMALL_WORKBOOK`` of contents and a first sheet whose grid is at most ``SMALL_GRID``."""
     entries = zip_entries(data)
     if entries is not None and entries > MAX_ZIP_ENTRIES:
         raise FileUnreadable(t("import_limits.too_many_files", n=number(entries)))
@@ -140,14 +149,52 @@ def check_xlsx(data: bytes, limits: ImportLimits) -> None:
                            max_mb=_mb(limits.max_unzipped_bytes)))
     names = {i.filename: i for i in infos}
     sheets: list[zipfile.ZipInfo] = []
+    first = None
     if "xl/workbook.xml" in names:
         first = _first_sheet(zf, names)
         sheets = [first] if first else [i for n, i in names.items()
                                         if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    small = first is not None and declared <= SMALL_WORKBOOK
+    kept: list[bytes] = []
     # The sheets first: a bomb is usually there, and is refused before the rest is inflated.
     for info in sorted(infos, key=lambda i: i not in sheets):
-        if not info.is_dir():
-            _inflate(data, info, _RowCounter(limits).feed if info in sheets else None)
+        if info.is_dir():
+            continue
+        look = _RowCounter(limits).feed if info in sheets else None
+        if small and info is first:
+            counter = look
+
+            def look(piece: bytes, counter: Callable[[bytes], None] = counter) -> None:
+                counter(piece)
+                kept.append(piece)
+        _inflate(data, info, look)
+    return small and grid_cells(b"".join(kept)) <= SMALL_GRID
+
+
+def grid_cells(sheet: bytes) -> int:
+    """How many cells the parser's grid for this worksheet XML can have at most: the
+    farthest row times the farthest column any ``<row>`` or ``<c>`` reaches, placed as the
+    parser places them (its ``r`` reference, else one past the previous row or cell)."""
+    row = col = far_row = far_col = 0
+    for tag in _TAG.finditer(sheet):
+        ref = _REF.search(tag.group(2))
+        letters, digits = (ref.group(1), ref.group(2)) if ref else (b"", b"")
+        if tag.group(1) == b"row":
+            row = int(digits) if digits else row + 1
+            col = 0
+        else:
+            col = _column_number(letters) if letters else col + 1
+            if digits:
+                far_row = max(far_row, int(digits))
+        far_row, far_col = max(far_row, row), max(far_col, col)
+    return far_row * far_col
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _first_sheet(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]

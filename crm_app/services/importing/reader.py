@@ -280,9 +280,8 @@ def _read_csv_module(text: str, delimiter: str, limits: ImportLimits | None = No
 def _read_excel(data: bytes, limits: ImportLimits) -> RawTable:
     from crm_app.services.importing.excel import read_sheet
 
-    if data.startswith(_XLSX_MAGIC):
-        check_xlsx(data, limits)  # sizes and rows, before anything is parsed
-    df = read_sheet(data, limits)  # rows with a cell, numbered as the sheet numbers them
+    small = data.startswith(_XLSX_MAGIC) and check_xlsx(data, limits)  # before any parsing
+    df = read_sheet(data, limits, in_process=small)  # rows with a cell, as the sheet numbers
     cells = [c for c in df.columns if c != "__row"]
     if not cells or df.height == 0:
         raise FileUnreadable("La hoja de cálculo está vacía.")
