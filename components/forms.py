@@ -83,9 +83,9 @@ def choice(options: Sequence[tuple[str, str]] | Sequence[dict[str, str]] | rx.Va
            value: Any = None, default_value: Any = None, on_change: Any = None,
            name: str | None = None, id: str, aria_label: str = "", placeholder: str = "",
            width: Any = "100%", size: str = "2", disabled: Any = False) -> rx.Component:
-    """A Radix select. ``options`` are (value, label) pairs, ``{value, label}`` dicts (what
-    ``with_all`` gives) or a Var list of those dicts. Radix refuses empty item values: use
-    ``NONE`` for "none/all"."""
+    """A Radix select. ``options`` are (value, label) pairs, or dicts with ``value``/``label``
+    (a list, e.g. ``with_all`` of a fixed list, or a Var). Radix refuses empty item values:
+    use ``NONE`` for "none/all"."""
     if isinstance(options, rx.Var):
         items = rx.foreach(options, lambda o: rx.select.item(
             o["label"].to(str), value=o["value"].to(str)))

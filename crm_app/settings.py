@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +63,18 @@ class Settings(BaseSettings):
     oidc_client_secret: str = ""
 
     snapshot_minutes: int = 10
+    # seconds a standby beat waits for a beat that died without releasing its Redis lock
+    beat_lock_seconds: int = Field(default=90, ge=3, le=3600)
+    backup_keep: int = Field(default=14, ge=1, le=10_000)
     timezone: str = "Europe/Madrid"
     locale: str = "es_ES"
+
+    # Import limits, checked while a file is read (README, «Límites de la importación»).
+    import_max_rows: int = Field(default=1_000_000, ge=1)
+    import_max_mb: int = Field(default=256, ge=1)  # the file as given (CSV, XLSX)
+    import_max_unzipped_mb: int = Field(default=1024, ge=1)  # an XLSX once decompressed
+    import_max_cell_chars: int = Field(default=32_767, ge=1)  # Excel's own cell limit
+    import_sheet_memory_mb: int = Field(default=3072, ge=256)  # the process reading a sheet
 
     @field_validator("data_dir")
     @classmethod

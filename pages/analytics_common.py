@@ -31,6 +31,7 @@ from crm_app.models import User
 from crm_app.permissions import Perm, PermissionDenied
 from crm_app.services import analytics as svc
 from crm_app.services.errors import ValidationFailed
+from crm_app.services.spreadsheet_cells import safe_cell
 
 PERIOD_KINDS = ("month", "quarter", "fiscal_year")
 MAX_DAYS = 3 * 366
@@ -143,10 +144,12 @@ def change_view(key: str, rel: float | None) -> tuple[str, str]:
 
 
 def _csv_cell(unit: str, value: Any) -> str:
+    """A number is formatted from the number (``-1234,50`` stays a number in the
+    spreadsheet); a text goes through ``safe_cell`` (never a formula)."""
     if value is None:
         return ""
-    if unit == "text":
-        return str(value)
+    if unit == "text" or isinstance(value, str):
+        return safe_cell(str(value))
     if unit == "ratio":
         return f"{float(value) * 100:.2f}".replace(".", ",")
     if unit == "money":
@@ -160,7 +163,7 @@ def csv_bytes(table: dict[str, Any]) -> bytes:
     """A table as CSV for a Spanish spreadsheet: ``;`` separated, decimal comma, UTF-8 BOM."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table["headers"])
+    writer.writerow([safe_cell(str(h)) for h in table["headers"]])
     for row in table["rows"]:
         writer.writerow([_csv_cell(u, v) for u, v in zip(table["units"], row, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -177,14 +180,14 @@ def xlsx_bytes(table: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = (table.get("sheet") or "Informe")[:31]
-    ws.append(list(table["headers"]))
+    ws.append([safe_cell(str(h)) for h in table["headers"]])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table["rows"]:
         values = []
         for unit, value in zip(table["units"], row, strict=True):
-            if value is None or unit == "text":
-                values.append(value)
+            if value is None or unit == "text" or isinstance(value, str):
+                values.append(safe_cell(value))  # openpyxl writes "=…" as a formula
             elif unit == "money":
                 values.append(float(Decimal(value)))
             else:
@@ -272,6 +275,7 @@ class AnalyticsMixin(rx.State, mixin=True):
     """Snapshot time, refresh button, drill-down dialog and table exports of a page."""
 
     snapshot_text: str = ""
+    snapshot_warning: str = ""  # the builds after the snapshot shown failed (since when)
     scope_text: str = ""
     loading: bool = False
     refreshing: bool = False
@@ -425,6 +429,12 @@ class AnalyticsMixin(rx.State, mixin=True):
             async with self:
                 self.refreshing = False
             return rx.toast.error(t("aui.refresh_denied"))
+        except svc.SnapshotFailed as exc:
+            # the page reloads to show the warning over the data it still has
+            async with self:
+                self.refreshing = False
+                reload = self._reload_event()
+            return [rx.toast.error(exc.message), *([reload] if reload else [])]
         except Exception:  # noqa: BLE001
             async with self:
                 self.refreshing = False
@@ -439,7 +449,8 @@ class AnalyticsMixin(rx.State, mixin=True):
 
 
 def snapshot_bar(state: Any, *, can_refresh: rx.Var) -> rx.Component:
-    """``Datos de las 10:42`` and, for managers and up, the "Actualizar datos" button."""
+    """``Datos de las 10:42`` and, for managers and up, the "Actualizar datos" button; under
+    them, when the builds after that snapshot failed, the warning saying so."""
     return rx.vstack(
         rx.hstack(
             rx.hstack(
@@ -460,6 +471,9 @@ def snapshot_bar(state: Any, *, can_refresh: rx.Var) -> rx.Component:
             spacing="3",
             wrap="wrap",
         ),
+        rx.cond(state.snapshot_warning != "",
+                rx.callout(state.snapshot_warning, icon="triangle-alert", color_scheme="amber",
+                           size="1", id="snapshot-warning")),
         rx.cond(state.refreshing,
                 rx.vstack(rx.progress(duration="4s", width="100%", max_width="320px"),
                           rx.text(t("aui.refreshing"), size="1", color_scheme="gray"),
