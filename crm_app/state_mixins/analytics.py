@@ -222,6 +222,24 @@ class AnalyticsMixin(rx.State, mixin=True):
         self.scope_text = svc.scope_label(scope, session=ctx.session)
         return scope
 
+    def _chart_spec(self, chart: str, curve: int, point: int
+                    ) -> tuple[dict[str, Any], str] | None:
+        """Hook: (drill-down spec, what it shows) behind a chart's bar or point, from the keys
+        the page kept on the server when it drew the chart; None: nothing to list."""
+        return None
+
+    def _row_spec(self, index: int) -> tuple[dict[str, Any], str] | None:
+        """Hook: the same for the link of a table's row."""
+        return None
+
+    async def _drill(self, ctx: Ctx, spec: Any) -> None:
+        async with self:
+            found = spec()
+            if found is None:
+                return
+            self._open_drill(*found)
+        await self._fetch_drill(ctx)
+
     def _open_drill(self, spec: dict[str, Any], what: str) -> None:
         """Show the drill-down dialog for ``spec`` (call inside ``async with self``)."""
         self._drill_spec = spec
@@ -251,6 +269,21 @@ class AnalyticsMixin(rx.State, mixin=True):
                 self.drill_total = total
 
     # --- events -------------------------------------------------------------------------
+
+    @handler(Perm.REPORTS_VIEW, background=True)
+    async def drill_chart(self, ctx: Ctx, chart: str, points: list) -> None:
+        """A click on a chart: the opportunities behind the clicked bar or point (the click
+        only says which one; what it means was kept on the server)."""
+        hit = point_index(points)
+        if hit is not None:
+            await self._drill(ctx, lambda: self._chart_spec(str(chart), *hit))
+
+    @handler(Perm.REPORTS_VIEW, background=True)
+    async def drill_row(self, ctx: Ctx, index: int) -> None:
+        """The link of a table's row: the opportunities behind it."""
+        row = as_index(index)
+        if row is not None:
+            await self._drill(ctx, lambda: self._row_spec(row))
 
     @handler(Perm.REPORTS_VIEW, background=True)
     async def drill_next(self, ctx: Ctx) -> None:

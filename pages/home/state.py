@@ -15,12 +15,7 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services.overview import overview
 from crm_app.state import AppState, Ctx, handler
-from crm_app.state_mixins.analytics import (
-    AnalyticsMixin,
-    as_index,
-    point_index,
-    today_local,
-)
+from crm_app.state_mixins.analytics import AnalyticsMixin, today_local
 from pages.home.build import PERIOD_KINDS, build_dashboard
 
 # "Tu día": (count, label key, the list it opens filtered to what it counts, icon, test id).
@@ -110,7 +105,8 @@ class HomeState(AnalyticsMixin, AppState):
 
     # --- drill-down: which bar was clicked → the filters kept on the server ---------------
 
-    def _spec_for(self, chart: str, curve: int, point: int) -> tuple[dict[str, Any], str] | None:
+    def _chart_spec(self, chart: str, curve: int, point: int
+                    ) -> tuple[dict[str, Any], str] | None:
         keys = self._keys
         if not keys:
             return None
@@ -147,28 +143,5 @@ class HomeState(AnalyticsMixin, AppState):
                     f"{t('aui.drill.status.' + status)} · {name} · {when}")
         return None
 
-    @handler(Perm.REPORTS_VIEW, background=True)
-    async def drill_chart(self, ctx: Ctx, chart: str, points: list) -> None:
-        """A click on a chart: list the opportunities behind the clicked bar or point."""
-        hit = point_index(points)
-        if hit is None:
-            return
-        async with self:
-            found = self._spec_for(str(chart), *hit)
-            if found is None:
-                return
-            self._open_drill(*found)
-        await self._fetch_drill(ctx)
-
-    @handler(Perm.REPORTS_VIEW, background=True)
-    async def drill_row(self, ctx: Ctx, index: int) -> None:
-        """The name link of a row of the comparison table."""
-        row = as_index(index)
-        if row is None:
-            return
-        async with self:
-            found = self._spec_for("compare", 0, row)
-            if found is None:
-                return
-            self._open_drill(*found)
-        await self._fetch_drill(ctx)
+    def _row_spec(self, index: int) -> tuple[dict[str, Any], str] | None:
+        return self._chart_spec("compare", 0, index)

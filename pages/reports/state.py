@@ -21,13 +21,7 @@ from crm_app.permissions import Perm
 from crm_app.services import analytics as svc
 from crm_app.services.errors import ValidationFailed
 from crm_app.state import AppState, Ctx, handler
-from crm_app.state_mixins.analytics import (
-    KPI_DRILL_STATUS,
-    AnalyticsMixin,
-    as_index,
-    point_index,
-    today_local,
-)
+from crm_app.state_mixins.analytics import KPI_DRILL_STATUS, AnalyticsMixin, today_local
 from pages.reports.build import build_report
 from pages.reports.delivery_state import DeliveryState
 
@@ -197,39 +191,19 @@ class ReportsState(AnalyticsMixin, AppState):
         return ({"status": status, "start": start, "end": end, "filters": filters},
                 f"{t('aui.drill.status.' + status)} · {label} · {when}")
 
-    @handler(Perm.REPORTS_VIEW, background=True)
-    async def drill_chart(self, ctx: Ctx, chart: str, points: list) -> None:
-        """A click on a bar or point: the opportunities behind it."""
-        hit = point_index(points)
-        if hit is None:
-            return
-        curve, point = hit
-        async with self:
-            if not self._drill_keys:
-                return
-            if chart == "matrix":
-                source, keys = self._drill_keys["chart"], self._drill_keys["kpis"]
-                found = (self._matrix_spec(source[point], keys[min(curve, len(keys) - 1)])
-                         if point < len(source) else None)
-            else:
-                found = self._evolution_spec(curve, point)
-            if found is None:
-                return
-            self._open_drill(*found)
-        await self._fetch_drill(ctx)
+    def _chart_spec(self, chart: str, curve: int, point: int
+                    ) -> tuple[dict[str, Any], str] | None:
+        if not self._drill_keys:
+            return None
+        if chart != "matrix":
+            return self._evolution_spec(curve, point)
+        source, keys = self._drill_keys["chart"], self._drill_keys["kpis"]
+        if point >= len(source):
+            return None
+        return self._matrix_spec(source[point], keys[min(curve, len(keys) - 1)])
 
-    @handler(Perm.REPORTS_VIEW, background=True)
-    async def drill_row(self, ctx: Ctx, index: int) -> None:
-        """The link of a row of the matrix table."""
-        row = as_index(index)
-        if row is None:
-            return
-        async with self:
-            rows = self._drill_keys.get("rows") or []
-            if row >= len(rows):
-                return
-            found = self._matrix_spec(rows[row], self._drill_keys["kpis"][0])
-            if found is None:
-                return
-            self._open_drill(*found)
-        await self._fetch_drill(ctx)
+    def _row_spec(self, index: int) -> tuple[dict[str, Any], str] | None:
+        rows = self._drill_keys.get("rows") or []
+        if index >= len(rows):
+            return None
+        return self._matrix_spec(rows[index], self._drill_keys["kpis"][0])
