@@ -11,7 +11,7 @@ kept on the server (backend vars) and can only narrow that scope. Views:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -221,6 +221,24 @@ class AnalyticsMixin(rx.State, mixin=True):
         scope = svc.scope_for(ctx.user)
         self.scope_text = svc.scope_label(scope, session=ctx.session)
         return scope
+
+    async def _compute(self, work: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        """Run ``work`` (a snapshot read) in a worker thread with the spinner on, then
+        ``show`` its result under the lock, unless a newer request started meanwhile (a quick
+        second click wins over a slow first one)."""
+        async with self:
+            self._request += 1
+            request = self._request
+            self.loading = True
+        view = None
+        try:
+            view = await rx.run_in_thread(work)
+        finally:
+            async with self:
+                if request == self._request:
+                    self.loading = False
+                    if view is not None:
+                        show(view)
 
     def _chart_spec(self, chart: str, curve: int, point: int
                     ) -> tuple[dict[str, Any], str] | None:

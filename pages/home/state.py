@@ -66,34 +66,25 @@ class HomeState(AnalyticsMixin, AppState):
         """Compute the role dashboard off the event loop and show it."""
         async with self:
             scope = self._scope(ctx)
-            self._request += 1
-            request = self._request
             kind = self.period if self.period in PERIOD_KINDS else "month"
-            self.loading = True
-        try:
-            view = await rx.run_in_thread(lambda: build_dashboard(scope, kind, today_local()))
-        finally:
-            async with self:
-                if request == self._request:
-                    self.loading = False
-        async with self:
-            if request != self._request:
-                return
-            self.snapshot_text = view["snapshot_text"]
-            self.snapshot_warning = view["snapshot_warning"]
-            self.period_label = view["period_label"]
-            self.cards = view["cards"]
-            self.titles = view["titles"]
-            self.has = view["has"]
-            self.pipeline_fig = view["figures"]["pipeline"]
-            self.months_fig = view["figures"]["months"]
-            self.cumulative_fig = view["figures"]["cumulative"]
-            self.funnel_fig = view["figures"]["funnel"]
-            self.compare_fig = view["figures"]["compare"]
-            self.compare_kind = view["compare_kind"]
-            self.compare_rows = view["compare_rows"]
-            self._keys = view["keys"]
-            self._tables = {"compare": view["table"]} if view["table"] else {}
+        await self._compute(lambda: build_dashboard(scope, kind, today_local()), self._show)
+
+    def _show(self, view: dict[str, Any]) -> None:
+        self.snapshot_text = view["snapshot_text"]
+        self.snapshot_warning = view["snapshot_warning"]
+        self.period_label = view["period_label"]
+        self.cards = view["cards"]
+        self.titles = view["titles"]
+        self.has = view["has"]
+        self.pipeline_fig = view["figures"]["pipeline"]
+        self.months_fig = view["figures"]["months"]
+        self.cumulative_fig = view["figures"]["cumulative"]
+        self.funnel_fig = view["figures"]["funnel"]
+        self.compare_fig = view["figures"]["compare"]
+        self.compare_kind = view["compare_kind"]
+        self.compare_rows = view["compare_rows"]
+        self._keys = view["keys"]
+        self._tables = {"compare": view["table"]} if view["table"] else {}
 
     @rx.event
     def set_period(self, value: str | list[str]) -> Any:

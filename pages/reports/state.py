@@ -84,24 +84,15 @@ class ReportsState(AnalyticsMixin, AppState):
                 self.ref_date = self.date_to = date_es(today)
                 self.date_from = date_es(today.replace(day=1))
             params = self._params(today)
-            self._request += 1
-            request = self._request
-            self.loading = True
-        try:
-            view = await rx.run_in_thread(lambda: build_report(scope, params, today))
-        finally:
-            async with self:
-                if request == self._request:
-                    self.loading = False
-        async with self:
-            if request != self._request:
-                return
-            for name in ("snapshot_text", "snapshot_warning", "period_label", "matrix_title",
-                         "matrix_head", "matrix_rows", "matrix_fig", "evo_title", "evo_head",
-                         "evo_rows", "evo_fig", "has_evo", "top_note"):
-                setattr(self, name, view[name])
-            self._tables = view["tables"]
-            self._drill_keys = view["drill"]
+        await self._compute(lambda: build_report(scope, params, today), self._show)
+
+    def _show(self, view: dict[str, Any]) -> None:
+        for name in ("snapshot_text", "snapshot_warning", "period_label", "matrix_title",
+                     "matrix_head", "matrix_rows", "matrix_fig", "evo_title", "evo_head",
+                     "evo_rows", "evo_fig", "has_evo", "top_note"):
+            setattr(self, name, view[name])
+        self._tables = view["tables"]
+        self._drill_keys = view["drill"]
 
     # --- controls: each stores the choice and reruns the report ---------------------------
 
