@@ -59,12 +59,15 @@ def _today_card(item: rx.Var) -> rx.Component:
                 spacing="3",
             ),
             width="100%",
+            height="100%",
             size="1",
             data_testid=item["id"],
         ),
         href=item["href"],
         underline="none",
         min_width="0",
+        height="100%",
+        display="block",
     )
 
 
