@@ -478,3 +478,18 @@ def test_a_tab_without_session_gets_no_counts(pages_on_snapshot):
     assert names(out) == ["_redirect"] and s.today_cards == []
     out = run(s.export_table("compare", "csv"))
     assert names(out) == ["_redirect"]
+
+
+# events that only change what the tab shows (a choice, a dialog) and read no data
+UI_ONLY = {"setvar", "set_drill_open", "set_period", "open_page", "toggle_kpi", "set_cut",
+           "set_period_kind", "set_view", "set_ref_date", "set_date_from", "set_date_to",
+           "set_pdf_month", "set_new_frequency", "toggle_new_role", "toggle_new_user"}
+
+
+@pytest.mark.parametrize("state", [HomeState, ReportsState, DeliveryState])
+def test_every_other_event_is_a_handler(state):
+    """Each event that reads or changes data goes through ``@handler`` (session, signed-in
+    user, permission, error mapping); the rest only store a choice of the tab."""
+    plain = {name for name, h in state.event_handlers.items()
+             if not hasattr(h.fn, "__crm_handler__")}
+    assert plain <= UI_ONLY, plain - UI_ONLY
