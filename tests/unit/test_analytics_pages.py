@@ -416,15 +416,15 @@ def test_the_exports_produce_files(tabs):
     s = tab(ReportsState, tabs.director, path="/informes")
     s.period_kind = "month"
     run_bg(s, "run_report")
-    name, content = _download(run(s.export_table("matrix", "csv")))
+    name, content = _download(run_bg(s, "export_table", "matrix", "csv"))
     assert name == "informe-canal-20251101-20251130.csv"
     lines = content.decode("utf-8-sig").splitlines()
     assert lines[0] == "Canal;Importe ganado;Pipeline abierto"
     assert "Total;7500,50;17000,00" in lines
-    name, content = _download(run(s.export_table("evolution", "xlsx")))
+    name, content = _download(run_bg(s, "export_table", "evolution", "xlsx"))
     assert name.startswith("evolucion-mensual-canal-") and name.endswith(".xlsx")
     assert load_workbook(io.BytesIO(content)).active["A1"].value == "Mes"
-    assert run(s.export_table("nothing", "csv")) == []
+    assert run_bg(s, "export_table", "nothing", "csv") == []
     # the drill-down list of the first row, whole, as Excel
     run_bg(s, "drill_row", 0)
     assert s.drill_total > 0
@@ -476,7 +476,7 @@ def test_a_tab_without_session_gets_no_counts(pages_on_snapshot):
     s = tab(HomeState, None, path="/")
     out = run(s.load())
     assert names(out) == ["_redirect"] and s.today_cards == []
-    out = run(s.export_table("compare", "csv"))
+    out = run_bg(s, "export_table", "compare", "csv")
     assert names(out) == ["_redirect"]
 
 
