@@ -18,15 +18,20 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import Role, Team, User
+from crm_app.models.bounds import day_in_range, day_range_message
 from crm_app.permissions import Action, Perm, can_access, require
 from crm_app.services import links
+from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import blank
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 200
+# Decimal inputs beyond 10^±20 are refused: quantize() needs them to fit the 28-digit context.
+MAX_EXPONENT = 20
 
 
 @dataclass
@@ -125,6 +130,10 @@ def to_decimal(value: Any, *, field_name: str, errors: dict[str, str],
     if maximum is not None and number > maximum:
         errors[field_name] = f"{label} no puede ser mayor que {_plain(maximum)}."
         return default
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        # quantize() and the totals' arithmetic need the digits to fit the decimal context.
+        errors[field_name] = t("bounds.decimal_range", label=label)
+        return default
     if places is not None:
         step = Decimal(1).scaleb(-places)
         if number != number.quantize(step):
@@ -160,6 +169,10 @@ def aware(value: datetime | date | str | None, *, field_name: str,
             text = value.strip().replace("Z", "+00:00")
             value = datetime.fromisoformat(text) if "T" in text or " " in text \
                 else date.fromisoformat(text)
+        if isinstance(value, date) and not day_in_range(value):
+            # Checked before the shift to UTC, which overflows at year 1 and 9999.
+            errors[field_name] = day_range_message()
+            return None
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=TZ)
@@ -173,17 +186,23 @@ def aware(value: datetime | date | str | None, *, field_name: str,
 
 
 def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]) -> date | None:
-    if value is None or value == "":
+    """A date from a date, an ISO string or what a Spanish user types (``31/12/2026``): the
+    screens' date inputs are text in ``dd/mm/aaaa`` whatever the browser's language."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, datetime):
-        return value.astimezone(TZ).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
+        if isinstance(value, datetime):  # an aware moment is a day in Madrid
+            day = value.astimezone(TZ).date() if value.tzinfo else value.date()
+        else:
+            day = parse_date(value)
+    except (ValueError, OverflowError) as exc:
+        errors[field_name] = str(exc) if isinstance(exc, ValueError) and "dd/mm" in str(exc) \
+            else "Fecha no válida: usa dd/mm/aaaa."
         return None
+    if not day_in_range(day):  # quotes add validity days to it; analytics go back years
+        errors[field_name] = day_range_message()
+        return None
+    return day
 
 
 def is_admin(actor: User | None) -> bool:
@@ -221,13 +240,17 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
 def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
-    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
+    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404.
+
+    The message comes from the links catalog when the model has one ("Oportunidad no
+    encontrada."), so it agrees in gender; ``label`` names the others."""
     rid = links.as_id(record_id)
     record = session.get(model, rid) if rid is not None else None
+    missing = links.missing_text(model, label)
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
-        raise NotFound(f"{label} no encontrado.")
+        raise NotFound(missing)
     if actor is not None and not can_access(actor, record, Action.VIEW):
-        raise NotFound(f"{label} no encontrado.")
+        raise NotFound(missing)
     if actor is not None and action != Action.VIEW and not can_access(actor, record, action):
         from crm_app.permissions import PermissionDenied
 

@@ -14,15 +14,19 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from crm_app.services.spreadsheet_cells import safe_cell
+
 CSV_MIME = "text/csv;charset=utf-8"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _csv_cell(unit: str, value: Any) -> str:
+    """A number is formatted from the number (``-1234,50`` stays a number in the
+    spreadsheet); a text goes through ``safe_cell`` (never a formula)."""
     if value is None:
         return ""
-    if unit == "text":
-        return str(value)
+    if unit == "text" or isinstance(value, str):
+        return safe_cell(str(value))
     if unit == "ratio":
         return f"{float(value) * 100:.2f}".replace(".", ",")
     if unit == "money":
@@ -36,7 +40,7 @@ def csv_bytes(table: dict[str, Any]) -> bytes:
     """A table as CSV for a Spanish spreadsheet: ``;`` separated, decimal comma, UTF-8 BOM."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table["headers"])
+    writer.writerow([safe_cell(str(h)) for h in table["headers"]])
     for row in table["rows"]:
         writer.writerow([_csv_cell(u, v) for u, v in zip(table["units"], row, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -53,14 +57,14 @@ def xlsx_bytes(table: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = (table.get("sheet") or "Informe")[:31]
-    ws.append(list(table["headers"]))
+    ws.append([safe_cell(str(h)) for h in table["headers"]])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table["rows"]:
         values = []
         for unit, value in zip(table["units"], row, strict=True):
-            if value is None or unit == "text":
-                values.append(value)
+            if value is None or unit == "text" or isinstance(value, str):
+                values.append(safe_cell(value))  # openpyxl writes "=…" as a formula
             elif unit == "money":
                 values.append(float(Decimal(value)))
             else:
