@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app.api.app import build_api
 from crm_app.i18n import t
-from crm_app.state import AppState
+from crm_app.state import AppState, backend_error
 from pages import (
     accounts,
     catalog,
@@ -25,6 +25,7 @@ from pages import (
 )
 
 app = rx.App(
+    backend_exception_handler=backend_error,
     api_transformer=build_api(),
     # Top centre: bottom-right toasts covered the primary buttons (bottom/right by convention).
     toaster=rx.toast.provider(position="top-center", close_button=True, rich_colors=True),
