@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -215,6 +216,18 @@ class AppState(rx.State):
         return None
 
 
+_log = logging.getLogger("crm.ui")
+
+
+def backend_error(exception: Exception) -> Any:
+    """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
+    exception's text (it can hold data); the traceback goes to the log, without any request
+    headers (cookies stay out of logs)."""
+    _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
+    return rx.toast.error(t("common.unexpected"), id="backend_error",
+                          description=t("common.unexpected_help"))
+
+
 def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
             background: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
@@ -338,4 +351,4 @@ def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None) -
     return run_bg
 
 
-__all__ = ["AppState", "Ctx", "NotSignedIn", "events", "handler"]
+__all__ = ["AppState", "Ctx", "NotSignedIn", "backend_error", "events", "handler"]
