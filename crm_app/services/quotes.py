@@ -43,6 +43,7 @@ from crm_app.services import audit
 from crm_app.services.defaults import ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
+from crm_app.services.overview import OPEN_QUOTE_STATUSES
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
 from crm_app.services.records import bin_clause, from_bin, to_bin
@@ -96,7 +97,7 @@ STATUS_LABELS = {
     QuoteStatus.CADUCADO: "Caducado",
 }
 OPEN_STATUSES = (QuoteStatus.BORRADOR, QuoteStatus.ENVIADO)
-OPEN_FILTER = "abiertos"  # list_quotes(status=...): the open ones (borrador or enviado)
+OPEN_FILTER = "abiertos"  # list_quotes(status=...): overview's OPEN_QUOTE_STATUSES
 QUOTE_FIELDS = ("account_id", "contact_id", "opportunity_id", "lines", "global_discount_pct",
                 "recargo_equivalencia", "irpf_pct", "issue_date", "valid_until", "conditions",
                 "notes")
@@ -658,8 +659,8 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
         stmt = stmt.where(or_(search_clause([Quote.number], q),
                               Quote.account_id.in_(select(Account.id).where(
                                   search_clause([Account.name, Account.trade_name], q)))))
-    if status == OPEN_FILTER:
-        stmt = stmt.where(Quote.status.in_(OPEN_STATUSES))
+    if status == OPEN_FILTER:  # what Inicio's "Presupuestos pendientes" counts
+        stmt = stmt.where(Quote.status.in_(OPEN_QUOTE_STATUSES))
     elif status:
         stmt = stmt.where(Quote.status == status)
     if account_id:

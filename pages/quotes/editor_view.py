@@ -68,27 +68,25 @@ def _actions() -> list[rx.Component]:
     is_open = (h["status"] == "borrador") | (h["status"] == "enviado")
     return [
         rx.cond(ready, link_button(t("sui.quote.pdf"), h["pdf"], icon="file-text",
-                                   id="quote-pdf", variant="soft", external=True,
-                                   width=PHONE_FULL)),
+                                   id="quote-pdf", variant="soft", external=True)),
         rx.cond(ready & is_open, rx.button(
             rx.icon("mail", size=16), t("sui.quote.send"), variant="soft",
-            on_click=S.open_send, id="quote-send", width=PHONE_FULL)),
+            on_click=S.open_send, id="quote-send")),
         rx.cond(ready & is_open, confirm(
             rx.button(rx.icon("x", size=16), t("sui.quote.reject"), variant="soft",
-                      color_scheme="red", loading=S.deciding, id="quote-reject",
-                      width=PHONE_FULL),
+                      color_scheme="red", loading=S.deciding, id="quote-reject"),
             title=t("sui.quote.reject_q_title"), description=t("sui.quote.reject_q"),
             confirm_label=t("sui.quote.reject"), on_confirm=S.reject, test_id="quote-reject")),
         rx.cond(ready & is_open, confirm(
             rx.button(rx.icon("check", size=16), t("sui.quote.accept"), color_scheme="green",
-                      loading=S.deciding, id="quote-accept", width=PHONE_FULL),
+                      loading=S.deciding, id="quote-accept"),
             title=t("sui.quote.accept_q_title"), description=t("sui.quote.accept_q"),
             confirm_label=t("sui.quote.accept"), on_confirm=S.accept, test_id="quote-accept",
             color="green")),
         rx.cond((S.quote_id > 0) & (h["status"] != "borrador") & (h["status"] != "aceptado"),
                 rx.button(rx.icon("copy-plus", size=16), t("sui.quote.revise"),
                           variant="soft", on_click=S.revise, loading=S.revising,
-                          id="quote-revise", width=PHONE_FULL)),
+                          id="quote-revise")),
     ]
 
 

@@ -16,21 +16,12 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 QTY_ERROR = "La cantidad debe ser mayor que 0."
-
-
-def _no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], page.url
-
-
-def _pick(page, trigger: str, option: str) -> None:  # noqa: ANN001
-    page.click(trigger)
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -48,16 +39,16 @@ def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
     page.wait_for_selector(row)
     assert page.is_visible("[data-testid=quotes-table]") is not phone
     if phone:
-        _pick(page, "#quotes-sort-select", "Total ↓")
+        pick(page, "#quotes-sort-select", "Total ↓")
     else:
         page.click("#quotes-sort-total")
         page.click("#quotes-sort-total")
     expect(page.locator("#quotes-sort-select" if phone else "#quotes-sort-total")).to_be_visible()
     page.click("#quotes-filters-toggle")
-    _pick(page, "#filter-status", "Pendientes (borrador o enviado)")
+    pick(page, "#filter-status", "Pendientes (borrador o enviado)")
     expect(page.locator("[data-testid=chip-status]")).to_contain_text("Pendientes")
     page.wait_for_selector(row)
-    _no_sideways_scroll(page, size)
+    no_sideways_scroll(page, size)
     shot(page, "list")
     # Inicio's "Presupuestos pendientes" opens the list with the same filter.
     page.goto(live_app + "/presupuestos?estado=abiertos")
@@ -80,7 +71,7 @@ def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
     shot(page, "send-dialog")
     page.click("#send-cancel")
     expect(dialog).to_be_hidden()
-    _no_sideways_scroll(page, size)
+    no_sideways_scroll(page, size)
     shot(page, "record")
 
     # --- a new quote: the account picker, a free line, quantity 0 refused inline ---------------
@@ -97,7 +88,7 @@ def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
     page.fill("#line-0-quantity", "0")
     expect(page.locator("[data-testid=line-error]")).to_have_text(QTY_ERROR)
     expect(page.locator("[data-testid=total]")).to_have_text("0,00\u00a0€")
-    _no_sideways_scroll(page, size)
+    no_sideways_scroll(page, size)
     shot(page, "editor-quantity-0")
     page.fill("#line-0-quantity", "2")
     expect(page.locator("[data-testid=line-error]")).to_have_count(0)
@@ -108,7 +99,7 @@ def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
     page.click("#quote-save")
     expect(page.locator("#valid_until-error")).to_have_text("Fecha no válida: usa dd/mm/aaaa.")
     expect(page).to_have_url(re.compile(r".*/presupuestos/nuevo/?$"))
-    _no_sideways_scroll(page, size)
+    no_sideways_scroll(page, size)
     shot(page, "editor")
 
     # --- a quote that is not there --------------------------------------------------------------

@@ -11,14 +11,16 @@ from decimal import Decimal
 import pytest
 import sales_support as build
 from smtp_inbox import local_smtp
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 from state_harness import names, run, run_bg, tab
 
+from crm_app import db
 from crm_app.formatting import money
 from crm_app.i18n import t
 from crm_app.models import AuditEvent, Opportunity, Quote, QuoteLine, Stage
 from crm_app.services import contacts, mailer
 from crm_app.services import quotes as svc
+from crm_app.services.overview import overview
 from pages.quotes import QuoteEditorState, QuotesState
 
 
@@ -98,6 +100,8 @@ def test_inicio_opens_the_list_filtered_to_the_open_quotes(world, people):
     s = tab(QuotesState, people.comercial1, path="/presupuestos?estado=abiertos")
     run(s.open_list())
     assert s.filters == {"status": "abiertos"} and s.total == 1
+    with Session(db.get_engine()) as session:  # the card's count is the list's total
+        assert overview(session=session, actor=people.comercial1)["open_quotes"] == s.total
     other = tab(QuotesState, people.director, path="/presupuestos?estado=nada")
     run(other.open_list())
     assert other.filters == {} and other.total == 3
