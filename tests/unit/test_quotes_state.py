@@ -326,3 +326,19 @@ def test_a_tab_without_session_goes_to_the_login_page(world):
     for event in (e.save(), e.accept(), e.set_line(0, "quantity", "0"), e.open_send()):
         assert names(run(event)) == ["_redirect"]
     assert names(run_bg(e, "send")) == ["_redirect"]
+
+
+# events that only change what the tab shows (a choice kept for the save, a dialog) and read
+# no data
+UI_ONLY = {"setvar", "toggle_filters", "toggle_row", "toggle_page", "set_valid_until",
+           "set_conditions", "set_notes", "set_contact", "set_opportunity", "set_send_open",
+           "set_send_to", "set_send_message"}
+
+
+@pytest.mark.parametrize("state", [QuotesState, QuoteEditorState])
+def test_every_other_event_is_a_handler(state):
+    """Each event that reads or changes data (the preview included) goes through
+    ``@handler``: session, signed-in user, permission, error mapping."""
+    plain = {name for name, h in state.event_handlers.items()
+             if not hasattr(h.fn, "__crm_handler__")}
+    assert plain <= UI_ONLY, plain - UI_ONLY
