@@ -31,6 +31,9 @@ from pages.quotes.commands import QuoteCommandsMixin
 MAX_PRODUCT_OPTIONS = 8
 MAX_OPPORTUNITIES = 100
 MAX_TEXT = 500  # one line's input (the service bounds every value again)
+# the editor's other fields (state var -> longest value kept)
+TEXT_FIELDS = {"valid_until": 10, "conditions": 20_000, "notes": 20_000, "contact_id": 20,
+               "opportunity_id": 20}
 
 
 def _picked(value: str) -> str | None:
@@ -255,32 +258,15 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
             self.recargo = bool(value)
             self._changed(ctx)
 
-    def _set_text(self, name: str, value: Any, limit: int) -> None:
-        """A field the totals do not depend on (kept on the server when it loses focus)."""
-        text = str(value or "")[:limit]
-        if self._editing() and text != getattr(self, name):
+    @rx.event
+    def set_text(self, name: str, value: str) -> None:
+        """A field the totals do not depend on (a text kept when it loses focus, a select):
+        only the fields of ``TEXT_FIELDS``, bounded (the service checks every value again)."""
+        limit = TEXT_FIELDS.get(name)
+        text = str(value or "")[:limit or 0]
+        if limit and self._editing() and text != getattr(self, name):
             setattr(self, name, text)
             self.dirty = True
-
-    @rx.event
-    def set_valid_until(self, value: str) -> None:
-        self._set_text("valid_until", value, 10)
-
-    @rx.event
-    def set_conditions(self, value: str) -> None:
-        self._set_text("conditions", value, 20_000)
-
-    @rx.event
-    def set_notes(self, value: str) -> None:
-        self._set_text("notes", value, 20_000)
-
-    @rx.event
-    def set_contact(self, value: str) -> None:
-        self._set_text("contact_id", value, 20)
-
-    @rx.event
-    def set_opportunity(self, value: str) -> None:
-        self._set_text("opportunity_id", value, 20)
 
     # --- saving -------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ Test hooks: ``quote-number``, ``quote-status``, ``quote-pdf``, ``quote-send``,
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from components.account_picker import account_picker
@@ -33,6 +35,11 @@ from components.record_header import link_button, record_header
 from crm_app.i18n import t
 from pages.quotes.editor_state import QuoteEditorState as S
 from pages.quotes.lines_view import lines_card, totals_card
+
+
+def _keep(name: str) -> Any:
+    """The event that keeps a field the totals do not depend on (``set_text``)."""
+    return lambda value: S.set_text(name, value)
 
 
 def _facts() -> rx.Component:
@@ -115,12 +122,12 @@ def _customer_card() -> rx.Component:
                                                     id="quote-account-link"))),
             field(t("sui.opp.contact"),
                   choice(with_all(S.contact_options, t("sui.common.unspecified")),
-                         value=S.contact_id, on_change=S.set_contact, id="quote-contact",
+                         value=S.contact_id, on_change=_keep("contact_id"), id="quote-contact",
                          disabled=fixed),
                   html_for="quote-contact", error=e.get("contact_id", "")),
             field(t("sui.quote.opportunity"),
                   choice(with_all(S.opportunity_options, t("sui.common.unspecified")),
-                         value=S.opportunity_id, on_change=S.set_opportunity,
+                         value=S.opportunity_id, on_change=_keep("opportunity_id"),
                          id="quote-opportunity", disabled=fixed),
                   html_for="quote-opportunity", error=e.get("opportunity_id", "")),
             columns=rx.breakpoints(initial="1", md="3"), spacing="3", width="100%"),
@@ -142,7 +149,7 @@ def _terms_card() -> rx.Component:
                   html_for="irpf", error=e.get("irpf_pct", ""), hint=t("sui.quote.irpf_hint")),
             field(t("col.valid_until"),
                   date_input("valid_until", default=S.valid_until, key=key,
-                             on_blur=S.set_valid_until, read_only=ro),
+                             on_blur=_keep("valid_until"), read_only=ro),
                   html_for="valid_until", error=e.get("valid_until", "")),
             columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%"),
         rx.el.label(rx.hstack(
@@ -151,11 +158,11 @@ def _terms_card() -> rx.Component:
             align="center", spacing="2"), html_for="recargo"),
         rx.text(t("sui.quote.recargo_hint"), size="1", color_scheme="gray"),
         field(t("sui.quote.conditions"),
-              textarea("conditions", default=S.conditions, key=key, on_blur=S.set_conditions,
+              textarea("conditions", default=S.conditions, key=key, on_blur=_keep("conditions"),
                        read_only=ro),
               html_for="conditions", error=e.get("conditions", "")),
         field(t("sui.quote.notes"),
-              textarea("notes", default=S.notes, rows="2", key=key, on_blur=S.set_notes,
+              textarea("notes", default=S.notes, rows="2", key=key, on_blur=_keep("notes"),
                        read_only=ro),
               html_for="notes", error=e.get("notes", "")),
         test_id="quote-terms", icon="settings-2")
