@@ -34,6 +34,10 @@ MAX_TEXT = 500  # one line's input (the service bounds every value again)
 # the editor's other fields (state var -> longest value kept)
 TEXT_FIELDS = {"valid_until": 10, "conditions": 20_000, "notes": 20_000, "contact_id": 20,
                "opportunity_id": 20}
+# the element of a field the service names (a line's field is ``line-<i>-<field>``)
+FIELD_IDS = {"account_id": "quote-account-search", "contact_id": "quote-contact",
+             "opportunity_id": "quote-opportunity", "lines": "lines",
+             "global_discount_pct": "global_discount", "irpf_pct": "irpf"}
 
 
 def _picked(value: str) -> str | None:
@@ -103,6 +107,16 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
         self.totals, self.taxes, self.recargos = rows.totals(p.totals.as_dict())
         kept = {k: v for k, v in self.errors.items() if not rows.is_term_error(k)}
         self.errors = {**kept, **{k: v for k, v in p.errors.items() if self._typed(k)}}
+
+    def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
+        """A long editor on a phone: bring the first error the save found into view (its
+        message sits under its field, so the field shows above it)."""
+        if var != "errors" or not errors:
+            return None
+        key = next(iter(errors))
+        html_id = "line-" + key[6:].replace(".", "-") if key.startswith("lines.") \
+            else FIELD_IDS.get(key, key)
+        return rx.scroll_to(f"{html_id}-error", align_to_top=False)
 
     def _changed(self, ctx: Ctx) -> None:
         self.dirty = True

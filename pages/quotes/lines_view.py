@@ -31,6 +31,9 @@ def _line_row(line: rx.Var, i: rx.Var) -> rx.Component:
     key = "lines." + i.to_string() + "."
     ro = ~S.editable
 
+    def html_id(name: str) -> Any:
+        return "line-" + i.to_string() + "-" + name
+
     def cell(text: str, control: rx.Component, name: str) -> rx.Component:
         """A labelled cell on phones (the header row labels them on desktops) + its error."""
         return rx.vstack(
@@ -38,11 +41,9 @@ def _line_row(line: rx.Var, i: rx.Var) -> rx.Component:
             control,
             rx.cond(e.get(key + name, "") != "",
                     rx.text(e.get(key + name, ""), size="1", color=rx.color("red", 11),
-                            role="alert", data_testid="line-error")),
+                            role="alert", id=html_id(name) + "-error",
+                            data_testid="line-error")),
             spacing="1", width="100%", min_width="0")
-
-    def html_id(name: str) -> Any:
-        return "line-" + i.to_string() + "-" + name
 
     def num(name: str, text: str) -> rx.Component:
         return cell(text, rx.input(

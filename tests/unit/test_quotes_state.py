@@ -177,6 +177,7 @@ def test_quantity_0_is_refused_inline_exactly_as_the_save_refuses_it(world, peop
     out = run(e.save())
     assert e.errors == {"lines.0.quantity": message}  # the save says the same, same field
     assert t("common.check_fields") in _toast(out) and not e.saving
+    assert 'getElementById("line-0-quantity-error")' in str(out)  # brought into view
     assert _writes(session) == writes  # nothing written
     run(e.set_line(0, "quantity", "2"))
     assert e.errors == {} and e.lines[0]["base"] == "100,00\u00a0€"
@@ -187,8 +188,9 @@ def test_the_save_shows_the_services_errors_inline_then_creates(world, people, s
     run(e.load())
     assert e.account_id == "" and e.irpf == "0"
     writes = _writes(session)
-    run(e.save())
+    out = run(e.save())
     assert e.errors == {"account_id": "Elige el cliente.", "lines": "Añade al menos una línea."}
+    assert 'getElementById("quote-account-search-error")' in str(out)
     run(e.add_free_line())
     run(e.set_irpf("150"))
     assert e.errors["irpf_pct"] == "El IRPF no puede ser mayor que 100."
