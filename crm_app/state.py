@@ -20,6 +20,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import reflex as rx
+from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from crm_app import db
@@ -219,7 +220,7 @@ class AppState(rx.State):
 _log = logging.getLogger("crm.ui")
 
 
-def backend_error(exception: Exception) -> Any:
+def backend_error(exception: Exception) -> EventSpec:
     """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
     exception's text (it can hold data); the traceback goes to the log, without any request
     headers (cookies stay out of logs)."""
