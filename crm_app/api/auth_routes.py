@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from crm_app.api.deps import DBSession
 from crm_app.auth.tokens import SESSION_COOKIE
 from crm_app.services import auth as auth_service
-from crm_app.services.errors import LoginFailed
+from crm_app.services.errors import LoginFailed, LoginThrottled
 from crm_app.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -18,6 +18,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
+
+
+def _is_browser_form(request: Request) -> bool:
+    """The login page's own form (a browser navigation), as opposed to a script or client."""
+    return (not _wants_json(request)
+            and (request.headers.get("sec-fetch-mode") == "navigate"
+                 or "text/html" in request.headers.get("accept", "")))
 
 
 def _safe_next(value: str | None) -> str:
@@ -41,6 +48,13 @@ def login(request: Request, session: DBSession, email: str = Form(""), password:
             session=session, email=email, password=password,
             ip=request.client.host if request.client else "",
             user_agent=request.headers.get("user-agent", ""))
+    except LoginThrottled as exc:
+        retry = {"Retry-After": str(exc.retry_after)}
+        if _is_browser_form(request):  # back to the form, with the wait explained
+            return RedirectResponse(f"/login?error={quote(exc.message)}", status_code=303,
+                                    headers=retry)
+        return JSONResponse({"detail": exc.message, "locked": False,
+                             "retry_after": exc.retry_after}, status_code=429, headers=retry)
     except LoginFailed as exc:
         if _wants_json(request):
             return JSONResponse({"detail": exc.message, "locked": exc.locked}, status_code=401)
