@@ -6,6 +6,7 @@ cannot drift apart between processes.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,9 @@ class Settings(BaseSettings):
     login_rate_ip: int | None = None
     login_rate_account: int | None = None
     login_rate_window: int = 60
+    # Logins verified at the same time by one web process (argon2 is CPU- and memory-hard);
+    # the rest wait their turn without holding a worker thread. Unset: half the CPU cores.
+    login_concurrency: int = 0
 
     _public_url_explicit: bool = PrivateAttr(default=False)
 
@@ -139,6 +143,8 @@ class Settings(BaseSettings):
             self.login_rate_ip = default_rate
         if self.login_rate_account is None:
             self.login_rate_account = default_rate
+        if self.login_concurrency < 1:
+            self.login_concurrency = max(1, (os.cpu_count() or 2) // 2)
         if self.env == "production":
             key = self.secret_key.strip()
             # "aaaa…" or "changemechangeme…" are long but not random: too few distinct chars

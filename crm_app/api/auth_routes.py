@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from functools import partial
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
@@ -39,15 +43,35 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
+_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = \
+    weakref.WeakKeyDictionary()
+
+
+def _login_lanes() -> anyio.CapacityLimiter:
+    """Logins run at most ``login_concurrency`` at a time, on threads of their own.
+
+    argon2id is memory-hard (64 MiB and 4 lanes per verification): forty at once thrash the
+    CPU and memory, and each holds one of the 40 workers of the thread pool that every other
+    route (``/api/health`` included) needs. A flood from many addresses, which no per-IP or
+    per-account window sees, took ``/api/health`` to 15-30 s that way; waiting for a lane in
+    the event loop instead, it stays at tens of milliseconds (benchmarks/bench_login_flood.py)
+    while logins queue.
+    """
+    loop = asyncio.get_running_loop()
+    if loop not in _lanes:
+        _lanes[loop] = anyio.CapacityLimiter(get_settings().login_concurrency)
+    return _lanes[loop]
+
+
 @router.post("/login")
-def login(request: Request, session: DBSession, email: str = Form(""), password: str = Form(""),
-          next: str = Form("/")):  # noqa: A002, ANN201
+async def login(request: Request, session: DBSession, email: str = Form(""),  # noqa: ANN201
+                password: str = Form(""), next: str = Form("/")):  # noqa: A002
     settings = get_settings()
+    authenticate = partial(auth_service.authenticate, session=session, email=email,
+                           password=password, ip=request.client.host if request.client else "",
+                           user_agent=request.headers.get("user-agent", ""))
     try:
-        user, token = auth_service.authenticate(
-            session=session, email=email, password=password,
-            ip=request.client.host if request.client else "",
-            user_agent=request.headers.get("user-agent", ""))
+        user, token = await anyio.to_thread.run_sync(authenticate, limiter=_login_lanes())
     except LoginThrottled as exc:
         retry = {"Retry-After": str(exc.retry_after)}
         if _is_browser_form(request):  # back to the form, with the wait explained

@@ -9,6 +9,7 @@ lock expires.
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -52,9 +53,11 @@ def engine_under_test(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engi
 
 
 @pytest.fixture
-def server(engine_under_test: Engine) -> Iterator[str]:
-    """build_api() under uvicorn in this process, on the engine under test: the login route
-    runs in uvicorn's thread pool (40 threads), as in production."""
+def server(engine_under_test: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """build_api() under uvicorn in this process, on the engine under test. Logins run 40 at
+    a time (``login_concurrency``; production allows half the cores per process, and several
+    processes share one database), so the guesses really race in the database."""
+    monkeypatch.setattr(get_settings(), "login_concurrency", 40)
     api = build_api()
 
     def session_for_test() -> Iterator[Session]:
@@ -130,3 +133,44 @@ def test_parallel_guesses_lock_the_account(server: str, engine_under_test: Engin
         user = s.exec(select(User).where(User.email == EMAIL)).one()
         assert (user.failed_logins, user.locked_until) == (0, None)
 
+
+
+def test_a_flood_from_many_addresses_queues_logins_not_the_app(
+        server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 connections of wrong passwords for 40 different unknown emails: no per-IP or
+    per-account window applies, every attempt costs one argon2 verification. The logins wait
+    for their turn (one at a time here) in the event loop; /api/health does not wait for them.
+    Before, each login held one of the 40 pool threads /api/health needs, and health answered
+    only as fast as the logins did."""
+    monkeypatch.setattr(get_settings(), "login_concurrency", 1)
+    gate = threading.Barrier(41)
+    logins: list[float] = []
+    health: list[float] = []
+    done = threading.Event()
+
+    def guess(i: int) -> None:
+        gate.wait()
+        start = time.perf_counter()
+        httpx.post(f"{server}/auth/login", data={"email": f"bot{i}@x.es", "password": "x" * 12},
+                   headers={"Accept": "application/json"}, timeout=300)
+        logins.append(time.perf_counter() - start)
+
+    def probe() -> None:
+        gate.wait()
+        time.sleep(0.2)  # the storm is queued by now
+        with httpx.Client(base_url=server, timeout=300) as c:
+            while not done.is_set():  # only probes sent while logins are still in flight
+                start = time.perf_counter()
+                assert c.get("/api/health").status_code == 200
+                health.append(time.perf_counter() - start)
+                time.sleep(0.05)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    with ThreadPoolExecutor(40) as pool:
+        list(pool.map(guess, range(40)))
+    done.set()
+    prober.join(300)
+    assert health, "no health probe answered during the storm"
+    # every health probe sent during the storm answered in a fraction of what a login took
+    assert max(health) < statistics.median(logins) / 4, (health, logins)

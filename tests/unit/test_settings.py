@@ -244,3 +244,10 @@ def test_login_throttle_defaults(clean_env: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CRM_LOGIN_RATE_IP", "0")
     with pytest.raises(ValueError):
         Settings()
+
+
+def test_login_concurrency_is_half_the_cores_unless_set(clean_env: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().login_concurrency == max(1, (os.cpu_count() or 2) // 2)
+    monkeypatch.setenv("CRM_LOGIN_CONCURRENCY", "3")
+    assert Settings().login_concurrency == 3
