@@ -10,6 +10,7 @@ from urllib.parse import quote
 import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from crm_app.api.deps import DBSession
 from crm_app.auth.tokens import SESSION_COOKIE
@@ -67,10 +68,14 @@ def _login_lanes() -> anyio.CapacityLimiter:
 async def login(request: Request, session: DBSession, email: str = Form(""),  # noqa: ANN201
                 password: str = Form(""), next: str = Form("/")):  # noqa: A002
     settings = get_settings()
-    authenticate = partial(auth_service.authenticate, session=session, email=email,
-                           password=password, ip=request.client.host if request.client else "",
-                           user_agent=request.headers.get("user-agent", ""))
+    ip = request.client.host if request.client else ""
     try:
+        # the throttle first, on the shared pool (it is quick): a throttled attempt is answered
+        # at once instead of queueing behind the argon2 verifications of the admitted ones
+        attempt = await run_in_threadpool(auth_service.admit_login, email=email, ip=ip)
+        authenticate = partial(auth_service.authenticate, session=session, email=email,
+                               password=password, ip=ip, attempt=attempt,
+                               user_agent=request.headers.get("user-agent", ""))
         user, token = await anyio.to_thread.run_sync(authenticate, limiter=_login_lanes())
     except LoginThrottled as exc:
         retry = {"Retry-After": str(exc.retry_after)}

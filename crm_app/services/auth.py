@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from crm_app.auth.passwords import hash_password, needs_rehash, verify_password
-from crm_app.auth.throttle import LoginThrottle, Throttled, get_login_throttle
+from crm_app.auth.throttle import Attempt, LoginThrottle, Throttled, get_login_throttle
 from crm_app.auth.tokens import API_TOKEN_PREFIX, new_token, token_hash
 from crm_app.i18n import t
 from crm_app.models import ApiToken, User, UserSession, utcnow
@@ -98,21 +98,33 @@ def _clear_failures(session: Session, user: User, now: datetime) -> bool:
     return True
 
 
-def authenticate(*, session: Session, email: str, password: str, ip: str = "",
-                 user_agent: str = "", throttle: LoginThrottle | None = None,
-                 ) -> tuple[User, str]:
-    """Check credentials and open a session; return the user and the raw session token.
+def admit_login(*, email: str, ip: str = "", throttle: LoginThrottle | None = None) -> Attempt:
+    """Count one login attempt in the throttle's windows, or raise :class:`LoginThrottled`.
 
-    Raises :class:`LoginThrottled` (too many attempts) or :class:`LoginFailed` (wrong
-    credentials, or locked: ``locked=True``), the same way for every email.
+    Cheap (no database, no hashing): the HTTP route calls it before the attempt waits for a
+    turn to verify, so a throttled request is answered at once.
     """
     throttle = throttle or get_login_throttle()
-    address = email.strip().lower()
     try:
-        attempt = throttle.admit(ip=ip, email=address)
+        return throttle.admit(ip=ip, email=email.strip().lower())
     except Throttled as exc:
         raise LoginThrottled(t("security.login.throttled", seconds=exc.retry_after),
                              retry_after=exc.retry_after) from None
+
+
+def authenticate(*, session: Session, email: str, password: str, ip: str = "",
+                 user_agent: str = "", throttle: LoginThrottle | None = None,
+                 attempt: Attempt | None = None) -> tuple[User, str]:
+    """Check credentials and open a session; return the user and the raw session token.
+
+    Raises :class:`LoginThrottled` (too many attempts) or :class:`LoginFailed` (wrong
+    credentials, or locked: ``locked=True``), the same way for every email. ``attempt``: the
+    admission :func:`admit_login` already gave this attempt (else it is admitted here).
+    """
+    throttle = throttle or get_login_throttle()
+    address = email.strip().lower()
+    if attempt is None:
+        attempt = admit_login(email=address, ip=ip, throttle=throttle)
     now = utcnow()
     # populate_existing: the lock state must come from the database, not from a User this
     # session already holds (the counter is changed by UPDATE statements, not by the ORM)
