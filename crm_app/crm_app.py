@@ -6,6 +6,7 @@ import reflex as rx
 
 from crm_app.api.app import build_api
 from crm_app.i18n import t
+from crm_app.logsafe import install as install_log_redaction
 from crm_app.state import AppState, backend_error
 from pages import (
     accounts,
@@ -23,6 +24,10 @@ from pages import (
     settings_assignment,
     settings_fields,
 )
+
+# Before anything can log: Reflex logs failed events with the request headers (cookie,
+# Authorization) of their websocket; crm_app.logsafe scrubs every record of the process.
+install_log_redaction()
 
 app = rx.App(
     backend_exception_handler=backend_error,
