@@ -11,6 +11,7 @@ from crm_app.state import AppState, backend_error
 from pages import (
     accounts,
     catalog,
+    documents,
     home,
     lead_import,
     leads,
@@ -18,11 +19,11 @@ from pages import (
     opportunities,
     pipelines_settings,
     quotes,
-    records,
     reports,
     settings,
     settings_assignment,
     settings_fields,
+    tasks,
 )
 
 # Before anything can log: Reflex logs failed events with the request headers (cookie,
@@ -87,8 +88,8 @@ _PRIVATE = [
     (quotes.quote_editor_page, "/presupuestos/[presupuesto_id]", "sui.quotes.editor_title",
      quotes.QuoteEditorState.load),
     (catalog.catalog_page, "/productos", "sui.products.title", catalog.CatalogState.open_list),
-    (records.tasks_page, "/tareas", "nav.tasks", records.TasksState.load),
-    (records.documents_page, "/documentos", "nav.documents", records.DocumentsState.load),
+    (tasks.tasks_page, "/tareas", "nav.tasks", tasks.TasksState.open_list),
+    (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
 ]
 for component, route, title_key, loader in _PRIVATE:
