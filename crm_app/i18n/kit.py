@@ -42,4 +42,5 @@ ES.update({
     "tasks_ui.today": "Hoy",
     "tasks_ui.overdue": "Vencidas",
     "tasks_ui.upcoming": "Próximas",
+    "lead_ui.filter.open": "abiertos (nuevo, contactado, cualificado)",
 })
