@@ -20,7 +20,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import reflex as rx
-from reflex.event import EventSpec
+from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from crm_app import db
@@ -223,8 +223,7 @@ _log = logging.getLogger("crm.ui")
 def backend_error(exception: Exception) -> EventSpec:
     """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
     exception's text (it can hold data); the traceback goes to the log, without any request
-    headers (cookies stay out of logs). Reflex checks the return annotation when the app is
-    compiled: it must say ``EventSpec`` (``Any`` stops ``reflex export``)."""
+    headers (cookies stay out of logs)."""
     _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
     return rx.toast.error(t("common.unexpected"), id="backend_error",
                           description=t("common.unexpected_help"))
