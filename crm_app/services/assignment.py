@@ -15,7 +15,8 @@ Condition: ``{"field": "province", "op": "eq", "value": "Madrid"}``. ``field`` i
 just ``sector`` when it is not a Lead field). Ops: ``eq``, ``ne``, ``in``, ``not_in``,
 ``contains`` (text, or any of a list), ``between`` (``[lo, hi]`` numbers or ISO dates,
 inclusive, either end may be null), ``province_in`` and ``region_in`` (autonomous communities),
-``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks.
+``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks. Every op
+but ``empty``/``not_empty`` needs a value (a blank one is a field error, never "matches blank").
 
 Actions and their ``config``:
 - ``fixed_user``: ``{"user_id": 7}``
@@ -485,6 +486,19 @@ def fallback_owner_id(*, session: Session) -> int | None:
 
 # --- rule validation and CRUD --------------------------------------------------------------
 
+NO_VALUE_OPS = ("empty", "not_empty")
+_MISSING_VALUE = {
+    "in": "Indica al menos un valor.",
+    "not_in": "Indica al menos un valor.",
+    "province_in": "Indica al menos una provincia.",
+    "region_in": "Indica al menos una comunidad autónoma.",
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 
 def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
     """Check and clean one rule dict; raise ``ValidationFailed`` with Spanish messages."""
@@ -516,21 +530,28 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
             continue
         value = cond.get("value")
         if op == "between":
-            if not isinstance(value, (list, tuple)) or len(value) != 2 or all(
-                    v in (None, "") for v in value):
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
                 errors[key + ".value"] = "Un rango necesita [mínimo, máximo]."
                 continue
-            value = list(value)
+            value = [None if _blank(v) else v for v in value]
+            if value == [None, None]:
+                errors[key + ".value"] = "Indica el mínimo, el máximo o los dos."
+                continue
+        elif op not in NO_VALUE_OPS:
+            # A blank value is not "matches blank" (that is «está vacío»): the editor's new
+            # condition used to be saved as "Provincia es igual a" (nothing).
+            filled = [v for v in _as_list(value) if not _blank(v)]
+            if not filled:
+                errors[key + ".value"] = _MISSING_VALUE.get(op, "Indica el valor de la "
+                                                                "condición.")
+                continue
+            value = filled if isinstance(value, (list, tuple)) else value
         if op == "region_in":
             unknown = [r for r in _as_list(value) if not canonical_region(str(r))]
-            if unknown or not _as_list(value):
-                errors[key + ".value"] = ("Comunidad autónoma desconocida: "
-                                          + ", ".join(map(str, unknown)) if unknown
-                                          else "Indica al menos una comunidad autónoma.")
+            if unknown:
+                errors[key + ".value"] = "Comunidad autónoma desconocida: " + ", ".join(
+                    map(str, unknown))
                 continue
-        if op in ("in", "not_in", "province_in") and not _as_list(value):
-            errors[key + ".value"] = "Indica al menos un valor."
-            continue
         if op == "province_in":
             unknown = [v for v in _as_list(value) if not canonical_province(str(v))]
             if unknown:

@@ -267,3 +267,40 @@ def test_users_loaded_once(session, people):
     # Sanity: the assigner knows every user, eligible or not.
     a = Assigner.load(session=session)
     assert set(a.users) == {u.id for u in session.exec(select(User)).all()}
+
+
+@pytest.mark.parametrize("cond", [
+    {"field": "province", "op": "eq", "value": ""},
+    {"field": "province", "op": "eq", "value": None},
+    {"field": "province", "op": "eq"},
+    {"field": "source", "op": "ne", "value": "   "},
+    {"field": "company", "op": "contains", "value": ""},
+    {"field": "company", "op": "contains", "value": [" ", ""]},
+    {"field": "source", "op": "in", "value": ["", " "]},
+    {"field": "province", "op": "province_in", "value": ""},
+    {"field": "custom.empleados", "op": "between", "value": [" ", None]},
+])
+def test_a_condition_without_value_is_refused_on_its_value(session, people, cond):
+    """The editor's blank first condition used to be saved as "Provincia es igual a" (blank),
+    a rule matching only leads without a province: a condition needs its value."""
+    data = {"name": "Vacía", "action": "fixed_user", "conditions": [cond],
+            "config": {"user_id": people.comercial1.id}}
+    with pytest.raises(ValidationFailed) as exc:
+        asg.validate_rule(data, session=session)
+    assert list(exc.value.errors) == ["conditions.0.value"]
+    assert exc.value.errors["conditions.0.value"].startswith("Indica")
+    with pytest.raises(ValidationFailed):
+        asg.create_rule(session=session, actor=people.admin, data=data)
+    assert session.exec(select(AssignmentRule)).all() == []
+    with pytest.raises(ValidationFailed) as exc:
+        asg.simulate(session=session, actor=people.admin, rules=[data])
+    assert list(exc.value.errors) == ["rules.0.conditions.0.value"]
+
+
+def test_empty_and_not_empty_need_no_value(session, people):
+    for op in ("empty", "not_empty"):
+        clean = asg.validate_rule({"name": "x", "action": "fixed_user",
+                                   "conditions": [{"field": "email", "op": op, "value": None}],
+                                   "config": {"user_id": people.comercial1.id}},
+                                  session=session)
+        assert clean["conditions"] == [{"field": "email", "op": op, "value": None}]
