@@ -611,27 +611,18 @@ def get_rule(*, session: Session, actor: User, rule_id: int) -> AssignmentRule:
     return rule
 
 
-def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
-    require(actor, Perm.RULES_MANAGE)
-    clean = validate_rule(data, session=session)
-    position = data.get("position")
-    if position is None:
-        last = session.exec(select(func.max(AssignmentRule.position))).one()
-        position = (last or 0) + 1 if last is not None else 0
+def _add_rule(session: Session, actor: User, clean: dict, position: int) -> AssignmentRule:
     rule = AssignmentRule(**clean, position=int(position))
     session.add(rule)
     session.flush()
     audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
                  action="create", after=audit.snapshot(rule))
-    session.commit()
     return rule
 
 
-def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> AssignmentRule:
-    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+def _change_rule(session: Session, actor: User, rule: AssignmentRule, data: dict,
+                 clean: dict) -> AssignmentRule:
     before = audit.snapshot(rule)
-    merged = {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
-    clean = validate_rule(merged, session=session)
     for key, value in clean.items():
         setattr(rule, key, value)
     if data.get("position") is not None:
@@ -643,19 +634,100 @@ def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> A
     old, new = audit.diff(before, audit.snapshot(rule))
     audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
                  action="update", before=old, after=new)
+    return rule
+
+
+def _merged(rule: AssignmentRule, data: dict) -> dict:
+    """A rule's stored fields with the given ones over them (``None`` = keep)."""
+    return {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
+
+
+def _remove_rule(session: Session, actor: User, rule: AssignmentRule) -> None:
+    snap = audit.snapshot(rule)
+    session.execute(update(Lead).where(Lead.assigned_rule_id == rule.id)
+                    .values(assigned_rule_id=None))
+    session.delete(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
+                 action="delete", before=snap)
+
+
+def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
+    require(actor, Perm.RULES_MANAGE)
+    clean = validate_rule(data, session=session)
+    position = data.get("position")
+    if position is None:
+        last = session.exec(select(func.max(AssignmentRule.position))).one()
+        position = (last or 0) + 1 if last is not None else 0
+    rule = _add_rule(session, actor, clean, int(position))
+    session.commit()
+    return rule
+
+
+def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> AssignmentRule:
+    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+    clean = validate_rule(_merged(rule, data), session=session)
+    _change_rule(session, actor, rule, data, clean)
     session.commit()
     return rule
 
 
 def delete_rule(*, session: Session, actor: User, rule_id: int) -> None:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
-    snap = audit.snapshot(rule)
-    session.execute(update(Lead).where(Lead.assigned_rule_id == rule_id)
-                    .values(assigned_rule_id=None))
-    session.delete(rule)
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule_id,
-                 action="delete", before=snap)
+    _remove_rule(session, actor, rule)
     session.commit()
+
+
+def save_rules(*, session: Session, actor: User, rules: list[dict],
+               deleted: Iterable[int] = ()) -> list[AssignmentRule]:
+    """Save an edited rule set in one commit (the settings screen's "Guardar reglas").
+
+    ``rules`` in their new order, each with ``id`` to change a stored rule or without it to
+    add one; ``deleted`` the ids removed. Every rule is validated before anything is written
+    (errors keyed ``rules.<i>.<field>``, the place on screen); stored rules in neither list
+    (added meanwhile by someone else) are kept, after these. Returns the rules in order.
+    """
+    require(actor, Perm.RULES_MANAGE)
+    if not isinstance(rules, list):
+        raise ValidationFailed({"rules": "Las reglas deben ser una lista."})
+    stored = {r.id: r for r in list_rules(session=session, actor=actor)}
+    gone = {_int(i) for i in deleted} - {None}
+    errors: dict[str, str] = {}
+    plan: list[tuple[AssignmentRule | None, dict, dict]] = []
+    for i, data in enumerate(rules):
+        data = data if isinstance(data, dict) else {}
+        rule_id = _int(data.get("id"))
+        rule = stored.get(rule_id) if rule_id is not None else None
+        if rule_id is not None and (rule is None or rule_id in gone):
+            errors[f"rules.{i}.id"] = "Esta regla ya no existe: descarta los cambios."
+            continue
+        try:
+            clean = validate_rule(_merged(rule, data) if rule else data, session=session,
+                                  prefix=f"rules.{i}.")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        plan.append((rule, data, clean))
+    if errors:
+        raise ValidationFailed(errors)
+    for rule_id in gone & set(stored):
+        _remove_rule(session, actor, stored[rule_id])
+    saved = []
+    for position, (rule, data, clean) in enumerate(plan):
+        if rule is None:
+            saved.append(_add_rule(session, actor, clean, position))
+        else:
+            saved.append(_change_rule(session, actor, rule, {**data, "position": position},
+                                      clean))
+    listed = {r.id for r in saved}
+    for position, rule in enumerate((r for r in stored.values()
+                                     if r.id not in listed and r.id not in gone),
+                                    start=len(saved)):
+        rule.position = position
+        session.add(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=None,
+                 action="reorder", after={"order": [r.id for r in saved]})
+    session.commit()
+    return saved
 
 
 def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> list[AssignmentRule]:
