@@ -53,6 +53,10 @@ class NotSignedIn(Exception):
     """No valid session behind this tab: the handler sends the browser to the login page."""
 
 
+class NotAllowed(PermissionDenied):
+    """The signed-in user lacks the handler's own ``perm`` (checked before it runs)."""
+
+
 @dataclass(frozen=True)
 class Ctx:
     """What a handler works with: the open DB session and the signed-in, checked user."""
@@ -128,7 +132,7 @@ class AppState(rx.State):
             if user is None:
                 raise NotSignedIn
             if perm is not None and not has_perm(user, perm):
-                raise PermissionDenied(t("common.denied"))
+                raise NotAllowed(t("common.denied"))
             yield Ctx(session=session, user=user)
 
     def _failed(self, exc: Exception, errors: str | None) -> Any:
@@ -216,7 +220,7 @@ class AppState(rx.State):
 
 
 def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
-            ) -> Callable[[Callable[..., Any]], Any]:
+            guarded: bool = False) -> Callable[[Callable[..., Any]], Any]:
     """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
 
     The wrapper opens a session, resolves the signed-in user from the websocket cookie,
@@ -226,9 +230,19 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     errors of a ``ValidationFailed``. Generator handlers (``yield`` to show a spinner) keep
     one session open for their whole run; so do async generators (file uploads).
 
+    ``guarded=True`` marks a page's loader that runs after the route's guard
+    (``AppState.check_admin``) in the same ``on_load``: a tab the guard has already turned
+    away (redirect + one toast) gets nothing more from the loader, which still reads nothing.
+    Without it a comercial opening /ajustes was told "no tienes permiso" twice.
+
     Reflex reads an event's parameters from the function's signature, so the wrapper
     advertises the signature without ``ctx``.
     """
+
+    def fail(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
+        return self._failed(exc, errors)
 
     def decorate(fn: Callable[..., Any]) -> Any:
         signature = inspect.signature(fn)
@@ -247,7 +261,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                         async for item in fn(self, ctx, *args, **kwargs):
                             yield item
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
+                    yield fail(self, exc)
 
             wrapper: Any = run_async_gen
         elif inspect.isgeneratorfunction(fn):
@@ -259,7 +273,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                     with self._unit(perm) as ctx:
                         yield from fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
+                    yield fail(self, exc)
 
             wrapper = run_gen
         else:
@@ -271,7 +285,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                     with self._unit(perm) as ctx:
                         return fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    return self._failed(exc, errors)
+                    return fail(self, exc)
 
             wrapper = run
         wrapper.__signature__ = public
@@ -281,4 +295,4 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     return decorate
 
 
-__all__ = ["AppState", "Ctx", "NotSignedIn", "events", "handler"]
+__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "events", "handler"]
