@@ -74,6 +74,12 @@ def _field_row(f: rx.Var) -> rx.Component:
     )
 
 
+def _label_input(value: rx.Var, on_change: rx.EventHandler, html_id: str) -> rx.Component:
+    return field(t("fields_ui.label"),
+                 rx.input(value=value, on_change=on_change, id=html_id, width="100%"),
+                 html_for=html_id, required=True, error=C.errors.get("label", ""))
+
+
 def _choices_input(value: rx.Var, on_change: rx.EventHandler, html_id: str) -> rx.Component:
     return field(t("fields_ui.choices"),
                  rx.text_area(value=value, on_change=on_change, id=html_id, width="100%",
@@ -83,10 +89,7 @@ def _choices_input(value: rx.Var, on_change: rx.EventHandler, html_id: str) -> r
 
 def _create_dialog() -> rx.Component:
     return form_dialog(
-        field(t("fields_ui.label"),
-              rx.input(value=C.new_label, on_change=C.set_new_label, id="field-label",
-                       width="100%"),
-              html_for="field-label", required=True, error=C.errors.get("label", "")),
+        _label_input(C.new_label, C.set_new_label, "field-label"),
         field(t("fields_ui.key"),
               rx.input(value=C.new_key, on_change=C.set_new_key, id="field-key", width="100%",
                        font_family="monospace"),
@@ -107,10 +110,7 @@ def _create_dialog() -> rx.Component:
 
 def _edit_dialog() -> rx.Component:
     return form_dialog(
-        field(t("fields_ui.label"),
-              rx.input(value=C.edit_label, on_change=C.set_edit_label, id="field-edit-label",
-                       width="100%"),
-              html_for="field-edit-label", required=True, error=C.errors.get("label", "")),
+        _label_input(C.edit_label, C.set_edit_label, "field-edit-label"),
         rx.cond(C.edit_type == "choice",
                 _choices_input(C.edit_choices, C.set_edit_choices, "field-edit-choices")),
         form_error(C.errors),
