@@ -79,17 +79,19 @@ def textarea(name: str, *, default: Any = "", rows: str = "3", **props: Any) -> 
                         width="100%", **props)
 
 
-def choice(options: Sequence[tuple[str, str]] | rx.Var, *, value: Any = None,
-           default_value: Any = None, on_change: Any = None, name: str | None = None,
-           id: str, aria_label: str = "", placeholder: str = "",
+def choice(options: Sequence[tuple[str, str]] | Sequence[dict[str, str]] | rx.Var, *,
+           value: Any = None, default_value: Any = None, on_change: Any = None,
+           name: str | None = None, id: str, aria_label: str = "", placeholder: str = "",
            width: Any = "100%", size: str = "2", disabled: Any = False) -> rx.Component:
-    """A Radix select. ``options`` are (value, label) pairs or a Var list of dicts with
-    ``value``/``label``. Radix refuses empty item values: use ``NONE`` for "none/all"."""
+    """A Radix select. ``options`` are (value, label) pairs, or dicts with ``value``/``label``
+    (a list, e.g. ``with_all`` of a fixed list, or a Var). Radix refuses empty item values:
+    use ``NONE`` for "none/all"."""
     if isinstance(options, rx.Var):
         items = rx.foreach(options, lambda o: rx.select.item(
             o["label"].to(str), value=o["value"].to(str)))
     else:
-        items = rx.fragment(*[rx.select.item(lbl, value=val) for val, lbl in options])
+        pairs = [(o["value"], o["label"]) if isinstance(o, dict) else o for o in options]
+        items = rx.fragment(*[rx.select.item(lbl, value=val) for val, lbl in pairs])
     root_props: dict[str, Any] = {"size": size}
     if value is not None:
         root_props["value"] = value

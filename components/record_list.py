@@ -48,6 +48,7 @@ class Filter:
     kind: str = "select"  # select | date | text
     options: Any = None  # (value, label) pairs, a list of {value,label}, or a Var of those
     visible: Any = None  # a Var[bool] (e.g. the user's scope), None = always
+    all_label: str = ""  # the "no filter" choice when "Todos" does not fit ("Todas las etapas")
 
 
 def _sort_button(state: Any, test_id: str, key: str, text: str) -> rx.Component:
@@ -152,7 +153,8 @@ def _filter_control(state: Any, f: Filter) -> rx.Component:
         options = f.options
         if isinstance(options, list) and options and isinstance(options[0], tuple):
             options = [{"value": v, "label": lbl} for v, lbl in options]
-        control = choice(with_all(options if options is not None else [], t("list.filter.all")),
+        control = choice(with_all(options if options is not None else [],
+                                  f.all_label or t("list.filter.all")),
                          value=rx.cond(current == "", NONE, current),
                          on_change=lambda v: state.set_filter(f.name, v), id=html_id,
                          aria_label=f.label)

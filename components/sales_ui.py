@@ -1,7 +1,7 @@
 """Building blocks of the sales screens (customers, opportunities, quotes, catalog, pipelines).
 
-Stateless: every function takes the state's vars and event handlers it shows. ``DragBox`` is
-a ``div`` with the HTML5 drag-and-drop events, which Reflex's elements do not declare.
+Stateless: every function takes the state's vars and event handlers it shows. ``DragBox``
+now lives in ``components.drag`` (re-exported here until this old kit goes).
 """
 
 from __future__ import annotations
@@ -10,28 +10,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import reflex as rx
-from reflex_base.components.component import field
-from reflex_base.event import EventHandler, no_args_event_spec
-from reflex_components_core.el.elements.typography import Div
 
+from components.drag import DragBox, drag_box
 from components.empty_state import empty_state
 from crm_app.i18n import t
 
 PHONE_FULL = rx.breakpoints(initial="100%", sm="auto")
-
-
-class DragBox(Div):
-    """``<div>`` with drag-and-drop triggers (used by the kanban on desktop)."""
-
-    on_drag_start: EventHandler[no_args_event_spec] = field(doc="The user starts dragging.")
-    on_drag_end: EventHandler[no_args_event_spec] = field(doc="The drag ended (drop or cancel).")
-    on_drag_over: EventHandler[no_args_event_spec] = field(doc="Something is dragged over.")
-    on_drag_enter: EventHandler[no_args_event_spec] = field(doc="A drag enters the element.")
-    on_drag_leave: EventHandler[no_args_event_spec] = field(doc="A drag leaves the element.")
-    on_drop: EventHandler[no_args_event_spec] = field(doc="Something is dropped on it.")
-
-
-drag_box = DragBox.create
 
 
 def label(text: str, html_for: str = "", *, required: bool = False) -> rx.Component:

@@ -88,6 +88,7 @@ def summary(user: CurrentUser, q: Annotated[_Common, Depends()]) -> dict:
     finally:
         con.close()
     data["snapshot_label"] = svc.snapshot_label(data["snapshot_at"])
+    data["snapshot_warning"] = svc.snapshot_warning(data["snapshot_at"])
     data["snapshot_version"] = info.version
     data["filters"] = filters.active()
     return svc.jsonable(data)

@@ -1,4 +1,9 @@
-"""The alert bell: a user's open alerts, read through ``restrict`` like every other record."""
+"""The alert bell: the open alerts addressed to a user.
+
+An alert is a message to one person (its ``owner_id``), so the bell shows the user's own
+alerts, not every alert their role may see: with three admins, an admin alert is three rows
+and each admin sees one. Reads still go through ``restrict`` like every other record.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,16 @@ def _open() -> object:
 
 def open_alerts_count(*, session: Session, actor: User) -> int:
     """Unread, unresolved alerts: the number on the bell."""
-    stmt = select(func.count(Alert.id)).where(_open(), Alert.read_at.is_(None))  # type: ignore[union-attr]
+    stmt = select(func.count(Alert.id)).where(  # type: ignore[union-attr]
+        _open(), Alert.read_at.is_(None), Alert.owner_id == actor.id)
     return int(session.exec(restrict(stmt, actor)).one())
 
 
 def open_alerts(*, session: Session, actor: User, limit: int = 10) -> list[dict[str, str]]:
     """The newest open alerts as display rows (message, severity, age, where it leads)."""
     rows = session.exec(restrict(
-        select(Alert).where(_open()).order_by(Alert.created_at.desc())  # type: ignore[attr-defined]
+        select(Alert).where(_open(), Alert.owner_id == actor.id)
+        .order_by(Alert.created_at.desc())  # type: ignore[attr-defined]
         .limit(max(1, min(limit, 50))), actor)).all()
     return [{"message": a.message, "severity": a.severity, "when": ago(a.created_at),
              "href": f"/clientes/{a.account_id}" if a.account_id else "/"} for a in rows]

@@ -72,6 +72,14 @@ def as_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def missing_text(model: Any, label: str = "") -> str:
+    """"Oportunidad no encontrada.": the not-found message of a model, in its own gender
+    (a model without one: "<label> no encontrado.", or "Registro no encontrado.")."""
+    if model not in _KIND and label:
+        return f"{label} no encontrado."
+    return t(f"links.missing.{_KIND.get(model, 'record')}")
+
+
 def visible(session: Session, actor: User | None, model: Any, value: Any, *, field: str,
             errors: dict[str, str], keep: int | None = None) -> Any | None:
     """The ``model`` row that ``value`` names, if ``actor`` may see it; else ``None`` and a
@@ -91,7 +99,7 @@ def visible(session: Session, actor: User | None, model: Any, value: Any, *, fie
             stmt = restrict(stmt, actor)
         row = session.exec(stmt).first()
     if row is None:
-        errors[field] = t(f"links.missing.{kind}")
+        errors[field] = missing_text(model)
         return None
     if getattr(row, "active", True) is False:
         errors[field] = t(f"links.inactive.{kind}")
@@ -145,4 +153,5 @@ def owner(session: Session, actor: User | None, value: Any, *, errors: dict[str,
     return target
 
 
-__all__ = ["MAX_ID", "as_id", "assign_error", "blank", "owner", "stage_of", "visible"]
+__all__ = ["MAX_ID", "as_id", "assign_error", "blank", "missing_text", "owner", "stage_of",
+           "visible"]

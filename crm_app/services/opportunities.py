@@ -43,7 +43,7 @@ from crm_app.services.defaults import (
 )
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import as_id, blank, stage_of, visible
-from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable
+from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable, requirable_specs
 from crm_app.services.records import bin_clause, from_bin, to_bin
 from crm_app.services.sales_common import (
     Page,
@@ -76,6 +76,9 @@ OPPORTUNITY_SORTS = {
     "stage_entered_at": Opportunity.stage_entered_at,
 }
 KANBAN_PAGE = 20
+# The won/lost columns of the board show what closed in the last N days (older closes are
+# history: the list and the reports have them).
+KANBAN_CLOSED_DAYS = 90
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -545,13 +548,16 @@ def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str
 
 def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = None,
            q: str = "", owner_id: int | None = None, team_id: int | None = None,
-           account_id: int | None = None, channel: str = "", closed_days: int | None = None,
+           account_id: int | None = None, channel: str = "",
+           closed_days: int | None = KANBAN_CLOSED_DAYS,
            per_column: int = KANBAN_PAGE) -> dict[str, Any]:
     """The board: per stage column ``count``, ``amount``, ``weighted`` (amount × stage
     probability) over every visible opportunity, and the first ``per_column`` cards.
 
-    ``closed_days`` limits the won/lost columns to opportunities closed in the last N days.
-    More cards of one column: ``list_opportunities(stage_id=…, offset=…)``.
+    ``closed_days`` limits the won/lost columns to opportunities closed in the last N days
+    (``None``: all of them); the board says which window it used. Each column names the
+    fields its stage asks for on entry (``required_labels``). More cards of one column:
+    ``list_opportunities(stage_id=…, offset=…)``.
     """
     pipeline = session.get(Pipeline, pipeline_id) if pipeline_id else \
         ensure_default_pipeline(session=session)
@@ -570,6 +576,7 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     per_column = max(1, min(per_column, 100))
     default_days = _org_stale_default(session)
     all_stages = {s.id: s for s in stages}
+    specs = requirable_specs(session)
     now = utcnow()
     columns = []
     card_opps: list[Opportunity] = []
@@ -588,6 +595,8 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
             "probability": stage.probability, "count": count, "amount": cents(amount),
             "weighted": cents(amount * Decimal(stage.probability) / 100),
             "required_fields": list(stage.required_fields or []),
+            "required_labels": [specs[k]["label"] if k in specs else k
+                                for k in stage.required_fields or []],
             "cards": cards, "has_more": count > len(cards),
         })
     account_ids = {o.account_id for o in card_opps if o.account_id}
@@ -606,12 +615,59 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     open_cols = [c for c in columns if c["kind"] == StageKind.OPEN]
     return {
         "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "closed_days": closed_days or None,
         "columns": columns,
         "totals": {
             "open_count": sum(c["count"] for c in open_cols),
             "open_amount": sum((c["amount"] for c in open_cols), Decimal("0.00")),
             "open_weighted": sum((c["weighted"] for c in open_cols), Decimal("0.00")),
         },
+    }
+
+
+def move_requirements(*, session: Session, actor: User | None, opportunity_id: int | str,
+                      stage_id: int | str) -> dict[str, Any]:
+    """What moving the opportunity to ``stage_id`` still needs: the target stage's required
+    fields that are empty on it, as ``{key, label, kind}`` for the dialog that asks for them
+    (none: the move can go ahead as it is).
+
+    Checked like the move itself: an opportunity the actor may not change reads as not found,
+    a stage of another pipeline is a field error. ``account_id`` tells the dialog whose
+    contacts to offer.
+    """
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE)
+    errors: dict[str, str] = {}
+    stage = stage_of(session, actor, opp.pipeline_id, stage_id, errors=errors)
+    if stage is None and "stage_id" not in errors:  # blank
+        errors["stage_id"] = t("links.missing.stage")
+    check(errors)
+    specs = requirable_specs(session)
+    missing = [k for k in stage.required_fields or [] if _is_empty(_value_of(opp, {}, k))]
+    return {"opportunity_id": opp.id, "account_id": opp.account_id, "stage_id": stage.id,
+            "stage_name": stage.name,
+            "fields": [specs.get(k, {"key": k, "label": k, "kind": "text"}) for k in missing]}
+
+
+def opportunity_detail(*, session: Session, actor: User | None,
+                       opportunity_id: int | str) -> dict[str, Any]:
+    """The opportunity as its page and its form show it: the list row (stage, amounts,
+    owner, customer) plus its contact and product names, description, pipeline and the
+    pipeline's stages (``current`` marks its own). Linked records are read through the scope:
+    a contact the actor may not see shows no name."""
+    opp = get_opportunity(session=session, actor=actor, opportunity_id=opportunity_id)
+    row = opportunity_rows(session, [opp])[0]
+    contact = visible(session, actor, Contact, opp.contact_id, field="contact_id", errors={})
+    product = session.get(Product, opp.product_id) if opp.product_id else None
+    pipeline = session.get(Pipeline, opp.pipeline_id)
+    return {
+        **row,
+        "contact": f"{contact.first_name} {contact.last_name}".strip() if contact else "",
+        "product_id": opp.product_id, "product": product.name if product else "",
+        "description": opp.description or "", "custom": dict(opp.custom or {}),
+        "pipeline": pipeline.name if pipeline else "",
+        "stages": [{"id": st.id, "name": st.name, "kind": st.kind,
+                    "current": st.id == opp.stage_id}
+                   for st in pipeline_stages(session=session, pipeline_id=opp.pipeline_id)],
     }
 
 
@@ -633,7 +689,8 @@ def stage_history(*, session: Session, actor: User | None,
             for c in changes]
 
 
-__all__ = ["MOVE_FIELDS", "OPPORTUNITY_FIELDS", "create_opportunity", "delete_opportunity",
-           "get_opportunity", "is_stale", "kanban", "list_opportunities", "move_stage",
-           "opportunity_row", "opportunity_rows", "restore_opportunity", "stage_history",
-           "stages_by_id", "touch_activity", "update_opportunity", "won_stage"]
+__all__ = ["KANBAN_CLOSED_DAYS", "MOVE_FIELDS", "OPPORTUNITY_FIELDS", "create_opportunity",
+           "delete_opportunity", "get_opportunity", "is_stale", "kanban", "list_opportunities",
+           "move_requirements", "move_stage", "opportunity_detail", "opportunity_row",
+           "opportunity_rows", "restore_opportunity", "stage_history", "stages_by_id",
+           "touch_activity", "update_opportunity", "won_stage"]

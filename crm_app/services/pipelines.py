@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from crm_app.i18n import t
 from crm_app.models import CustomFieldDef, Opportunity, Pipeline, Stage, StageKind, User
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
 from crm_app.services.defaults import DEFAULT_STAGES, ensure_default_pipeline, pipeline_stages
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.links import as_id
 
 # Opportunity fields a stage may require on entry, with the label used in error messages.
 REQUIRABLE_FIELDS: dict[str, str] = {
@@ -51,6 +53,29 @@ def custom_requirable(session: Session) -> dict[str, str]:
                                                      CustomFieldDef.active == True)  # noqa: E712
                         ).all()
     return {f"custom.{r.key}": r.label for r in rows}
+
+
+# The input a required field asks for when a stage move needs it (the move dialog).
+REQUIRED_KINDS: dict[str, str] = {
+    "lost_reason": "reason", "amount": "number", "expected_close": "date",
+    "contact_id": "contact", "product_id": "product", "description": "textarea",
+    "channel": "channel",
+}
+_CUSTOM_KINDS = {"number": "number", "date": "date"}
+
+
+def requirable_specs(session: Session) -> dict[str, dict[str, str]]:
+    """Every field a stage may require, as ``{key, label, kind}`` labelled like the forms
+    label it ("Motivo de pérdida", a custom field's own label): what the kanban says a column
+    asks for and what the move dialog asks."""
+    specs = {key: {"key": key, "label": t(f"sui.required.{key}"), "kind": kind}
+             for key, kind in REQUIRED_KINDS.items()}
+    rows = session.exec(select(CustomFieldDef).where(
+        CustomFieldDef.entity == "opportunity", CustomFieldDef.active == True)).all()  # noqa: E712
+    for row in rows:
+        key = f"custom.{row.key}"
+        specs[key] = {"key": key, "label": row.label, "kind": _CUSTOM_KINDS.get(row.type, "text")}
+    return specs
 
 
 def _validate_stages(session: Session, specs: list[dict[str, Any]]) -> dict[str, str]:
@@ -220,6 +245,14 @@ def default_pipeline(*, session: Session) -> Pipeline:
 
 def stages_of(*, session: Session, pipeline_id: int) -> list[Stage]:
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
+
+
+def open_stages(*, session: Session, actor: User | None, pipeline_id: int | str) -> list[Stage]:
+    """The stages a new opportunity of the form may start in (the open ones, in order);
+    a pipeline that does not exist is not found."""
+    pipeline = get_pipeline(session=session, actor=actor, pipeline_id=as_id(pipeline_id) or 0)
+    return [s for s in pipeline_stages(session=session, pipeline_id=pipeline.id)
+            if s.kind == StageKind.OPEN]
 
 
 def pipeline_view(*, session: Session, actor: User | None, pipeline_id: int) -> dict[str, Any]:
@@ -404,7 +437,7 @@ def reorder_stages(*, session: Session, actor: User | None, pipeline_id: int,
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
 
 
-__all__ = ["KIND_LABELS", "REQUIRABLE_FIELDS", "create_pipeline", "create_stage",
-           "default_pipeline", "delete_stage", "get_pipeline", "list_pipelines",
-           "pipeline_dict", "pipeline_view", "reorder_stages", "stages_of", "update_pipeline",
-           "update_stage"]
+__all__ = ["KIND_LABELS", "REQUIRABLE_FIELDS", "REQUIRED_KINDS", "create_pipeline",
+           "create_stage", "default_pipeline", "delete_stage", "get_pipeline", "list_pipelines",
+           "open_stages", "pipeline_dict", "pipeline_view", "reorder_stages", "requirable_specs",
+           "stages_of", "update_pipeline", "update_stage"]

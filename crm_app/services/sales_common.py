@@ -21,6 +21,7 @@ from crm_app.formatting import TZ
 from crm_app.models import Role, Team, User
 from crm_app.permissions import Action, Perm, can_access, require
 from crm_app.services import links
+from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import blank
 
@@ -173,16 +174,18 @@ def aware(value: datetime | date | str | None, *, field_name: str,
 
 
 def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]) -> date | None:
-    if value is None or value == "":
+    """A date from a date, an ISO string or what a Spanish user types (``31/12/2026``): the
+    screens' date inputs are text in ``dd/mm/aaaa`` whatever the browser's language."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
         return value.astimezone(TZ).date() if value.tzinfo else value.date()
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
+        return parse_date(value)
+    except ValueError as exc:
+        errors[field_name] = str(exc)
         return None
 
 
@@ -221,13 +224,17 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
 def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
-    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
+    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404.
+
+    The message comes from the links catalog when the model has one ("Oportunidad no
+    encontrada."), so it agrees in gender; ``label`` names the others."""
     rid = links.as_id(record_id)
     record = session.get(model, rid) if rid is not None else None
+    missing = links.missing_text(model, label)
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
-        raise NotFound(f"{label} no encontrado.")
+        raise NotFound(missing)
     if actor is not None and not can_access(actor, record, Action.VIEW):
-        raise NotFound(f"{label} no encontrado.")
+        raise NotFound(missing)
     if actor is not None and action != Action.VIEW and not can_access(actor, record, action):
         from crm_app.permissions import PermissionDenied
 
