@@ -53,10 +53,9 @@ class PipelinesState(AppState):
             "stale_days": "" if st["stale_days"] is None else str(st["stale_days"]),
             "opportunities": str(st["opportunities"]),
         } for st in view["stages"]]
-        custom = pipeline_service.custom_requirable(ctx.session)
-        self.required_options = [{"value": k, "label": t(f"sui.required.{k}")}
-                                 for k in pipeline_service.REQUIRED_FIELD_KEYS] + [
-            {"value": k, "label": v} for k, v in custom.items()]
+        self.required_options = [
+            {"value": spec["key"], "label": spec["label"]}
+            for spec in pipeline_service.requirable_specs(ctx.session).values()]
         self.errors = {}
         self.dirty = False
 

@@ -110,7 +110,8 @@ def test_stage_with_opportunities_cannot_be_deleted(session, people):
 def test_every_requirable_field_has_its_label_in_the_catalog():
     """The stage editor and the move dialog label each key with ``sui.required.<key>``: a key
     added to the service without its text would fail in front of an admin."""
-    assert set(pipelines.REQUIRED_FIELD_KEYS) == set(pipelines.REQUIRABLE_FIELDS)
+    assert set(pipelines.REQUIRED_FIELD_KEYS) == set(pipelines.REQUIRABLE_FIELDS) \
+        == set(pipelines.REQUIRED_KINDS)
     texts = catalog("es")
     missing = [k for k in pipelines.REQUIRED_FIELD_KEYS if f"sui.required.{k}" not in texts]
     assert not missing, missing
