@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Madrid"
     locale: str = "es_ES"
 
+    # Import limits, checked while a file is read (README, «Límites de la importación»).
+    import_max_rows: int = Field(default=1_000_000, ge=1)
+    import_max_mb: int = Field(default=256, ge=1)  # the file as given (CSV, XLSX)
+    import_max_unzipped_mb: int = Field(default=1024, ge=1)  # an XLSX once decompressed
+    import_max_cell_chars: int = Field(default=32_767, ge=1)  # Excel's own cell limit
+    import_sheet_memory_mb: int = Field(default=3072, ge=256)  # the process reading a sheet
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

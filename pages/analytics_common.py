@@ -31,6 +31,7 @@ from crm_app.models import User
 from crm_app.permissions import Perm, PermissionDenied
 from crm_app.services import analytics as svc
 from crm_app.services.errors import ValidationFailed
+from crm_app.services.spreadsheet_cells import safe_cell
 
 PERIOD_KINDS = ("month", "quarter", "fiscal_year")
 MAX_DAYS = 3 * 366
@@ -143,10 +144,12 @@ def change_view(key: str, rel: float | None) -> tuple[str, str]:
 
 
 def _csv_cell(unit: str, value: Any) -> str:
+    """A number is formatted from the number (``-1234,50`` stays a number in the
+    spreadsheet); a text goes through ``safe_cell`` (never a formula)."""
     if value is None:
         return ""
-    if unit == "text":
-        return str(value)
+    if unit == "text" or isinstance(value, str):
+        return safe_cell(str(value))
     if unit == "ratio":
         return f"{float(value) * 100:.2f}".replace(".", ",")
     if unit == "money":
@@ -160,7 +163,7 @@ def csv_bytes(table: dict[str, Any]) -> bytes:
     """A table as CSV for a Spanish spreadsheet: ``;`` separated, decimal comma, UTF-8 BOM."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table["headers"])
+    writer.writerow([safe_cell(str(h)) for h in table["headers"]])
     for row in table["rows"]:
         writer.writerow([_csv_cell(u, v) for u, v in zip(table["units"], row, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -177,14 +180,14 @@ def xlsx_bytes(table: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = (table.get("sheet") or "Informe")[:31]
-    ws.append(list(table["headers"]))
+    ws.append([safe_cell(str(h)) for h in table["headers"]])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table["rows"]:
         values = []
         for unit, value in zip(table["units"], row, strict=True):
-            if value is None or unit == "text":
-                values.append(value)
+            if value is None or unit == "text" or isinstance(value, str):
+                values.append(safe_cell(value))  # openpyxl writes "=…" as a formula
             elif unit == "money":
                 values.append(float(Decimal(value)))
             else:

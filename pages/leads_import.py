@@ -1,7 +1,10 @@
 """/leads/importar: the import wizard.
 
 1. Upload a CSV/XLSX file (``rx.upload``); the bytes go to the data directory
-   (``settings.uploads_dir``), never to Reflex's public upload folder.
+   (``services.importing.uploads``), never to Reflex's public upload folder, copied in pieces
+   up to ``MAX_BYTES``. The file is deleted when the import ends (committed, failed, the
+   wizard restarted or another file uploaded); one left behind by a closed browser is purged
+   after 24 h by the worker.
 2. Columns: the automatic mapping, one select per column (lead fields, custom fields, ignorar);
    templates can be loaded and saved; the duplicate policy (skip / update / create).
 3. Preview: a dry run (``import_file(dry_run=True)``) with the counts and every error row
@@ -34,7 +37,9 @@ from crm_app.models import User
 from crm_app.permissions import Perm, PermissionDenied
 from crm_app.services.errors import DomainError
 from crm_app.services.importing import (
+    FileTooBig,
     FileUnreadable,
+    ImportLimits,
     batch_rejected_csv,
     delete_template,
     import_file,
@@ -44,13 +49,13 @@ from crm_app.services.importing import (
     resolve_mapping,
     save_template,
     undo_batch,
+    uploads,
 )
 from crm_app.services.importing.mapping import IGNORE, custom_defs, fields_of, header_key
-from crm_app.settings import get_settings
 from crm_app.state import AppState
 
 ENTITY = "lead"
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50 * 1024 * 1024  # through the browser; the CLI takes up to CRM_IMPORT_MAX_MB
 PAGE = 50
 POLICY_KEYS = ("skip", "update", "create")
 STEPS = ("upload", "mapping", "preview", "result")
@@ -65,9 +70,7 @@ ACCEPT = {
 
 
 def _import_dir() -> Path:
-    path = get_settings().uploads_dir / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return uploads.import_dir()
 
 
 def _field_labels(session: Session) -> dict[str, str]:
@@ -176,18 +179,18 @@ class LeadImportState(AppState):
         self.error_rows = rows[start:start + PAGE]
 
     def _forget_file(self) -> None:
-        if self._file_path:
-            with contextlib.suppress(OSError):
-                Path(self._file_path).unlink()
+        uploads.discard(self._file_path)
         self._file_path = ""
 
     def _forget_reports(self) -> None:
-        for name in ("_errors_path", "_preview_csv"):
-            path = getattr(self, name)
-            if path:
-                with contextlib.suppress(OSError):
-                    Path(path).unlink()
-            setattr(self, name, "")
+        uploads.discard(self._errors_path, self._preview_csv)
+        self._errors_path, self._preview_csv = "", ""
+
+    def _file_gone(self) -> Any:
+        """The upload was purged (24 h unused) or deleted: back to the first step."""
+        self._restart()
+        self.upload_error = t("import_limits.file_gone")
+        return rx.toast.error(self.upload_error)
 
     # --- page events ---------------------------------------------------------------------
 
@@ -235,16 +238,14 @@ class LeadImportState(AppState):
         if not files:
             return None
         upload = files[0]
-        data = await upload.read()
-        if len(data) > MAX_BYTES:
-            self.upload_error = t("import_ui.too_big", mb=MAX_BYTES // (1024 * 1024))
-            return None
         self._restart()
         name = Path(upload.filename or "fichero.csv").name[-200:]
-        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (
-            ".csv", ".txt", ".tsv", ".xlsx", ".xls") else ".csv"
-        path = _import_dir() / f"{uuid.uuid4().hex}{suffix}"
-        path.write_bytes(data)
+        try:  # in pieces: a file over the cap is never held in memory, nor kept on disk
+            path = await uploads.save_upload(
+                upload.read, name, min(MAX_BYTES, ImportLimits.current().max_bytes))
+        except FileTooBig as exc:
+            self.upload_error = exc.message
+            return None
         self._file_path, self.filename = str(path), name
         self.busy, self.progress_label = True, t("import_ui.reading")
         return LeadImportState.analyse
@@ -259,6 +260,10 @@ class LeadImportState(AppState):
                     self.busy = False
                     return rx.toast.error(exc.message)
             path, filename = self._file_path, self.filename
+            if not path or not Path(path).exists():
+                self.busy = False
+                return self._file_gone()
+            uploads.touch(path)
 
         def work() -> dict[str, Any]:
             with Session(get_engine()) as session:
@@ -294,6 +299,11 @@ class LeadImportState(AppState):
                 self._forget_file()
                 self.busy, self.step, self.upload_error = False, "upload", exc.message
             return None
+        except BaseException:  # the file is of no use any more: it goes with the failure
+            async with self:
+                self._forget_file()
+                self.busy, self.step = False, "upload"
+            raise
         async with self:
             self.mapping_rows = _flag_duplicates(info["rows"])
             self.target_options = info["targets"]
@@ -405,6 +415,9 @@ class LeadImportState(AppState):
                     return rx.toast.error(exc.message)
             path, filename, mapping, policy = (self._file_path, self.filename, self._mapping(),
                                                self.policy)
+            if not Path(path).exists():
+                return self._file_gone()
+            uploads.touch(path)
             self.busy, self.progress, self.mapping_error = True, 0, ""
             self.progress_label = t("import_ui.previewing" if dry_run else "import_ui.importing")
             if not dry_run:
@@ -442,7 +455,12 @@ class LeadImportState(AppState):
                 self.progress = int(box[0] * 100)
         try:
             out = task.result()
-        except (DomainError, PermissionDenied) as exc:
+        except FileTooBig as exc:  # over a limit (the limits changed since): a new file
+            async with self:
+                self._restart()
+                self.upload_error = exc.message
+            return rx.toast.error(exc.message)
+        except (DomainError, PermissionDenied) as exc:  # the mapping can be corrected
             async with self:
                 self.busy = False
                 self.step = "mapping"
@@ -450,6 +468,10 @@ class LeadImportState(AppState):
                 if isinstance(exc, FileUnreadable):
                     self.mapping_error = exc.message
             return rx.toast.error(message_of(exc))
+        except BaseException:  # the import failed (rolled back): its file goes with it
+            async with self:
+                self._restart()
+            raise
         async with self:
             self.counts, self.warnings = out["counts"], out["warnings"]
             self._forget_reports()

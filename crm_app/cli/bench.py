@@ -42,7 +42,7 @@ def bench_import(
                f"{ours['value']} s ({rate['value']} filas/s); ingenuo {ours['baseline']} s "
                f"({rate['baseline']} filas/s): {rate['ratio']}× más rápido. "
                f"Creados {result.created}, omitidos {result.skipped}, rechazados "
-               f"{result.rejected}.")
+               f"{result.rejected}. Memoria máxima {result.peak_rss_mb} MB.")
 
 from crm_app.cli.bench_kpis import kpis as _kpis  # noqa: E402
 

@@ -38,13 +38,18 @@ def _load_mapping(path: Path | None) -> dict[str, str] | None:
 def _run(entity: str, path: Path, mapping: Path | None, on_duplicate: str, dry_run: bool,
          as_email: str, as_json: bool) -> None:
     from crm_app.services.errors import DomainError, PermissionDenied, ValidationFailed
-    from crm_app.services.importing import FileUnreadable, import_file
+    from crm_app.services.importing import FileUnreadable, ImportLimits, import_file
+    from crm_app.services.importing.limits import check_size
 
     if on_duplicate not in ("skip", "update", "create"):
         fail("--on-duplicate debe ser skip, update o create")
     user_mapping = _load_mapping(mapping)
     try:
+        # Over the size limit the file is not even read into memory.
+        check_size(path.stat().st_size, ImportLimits.current())
         data = path.read_bytes()
+    except FileUnreadable as exc:
+        fail(f"{path.name}: {exc.message}")
     except OSError as exc:
         fail(f"no se puede leer {path}: {exc.strerror}")
     with cli_session() as session:

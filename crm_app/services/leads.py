@@ -37,6 +37,7 @@ from crm_app.models import (
     User,
     utcnow,
 )
+from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
 from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
 from crm_app.services import audit, links
 from crm_app.services.assignment import Assigner
@@ -419,6 +420,8 @@ def _parse_day(value: Any, field: str) -> datetime:
         day = parse_date(value)
     except ValueError:
         raise ValidationFailed({field: "Fecha no válida: usa dd/mm/aaaa."}) from None
+    if not day_in_range(day):  # the filter adds a day and shifts to UTC
+        raise ValidationFailed({field: day_range_message()})
     return datetime.combine(day, time.min, tzinfo=TZ).astimezone(UTC)
 
 
@@ -481,9 +484,12 @@ def lead_filters(*, session: Session, q: str = "", filters: dict | None = None
                 want_none = True
             else:
                 try:
-                    ids.append(int(v))
+                    number = int(v)
                 except (TypeError, ValueError):
-                    raise ValidationFailed({name: "Identificador no válido."}) from None
+                    number = 0
+                if not id_in_range(number):  # beyond 2^63 the database cannot compare it
+                    raise ValidationFailed({name: "Identificador no válido."})
+                ids.append(number)
         column = getattr(Lead, name)
         parts = ([column.in_(ids)] if ids else []) + ([column.is_(None)] if want_none else [])
         clauses.append(or_(*parts))

@@ -39,12 +39,8 @@ from crm_app.models import (
     Stage,
     User,
 )
+from crm_app.models.bounds import MAX_ID  # a larger id cannot exist: "not found"
 from crm_app.permissions import Perm, has_perm, restrict, scope_of
-
-# Ids are INTEGER columns (alembic 0001): 32 bits on PostgreSQL, so a larger id cannot exist
-# there, and asking for one fails in the driver ("integer out of range"; SQLite overflows past
-# 2**63). Treating it as "not found" on both backends keeps them answering alike.
-MAX_ID = 2**31 - 1
 
 _KIND: dict[Any, str] = {Lead: "lead", Account: "account", Contact: "contact",
                          Opportunity: "opportunity", Quote: "quote", Product: "product",

@@ -11,13 +11,14 @@ default).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_
 from sqlmodel import Session, select
 
+from crm_app.formatting import TZ
 from crm_app.i18n import t
 from crm_app.models import (
     Account,
@@ -32,6 +33,7 @@ from crm_app.models import (
     User,
     utcnow,
 )
+from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
@@ -79,6 +81,7 @@ KANBAN_PAGE = 20
 # The won/lost columns of the board show what closed in the last N days (older closes are
 # history: the list and the reports have them).
 KANBAN_CLOSED_DAYS = 90
+KANBAN_MAX = 100  # cards per column at most
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -499,11 +502,18 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
         stmt = stmt.where(Opportunity.account_id == account_id)
     if channel:
         stmt = stmt.where(Opportunity.channel == channel)
-    if closed_from:
-        stmt = stmt.where(Opportunity.closed_at >= aware(closed_from, field_name="", errors={}))
-    if closed_to:
-        stmt = stmt.where(Opportunity.closed_at < aware(closed_to + timedelta(days=1),
-                                                        field_name="", errors={}))
+    errors: dict[str, str] = {}
+    since = aware(closed_from, field_name="closed_from", errors=errors) if closed_from else None
+    # aware() checks the range first, so the day after closed_to is a valid date too.
+    until = aware(closed_to, field_name="closed_to", errors=errors) if closed_to else None
+    if errors:
+        raise ValidationFailed(errors)
+    if since is not None:
+        stmt = stmt.where(Opportunity.closed_at >= since)
+    if until is not None and closed_to is not None:  # up to the next midnight in Madrid
+        next_day = closed_to + timedelta(days=1)
+        stmt = stmt.where(Opportunity.closed_at < datetime(
+            next_day.year, next_day.month, next_day.day, tzinfo=TZ).astimezone(UTC))
     if stale is not None:
         clause = stale_clause(session, utcnow(), _org_stale_default(session))
         stmt = stmt.where(clause if stale else ~clause)
@@ -567,13 +577,14 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     base = _filtered(session, actor, q=q, pipeline_id=pipeline.id, owner_id=owner_id,
                      team_id=team_id, account_id=account_id, channel=channel)
     if closed_days:
-        since = utcnow() - timedelta(days=closed_days)
+        # More than MAX_DAYS back is "all of them"; the clamp keeps the date in range.
+        since = utcnow() - timedelta(days=min(int(closed_days), MAX_DAYS))
         base = base.where(or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= since))
     sub = base.subquery()
     sums = {sid: (int(n), Decimal(amount or 0)) for sid, n, amount in session.exec(
         select(sub.c.stage_id, func.count(), func.sum(sub.c.amount)).group_by(sub.c.stage_id)
     ).all()}
-    per_column = max(1, min(per_column, 100))
+    per_column = max(1, min(per_column, KANBAN_MAX))
     default_days = _org_stale_default(session)
     all_stages = {s.id: s for s in stages}
     specs = requirable_specs(session)

@@ -18,7 +18,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import Role, Team, User
+from crm_app.models.bounds import day_in_range, day_range_message
 from crm_app.permissions import Action, Perm, can_access, require
 from crm_app.services import links
 from crm_app.services.custom_fields import parse_date
@@ -28,6 +30,8 @@ from crm_app.services.links import blank
 T = TypeVar("T")
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 200
+# Decimal inputs beyond 10^±20 are refused: quantize() needs them to fit the 28-digit context.
+MAX_EXPONENT = 20
 
 
 @dataclass
@@ -126,6 +130,10 @@ def to_decimal(value: Any, *, field_name: str, errors: dict[str, str],
     if maximum is not None and number > maximum:
         errors[field_name] = f"{label} no puede ser mayor que {_plain(maximum)}."
         return default
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        # quantize() and the totals' arithmetic need the digits to fit the decimal context.
+        errors[field_name] = t("bounds.decimal_range", label=label)
+        return default
     if places is not None:
         step = Decimal(1).scaleb(-places)
         if number != number.quantize(step):
@@ -161,6 +169,10 @@ def aware(value: datetime | date | str | None, *, field_name: str,
             text = value.strip().replace("Z", "+00:00")
             value = datetime.fromisoformat(text) if "T" in text or " " in text \
                 else date.fromisoformat(text)
+        if isinstance(value, date) and not day_in_range(value):
+            # Checked before the shift to UTC, which overflows at year 1 and 9999.
+            errors[field_name] = day_range_message()
+            return None
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=TZ)
@@ -178,15 +190,19 @@ def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]
     screens' date inputs are text in ``dd/mm/aaaa`` whatever the browser's language."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, datetime):
-        return value.astimezone(TZ).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return parse_date(value)
-    except ValueError as exc:
-        errors[field_name] = str(exc)
+        if isinstance(value, datetime):  # an aware moment is a day in Madrid
+            day = value.astimezone(TZ).date() if value.tzinfo else value.date()
+        else:
+            day = parse_date(value)
+    except (ValueError, OverflowError) as exc:
+        errors[field_name] = str(exc) if isinstance(exc, ValueError) and "dd/mm" in str(exc) \
+            else "Fecha no válida: usa dd/mm/aaaa."
         return None
+    if not day_in_range(day):  # quotes add validity days to it; analytics go back years
+        errors[field_name] = day_range_message()
+        return None
+    return day
 
 
 def is_admin(actor: User | None) -> bool:

@@ -42,6 +42,8 @@ def make_celery() -> Celery:
                                 "schedule": crontab(minute=17)},
             "refresh-statistics": {"task": "crm.core.refresh_statistics",
                                    "schedule": crontab(hour=3, minute=30)},
+            "purge-import-uploads": {"task": "crm.core.purge_import_uploads",
+                                     "schedule": crontab(minute=41)},
             "expire-quotes": {"task": "crm.sales.expire_quotes",
                               "schedule": crontab(hour=0, minute=5)},
             "analytics-snapshot": {"task": "crm.analytics.snapshot",

@@ -20,6 +20,14 @@ def refresh_statistics() -> None:
         maintenance.refresh_statistics(session=session)
 
 
+@celery_app.task(name="crm.core.purge_import_uploads")
+def purge_import_uploads() -> int:
+    """Uploaded import files nobody has used for 24 h (a wizard left half-way)."""
+    from crm_app.services.importing.uploads import purge_abandoned
+
+    return purge_abandoned()
+
+
 @celery_app.task(name="crm.core.ping")
 def ping() -> str:
     return "pong"

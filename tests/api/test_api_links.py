@@ -201,8 +201,10 @@ def test_foreign_or_missing_links_are_422_with_the_field(live: Live) -> None:
             if r.status_code != 422 or fld not in errors:
                 failures.append(f"{method} {path} {body} -> {r.status_code} {r.text[:120]}")
                 continue
-            # foreign and missing read alike: an id out of scope does not leak
-            messages.setdefault((method, path.split("/")[3], fld), set()).add(errors[fld])
+            # foreign and missing read alike: an id out of scope does not leak (an id past
+            # the column's range is refused by its bound, which says nothing about records)
+            if str(HUGE) not in str(body):
+                messages.setdefault((method, path.split("/")[3], fld), set()).add(errors[fld])
     with live.client("manager1") as m1:  # a manager assigns inside the team only
         for owner in (p.comercial3.id, p.manager2.id):
             for method, path, body in (

@@ -105,9 +105,12 @@ def test_bench_prints_json_lines(tmp_path) -> None:  # noqa: ANN001
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.strip().splitlines()]
     assert [line["metric"] for line in lines] == ["import_s", "rows_per_s", "cpu_s",
-                                                  "import_s_best", "runs", "load_avg_1m"]
+                                                  "import_s_best", "runs", "load_avg_1m",
+                                                  "peak_rss_mb"]
     by_metric = {line["metric"]: line for line in lines}
     assert by_metric["runs"]["value"] == 2
+    peak = by_metric["peak_rss_mb"]
+    assert 50 < peak["value"] < 2000 and 50 < peak["baseline"] < 2000 and peak["unit"] == "MB"
     for line in lines:
         assert set(line) == {"bench", "metric", "value", "unit", "baseline", "ratio", "n"}
         assert line["bench"] == "import" and line["n"] == 400

@@ -12,6 +12,7 @@ demand with ``crm bench import`` or ``python benchmarks/bench_import.py``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -300,6 +301,8 @@ class BenchResult:
     load_avg: float = 0.0
     best_s: float = 0.0
     runs: int = 1
+    peak_rss_mb: int = 0  # the largest of our runs
+    naive_peak_rss_mb: int = 0
 
     def lines(self) -> list[dict[str, Any]]:
         ours_rps = self.n / self.import_s
@@ -325,7 +328,31 @@ class BenchResult:
              "baseline": None, "ratio": None, "n": self.n},
             {"bench": "import", "metric": "load_avg_1m", "value": round(self.load_avg, 2),
              "unit": "", "baseline": None, "ratio": None, "n": self.n},
+            # The process's resident memory at its highest during the import (the file's
+            # bytes and the interpreter included), ours vs the naive importer's.
+            {"bench": "import", "metric": "peak_rss_mb", "value": self.peak_rss_mb,
+             "unit": "MB", "baseline": self.naive_peak_rss_mb or None,
+             "ratio": round(self.peak_rss_mb / self.naive_peak_rss_mb, 2)
+             if self.naive_peak_rss_mb else None, "n": self.n},
         ]
+
+
+def reset_peak_rss() -> None:
+    """Start measuring the peak resident memory from now (Linux: ``clear_refs`` 5 resets
+    the high-water mark); elsewhere the process's lifetime peak is all there is."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> int:
+    """The peak resident memory since ``reset_peak_rss`` (``VmHWM``), in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = None,
@@ -344,6 +371,7 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
     (tmp / "leads.csv").write_bytes(data)
 
     times: list[tuple[float, float]] = []
+    peaks: list[int] = []
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     for i in range(max(1, repeat)):
         # Every run starts cold: the per-value fallbacks cache what they checked.
@@ -352,10 +380,12 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
         engine = fresh_db(tmp / f"ours{i}.db")
         with Session(engine, expire_on_commit=False) as s:
             admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
+            reset_peak_rss()
             t0, c0 = time.perf_counter(), time.process_time()
             result = import_file(session=s, actor=admin, entity="leads", data=data,
                                  filename="leads.csv")
             times.append((time.perf_counter() - t0, time.process_time() - c0))
+            peaks.append(peak_rss_mb())
             assert s.exec(select(func.count()).select_from(Lead)).one() == result.created
         wait_for_checkpoints()  # the background checkpoint must not overlap the next run
         engine.dispose()
@@ -368,16 +398,19 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
     engine = fresh_db(tmp / "naive.db")
     with Session(engine, expire_on_commit=False) as s:
         admin = s.exec(select(User).where(User.email == "admin@bench.crm")).one()
+        reset_peak_rss()
         t0, c0 = time.perf_counter(), time.process_time()
         naive = naive_import(session=s, actor=admin, data=base_data)
         naive_s, naive_cpu = time.perf_counter() - t0, time.process_time() - c0
+        naive_peak = peak_rss_mb()
     engine.dispose()
     return BenchResult(n=rows, file_bytes=len(data), import_s=ours, naive_s=naive_s,
                        naive_n=base_n, created=result.created, updated=result.updated,
                        skipped=result.skipped, rejected=result.rejected,
                        naive_created=naive["created"], method=result.method,
                        import_cpu_s=ours_cpu, naive_cpu_s=naive_cpu, load_avg=load,
-                       best_s=best, runs=len(times))
+                       best_s=best, runs=len(times), peak_rss_mb=max(peaks),
+                       naive_peak_rss_mb=naive_peak)
 
 
 def _head(data: bytes, n: int, encoding: str) -> bytes:
@@ -387,4 +420,5 @@ def _head(data: bytes, n: int, encoding: str) -> bytes:
     return "\r\n".join(lines[: n + 1]).encode(encoding if encoding != "utf-8-sig" else "utf-8")
 
 
-__all__ = ["BenchResult", "fresh_db", "generate_csv", "naive_import", "run"]
+__all__ = ["BenchResult", "fresh_db", "generate_csv", "naive_import", "peak_rss_mb",
+           "reset_peak_rss", "run"]

@@ -15,7 +15,11 @@ record index *is* the spreadsheet row, provided the parser keeps blank lines as 
 - Delimiter: ``;``, ``,``, tab or ``|``, chosen by how consistently each splits the first
   records into the header's number of fields.
 - XLSX/XLS through fastexcel (calamine), every cell as a string, leading blank rows kept so
-  the sheet's row numbers are exact.
+  the sheet's row numbers are exact; parsed in a memory-capped child process (``excel``).
+- Limits (``limits``): size, rows and cell length are checked while the file is read; the
+  read stops at the first one exceeded (``FileTooBig``).
+- A cell our own exports neutralised (``'=…``, ``'+34…``: ``spreadsheet_cells``) loses that
+  apostrophe again, so a rejected-rows CSV can be corrected and imported back.
 
 The result has positional columns ``c0..cN`` (headers may repeat or be blank), a ``__row``
 column and the header texts separately. Values are stripped; blank cells are null.
@@ -30,19 +34,23 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from crm_app.services.errors import DomainError
+from crm_app.services.importing.errors import FileTooBig, FileUnreadable
+from crm_app.services.importing.limits import (
+    ImportLimits,
+    check_cells,
+    check_records,
+    check_size,
+    check_xlsx,
+)
 
 ROW = "__row"
+CSV_CHUNK = 100_000  # records the csv-module path holds as Python objects at a time
 _LONE_CR = re.compile(r"\r(?!\n)")
 DELIMITERS = (";", "\t", ",", "|")
 _SNIFF_RECORDS = 50
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")
-
-
-class FileUnreadable(DomainError):
-    """The file cannot be read as a table: nothing is imported."""
 
 
 @dataclass
@@ -146,13 +154,17 @@ def detect_delimiter(text: str) -> str:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def read_table(data: bytes, filename: str = "") -> RawTable:
+def read_table(data: bytes, filename: str = "", limits: ImportLimits | None = None
+               ) -> RawTable:
     """Read a CSV/XLSX file (bytes). ``FileUnreadable`` with a Spanish message when it is not
-    a table: empty, binary, no header."""
+    a table: empty, binary, no header; ``FileTooBig`` (a ``FileUnreadable``) past a limit
+    (``CRM_IMPORT_*`` unless ``limits`` says otherwise)."""
+    limits = limits or ImportLimits.current()
+    check_size(len(data), limits)
     if not data or not data.strip():
         raise FileUnreadable("El archivo está vacío.")
     if data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC):
-        return _read_excel(data)
+        return _read_excel(data, limits)
     if filename.lower().endswith((".xlsx", ".xls", ".xlsm", ".ods")):
         raise FileUnreadable("La hoja de cálculo está dañada o no es un archivo Excel válido.")
     text, encoding = decode(data)
@@ -162,9 +174,9 @@ def read_table(data: bytes, filename: str = "") -> RawTable:
         )
     delimiter = detect_delimiter(text)
     table = _read_polars(text, delimiter, _header_width(text, delimiter),
-                         data if encoding == "utf-8" else None)
+                         data if encoding == "utf-8" else None, limits)
     if table is None:
-        table = _read_csv_module(text, delimiter)
+        table = _read_csv_module(text, delimiter, limits)
     table.encoding, table.delimiter = encoding, delimiter
     return table
 
@@ -186,65 +198,97 @@ def _header_width(text: str, delimiter: str) -> int:
     return 0
 
 
-def _read_polars(text: str, delimiter: str, width: int, raw: bytes | None = None
-                 ) -> RawTable | None:
+def _read_polars(text: str, delimiter: str, width: int, raw: bytes | None,
+                 limits: ImportLimits) -> RawTable | None:
     """Fast path; ``None`` when the record numbering cannot be trusted (multi-line fields)
-    or the first line is not the header (polars takes the width from the first line)."""
+    or the first line is not the header (polars takes the width from the first line).
+    Records are never more than lines: a file with more lines than the limit allows is read
+    only up to one record past it."""
     if _LONE_CR.search(text):  # old Mac line ends: let the csv module decide
         return None
+    lines = _physical_lines(text)
+    n_rows = limits.max_records + 1 if lines > limits.max_records else None
     payload = raw if raw is not None else text.encode("utf-8")
     try:
         df = pl.read_csv(io.BytesIO(payload), separator=delimiter, has_header=False,
                          infer_schema=False, quote_char='"', truncate_ragged_lines=True,
-                         raise_if_empty=False)
+                         raise_if_empty=False, n_rows=n_rows)
     except Exception:  # noqa: BLE001 - any parser complaint: the csv module decides
         return None
-    if df.height != _physical_lines(text) or df.width < width:
+    del payload
+    check_records(df.height, limits)
+    if df.height != lines or df.width < width:
         return None
     df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
     return _finish(df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)),
-                   "polars")
+                   "polars", limits)
 
 
-def _read_csv_module(text: str, delimiter: str) -> RawTable:
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise FileUnreadable(f"El CSV está mal formado: {exc}.") from None
-    # The header may be preceded by blank records; its width sets the table's width.
-    width = next((len(r) for r in records if any(c.strip() for c in r)), 0)
-    if width == 0:
-        raise FileUnreadable("El archivo está vacío.")
-    cols: list[list[str | None]] = [[] for _ in range(width)]
-    for rec in records:
+def _read_csv_module(text: str, delimiter: str, limits: ImportLimits | None = None
+                     ) -> RawTable:
+    """Exact record numbering; stops one record past the limit, and turns every
+    ``CSV_CHUNK`` records into polars columns so the Python objects never pile up."""
+    limits = limits or ImportLimits.current()
+    parts: list[pl.DataFrame] = []
+    width = 0
+    cols: list[list[str | None]] = []
+    pending: list[list[str]] = []  # records before the header's width is known
+    records = 0
+
+    def flush() -> None:
+        parts.append(pl.DataFrame({f"c{i}": pl.Series(values, dtype=pl.String)
+                                   for i, values in enumerate(cols)}))
+        for values in cols:
+            values.clear()
+
+    def add(rec: list[str]) -> None:
         n = len(rec)
         for i in range(width):
             cols[i].append(rec[i] if i < n else None)
-    df = pl.DataFrame({f"c{i}": pl.Series(values, dtype=pl.String)
-                       for i, values in enumerate(cols)})
+
+    try:
+        for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records += 1
+            check_records(records, limits)
+            if not width:
+                # The header may be preceded by blank records; its width sets the table's.
+                pending.append(rec)
+                if any(c.strip() for c in rec):
+                    width = len(rec)
+                    cols = [[] for _ in range(width)]
+                    for early in pending:
+                        add(early)
+                    pending.clear()
+                continue
+            add(rec)
+            if len(cols[0]) >= CSV_CHUNK:
+                flush()
+    except csv.Error as exc:
+        raise FileUnreadable(f"El CSV está mal formado: {exc}.") from None
+    if width == 0:
+        raise FileUnreadable("El archivo está vacío.")
+    if cols[0] or not parts:
+        flush()
+    df = pl.concat(parts) if len(parts) > 1 else parts[0]
     df = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(ROW))
-    return _finish(df, "csv")
+    return _finish(df, "csv", limits)
 
 
 # --- XLSX ----------------------------------------------------------------------------------
 
 
-def _read_excel(data: bytes) -> RawTable:
-    try:
-        import fastexcel
+def _read_excel(data: bytes, limits: ImportLimits) -> RawTable:
+    from crm_app.services.importing.excel import read_sheet
 
-        reader = fastexcel.read_excel(data)
-        sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
-        df = sheet.to_polars()
-    except Exception as exc:  # noqa: BLE001 - calamine raises several error kinds
-        raise FileUnreadable(
-            "No se puede leer la hoja de cálculo: " + str(exc).split("\n")[0][:200]
-        ) from None
-    if df.width == 0 or df.height == 0:
+    small = data.startswith(_XLSX_MAGIC) and check_xlsx(data, limits)  # before any parsing
+    df = read_sheet(data, limits, in_process=small)  # rows with a cell, as the sheet numbers
+    cells = [c for c in df.columns if c != "__row"]
+    if not cells or df.height == 0:
         raise FileUnreadable("La hoja de cálculo está vacía.")
-    df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
-    df = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(ROW))
-    table = _finish(df, "xlsx")
+    check_records(int(df["__row"].max()), limits)
+    df = df.select([*[pl.col(c).alias(f"c{i}") for i, c in enumerate(cells)],
+                    pl.col("__row").cast(pl.Int64).alias(ROW)])
+    table = _finish(df, "xlsx", limits)
     table.encoding = "xlsx"
     return table
 
@@ -252,12 +296,17 @@ def _read_excel(data: bytes) -> RawTable:
 # --- common --------------------------------------------------------------------------------
 
 
-def _finish(df: pl.DataFrame, method: str) -> RawTable:
-    """Strip cells, drop blank rows (remembering them), split off the header row."""
+def _finish(df: pl.DataFrame, method: str, limits: ImportLimits) -> RawTable:
+    """Strip cells, check their length, drop blank rows (remembering them), split off the
+    header row."""
     cols = [c for c in df.columns if c != ROW]
     df = df.with_columns([
         pl.col(c).str.strip_chars().replace("", None) for c in cols
     ])
+    starts = df.select([pl.col(c).str.starts_with("'").any() for c in cols]).row(0)
+    quoted = [c for c, has in zip(cols, starts, strict=True) if has]
+    if quoted:  # ``'=…`` from one of our exports: the value without the apostrophe
+        df = df.with_columns([pl.col(c).str.replace(r"^'([=+\-@])", "$1") for c in quoted])
     blank = pl.all_horizontal([pl.col(c).is_null() for c in cols]) if cols else pl.lit(True)
     df = df.with_columns(blank.alias("__blank"))
     first = df.filter(~pl.col("__blank")).head(1)
@@ -265,19 +314,26 @@ def _finish(df: pl.DataFrame, method: str) -> RawTable:
         raise FileUnreadable("El archivo está vacío.")
     header_row = first[ROW][0]
     headers = ["" if v is None else str(v) for v in first.select(cols).row(0)]
+    check_cells(df, cols, ROW, limits, headers)
+    body = df.filter(pl.col(ROW) > header_row)
     # Trailing columns without a header and without data are noise (ragged lines).
     while headers and not headers[-1]:
         last = cols[len(headers) - 1]
-        if df.filter(pl.col(ROW) > header_row)[last].null_count() < df.height - header_row:
+        if body[last].null_count() < body.height:
             break
         headers.pop()
     cols = cols[: len(headers)]
     if not headers or sum(1 for h in headers if h) == 0:
         raise FileUnreadable("El archivo no tiene fila de títulos (cabecera).")
-    body = df.filter(pl.col(ROW) > header_row)
-    blank_rows = body.filter(pl.col("__blank"))[ROW].to_list()
+    blank = body.filter(pl.col("__blank"))[ROW]
+    if method == "xlsx" and body.height and body[ROW].max() - header_row != body.height:
+        # The sheet reader leaves out rows without a cell: they are blank rows too.
+        every = pl.int_range(header_row + 1, body[ROW].max() + 1, dtype=pl.Int64, eager=True)
+        blank = pl.concat([blank, every.filter(~every.is_in(body[ROW].implode()))]).sort()
+    blank_rows = blank.to_list()
     body = body.filter(~pl.col("__blank")).select([*cols, ROW]).rechunk()
     return RawTable(headers=headers, frame=body, method=method, blank_rows=blank_rows)
 
 
-__all__ = ["ROW", "FileUnreadable", "RawTable", "decode", "detect_delimiter", "read_table"]
+__all__ = ["ROW", "FileTooBig", "FileUnreadable", "RawTable", "decode", "detect_delimiter",
+           "read_table"]

@@ -62,6 +62,7 @@ from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
+from crm_app.services.importing.limits import ImportLimits
 from crm_app.services.importing.mapping import (
     Mapping,
     custom_defs,
@@ -74,6 +75,7 @@ from crm_app.services.importing.reader import ROW, FileUnreadable, RawTable, rea
 from crm_app.services.importing.validate import OK, Lookups, StageInfo, prepare
 from crm_app.services.links import assign_error
 from crm_app.services.spain import fold, province_from_postal_code
+from crm_app.services.spreadsheet_cells import safe_cell
 
 POLICIES = ("skip", "update", "create")
 MODELS: dict[str, type[SQLModel]] = {"lead": Lead, "account": Account, "contact": Contact,
@@ -148,20 +150,24 @@ class ImportResult:
 def import_file(*, session: Session, actor: User, entity: str, data: bytes, filename: str = "",
                 mapping: dict[str, str] | None = None, template_id: int | None = None,
                 on_duplicate: str = "skip", dry_run: bool = False,
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None,
+                limits: ImportLimits | None = None) -> ImportResult:
     """Import ``data`` (CSV/XLSX bytes) as ``entity`` (leads, accounts, contacts,
     opportunities). Raises ``FileUnreadable`` (nothing imported) when the file is not a
-    table, ``ValidationFailed`` for a bad mapping or policy, ``PermissionDenied``."""
+    table or is over the import ``limits`` (``FileTooBig``; ``CRM_IMPORT_*`` by default),
+    ``ValidationFailed`` for a bad mapping or policy, ``PermissionDenied``."""
     with collector_paused(), writer.foreign_keys_checked_here(session):
         return _import_file(session=session, actor=actor, entity=entity, data=data,
                             filename=filename, mapping=mapping, template_id=template_id,
-                            on_duplicate=on_duplicate, dry_run=dry_run, progress=progress)
+                            on_duplicate=on_duplicate, dry_run=dry_run, progress=progress,
+                            limits=limits)
 
 
 def _import_file(*, session: Session, actor: User, entity: str, data: bytes, filename: str = "",
                  mapping: dict[str, str] | None = None, template_id: int | None = None,
                  on_duplicate: str = "skip", dry_run: bool = False,
-                 progress: Progress | None = None) -> ImportResult:
+                 progress: Progress | None = None,
+                 limits: ImportLimits | None = None) -> ImportResult:
     started = time.perf_counter()
     require(actor, Perm.IMPORT)
     entity = entity_key(entity)
@@ -170,7 +176,7 @@ def _import_file(*, session: Session, actor: User, entity: str, data: bytes, fil
                                                 "o create."})
     report = progress or (lambda _f: None)
     report(0.0)
-    table = read_table(data, filename)
+    table = read_table(data, filename, limits)
     report(0.1)
     user_mapping: dict[str, str] = {}
     if template_id is not None:
@@ -325,7 +331,8 @@ def rejected_csv_bytes(headers: list[str], errors: list[dict],
         per_row.setdefault(int(e["row"]), []).append(e)
     buf = io.StringIO()
     out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    out.writerow(["Fila", *headers, "Campo", "Error"])
+    # The file's own values go back to a spreadsheet: never as formulas (``safe_cell``).
+    out.writerow(["Fila", *[safe_cell(h) for h in headers], "Campo", "Error"])
     for row in sorted(per_row):
         errs = per_row[row]
         fields = []
@@ -334,8 +341,9 @@ def rejected_csv_bytes(headers: list[str], errors: list[dict],
             if name not in fields:
                 fields.append(name)
         original = values.get(row) or [None] * len(headers)
-        out.writerow([row, *["" if v is None else v for v in original],
-                      ", ".join(fields), " | ".join(e["message"] for e in errs)])
+        out.writerow([row, *["" if v is None else safe_cell(v) for v in original],
+                      safe_cell(", ".join(fields)),
+                      safe_cell(" | ".join(e["message"] for e in errs))])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
