@@ -1,4 +1,7 @@
-"""The empty state: says what is missing and what to do next, never a fake."""
+"""Empty states: say what is missing and what to do next, never a fake.
+
+``empty_state`` fills a list or a page; ``empty_note`` sits inside one section of a record.
+"""
 
 from __future__ import annotations
 
@@ -20,5 +23,20 @@ def empty_state(icon: str, message: str, *actions: rx.Component, test_id: str = 
         ),
         padding_y="var(--space-9)",
         width="100%",
+        data_testid=test_id,
+    )
+
+
+def empty_note(icon: str, message: str, *, test_id: str) -> rx.Component:
+    """The small empty state of a section inside a record page (e.g. "Sin contactos"):
+    says what is missing, in the section's own space, never a fake row."""
+    return rx.hstack(
+        rx.box(rx.icon(icon, size=18, color=rx.color("accent", 9)),
+               background=rx.color("accent", 3), padding="var(--space-2)",
+               border_radius="9999px", display="flex", flex_shrink="0"),
+        rx.text(message, size="2", color_scheme="gray"),
+        align="center",
+        spacing="3",
+        padding_y="var(--space-2)",
         data_testid=test_id,
     )

@@ -131,6 +131,41 @@ def form_error(errors: Any) -> rx.Component:
                               width="100%", role="alert"))
 
 
+def form_page(form: rx.Component, *, ready: Any, not_found: Any, not_found_text: str,
+              title: Any, on_unmount: Any, id_prefix: str,
+              above: Sequence[rx.Component] = ()) -> rx.Component:
+    """The body of a record's form page (new and edit).
+
+    A spinner until the page loader has filled the form (``ready``), so uncontrolled inputs
+    start from the record's values and nothing typed is lost to a late remount; a callout when
+    the record is missing or out of the user's scope (``not_found``); else the record's name
+    (``title``, empty on "new") over ``above`` and the form. ``on_unmount`` (the state's
+    ``leave``) makes the next visit wait again. Hooks: ``<id_prefix>-not-found``,
+    ``<id_prefix>-form-title``.
+    """
+    return rx.cond(
+        ready,
+        rx.box(
+            rx.cond(
+                not_found,
+                rx.callout(not_found_text, icon="circle-alert", color_scheme="red",
+                           id=f"{id_prefix}-not-found"),
+                rx.vstack(
+                    rx.cond(title != "", rx.heading(title, size="5",
+                                                    id=f"{id_prefix}-form-title",
+                                                    style={"overflowWrap": "anywhere"})),
+                    *above,
+                    form,
+                    spacing="3", width="100%", max_width="880px",
+                ),
+            ),
+            on_unmount=on_unmount,
+            width="100%",
+        ),
+        rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
+    )
+
+
 def section(title: Any, *children: rx.Component, actions: Sequence[rx.Component] = (),
             test_id: str, icon: str = "") -> rx.Component:
     """A titled card of a detail page or a form."""
@@ -171,5 +206,5 @@ def info(label_text: Any, value: Any, test_id: Any = "") -> rx.Component:
 
 
 __all__ = ["NONE", "PHONE_FULL", "choice", "date_input", "decimal_input", "field",
-           "form_actions", "form_error", "grid", "info", "label", "section", "text_input",
-           "textarea", "with_all"]
+           "form_actions", "form_error", "form_page", "grid", "info", "label", "section",
+           "text_input", "textarea", "with_all"]

@@ -1,7 +1,7 @@
 """The head of a record's page: back link, title, badges, facts and the action bar.
 
-On phones the actions wrap under the title and take the full width; on desktop they sit on
-the right. Every record page (lead, customer, opportunity, quote…) uses it.
+On phones the actions sit under the title and share rows across the full width; on desktop
+they sit on the right. Every record page (lead, customer, opportunity, quote…) uses it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,18 @@ def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str =
     else:
         anchor = rx.link(*children, href=href, id=id, underline="none")
     return rx.button(anchor, as_child=True, variant=variant, **props)
+
+
+def _action_bar(actions: Sequence[rx.Component]) -> rx.Component:
+    """The record's buttons. On phones they share rows across the full width (as many a row
+    as fit, never a clipped label), so four actions do not push the record below the first
+    screen; from the small breakpoint up they keep their own width, in one row at the right."""
+    return rx.flex(
+        *actions,
+        wrap="wrap", spacing="2", width=PHONE_FULL, justify="end",
+        style={"& > *": {"flex": rx.breakpoints(initial="1 1 auto", sm="0 0 auto"),
+                         "whiteSpace": "nowrap"}},
+    )
 
 
 def record_header(title: Any, *, back: tuple[Any, str] | None = None,
@@ -54,8 +66,7 @@ def record_header(title: Any, *, back: tuple[Any, str] | None = None,
         *top,
         rx.flex(
             rx.vstack(*info, spacing="1", min_width="0", flex="1"),
-            rx.flex(*actions, spacing="2", wrap="wrap", width=PHONE_FULL,
-                    direction=rx.breakpoints(initial="column", sm="row"), justify="end"),
+            _action_bar(actions),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="3", width="100%", align=rx.breakpoints(initial="stretch", md="start"),
         ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app.api.app import build_api
 from crm_app.i18n import t
-from crm_app.state import AppState
+from crm_app.state import AppState, backend_error
 from pages import (
     accounts,
     catalog,
@@ -22,6 +22,7 @@ from pages import (
 )
 
 app = rx.App(
+    backend_exception_handler=backend_error,
     api_transformer=build_api(),
     # Top centre: bottom-right toasts covered the primary buttons (bottom/right by convention).
     toaster=rx.toast.provider(position="top-center", close_button=True, rich_colors=True),
@@ -57,13 +58,13 @@ _PRIVATE = [
     (leads.lead_record_page, "/leads/[lead_id]", "nav.leads", leads.LeadRecordState.load),
     (leads.edit_lead_page, "/leads/[lead_id]/editar", "lead_ui.form.edit",
      leads.LeadFormState.edit_lead),
-    (accounts.accounts_page, "/clientes", "nav.accounts", accounts.AccountsState.load),
-    (accounts.account_form_page, "/clientes/nuevo", "sui.accounts.new",
-     accounts.AccountFormState.load),
-    (accounts.account_detail_page, "/clientes/[cliente_id]", "sui.accounts.file",
-     accounts.AccountDetailState.load),
-    (accounts.account_form_page, "/clientes/[cliente_id]/editar", "sui.accounts.form_title",
-     accounts.AccountFormState.load),
+    (accounts.accounts_page, "/clientes", "nav.accounts", accounts.AccountsListState.open_list),
+    (accounts.new_account_page, "/clientes/nuevo", "sui.accounts.new",
+     accounts.AccountFormState.new_account),
+    (accounts.account_record_page, "/clientes/[cliente_id]", "sui.accounts.file",
+     accounts.AccountRecordState.load),
+    (accounts.edit_account_page, "/clientes/[cliente_id]/editar", "acc_ui.edit_title",
+     accounts.AccountFormState.edit_account),
     (opportunities.opportunities_page, "/oportunidades", "nav.opportunities",
      opportunities.OpportunitiesState.open_list),
     (opportunities.opportunity_form_page, "/oportunidades/nueva", "sui.opps.new",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -219,8 +220,21 @@ class AppState(rx.State):
         return None
 
 
+_log = logging.getLogger("crm.ui")
+
+
+def backend_error(exception: Exception) -> Any:
+    """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
+    exception's text (it can hold data); the traceback goes to the log, without any request
+    headers (cookies stay out of logs)."""
+    _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
+    return rx.toast.error(t("common.unexpected"), id="backend_error",
+                          description=t("common.unexpected_help"))
+
+
 def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
-            guarded: bool = False) -> Callable[[Callable[..., Any]], Any]:
+            background: bool = False, guarded: bool = False,
+            ) -> Callable[[Callable[..., Any]], Any]:
     """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
 
     The wrapper opens a session, resolves the signed-in user from the websocket cookie,
@@ -234,6 +248,13 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     (``AppState.check_admin``) in the same ``on_load``: a tab the guard has already turned
     away (redirect + one toast) gets nothing more from the loader, which still reads nothing.
     Without it a comercial opening /ajustes was told "no tienes permiso" twice.
+
+    With ``background=True`` the handler is a Reflex background event (``async def``,
+    returning or yielding events): the slow part (a DuckDB query, a PDF) runs through
+    ``rx.run_in_thread`` while the tab stays responsive, and the handler changes its vars only
+    inside ``async with self``. The identity and permission are checked before it starts; the
+    session's connection goes back to the pool (the session itself stays usable, e.g. from
+    the worker thread), and a failure is mapped like any other handler's.
 
     Reflex reads an event's parameters from the function's signature, so the wrapper
     advertises the signature without ``ctx``.
@@ -251,7 +272,10 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
             raise TypeError(f"{fn.__qualname__}: a @handler takes (self, ctx, ...)")
         public = signature.replace(parameters=[params[0], *params[2:]])
 
-        if inspect.isasyncgenfunction(fn):
+        wrapper: Any
+        if background:
+            wrapper = _background(fn, perm, errors, guarded)
+        elif inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
                 if errors:
@@ -263,7 +287,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
                     yield fail(self, exc)
 
-            wrapper: Any = run_async_gen
+            wrapper = run_async_gen
         elif inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
@@ -290,9 +314,60 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
             wrapper = run
         wrapper.__signature__ = public
         wrapper.__crm_handler__ = perm  # tests check every data handler is wrapped
-        return rx.event(wrapper)
+        return rx.event(wrapper, background=True) if background else rx.event(wrapper)
 
     return decorate
 
 
-__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "events", "handler"]
+def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None,
+                guarded: bool = False) -> Any:
+    """The wrapper of a ``@handler(background=True)``: see ``handler``."""
+    if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+        raise TypeError(f"{fn.__qualname__}: a background @handler is an async def")
+
+    @contextmanager
+    def unit(self: AppState) -> Iterator[Ctx]:
+        with self._unit(perm) as ctx:
+            # Nothing written yet: ending the read transaction gives the connection back to
+            # the pool while the slow part runs (expire_on_commit=False keeps the user loaded).
+            ctx.session.commit()
+            yield ctx
+
+    async def failed(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
+        async with self:
+            return self._failed(exc, errors)
+
+    async def clear(self: AppState) -> None:
+        if errors:
+            async with self:
+                setattr(self, errors, {})
+
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def run_bg_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+            await clear(self)
+            try:
+                with unit(self) as ctx:
+                    async for item in fn(self, ctx, *args, **kwargs):
+                        yield item
+            except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                yield await failed(self, exc)
+
+        return run_bg_gen
+
+    @functools.wraps(fn)
+    async def run_bg(self: AppState, *args: Any, **kwargs: Any) -> Any:
+        await clear(self)
+        try:
+            with unit(self) as ctx:
+                return await fn(self, ctx, *args, **kwargs)
+        except (NotSignedIn, DomainError, PermissionDenied) as exc:
+            return await failed(self, exc)
+
+    return run_bg
+
+
+__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error", "events",
+           "handler"]

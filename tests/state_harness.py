@@ -4,11 +4,13 @@
 server: a real root state, the user's real session cookie in the router headers. Calling a
 handler (``s.save({...})``) runs the real ``@handler`` wrapper — session, identity,
 permission, error mapping — and returns the events the browser would get. Generator handlers
-are drained with ``run``.
+are drained with ``run``; background handlers (``@handler(background=True)``, which Reflex
+refuses to call directly) run to their end with ``run_bg``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Iterable
 from typing import Any
@@ -51,6 +53,22 @@ def run(result: Any) -> list[Any]:
     if isinstance(result, Iterable) and not isinstance(result, str | bytes | dict):
         return [e for item in result for e in run(item)]
     return [result]
+
+
+def run_bg(state: Any, name: str, *args: Any) -> list[Any]:
+    """Run the background handler ``name`` of ``state`` to its end, like Reflex would (on a
+    plain state ``async with self`` is a no-op); its events, flattened."""
+    result = getattr(type(state), name).fn(state, *args)
+
+    async def drain() -> list[Any]:
+        if inspect.isasyncgen(result):
+            out: list[Any] = []
+            async for item in result:
+                out.extend(run(item))
+            return out
+        return run(await result)
+
+    return asyncio.run(drain())
 
 
 def names(events: list[Any]) -> list[str]:

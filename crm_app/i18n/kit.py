@@ -3,6 +3,9 @@
 ES = {
     "common.check_fields": "Revisa los datos marcados.",
     "common.date_placeholder": "dd/mm/aaaa",
+    "common.unexpected": "Algo ha fallado al hacer esta acción.",
+    "common.unexpected_help": "Inténtalo de nuevo; si se repite, avisa a quien administra "
+                              "el CRM.",
     "list.filters": "Filtros",
     "list.sort": "Ordenar",
     "list.sort_by": "Ordenar por {field}",
@@ -19,6 +22,8 @@ ES = {
 EN = {
     "common.check_fields": "Check the highlighted fields.",
     "common.date_placeholder": "dd/mm/yyyy",
+    "common.unexpected": "Something went wrong.",
+    "common.unexpected_help": "Try again; if it happens again, tell your CRM administrator.",
     "list.filters": "Filters",
     "list.sort": "Sort",
     "list.sort_by": "Sort by {field}",

@@ -68,6 +68,13 @@ def list_schedules(*, session: Session, actor: User) -> list[ReportSchedule]:
     return list(session.exec(select(ReportSchedule).order_by(ReportSchedule.id)).all())
 
 
+def recipient_choices(*, session: Session, actor: User) -> list[User]:
+    """The people an admin may name as recipients: the active users, by name (admins only)."""
+    require(actor, Perm.SETTINGS_CHANGE)
+    return list(session.exec(select(User).where(User.active == True)  # noqa: E712
+                             .order_by(User.name, User.id)).all())
+
+
 def create_schedule(*, session: Session, actor: User, report: str = "monthly",
                     frequency: str = "monthly", roles: Iterable[str] = (),
                     user_ids: Iterable[int] = (), active: bool = True) -> ReportSchedule:

@@ -15,6 +15,7 @@ from components.forms import (
     decimal_input,
     field,
     form_error,
+    form_page,
     grid,
     section,
     text_input,
@@ -198,27 +199,9 @@ def _form() -> rx.Component:
 
 
 def _body() -> rx.Component:
-    # The form appears once its page loader has filled it (``ready``), so nothing typed is
-    # lost to a late remount; leaving the page makes it wait again next time.
-    return rx.cond(
-        F.ready,
-        rx.box(
-            rx.cond(
-                F.not_found,
-                rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
-                           id="lead-not-found"),
-                rx.vstack(
-                    rx.cond(F.title != "", rx.heading(F.title, size="5", id="lead-form-title")),
-                    form_error(F.errors),
-                    _form(),
-                    spacing="3", width="100%", max_width="880px",
-                ),
-            ),
-            on_unmount=F.leave,
-            width="100%",
-        ),
-        rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
-    )
+    return form_page(_form(), ready=F.ready, not_found=F.not_found,
+                     not_found_text=t("lead_ui.not_found"), title=F.title, on_unmount=F.leave,
+                     id_prefix="lead", above=[form_error(F.errors)])
 
 
 def new_lead_page() -> rx.Component:

@@ -302,23 +302,24 @@ class AssignmentRulesState(AppState):
     def set_sim_n(self, value: str) -> None:
         self.sim_n = value
 
-    @handler(Perm.RULES_MANAGE, errors="save_errors")
+    @handler(Perm.RULES_MANAGE, errors="save_errors", background=True)
     async def simulate(self, ctx: Ctx) -> Any:
-        """Where the last N leads would go under the draft; the simulation runs in a worker
-        thread (the event loop keeps serving the other tabs). A rule the service refuses
-        (one stored before a check existed) is named like a save's errors."""
-        if self.simulating:
-            return
-        rules, n = self._payload(), int(self.sim_n) if self.sim_n.isdigit() else 200
-        self.simulating = True
-        yield
+        """Where the last N leads would go under the draft, in a worker thread while the tab
+        stays responsive. A rule the service refuses (one stored before a check existed) is
+        named like a save's errors."""
+        async with self:
+            if self.simulating:
+                return
+            rules, n = self._payload(), int(self.sim_n) if self.sim_n.isdigit() else 200
+            self.simulating = True
         try:
             out = await rx.run_in_thread(lambda: assignment.simulate(
                 session=ctx.session, actor=ctx.user, rules=rules, last_n=n))
         finally:
-            self.simulating = False
+            async with self:
+                self.simulating = False
         peak = max([1, *[max(u["actual"], u["simulated"]) for u in out["per_user"]]])
-        self.sim_rows = [{
+        rows = [{
             "id": str(u["user_id"] or "none"), "name": u["name"],
             "actual": number(u["actual"]), "simulated": number(u["simulated"]),
             "delta": (("+" if u["delta"] > 0 else "") + number(u["delta"]))
@@ -327,10 +328,12 @@ class AssignmentRulesState(AppState):
             "actual_pct": f"{100 * u['actual'] / peak:.1f}%",
             "sim_pct": f"{100 * u['simulated'] / peak:.1f}%",
         } for u in out["per_user"]]
-        self.sim_rules = [{"name": r["rule_name"], "count": number(r["count"])}
-                          for r in out["per_rule"]]
-        self.sim_summary = t("rules_ui.sim_summary", n=number(out["n"]),
-                             changed=number(out["changed"]))
+        async with self:
+            self.sim_rows = rows
+            self.sim_rules = [{"name": r["rule_name"], "count": number(r["count"])}
+                              for r in out["per_rule"]]
+            self.sim_summary = t("rules_ui.sim_summary", n=number(out["n"]),
+                                 changed=number(out["changed"]))
 
 
 __all__ = ["AssignmentRulesState"]

@@ -249,7 +249,8 @@ def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_
     with page.expect_download() as info:
         page.click("#matrix-export-csv")
     download = info.value
-    assert download.suggested_filename.endswith(".csv")
+    # a Spanish file name (it was "informe-product-…")
+    assert re.fullmatch(r"informe-producto-\d{8}-\d{8}\.csv", download.suggested_filename)
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("Producto;Importe ganado")
@@ -294,10 +295,57 @@ def test_admin_schedules_a_delivery_on_informes(live_app, live_app_data_dir, bro
         rows = con.execute("SELECT frequency, roles, active FROM report_schedule").fetchall()
     assert rows == [("monthly", '["director"]', 1)]
     page.wait_for_selector("#chart-matrix-plot .trace.bars")
+    # Every channel is in the matrix (the demo has seven); the monthly evolution shows the
+    # first five, "Otros" with the rest and each month's total, so nothing is dropped.
+    page.wait_for_function(
+        "document.querySelector('[data-testid=evolution-table]').innerText.includes('Otros')")
+    assert "Llamada en frío" in page.inner_text("[data-testid=matrix-table]")
+    heads = page.inner_text("[data-testid=evolution-table] thead")
+    assert heads.strip().endswith("Total"), heads
     shot(page, "schedules")
     page.click("[data-testid=schedules-card] [aria-label='Eliminar envío']")
     page.click("[role=alertdialog] button:has-text('Eliminar')")
     page.wait_for_selector("text=Envío eliminado.")
     with _db(live_app_data_dir) as con:
         assert con.execute("SELECT count(*) FROM report_schedule").fetchone()[0] == 0
+    ctx.close()
+
+
+def test_inicio_on_a_phone_fits_and_links_tu_dia(live_app, live_app_data_dir, browser, shot):
+    """At 390 px: "Tu día" comes first and each card opens the list filtered to what it
+    counts; six-figure amounts fit their KPI card; the drill-down dialog keeps a margin from
+    the screen's edges; the favicon is served."""
+    ctx = browser.new_context(viewport=PHONE, locale="es-ES")
+    page = ctx.new_page()
+    login(page, live_app, "director@demo.crm")
+    page.wait_for_selector("#greeting")
+    assert page.request.get(live_app + "/favicon.ico").status == 200
+    company = _open_pipeline(live_app_data_dir, None)
+    assert company >= 100_000  # a six-figure amount, "113.816,65 €" at least
+    assert _card_value(page, "kpi-pipeline-amount", _eur(company)) == _eur(company)
+    today = page.wait_for_selector("[data-testid=today]").bounding_box()
+    cards = page.wait_for_selector("[data-testid=kpi-pipeline-amount]").bounding_box()
+    assert today and cards and today["y"] < cards["y"]
+    links = {c: page.get_attribute(f"a:has([data-testid={c}])", "href")
+             for c in ("kpi-open-leads", "kpi-tasks-due", "kpi-tasks-overdue",
+                       "kpi-open-quotes")}
+    assert links == {"kpi-open-leads": "/leads?estado=abiertos",
+                     "kpi-tasks-due": "/tareas?vence=hoy",
+                     "kpi-tasks-overdue": "/tareas?vence=vencidas",
+                     "kpi-open-quotes": "/presupuestos?estado=abiertos"}
+    clipped = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=kpi-value]')].filter(e => "
+        "e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > "
+        "e.closest('.rt-Card').getBoundingClientRect().right).map(e => e.innerText)")
+    assert clipped == []
+    _no_sideways_scroll(page)
+    shot(page, "inicio")
+    _click_first_bar(page, "chart-pipeline")
+    dialog = page.wait_for_selector("[data-testid=drill-dialog]")
+    page.wait_for_function(
+        "/^[1-9][\\d.]* oportunidades$/.test("
+        "document.querySelector('[data-testid=drill-count]').innerText)")
+    box = dialog.bounding_box()
+    assert box and box["x"] >= 8 and box["x"] + box["width"] <= PHONE["width"] - 8, box
+    shot(page, "drill")
     ctx.close()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
 
 pytestmark = pytest.mark.browser
 
@@ -37,18 +37,6 @@ def _phone_number() -> str:
     return f"6{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
-def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noqa: ANN001
-    """Choose ``option`` in the Radix select whose trigger matches ``trigger`` (and, with
-    ``shows``, wait until the trigger shows it)."""
-    page.click(trigger)
-    page.get_by_role("option", name=option, exact=True).click()
-    if not shows:
-        return
-    page.wait_for_function(
-        "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
-        arg=[trigger, option])
-
-
 def count_text(page) -> str:  # noqa: ANN001
     return page.inner_text("[data-testid=leads-count]").strip()
 
@@ -57,10 +45,6 @@ def wait_count(page, expected: str) -> None:  # noqa: ANN001
     page.wait_for_function(
         "t => document.querySelector('[data-testid=leads-count]')?.innerText.trim() === t",
         arg=expected)
-
-
-def no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
 def open_lead_link(page, size: dict) -> None:  # noqa: ANN001

@@ -71,7 +71,7 @@ def test_account_opportunity_quote_accept_and_kanban(live_app, browser, shot, si
     page.fill("#city", "Madrid")
     _pick(page, "#province", "Madrid")
     page.click("#account-save")
-    error = page.wait_for_selector("[data-testid=error-nif]")
+    error = page.wait_for_selector("[data-testid=nif-error]")
     assert "NIF" in error.inner_text() or "válido" in error.inner_text(), error.inner_text()
     assert "/clientes/nuevo" in page.url
     _no_sideways_scroll(page, viewport["width"])

@@ -12,15 +12,11 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, login, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
-
-
-def no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -24,3 +24,19 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noq
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("#login-submit")
+
+
+def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noqa: ANN001
+    """Choose ``option`` in the Radix select whose trigger matches ``trigger`` (and, with
+    ``shows``, wait until the trigger shows it)."""
+    page.click(trigger)
+    page.get_by_role("option", name=option, exact=True).click()
+    if not shows:
+        return
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
+        arg=[trigger, option])
+
+
+def no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]

@@ -63,3 +63,11 @@ def test_a_tab_without_session_goes_to_the_login_page(engine):
     assert names(out) == ["_redirect"]
     assert "/login?next=/productos" in str(out[0].args)
     assert not s.signed_in
+
+
+def test_an_unexpected_error_becomes_a_spanish_toast_without_its_text(caplog):
+    from crm_app.state import backend_error
+
+    event = backend_error(RuntimeError("SELECT secret FROM users"))
+    assert "Algo ha fallado" in str(event) and "secret" not in str(event)
+    assert "SELECT secret" in caplog.text  # the traceback is in the log for whoever fixes it

@@ -463,29 +463,6 @@ def test_dashboard_matches_the_kpis(con, d):
                                                            "Manager1"}
 
 
-def test_charts_carry_titles_palette_and_drill_down_keys(con, d):
-    from analytics import charts
-
-    dash = kpis.dashboard(con, Scope.team(d.people.team_norte.id), NOV)
-    figs = charts.dashboard_figures(dash)
-    assert set(figs) == {"by_stage", "by_month", "funnel", "by_channel", "activities",
-                         "by_owner"}
-    month = figs["by_month"]
-    assert month.layout.title.text == "Ganado por mes y año anterior · noviembre de 2025"
-    assert month.layout.separators == ",."
-    assert month.data[0].customdata[0] == "status=won&month=2025-11"
-    assert list(month.data[0].y) == [3500.5]
-    stage = figs["by_stage"]
-    s3 = d.stages["s3"].id
-    assert f"status=open&stage_id={s3}" in list(stage.data[0].customdata)
-    owners = figs["by_owner"]
-    assert f"status=won&owner_id={d.people.comercial1.id}" in list(owners.data[0].customdata)
-    assert owners.layout.title.text.startswith("Ganado por comercial · ")
-    empty = charts.pipeline_by_stage(kpis.pipeline_by_stage(con, Scope.team(d.team_este.id)),
-                                     when="noviembre de 2025")
-    assert empty.layout.annotations[0].text == "Sin datos en el periodo"
-
-
 def test_scope_label_does_not_repeat_the_word_equipo() -> None:
     from analytics.scope import Scope
     from crm_app.services.analytics import scope_label

@@ -5,12 +5,11 @@ without a session."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from sqlmodel import select
-from state_harness import names, run, tab
+from state_harness import names, run, run_bg, tab
 
 from crm_app.i18n import t
 from crm_app.models import AssignmentRule, CustomFieldDef, Lead, Organisation, utcnow
@@ -29,14 +28,6 @@ SCREENS = [(SettingsState, "/ajustes"), (AssignmentRulesState, "/ajustes/asignac
 
 def toasts(events: list[Any]) -> list[str]:
     return [str(e) for e in events if "toast" in str(e).lower()]
-
-
-def arun(agen: Any) -> list[Any]:
-    """Drain an async generator handler (the simulator) into its events."""
-    async def drain() -> list[Any]:
-        return [e async for e in agen]
-
-    return run(asyncio.run(drain()))
 
 
 def on_load(state: Any) -> list[Any]:
@@ -133,7 +124,7 @@ def test_the_admin_edits_simulates_and_saves_the_rules(session, people):
     assert s.dirty and s.rules[0]["then"] == "Usuario fijo: Comercial2"
     assert s.rules[0]["when"] == "Si provincia en Madrid, Toledo"
     s.set_sim_n("50")
-    out = arun(s.simulate())
+    out = run_bg(s, "simulate")
     assert s.sim_summary == "De los últimos 3 leads, 3 cambiarían de responsable."
     by_user = {r["name"]: (r["actual"], r["simulated"]) for r in s.sim_rows}
     assert by_user["Comercial2"] == ("0", "2") and not s.simulating and toasts(out) == []
@@ -162,7 +153,7 @@ def test_a_stored_rule_the_service_now_refuses_is_named_on_save_and_simulate(ses
     run(s.save())
     assert s.save_problems == ["Regla 1 (Antigua): Indica el valor de la condición."]
     assert s.dirty
-    arun(s.simulate())
+    run_bg(s, "simulate")
     assert s.save_problems and s.sim_rows == [] and not s.simulating
     session.expire_all()
     assert session.exec(select(AssignmentRule)).one().active  # nothing written
@@ -173,7 +164,7 @@ def test_a_forged_save_or_fallback_from_a_manager_writes_nothing(session, people
     _fill_rule(s, people, "Forzada")
     s._draft = [{**s._editor_rule(), "id": None}]
     for out in (run(s.save()), run(s.set_fallback(str(people.manager1.id))),
-                arun(s.simulate()), run(s.apply_rule())):
+                run_bg(s, "simulate"), run(s.apply_rule())):
         assert len(toasts(out)) == 1 and t("common.denied") in toasts(out)[0]
     session.expire_all()
     assert session.exec(select(AssignmentRule)).all() == []

@@ -101,16 +101,16 @@ def test_a_failed_rebuild_keeps_the_last_good_snapshot_warns_and_alerts_once(wor
     assert re.search(r"se muestran los del \d{2}/\d{2}/\d{4} \d{2}:\d{2}\.$", warning)
 
     # Inicio and Informes carry it (their thread functions, run for real)
-    from pages import home, reports
+    from pages.home.build import build_dashboard
+    from pages.reports.build import build_report
 
-    monkeypatch.setattr(home, "today_local", lambda: date(2025, 11, 20))
-    monkeypatch.setattr(reports, "today_local", lambda: date(2025, 11, 20))
-    view = home.build_dashboard(Scope.company(), "month")
+    nov_20 = date(2025, 11, 20)
+    view = build_dashboard(Scope.company(), "month", nov_20)
     assert view["snapshot_warning"] == warning
     assert view["cards"][2]["value"].startswith("7.500,50")  # won amount, from the old data
-    report = reports.build_report(Scope.company(), {
-        "kpis": ["won_amount"], "cut": "none", "period": "month", "ref": "2025-11-15",
-        "start": "", "end": "", "view": "yoy"})
+    report = build_report(Scope.company(), {
+        "kpis": ["won_amount"], "cut": "none", "period": "month", "ref": date(2025, 11, 15),
+        "start": None, "end": None, "view": "yoy"}, nov_20)
     assert report["snapshot_warning"] == warning
 
     # the data is fixed: the next build goes through, the warning and the alerts are gone
@@ -119,7 +119,7 @@ def test_a_failed_rebuild_keeps_the_last_good_snapshot_warns_and_alerts_once(wor
                              (data.opps["O6"].id,))
     fresh = svc.rebuild_snapshot(actor=None)
     assert snap.build_status().ok and svc.snapshot_warning(fresh.built_at) == ""
-    assert home.build_dashboard(Scope.company(), "month")["snapshot_warning"] == ""
+    assert build_dashboard(Scope.company(), "month", nov_20)["snapshot_warning"] == ""
     assert all(a.resolved_at is not None for a in _alerts(session))
     # and a later failure raises a new alert
     with engine.begin() as conn:
