@@ -31,7 +31,7 @@ $(TOOLS)/.bun-$(BUN_VERSION):
 run: setup
 	$(VENV)/bin/crm run
 
-# System packages the tests drive for real: Chromium, PostgreSQL, poppler (pdftotext).
+# System packages the tests drive for real: Chromium, PostgreSQL, Redis, poppler (pdftotext).
 test-deps:
 	@bash scripts/test-deps.sh
 

@@ -14,6 +14,9 @@ config = rx.Config(
     backend_host=_settings.host,
     api_url=_settings.browser_url,
     deploy_url=_settings.browser_url,
+    # CORS (Reflex's middleware) and the websocket handshake of /_event both refuse any other
+    # Origin; unset, Reflex would allow "*" and echo any Origin with credentials.
+    cors_allowed_origins=tuple(_settings.allowed_origins),
     redis_url=_settings.redis_url or None,
     state_manager_mode="redis" if _settings.redis_url else "memory",
     telemetry_enabled=False,

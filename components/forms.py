@@ -85,7 +85,8 @@ def choice(options: Sequence[tuple[str, str]] | Sequence[dict[str, str]] | rx.Va
            width: Any = "100%", size: str = "2", disabled: Any = False) -> rx.Component:
     """A Radix select. ``options`` are (value, label) pairs, or dicts with ``value``/``label``
     (a list, e.g. ``with_all`` of a fixed list, or a Var). Radix refuses empty item values:
-    use ``NONE`` for "none/all"."""
+    use ``NONE`` for "none/all". ``id`` and ``aria_label`` may be Vars (a select per row of
+    an ``rx.foreach``)."""
     if isinstance(options, rx.Var):
         items = rx.foreach(options, lambda o: rx.select.item(
             o["label"].to(str), value=o["value"].to(str)))
@@ -102,7 +103,9 @@ def choice(options: Sequence[tuple[str, str]] | Sequence[dict[str, str]] | rx.Va
     if name is not None:
         root_props["name"] = name
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, id=id, aria_label=aria_label or None,
+        rx.select.trigger(placeholder=placeholder, id=id,
+                          aria_label=aria_label if isinstance(aria_label, rx.Var)
+                          else (aria_label or None),
                           width=width),
         rx.select.content(items, position="popper", max_height="60vh"),
         disabled=disabled,

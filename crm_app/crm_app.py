@@ -6,20 +6,26 @@ import reflex as rx
 
 from crm_app.api.app import build_api
 from crm_app.i18n import t
+from crm_app.logsafe import install as install_log_redaction
 from crm_app.state import AppState, backend_error
 from pages import (
     accounts,
     catalog,
+    documents,
     home,
+    lead_import,
     leads,
-    leads_import,
     login,
     opportunities,
     quotes,
-    records,
     reports,
     settings,
+    tasks,
 )
+
+# Before anything can log: Reflex logs failed events with the request headers (cookie,
+# Authorization) of their websocket; crm_app.logsafe scrubs every record of the process.
+install_log_redaction()
 
 app = rx.App(
     backend_exception_handler=backend_error,
@@ -53,8 +59,8 @@ _PRIVATE = [
     (home.home_page, "/", "nav.home", home.HomeState.load),
     (leads.leads_page, "/leads", "nav.leads", leads.LeadsListState.open_list),
     (leads.new_lead_page, "/leads/nuevo", "lead_ui.new", leads.LeadFormState.new_lead),
-    (leads_import.lead_import_page, "/leads/importar", "import_ui.title",
-     leads_import.LeadImportState.open_page),
+    (lead_import.lead_import_page, "/leads/importar", "import_ui.title",
+     lead_import.LeadImportState.open_page),
     (leads.lead_record_page, "/leads/[lead_id]", "nav.leads", leads.LeadRecordState.load),
     (leads.edit_lead_page, "/leads/[lead_id]/editar", "lead_ui.form.edit",
      leads.LeadFormState.edit_lead),
@@ -79,8 +85,8 @@ _PRIVATE = [
     (quotes.quote_editor_page, "/presupuestos/[presupuesto_id]", "sui.quotes.editor_title",
      quotes.QuoteEditorState.load),
     (catalog.catalog_page, "/productos", "sui.products.title", catalog.CatalogState.open_list),
-    (records.tasks_page, "/tareas", "nav.tasks", records.TasksState.load),
-    (records.documents_page, "/documentos", "nav.documents", records.DocumentsState.load),
+    (tasks.tasks_page, "/tareas", "nav.tasks", tasks.TasksState.open_list),
+    (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
 ]
 for component, route, title_key, loader in _PRIVATE:

@@ -10,16 +10,44 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that must never protect a production deployment.
 _WEAK_SECRETS = {"", "changeme", "secret", "dev", "development", "crm", "demo", "password"}
 MIN_SECRET_LENGTH = 32
+
+# Hosts that mean "this machine": without an explicit CRM_PUBLIC_URL the browser may open the
+# app as localhost or 127.0.0.1 (the frontend is built with localhost, which Reflex's client
+# rewrites to the page's host), so both spellings are allowed origins.
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of ``url`` as a browser writes it in an ``Origin`` header.
+
+    Lower case, no path, no default port (``https://crm.example.es:443/`` →
+    ``https://crm.example.es``); ``None`` for anything that is not an http(s) URL with a host,
+    including the literal ``null`` that sandboxed pages send.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal, bracketed as in the URL
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else \
+        f"{scheme}://{host}:{port}"
 
 
 class WeakSecretError(Exception):
@@ -46,10 +74,25 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 3000
     public_url: str = ""
+    # Origins allowed to use the app from a browser (CORS, websocket, cookie writes):
+    # CRM_PUBLIC_URL plus this comma-separated list; the full list after validation.
+    allowed_origins: Annotated[list[str], NoDecode] = []
 
     session_days: int = 14
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    # Login throttle (sliding window): failed or in-flight attempts per client IP and per
+    # account (email) within ``login_rate_window`` seconds. Unset: 10 and 10, or 1000 under
+    # CRM_ENV=test, whose suites log in hundreds of times from 127.0.0.1 (a test about the
+    # throttle sets its own numbers).
+    login_rate_ip: int | None = None
+    login_rate_account: int | None = None
+    login_rate_window: int = 60
+    # Logins verified at the same time by one web process (argon2 is CPU- and memory-hard);
+    # the rest wait their turn without holding a worker thread. Unset: half the CPU cores.
+    login_concurrency: int = 0
+
+    _public_url_explicit: bool = PrivateAttr(default=False)
 
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -81,14 +124,37 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value if value.is_absolute() else (Path.cwd() / value).resolve()
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value
+
+    @field_validator("login_rate_ip", "login_rate_account", "login_rate_window")
+    @classmethod
+    def _positive(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("debe ser un número entero mayor que 0")
+        return value
+
     @model_validator(mode="after")
     def _derive(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'crm.db'}"
         if not self.broker_url:
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
-        if not self.public_url:
+        self._public_url_explicit = bool(self.public_url.strip())
+        if not self._public_url_explicit:
             self.public_url = f"http://{self.host}:{self.port}"
+        self.allowed_origins = self._derive_origins()
+        default_rate = 1000 if self.env == "test" else 10
+        if self.login_rate_ip is None:
+            self.login_rate_ip = default_rate
+        if self.login_rate_account is None:
+            self.login_rate_account = default_rate
+        if self.login_concurrency < 1:
+            self.login_concurrency = max(1, (os.cpu_count() or 2) // 2)
         if self.env == "production":
             key = self.secret_key.strip()
             # "aaaa…" or "changemechangeme…" are long but not random: too few distinct chars
@@ -99,6 +165,23 @@ class Settings(BaseSettings):
                     f"{MIN_SECRET_LENGTH} caracteres aleatorios."
                 )
         return self
+
+    def _derive_origins(self) -> list[str]:
+        origins: list[str] = []
+        candidates = [self.public_url, *self.allowed_origins]
+        if not self._public_url_explicit and self.host in _LOOPBACK_HOSTS:
+            candidates += [f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}",
+                           f"http://[::1]:{self.port}"]
+        for value in candidates:
+            origin = origin_of(value)
+            if origin is None:
+                raise ValueError(f"CRM_ALLOWED_ORIGINS/CRM_PUBLIC_URL: «{value}» no es una URL "
+                                 "http(s) válida (ejemplo: https://crm.example.es)")
+            if origin not in origins:
+                origins.append(origin)
+        # 0.0.0.0 and :: are where to listen, never where a browser comes from
+        return [o for o in origins if o not in {f"http://0.0.0.0:{self.port}",
+                                                 f"http://[::]:{self.port}"}]
 
     # Paths inside the data directory: generated files never live in the source tree.
     @property
@@ -122,7 +205,7 @@ class Settings(BaseSettings):
         """The URL baked into the frontend build. ``localhost`` is rewritten by Reflex's client
         to whatever host the page was opened on, so 127.0.0.1 and a LAN name both work and the
         websocket always carries the session cookie (same origin)."""
-        if os.environ.get("CRM_PUBLIC_URL"):
+        if self._public_url_explicit:
             return self.public_url
         return f"http://localhost:{self.port}"
 

@@ -20,7 +20,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import reflex as rx
-from reflex.event import EventSpec
+from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from crm_app import db
@@ -227,8 +227,7 @@ _log = logging.getLogger("crm.ui")
 def backend_error(exception: Exception) -> EventSpec:
     """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
     exception's text (it can hold data); the traceback goes to the log, without any request
-    headers (cookies stay out of logs). Reflex checks this signature when the app is built:
-    the return annotation must be ``EventSpec`` (``Any`` fails the frontend build)."""
+    headers (cookies stay out of logs)."""
     _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
     return rx.toast.error(t("common.unexpected"), id="backend_error",
                           description=t("common.unexpected_help"))

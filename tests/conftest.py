@@ -57,6 +57,15 @@ def settings():  # noqa: ANN201
     return get_settings()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle() -> None:
+    """Each test starts with an empty in-process login throttle (attempt windows and the
+    decoy locks of unknown emails), as a freshly started server does."""
+    from crm_app.auth.throttle import get_login_throttle
+
+    get_login_throttle.cache_clear()
+
+
 # --- PostgreSQL: a throwaway server from Debian's packages, one per test session ---
 
 
@@ -80,3 +89,26 @@ def pg_server():  # noqa: ANN201
 def pg_url(pg_server) -> str:  # noqa: ANN001
     """``postgresql+psycopg://`` URL of an empty database on the throwaway server."""
     return pg_server.create_database("crm_test")
+
+
+# --- Redis: a throwaway server from Debian's packages, one per test session ---
+
+
+@pytest.fixture(scope="session")
+def redis_server():  # noqa: ANN201
+    """The running throwaway Redis server (see tests/redis_server.py); skips without the
+    binary, fails under CI (``make test`` installs ``redis-server``)."""
+    from redis_server import start_or_skip
+
+    server = start_or_skip()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:  # noqa: ANN001
+    """URL of the throwaway Redis, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url

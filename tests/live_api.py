@@ -44,6 +44,8 @@ def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str
 
 
 class ApiServer:
+    factory = "crm_app.api.app:build_api"
+
     def __init__(self, data_dir: Path, database_url: str, **env: str) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
@@ -70,7 +72,7 @@ class ApiServer:
         log = self.log_path.open("wb")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",
+                [sys.executable, "-m", "uvicorn", "--factory", self.factory,
                  "--fd", str(sock.fileno()), "--log-level", "warning"],
                 cwd=PROJECT_ROOT,
                 env=server_env(self.data_dir, self.database_url, **self.extra_env),
@@ -110,3 +112,23 @@ class ApiServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.proc = None
+
+
+class ReflexBackendServer(ApiServer):
+    """The whole web process as ``crm run`` starts it (the Reflex app with the API mounted in
+    it: CORS, the ``/_event`` websocket, ``/_upload``), without the frontend build, which a
+    backend test does not need (Reflex's compile step is skipped, as ``crm run`` does after
+    building the frontend once)."""
+
+    factory = "crm_app.crm_app:app"
+
+    def __init__(self, data_dir: Path, database_url: str, **env: str) -> None:
+        reflex_env = {"REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true",
+                      "REFLEX_WEB_WORKDIR": str(data_dir / "web"),
+                      "REFLEX_STATES_WORKDIR": str(data_dir / "states"),
+                      "REFLEX_TELEMETRY_ENABLED": "false"}
+        super().__init__(data_dir, database_url, **{**reflex_env, **env})
+
+    def start(self, timeout: float = 180) -> ReflexBackendServer:
+        super().start(timeout)
+        return self

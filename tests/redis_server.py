@@ -1,11 +1,13 @@
 """A throwaway Redis server for the tests, from Debian's ``redis-server`` package.
 
-No persistence, a free local port, its files in a temporary directory; ``stop()`` ends it.
-Without the binary the fixture skips, or fails under CI (``make test`` installs it).
+``RedisServer`` starts ``redis-server`` on a free local port with no persistence, in a
+temporary directory, and stops it on ``stop()``. Used by the session-scoped ``redis_url``
+fixture in ``tests/conftest.py`` (the login throttle's shared store).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -15,15 +17,25 @@ import tempfile
 import time
 from pathlib import Path
 
-INSTALL_HINT = "redis-server not found: apt-get install -y redis-server (make test does this)."
+INSTALL_HINT = ("redis-server not found on PATH. Install it with: apt-get install -y "
+                "redis-server  (make test does this when run as root).")
+
+
+class RedisUnavailable(RuntimeError):
+    """The binary is missing; the fixture skips, or fails under CI."""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class RedisServer:
     def __init__(self) -> None:
-        binary = shutil.which("redis-server") or (
-            "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+        binary = shutil.which("redis-server")
         if binary is None:
-            raise FileNotFoundError(INSTALL_HINT)
+            raise RedisUnavailable(INSTALL_HINT)
         self.binary = binary
         self.base = Path(tempfile.mkdtemp(prefix="crm-redis-"))
         self.port = 0
@@ -35,26 +47,24 @@ class RedisServer:
 
     def start(self, attempts: int = 3) -> RedisServer:
         for _ in range(attempts):  # the free port can be taken between probe and bind
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                self.port = s.getsockname()[1]
+            self.port = _free_port()
             self.proc = subprocess.Popen(
                 [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--dir", str(self.base), "--daemonize", "no"],
-                stdout=(self.base / "redis.log").open("wb"), stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + 10
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.base)
+            deadline = time.monotonic() + 20
             while time.monotonic() < deadline and self.proc.poll() is None:
                 with contextlib.suppress(OSError), socket.create_connection(
                         ("127.0.0.1", self.port), timeout=1) as conn:
                     conn.sendall(b"PING\r\n")
                     if conn.recv(16).startswith(b"+PONG"):
+                        atexit.register(self.stop)
                         return self
                 time.sleep(0.05)
-            self.stop(remove=False)
-        raise RuntimeError("redis-server did not start: "
-                           + (self.base / "redis.log").read_text(errors="replace")[-2000:])
+            self.stop()
+        raise RuntimeError("redis-server did not start")
 
-    def stop(self, remove: bool = True) -> None:
+    def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -63,16 +73,20 @@ class RedisServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.proc = None
-        if remove:
-            shutil.rmtree(self.base, ignore_errors=True)
+
+    def flush(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.url).flushall()
 
 
 def start_or_skip() -> RedisServer:
+    """Start a server; without the binary skip, or fail when ``CI`` is set."""
     import pytest
 
     try:
         return RedisServer().start()
-    except FileNotFoundError as exc:
+    except RedisUnavailable as exc:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but Redis is unavailable: {exc}", pytrace=False)
         pytest.skip(str(exc))

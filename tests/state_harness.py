@@ -14,6 +14,7 @@ import asyncio
 import inspect
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from reflex.istate.data import RouterData
 from reflex.state import State
@@ -32,9 +33,10 @@ def tab(state_cls: type, user: User | None, *, path: str = "/", query: dict | No
         with Session(db.get_engine(), expire_on_commit=False) as session:
             token = auth_service.open_session(session=session, user=session.get(User, user.id))
     root = State(_reflex_internal_init=True)
+    full = f"{path}?{urlencode(query)}" if query else path
     root.router = RouterData.from_router_data({
         "headers": {"cookie": f"crm_session={token}" if token else ""},
-        "pathname": path, "asPath": path, "query": query or {}})
+        "pathname": path, "asPath": full, "query": query or {}})
     state: Any = root
     for part in state_cls.get_full_name().split(".")[1:]:
         state = state.substates[part]

@@ -8,14 +8,21 @@ from fastapi.responses import JSONResponse
 
 from crm_app.api import auth_routes, oidc_routes, routes_base
 from crm_app.api.field_errors import ERROR_RESPONSES, field_errors
+from crm_app.api.origin_guard import OriginGuard
+from crm_app.logsafe import install as install_log_redaction
 from crm_app.permissions import PermissionDenied
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from crm_app.settings import get_settings
 
 
 def build_api() -> FastAPI:
+    install_log_redaction()  # also when served without Reflex (uvicorn --factory, tests)
     api = FastAPI(title="CRM API", version="1", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None,
                   responses=ERROR_RESPONSES)
+    # Outermost of our own layers: it also wraps the Reflex app that Reflex mounts inside
+    # this one, so no router (present or future) can forget the cross-site check.
+    api.add_middleware(OriginGuard, allowed_origins=get_settings().allowed_origins)
 
     @api.exception_handler(PermissionDenied)
     async def _denied(_: Request, exc: PermissionDenied) -> JSONResponse:

@@ -36,3 +36,11 @@ EN = {
     "list.filter.clear": "Clear filters",
     "list.empty_filtered": "Nothing matches the search or the filters.",
 }
+
+ES.update({
+    "tasks_ui.pending": "Pendientes",
+    "tasks_ui.today": "Hoy",
+    "tasks_ui.overdue": "Vencidas",
+    "tasks_ui.upcoming": "Próximas",
+    "lead_ui.filter.open": "abiertos (nuevo, contactado, cualificado)",
+})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from crm_app.permissions import PermissionDenied
 
-__all__ = ["Conflict", "DomainError", "LoginFailed", "NotFound", "PermissionDenied",
-           "ValidationFailed"]
+__all__ = ["Conflict", "DomainError", "LoginFailed", "LoginThrottled", "NotFound",
+           "PermissionDenied", "ValidationFailed"]
 
 
 class DomainError(Exception):
@@ -35,3 +35,11 @@ class LoginFailed(DomainError):
     def __init__(self, message: str, *, locked: bool = False) -> None:
         super().__init__(message)
         self.locked = locked
+
+
+class LoginThrottled(LoginFailed):
+    """Too many login attempts from this address or on this account: HTTP 429."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -7,7 +7,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from crm_app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from crm_app.auth.passwords import hash_password, password_problem
 from crm_app.models import Role, Team, User, utcnow
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
@@ -39,8 +39,8 @@ def create_user(*, session: Session, actor: User | None, email: str, name: str, 
         errors["name"] = "El nombre es obligatorio."
     if role not in set(Role):
         errors["role"] = f"Rol desconocido: {role}. Usa admin, director, manager o comercial."
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"La contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres."
+    if problem := password_problem(password, personal=[email, name]):
+        errors["password"] = problem
     if errors:
         raise ValidationFailed(errors)
     if session.exec(select(User).where(User.email == email)).first():

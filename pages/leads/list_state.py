@@ -20,6 +20,7 @@ from crm_app.services import lead_options
 from crm_app.services import leads as lead_service
 from crm_app.services import saved_views as views_service
 from crm_app.services.custom_fields import active_defs
+from crm_app.services.overview import OPEN_LEAD_STATUSES
 from crm_app.services.spain import canonical_province
 from crm_app.state import AppState, Ctx, handler
 from pages.leads.rows import lead_row, option, plural
@@ -35,6 +36,8 @@ def _custom_key(name: str) -> tuple[str, str]:
     key, _, bound = name[len(CUSTOM):].partition(":")
     return key, bound
 
+
+OPEN_STATUSES = ",".join(OPEN_LEAD_STATUSES)  # the status filter takes a comma list
 
 class LeadsListState(ListState, AppState):
     _sorts: ClassVar = ("first_name", "company", "status", "province", "source", "created_at")
@@ -94,6 +97,8 @@ class LeadsListState(ListState, AppState):
         return f"{label} ({t('lead_ui.filter.' + bound)})" if bound else label
 
     def _chip_text(self, name: str, value: str) -> str:
+        if name == "status" and value == OPEN_STATUSES:
+            return t("lead_ui.filter.open")
         if name == "status":
             return t(f"lead.status.{value}") if value in lead_service.STATUSES else value
         key, _ = _custom_key(name)
@@ -153,6 +158,9 @@ class LeadsListState(ListState, AppState):
         batch = str(self.router.url.query_parameters.get("lote", "") or "")
         self.filters = {**{k: v for k, v in self.filters.items() if k != "import_batch_id"},
                         **({"import_batch_id": batch} if batch.isdigit() else {})}
+        # ``/leads?estado=abiertos`` ("Leads abiertos" on Inicio) shows what that card counts.
+        if self.router.url.query_parameters.get("estado") == "abiertos":
+            self.filters = {**self.filters, "status": OPEN_STATUSES}
         self.assign_open = self.status_open = self.view_open = False
 
     def _load_views(self, ctx: Ctx) -> None:

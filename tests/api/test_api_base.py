@@ -26,6 +26,10 @@ from crm_app.services import auth as auth_service
 from crm_app.services.users import create_user
 
 PASSWORD = "clave-segura-1"
+# What the browser sends on the app's own forms: the default public URL (127.0.0.1:3000). The
+# server listens on another port, but the cross-site guard only compares the Origin header
+# with the allowed origins; cookie writes without it are refused (tests/api/test_api_origins).
+APP_ORIGIN = {"Origin": "http://127.0.0.1:3000"}
 USERS = [  # email, role, team
     ("admin@api.crm", "admin", None),
     ("manager@api.crm", "manager", "Norte"),
@@ -195,7 +199,7 @@ def test_json_login_and_logout(live: Live) -> None:
                      headers={"Accept": "application/json"})
         assert bad.status_code == 401
         assert bad.json() == {"detail": auth_service.BAD_CREDENTIALS, "locked": False}
-        out = c.post("/auth/logout", headers={"Accept": "application/json"})
+        out = c.post("/auth/logout", headers={"Accept": "application/json", **APP_ORIGIN})
         assert out.status_code == 200 and out.json() == {"ok": True}
         assert c.get("/api/v1/me").status_code == 401
 
@@ -204,7 +208,7 @@ def test_logout_revokes_the_server_side_session(live: Live) -> None:
     with live.client() as c:
         value = session_cookie(login(c, "logout@api.crm"))["crm_session"].value
         assert c.get("/api/v1/me").status_code == 200
-        out = c.post("/auth/logout")
+        out = c.post("/auth/logout", headers=APP_ORIGIN)
         assert out.status_code == 303 and out.headers["location"] == "/login"
         cleared = session_cookie(out)["crm_session"]
         assert cleared.value in ("", '""') and int(cleared["max-age"]) == 0

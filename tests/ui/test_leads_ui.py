@@ -227,7 +227,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     if size is DESKTOP:  # save the mapping as a template
         page.click("#template-save-open")
         page.fill("#template-name", f"Feria {suffix}")
-        page.click("#template-save")
+        page.click("#template-save-submit")
         page.wait_for_selector(f"text=Plantilla «Feria {suffix}» guardada.")
     no_sideways_scroll(page, size)
     shot(page, "mapping-fixed")

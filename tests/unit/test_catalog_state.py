@@ -71,3 +71,10 @@ def test_an_unexpected_error_becomes_a_spanish_toast_without_its_text(caplog):
     event = backend_error(RuntimeError("SELECT secret FROM users"))
     assert "Algo ha fallado" in str(event) and "secret" not in str(event)
     assert "SELECT secret" in caplog.text  # the traceback is in the log for whoever fixes it
+
+
+def test_the_app_accepts_its_exception_handler():
+    """Reflex checks the handler's signature only when the app compiles: check it here."""
+    from crm_app.crm_app import app
+
+    app._validate_exception_handlers()

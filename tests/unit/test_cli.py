@@ -131,10 +131,12 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
 @pytest.mark.parametrize(("args", "password", "needles"), [
     # both validation errors are reported at once (one run: each CLI start costs seconds)
     (["--email", "x@empresa.crm", "--name", "X", "--role", "jefe"], "corta",
-     ["role: Rol desconocido: jefe", "password: La contraseña debe tener al menos 8"]),
+     ["role: Rol desconocido: jefe", "password: La contraseña debe tener al menos 10"]),
+    (["--email", "y@empresa.crm", "--name", "Y", "--role", "comercial"], "contraseña123",
+     ["password: La contraseña es demasiado fácil de adivinar"]),
     (["--email", "ANA.GARCIA@empresa.crm", "--name", "Otra", "--role", "comercial"],
      "una clave larga", ["Ya existe un usuario con el correo ana.garcia@empresa.crm"]),
-], ids=["bad-role-and-short-password", "duplicate-email"])
+], ids=["bad-role-and-short-password", "common-password", "duplicate-email"])
 def test_users_create_rejects_bad_input(cli: Cli, ana: User, args: list[str], password: str,
                                         needles: list[str]) -> None:
     before = set(cli.users())

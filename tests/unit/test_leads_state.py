@@ -336,3 +336,13 @@ def test_a_tab_without_session_goes_to_the_login_page(engine, state, path, call)
     assert names(out) == ["_redirect"]
     assert f"/login?next={path}" in str(out[0].args)
     assert not s.signed_in
+
+
+def test_the_open_leads_card_opens_what_it_counts(world, people, session):
+    from crm_app.services import overview
+
+    s = tab(LeadsListState, people.manager1, path="/leads", query={"estado": "abiertos"})
+    run(s.open_list())
+    count = overview.overview(session=session, actor=people.manager1)["open_leads"]
+    assert s.total == count and [c["key"] for c in s.chips] == ["status"]
+    assert "abiertos" in s.chips[0]["label"]

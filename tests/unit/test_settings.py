@@ -183,3 +183,71 @@ def test_weak_key_allowed_outside_production(clean_env: Path, monkeypatch: pytes
     monkeypatch.setenv("CRM_ENV", env)
     monkeypatch.setenv("CRM_SECRET_KEY", "dev")
     assert Settings().secret_key == "dev"
+
+
+# --- allowed origins (CORS, websocket, cookie writes) and the login throttle ---
+
+
+def test_default_origins_are_both_loopback_spellings_of_the_port(
+        clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frontend is built with localhost and Reflex's client swaps in the page's host, so a
+    browser on this machine may come as localhost or 127.0.0.1: both must work, nothing else."""
+    monkeypatch.setenv("CRM_PORT", "4001")
+    s = Settings()
+    assert s.allowed_origins == ["http://127.0.0.1:4001", "http://localhost:4001",
+                                 "http://[::1]:4001"]
+    assert "http://127.0.0.1:4000" not in s.allowed_origins  # another port is another origin
+    monkeypatch.setenv("CRM_HOST", "0.0.0.0")  # listening everywhere is not an origin
+    assert Settings().allowed_origins == ["http://localhost:4001", "http://127.0.0.1:4001",
+                                          "http://[::1]:4001"]
+
+
+def test_explicit_public_url_and_extra_origins(clean_env: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_PUBLIC_URL", "https://CRM.Example.es:443/crm/")
+    monkeypatch.setenv("CRM_ALLOWED_ORIGINS",
+                       " https://intranet.example.es/ ,http://192.168.1.20:3000,, "
+                       "https://crm.example.es")
+    s = Settings()
+    assert s.allowed_origins == ["https://crm.example.es", "https://intranet.example.es",
+                                 "http://192.168.1.20:3000"]
+    assert s.browser_url == "https://CRM.Example.es:443/crm/"
+
+
+def test_public_url_from_dotenv_counts_as_explicit(clean_env: Path) -> None:
+    (clean_env / ".env").write_text("CRM_PUBLIC_URL=https://crm.example.es\n", encoding="utf-8")
+    s = Settings()
+    assert s.allowed_origins == ["https://crm.example.es"]  # no loopback spellings added
+    assert s.browser_url == "https://crm.example.es"
+
+
+@pytest.mark.parametrize("bad", ["crm.example.es", "ftp://crm.example.es", "null",
+                                 "https://", "http://x:99999"])
+def test_an_origin_that_is_not_an_http_url_is_refused(clean_env: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      bad: str) -> None:
+    monkeypatch.setenv("CRM_ALLOWED_ORIGINS", f"https://ok.example.es,{bad}")
+    with pytest.raises(ValueError, match="CRM_ALLOWED_ORIGINS"):
+        Settings()
+
+
+def test_login_throttle_defaults(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings()
+    assert (s.login_rate_ip, s.login_rate_account, s.login_rate_window) == (10, 10, 60)
+    monkeypatch.setenv("CRM_ENV", "test")  # the suites log in hundreds of times from one IP
+    assert (Settings().login_rate_ip, Settings().login_rate_account) == (1000, 1000)
+    monkeypatch.setenv("CRM_LOGIN_RATE_IP", "3")  # explicit wins, also under test
+    monkeypatch.setenv("CRM_LOGIN_RATE_ACCOUNT", "2")
+    monkeypatch.setenv("CRM_LOGIN_RATE_WINDOW", "30")
+    s = Settings()
+    assert (s.login_rate_ip, s.login_rate_account, s.login_rate_window) == (3, 2, 30)
+    monkeypatch.setenv("CRM_LOGIN_RATE_IP", "0")
+    with pytest.raises(ValueError):
+        Settings()
+
+
+def test_login_concurrency_is_half_the_cores_unless_set(clean_env: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().login_concurrency == max(1, (os.cpu_count() or 2) // 2)
+    monkeypatch.setenv("CRM_LOGIN_CONCURRENCY", "3")
+    assert Settings().login_concurrency == 3

@@ -211,6 +211,43 @@ def custom_defs(session: Session, entity: str) -> list[CustomFieldDef]:
                              .order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
 
 
+@dataclass(frozen=True)
+class Target:
+    """A field a column can go to: ``value`` as a mapping stores it (``email``,
+    ``custom.sector``), its Spanish ``label``, and whether it is a custom field."""
+
+    value: str
+    label: str
+    custom: bool = False
+
+
+def targets(entity: str, custom: list[CustomFieldDef]) -> list[Target]:
+    """The fields a file column can go to, standard fields first (``ignore`` aside)."""
+    return [*(Target(name, spec.label) for name, spec in fields_of(entity).items()),
+            *(Target(f"custom.{d.key}", d.label, custom=True) for d in custom)]
+
+
+def labels(entity: str, custom: list[CustomFieldDef]) -> dict[str, str]:
+    """Target -> its Spanish label, for messages about a field."""
+    return {tgt.value: tgt.label for tgt in targets(entity, custom)}
+
+
+def taken_by(choices: list[tuple[str, str]]) -> dict[str, str]:
+    """For ``(header, target)`` choices in file order: each header whose target an earlier
+    header already takes, with that earlier header (the first column wins, as in
+    ``resolve_mapping``; the later one is ignored)."""
+    first: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for header, target in choices:
+        if target == IGNORE:
+            continue
+        if target in first:
+            out[header] = first[target]
+        else:
+            first[target] = header
+    return out
+
+
 def resolve_mapping(*, entity: str, headers: list[str], custom: list[CustomFieldDef],
                     user_mapping: dict[str, str] | None = None) -> Mapping:
     """Map each header to a target field. ``ValidationFailed`` when the user mapping names a
@@ -317,6 +354,17 @@ def get_template(*, session: Session, actor: User, template_id: int) -> ImportTe
     return tpl
 
 
+def apply_template(*, session: Session, actor: User, entity: str, template_id: int,
+                   choices: dict[str, str]) -> tuple[ImportTemplate, dict[str, str]]:
+    """A saved template over the current ``{header: target}`` choices: each header the
+    template knows (compared folded) takes the template's target; the rest keep theirs."""
+    tpl = get_template(session=session, actor=actor, template_id=template_id)
+    if tpl.entity != entity_key(entity):
+        raise NotFound("Plantilla de importación no encontrada.")
+    saved = {header_key(h): target for h, target in (tpl.mapping or {}).items()}
+    return tpl, {h: saved.get(header_key(h), target) for h, target in choices.items()}
+
+
 def delete_template(*, session: Session, actor: User, template_id: int) -> None:
     tpl = get_template(session=session, actor=actor, template_id=template_id)
     if tpl.created_by_id != actor.id and actor.role != "admin":
@@ -329,6 +377,7 @@ def delete_template(*, session: Session, actor: User, template_id: int) -> None:
     session.commit()
 
 
-__all__ = ["ENTITIES", "FIELDS", "IGNORE", "FieldSpec", "Mapping", "custom_defs",
-           "delete_template", "entity_key", "fields_of", "get_template", "header_key",
-           "list_templates", "resolve_mapping", "save_template"]
+__all__ = ["ENTITIES", "FIELDS", "IGNORE", "FieldSpec", "Mapping", "Target", "apply_template",
+           "custom_defs", "delete_template", "entity_key", "fields_of", "get_template",
+           "header_key", "labels", "list_templates", "resolve_mapping", "save_template",
+           "taken_by", "targets"]

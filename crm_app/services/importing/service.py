@@ -304,13 +304,21 @@ def batch_rejected_csv(*, session: Session, actor: User, batch_id: int) -> bytes
     return rejected_csv_bytes(headers, stored, values, batch.mapping or {}, batch.entity)
 
 
-def list_batches(*, session: Session, actor: User, limit: int = 50) -> list[ImportBatch]:
-    """Recent imports: an admin sees all, anyone else their own."""
+def list_batches(*, session: Session, actor: User, limit: int = 50,
+                 entity: str | None = None) -> list[ImportBatch]:
+    """Recent imports (of one ``entity`` if given): an admin sees all, anyone else their own."""
     require(actor, Perm.IMPORT)
     stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if entity is not None:
+        stmt = stmt.where(ImportBatch.entity == entity_key(entity))
     if actor.role != Role.ADMIN:
         stmt = stmt.where(ImportBatch.created_by_id == actor.id)
     return list(session.execute(stmt).scalars().all())
+
+
+def rejected_rows(batch: ImportBatch) -> int:
+    """Rows of a batch's file left out for errors (a row with two errors counts once)."""
+    return len({e.get("row") for e in batch.errors or []})
 
 
 # --- rejected rows CSV ---------------------------------------------------------------------
@@ -749,4 +757,4 @@ def _restore(session: Session, model: type[SQLModel], previous: dict[str, dict])
 
 
 __all__ = ["MODELS", "POLICIES", "ImportResult", "batch_rejected_csv", "import_file",
-           "list_batches", "rejected_csv_bytes", "undo_batch"]
+           "list_batches", "rejected_csv_bytes", "rejected_rows", "undo_batch"]
