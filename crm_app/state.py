@@ -55,6 +55,10 @@ class NotSignedIn(Exception):
     """No valid session behind this tab: the handler sends the browser to the login page."""
 
 
+class NotAllowed(PermissionDenied):
+    """The signed-in user lacks the handler's own ``perm`` (checked before it runs)."""
+
+
 @dataclass(frozen=True)
 class Ctx:
     """What a handler works with: the open DB session and the signed-in, checked user."""
@@ -130,7 +134,7 @@ class AppState(rx.State):
             if user is None:
                 raise NotSignedIn
             if perm is not None and not has_perm(user, perm):
-                raise PermissionDenied(t("common.denied"))
+                raise NotAllowed(t("common.denied"))
             yield Ctx(session=session, user=user)
 
     def _failed(self, exc: Exception, errors: str | None) -> Any:
@@ -230,7 +234,8 @@ def backend_error(exception: Exception) -> EventSpec:
 
 
 def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
-            background: bool = False) -> Callable[[Callable[..., Any]], Any]:
+            background: bool = False, guarded: bool = False,
+            ) -> Callable[[Callable[..., Any]], Any]:
     """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
 
     The wrapper opens a session, resolves the signed-in user from the websocket cookie,
@@ -239,6 +244,11 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     ``errors="form_errors"`` the named dict var is cleared on entry and receives the field
     errors of a ``ValidationFailed``. Generator handlers (``yield`` to show a spinner) keep
     one session open for their whole run; so do async generators (file uploads).
+
+    ``guarded=True`` marks a page's loader that runs after the route's guard
+    (``AppState.check_admin``) in the same ``on_load``: a tab the guard has already turned
+    away (redirect + one toast) gets nothing more from the loader, which still reads nothing.
+    Without it a comercial opening /ajustes was told "no tienes permiso" twice.
 
     With ``background=True`` the handler is a Reflex background event (``async def``,
     returning or yielding events): the slow part (a DuckDB query, a PDF) runs through
@@ -251,6 +261,11 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     advertises the signature without ``ctx``.
     """
 
+    def fail(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
+        return self._failed(exc, errors)
+
     def decorate(fn: Callable[..., Any]) -> Any:
         signature = inspect.signature(fn)
         params = list(signature.parameters.values())
@@ -260,7 +275,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
 
         wrapper: Any
         if background:
-            wrapper = _background(fn, perm, errors)
+            wrapper = _background(fn, perm, errors, guarded)
         elif inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
@@ -271,7 +286,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                         async for item in fn(self, ctx, *args, **kwargs):
                             yield item
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
+                    yield fail(self, exc)
 
             wrapper = run_async_gen
         elif inspect.isgeneratorfunction(fn):
@@ -283,7 +298,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                     with self._unit(perm) as ctx:
                         yield from fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
+                    yield fail(self, exc)
 
             wrapper = run_gen
         else:
@@ -295,7 +310,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
                     with self._unit(perm) as ctx:
                         return fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    return self._failed(exc, errors)
+                    return fail(self, exc)
 
             wrapper = run
         wrapper.__signature__ = public
@@ -305,7 +320,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     return decorate
 
 
-def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None) -> Any:
+def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None,
+                guarded: bool = False) -> Any:
     """The wrapper of a ``@handler(background=True)``: see ``handler``."""
     if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
         raise TypeError(f"{fn.__qualname__}: a background @handler is an async def")
@@ -319,6 +335,8 @@ def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None) -
             yield ctx
 
     async def failed(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
         async with self:
             return self._failed(exc, errors)
 
@@ -352,4 +370,5 @@ def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None) -
     return run_bg
 
 
-__all__ = ["AppState", "Ctx", "NotSignedIn", "backend_error", "events", "handler"]
+__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error", "events",
+           "handler"]

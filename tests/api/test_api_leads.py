@@ -251,6 +251,12 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert r.status_code == 422 and "action" in r.json()["errors"]
         r = c.post("/api/v1/assignment-rules", json={**rule, "conditions": [{"op": 3}]})
         assert r.status_code == 422 and "conditions.0.op" in r.json()["errors"]
+        blank = {**rule, "conditions": [{"field": "province", "op": "eq", "value": " "}]}
+        r = c.post("/api/v1/assignment-rules", json=blank)  # "Provincia es igual a" (nothing)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == {"conditions.0.value": "Indica el valor de la condición."}
+        r = c.post("/api/v1/assignment-rules/simulate", json={"rules": [blank]})
+        assert r.status_code == 422 and "rules.0.conditions.0.value" in r.json()["errors"]
         r = c.post("/api/v1/assignment-rules", json=rule)
         assert r.status_code == 201
         rule_id = r.json()["id"]
