@@ -79,148 +79,6 @@ def events(*items: Any) -> list[Any]:
     return out
 
 
-class AppState(rx.State):
-    """Base of every page state: the signed-in user as display-only public vars."""
-
-    user_name: str = ""
-    user_email: str = ""
-    user_role: str = ""
-    user_role_label: str = ""
-    user_initials: str = ""
-    team_name: str = ""
-    user_scope: str = ""
-    is_admin: bool = False
-    can_assign: bool = False
-    alerts_count: int = 0
-    alerts: list[dict[str, str]] = []
-    signed_in: bool = False
-
-    _user_id: int | None = None
-
-    # --- server-side identity -------------------------------------------------------------
-
-    def _session_token(self) -> str | None:
-        return _cookie_token(self.router.headers.cookie)
-
-    def _current_user(self, session: Session) -> User | None:
-        """The user behind this tab's session cookie, checked against the sessions table."""
-        return auth_service.user_for_session(session=session, token=self._session_token())
-
-    def _route_id(self, after: str) -> int | None:
-        """The numeric id that follows ``/<after>/`` in this tab's path: a record page's
-        ``/leads/12/editar`` gives 12 for ``after="leads"``; ``None`` when there is none."""
-        parts = [p for p in (self.router.url.path or "").split("/") if p]
-        for i, part in enumerate(parts[:-1]):
-            if part == after and parts[i + 1].isdigit():
-                return int(parts[i + 1])
-        return None
-
-    def _require_user(self, session: Session, perm: Perm | None = None) -> User:
-        """Legacy: screens not yet on ``@handler`` (removed when the last one moves)."""
-        user = self._current_user(session)
-        if user is None or (perm is not None and not has_perm(user, perm)):
-            raise PermissionDenied(t("common.denied"))
-        return user
-
-    def _login_redirect(self) -> Any:
-        path = self.router.url.path or "/"
-        return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
-
-    @contextmanager
-    def _unit(self, perm: Perm | None) -> Iterator[Ctx]:
-        """A DB session and the signed-in user holding ``perm``: the unit every handler uses."""
-        with Session(db.get_engine(), expire_on_commit=False) as session:
-            user = self._current_user(session)
-            if user is None:
-                raise NotSignedIn
-            if perm is not None and not has_perm(user, perm):
-                raise NotAllowed(t("common.denied"))
-            yield Ctx(session=session, user=user)
-
-    def _failed(self, exc: Exception, errors: str | None) -> Any:
-        """What the browser gets when a handler fails: never a silent swallow.
-
-        Field errors go inline (``errors`` names the form's error dict var) with a toast that
-        says to look at them; other domain errors and refusals become a toast; a tab whose
-        session ended goes to the login page. Anything else is a bug and propagates.
-        """
-        if isinstance(exc, NotSignedIn):
-            self._clear_identity()
-            return self._login_redirect()
-        if isinstance(exc, ValidationFailed):
-            if errors:
-                field_errors = {str(k): str(v) for k, v in exc.errors.items()}
-                setattr(self, errors, field_errors)
-                return events(rx.toast.error(t("common.check_fields")),
-                              self._after_field_errors(errors, field_errors))
-            first = next(iter(exc.errors.values()), "")
-            return rx.toast.error(f"{exc.message} {first}".strip())
-        if isinstance(exc, DomainError | PermissionDenied):
-            return rx.toast.error(exc.message)
-        raise exc
-
-    def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
-        """Hook: events to send once a form's field errors land in ``var`` (e.g. bring the
-        first wrong field into view on a long form). Default: none."""
-        return None
-
-    def _load_identity(self, session: Session, user: User) -> None:
-        self._user_id = user.id
-        self.signed_in = True
-        self.user_name = user.name
-        self.user_email = user.email
-        self.user_role = user.role
-        self.user_role_label = t(f"user.role.{user.role}")
-        self.user_initials = _initials(user.name)
-        self.user_scope = scope_of(user)
-        self.is_admin = has_perm(user, Perm.SETTINGS_CHANGE)
-        self.can_assign = has_perm(user, Perm.RECORDS_ASSIGN)
-        self.team_name = user_service.team_names(session=session).get(user.team_id or 0, "")
-        self.alerts_count = alert_service.open_alerts_count(session=session, actor=user)
-
-    def _clear_identity(self) -> None:
-        self._user_id = None
-        self.signed_in = False
-        self.user_name = self.user_email = self.user_role = self.user_role_label = ""
-        self.user_initials = self.team_name = self.user_scope = ""
-        self.is_admin = self.can_assign = False
-        self.alerts_count = 0
-
-    @rx.event
-    def check_login(self) -> Any:
-        """on_load guard for every private page: no valid session → the login page."""
-        with Session(db.get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                self._clear_identity()
-                return self._login_redirect()
-            self._load_identity(session, user)
-        return None
-
-    @rx.event
-    def check_admin(self) -> Any:
-        """on_load guard for settings pages: admins only (the denial is said once, here)."""
-        with Session(db.get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                self._clear_identity()
-                return self._login_redirect()
-            self._load_identity(session, user)
-            if not has_perm(user, Perm.SETTINGS_CHANGE):
-                return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
-        return None
-
-    @rx.event
-    def load_alerts(self) -> Any:
-        """The user's open alerts (newest first) for the bell's pop-up."""
-        with Session(db.get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                return self._login_redirect()
-            self.alerts = alert_service.open_alerts(session=session, actor=user, limit=10)
-        return None
-
-
 _log = logging.getLogger("crm.ui")
 
 
@@ -368,6 +226,136 @@ def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None,
             return await failed(self, exc)
 
     return run_bg
+
+
+class AppState(rx.State):
+    """Base of every page state: the signed-in user as display-only public vars."""
+
+    user_name: str = ""
+    user_email: str = ""
+    user_role: str = ""
+    user_role_label: str = ""
+    user_initials: str = ""
+    team_name: str = ""
+    user_scope: str = ""
+    is_admin: bool = False
+    can_assign: bool = False
+    alerts_count: int = 0
+    alerts: list[dict[str, str]] = []
+    signed_in: bool = False
+
+    _user_id: int | None = None
+
+    # --- server-side identity -------------------------------------------------------------
+
+    def _session_token(self) -> str | None:
+        return _cookie_token(self.router.headers.cookie)
+
+    def _current_user(self, session: Session) -> User | None:
+        """The user behind this tab's session cookie, checked against the sessions table."""
+        return auth_service.user_for_session(session=session, token=self._session_token())
+
+    def _route_id(self, after: str) -> int | None:
+        """The numeric id that follows ``/<after>/`` in this tab's path: a record page's
+        ``/leads/12/editar`` gives 12 for ``after="leads"``; ``None`` when there is none."""
+        parts = [p for p in (self.router.url.path or "").split("/") if p]
+        for i, part in enumerate(parts[:-1]):
+            if part == after and parts[i + 1].isdigit():
+                return int(parts[i + 1])
+        return None
+
+    def _login_redirect(self) -> Any:
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
+
+    @contextmanager
+    def _unit(self, perm: Perm | None) -> Iterator[Ctx]:
+        """A DB session and the signed-in user holding ``perm``: the unit every handler uses."""
+        with Session(db.get_engine(), expire_on_commit=False) as session:
+            user = self._current_user(session)
+            if user is None:
+                raise NotSignedIn
+            if perm is not None and not has_perm(user, perm):
+                raise NotAllowed(t("common.denied"))
+            yield Ctx(session=session, user=user)
+
+    def _failed(self, exc: Exception, errors: str | None) -> Any:
+        """What the browser gets when a handler fails: never a silent swallow.
+
+        Field errors go inline (``errors`` names the form's error dict var) with a toast that
+        says to look at them; other domain errors and refusals become a toast; a tab whose
+        session ended goes to the login page. Anything else is a bug and propagates.
+        """
+        if isinstance(exc, NotSignedIn):
+            self._clear_identity()
+            return self._login_redirect()
+        if isinstance(exc, ValidationFailed):
+            if errors:
+                field_errors = {str(k): str(v) for k, v in exc.errors.items()}
+                setattr(self, errors, field_errors)
+                return events(rx.toast.error(t("common.check_fields")),
+                              self._after_field_errors(errors, field_errors))
+            first = next(iter(exc.errors.values()), "")
+            return rx.toast.error(f"{exc.message} {first}".strip())
+        if isinstance(exc, DomainError | PermissionDenied):
+            return rx.toast.error(exc.message)
+        raise exc
+
+    def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
+        """Hook: events to send once a form's field errors land in ``var`` (e.g. bring the
+        first wrong field into view on a long form). Default: none."""
+        return None
+
+    def _load_identity(self, session: Session, user: User) -> None:
+        self._user_id = user.id
+        self.signed_in = True
+        self.user_name = user.name
+        self.user_email = user.email
+        self.user_role = user.role
+        self.user_role_label = t(f"user.role.{user.role}")
+        self.user_initials = _initials(user.name)
+        self.user_scope = scope_of(user)
+        self.is_admin = has_perm(user, Perm.SETTINGS_CHANGE)
+        self.can_assign = has_perm(user, Perm.RECORDS_ASSIGN)
+        self.team_name = user_service.team_names(session=session).get(user.team_id or 0, "")
+        self.alerts_count = alert_service.open_alerts_count(session=session, actor=user)
+
+    def _clear_identity(self) -> None:
+        self._user_id = None
+        self.signed_in = False
+        self.user_name = self.user_email = self.user_role = self.user_role_label = ""
+        self.user_initials = self.team_name = self.user_scope = ""
+        self.is_admin = self.can_assign = False
+        self.alerts_count = 0
+
+    @rx.event
+    def check_login(self) -> Any:
+        """on_load guard for every private page: no valid session → the login page."""
+        with Session(db.get_engine()) as session:
+            user = self._current_user(session)
+            if user is None:
+                self._clear_identity()
+                return self._login_redirect()
+            self._load_identity(session, user)
+        return None
+
+    @rx.event
+    def check_admin(self) -> Any:
+        """on_load guard for settings pages: admins only (the denial is said once, here)."""
+        with Session(db.get_engine()) as session:
+            user = self._current_user(session)
+            if user is None:
+                self._clear_identity()
+                return self._login_redirect()
+            self._load_identity(session, user)
+            if not has_perm(user, Perm.SETTINGS_CHANGE):
+                return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
+        return None
+
+    @handler(None)
+    def load_alerts(self, ctx: Ctx) -> None:
+        """The user's open alerts (newest first) for the bell's pop-up."""
+        self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
 __all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error", "events",
