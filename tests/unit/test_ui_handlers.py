@@ -38,7 +38,7 @@ def _plain_events() -> list[tuple[str, str, str]]:
         for name, h in cls.event_handlers.items():
             fn = h.fn
             if hasattr(fn, "__crm_handler__") or (cls.__name__, name) in GUARDS or \
-                    name.startswith("set_") and name[4:] in cls.base_vars:
+                    (name.startswith("set_") and name[4:] in cls.base_vars):
                 continue
             try:
                 source = inspect.getsource(fn)
