@@ -26,6 +26,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
+from crm_app.services.search import changes_with_search_text, with_search_text
+
 log = logging.getLogger(__name__)
 
 CHUNK = 20_000
@@ -96,9 +98,11 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
     """Insert every row of ``frame`` (columns named as the table's) plus ``constants``.
 
     Columns neither in ``frame`` nor in ``constants`` get the model's default. Returns the
-    number of rows. ``progress(done)`` is called after each chunk."""
+    number of rows. ``progress(done)`` is called after each chunk. A searchable model's
+    ``search_text`` is computed here from the frame (``with_search_text``)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     conn = session.connection()
+    frame = with_search_text(model, frame, constants)
     defaults = model_defaults(model)
     names = [c.name for c in table.columns if c.name != "id"]
     per_row = [n for n in names if n in frame.columns]
@@ -331,8 +335,10 @@ def wait_for_checkpoints() -> None:
 def update_rows(*, session: Session, model: type[SQLModel], changes: Sequence[dict[str, Any]]
                 ) -> None:
     """``changes``: ``{"id": .., field: value, ...}``; rows are grouped by their field set and
-    written with one executemany per group (SQLAlchemy Core, types processed)."""
+    written with one executemany per group (SQLAlchemy Core, types processed). A change to
+    a searchable field carries the row's new ``search_text`` too."""
     table: Table = model.__table__  # type: ignore[attr-defined]
+    changes = changes_with_search_text(session=session, model=model, changes=changes)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
         keys = tuple(sorted(k for k in change if k != "id"))

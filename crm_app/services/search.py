@@ -1,0 +1,156 @@
+"""Text search in SQL: the one way a user's text reaches a ``LIKE``, and the folded search.
+
+- ``contains(column, text)``/``ends_with``: ``column LIKE '%text%' ESCAPE '\\'`` with ``%``,
+  ``_`` and ``\\`` in ``text`` escaped, so they match themselves (``q=%`` finds the rows that
+  contain a "%", not every row). Every ``LIKE`` over user input goes through them.
+- ``term(q)``/``matches(model, q)``: accent- and case-insensitive search over a model's stored
+  ``search_text`` (``crm_app.models.search``): the term is folded by the same Python function
+  that filled the column, so "garcia" finds "García" and "GARCÍA" finds "garcia" on SQLite and
+  PostgreSQL alike.
+- ``with_search_text(model, frame, constants)``: the bulk writer's ``search_text`` column,
+  computed in polars (see its doc).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import ColumnElement, false, select
+from sqlmodel import Session
+
+from crm_app.models.search import SECTION, Searchable, fold_char, fold_words, search_text
+
+ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a ``LIKE`` pattern whose escape character is ``\\``."""
+    return (text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%")
+            .replace("_", ESCAPE + "_"))
+
+
+def contains(column: Any, text: str, *, before: str = "") -> ColumnElement[bool]:
+    """``column`` contains ``text`` literally (no wildcards). ``before``: a literal that must
+    follow the match somewhere later in the value (see ``matches(..., first_section=True)``)."""
+    tail = f"%{escape_like(before)}%" if before else "%"
+    return column.like(f"%{escape_like(text)}{tail}", escape=ESCAPE)
+
+
+def ends_with(column: Any, text: str) -> ColumnElement[bool]:
+    """``column`` ends with ``text`` literally (no wildcards)."""
+    return column.like(f"%{escape_like(text)}", escape=ESCAPE)
+
+
+def term(q: str | None) -> str:
+    """The folded form of a search text (empty when nothing searchable is left)."""
+    return fold_words(q)
+
+
+def matches(model: type[Searchable], q: str | None, *, first_section: bool = False
+            ) -> ColumnElement[bool]:
+    """Rows of ``model`` whose folded search text contains the folded ``q`` (none when
+    ``q`` folds to nothing, e.g. a lone accent). ``first_section``: only in the first
+    section of the model's ``search_fields`` (an account's name and trade name): the match
+    must come before the section break (see ``crm_app.models.search``)."""
+    folded = term(q)
+    if not folded:
+        return false()
+    column = model.search_text  # type: ignore[attr-defined]
+    if first_section and len(model.search_fields) > 1:
+        return contains(column, folded, before=SECTION)
+    return contains(column, folded)
+
+
+# --- bulk writes -------------------------------------------------------------------------------
+
+# Runs of ASCII whitespace that ``str.split()`` would split on and that are not one space.
+_SPACES = r"[\t\n\x0b\x0c\r\x1c-\x1f ]{2,}|[\t\n\x0b\x0c\r\x1c-\x1f]"
+_UPPER = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+
+
+def _non_ascii_chars(columns: list[pl.Series]) -> list[str]:
+    """The distinct non-ASCII characters of some text columns (from their distinct non-ASCII
+    values, so a column of names costs one pass and a small ``unique``)."""
+    found: set[str] = set()
+    for column in columns:
+        odd = column.filter(column.str.len_bytes() != column.str.len_chars())
+        if odd.len():
+            found.update("".join(odd.unique().to_list()))
+    return sorted(ch for ch in found if not ch.isascii())
+
+
+def _fold_expr(text: pl.Expr, chars: list[str]) -> pl.Expr:
+    """``fold_words`` of every value of ``text`` whose non-ASCII characters are among
+    ``chars``, at polars speed: ``fold`` works character by character, so one Aho-Corasick
+    pass replaces each of them with its fold (whitespace in it with a space), then A-Z are
+    lower-cased, runs of whitespace made one space and the ends trimmed — exactly what
+    ``fold_words`` does value by value (tested). When every replacement is ASCII the text is
+    ASCII afterwards and polars' ``to_lowercase`` is exactly Python's; otherwise A-Z go into
+    the same replacement pass."""
+    outs = ["".join(" " if c.isspace() else c for c in fold_char(ch)) for ch in chars]
+    if all(o.isascii() for o in outs):
+        if chars:
+            text = text.str.replace_many(chars, outs)
+        text = text.str.to_lowercase()
+    else:
+        text = text.str.replace_many(_UPPER + chars, [c.lower() for c in _UPPER] + outs)
+    return text.str.replace_all(_SPACES, " ").str.strip_chars(" ")
+
+
+def with_search_text(model: type, frame: pl.DataFrame, constants: dict[str, Any]
+                     ) -> pl.DataFrame:
+    """``frame`` plus the ``search_text`` column of a ``Searchable`` model's rows (each
+    field from ``frame``, else ``constants``, else the model's default); any other model's
+    frame, or one that already has the column, comes back unchanged. Equal to
+    ``crm_app.models.search.search_text`` row by row (tested)."""
+    if not (isinstance(model, type) and issubclass(model, Searchable)) \
+            or "search_text" in frame.columns or frame.height == 0:
+        return frame
+    texts: dict[str, pl.Series] = {}
+    for name in (n for fields in model.search_fields for n in fields):
+        if name in frame.columns:
+            texts[name] = frame[name].cast(pl.String).fill_null("")
+        else:
+            default = model.model_fields[name].default
+            value = constants.get(name, default if isinstance(default, str) else None)
+            texts[name] = pl.repeat("" if value is None else str(value), frame.height,
+                                    dtype=pl.String, eager=True)
+    chars = _non_ascii_chars(list(texts.values()))
+    sections = [_fold_expr(pl.concat_str([pl.lit(texts[n]) for n in fields], separator=" "),
+                           chars) for fields in model.search_fields]
+    text = sections[0] if len(sections) == 1 else pl.concat_str(sections, separator=SECTION)
+    return frame.with_columns(pl.select(text).to_series().alias("search_text"))
+
+
+def changes_with_search_text(*, session: Session, model: type,
+                             changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bulk updates (``{"id": .., field: value}``) that touch a searchable field, each with
+    the row's new ``search_text`` (its other fields read from the database, 500 rows per
+    query); the rest unchanged."""
+    if not (isinstance(model, type) and issubclass(model, Searchable)):
+        return list(changes)
+    fields = [n for section in model.search_fields for n in section]
+    touched = {id(c) for c in changes if any(n in c for n in fields)}
+    if not touched:
+        return list(changes)
+    table = model.__table__  # type: ignore[attr-defined]
+    ids = sorted({c["id"] for c in changes if id(c) in touched})
+    current: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        stmt = select(table.c.id, *[table.c[n] for n in fields]).where(
+            table.c.id.in_(ids[start:start + 500]))
+        for row in session.connection().execute(stmt):
+            current[row[0]] = dict(zip(fields, row[1:], strict=True))
+    out = []
+    for change in changes:
+        if id(change) in touched and change["id"] in current:
+            values = {**current[change["id"]], **change}
+            change = {**change, "search_text": search_text(model.search_fields, values)}
+        out.append(change)
+    return out
+
+
+__all__ = ["ESCAPE", "changes_with_search_text", "contains", "ends_with", "escape_like",
+           "matches", "term", "with_search_text"]
