@@ -10,10 +10,11 @@ term the same way and runs one plain ``LIKE`` over ``search_text``. Only Python 
 SQLite and PostgreSQL give the same answers, and a search reads one column for the names
 instead of one per field.
 
-The fold (``fold``), character by character: compatibility decomposition (NFKD: "ﬁ" → "fi", full-width letters →
-ASCII), nonspacing marks dropped ("García" → "Garcia", "Muñoz" → "Munoz", "ç" → "c"), case
-folded ("ß" → "ss"), then the same again (case folding can produce decomposable letters, as in
-"İ"), and a few letters without a decomposition mapped to their base (ø, ł, đ, æ, œ…). So ñ
+The fold (``fold``), character by character: compatibility decomposition (NFKD: "ﬁ" → "fi",
+full-width letters → ASCII), nonspacing marks dropped ("García" → "Garcia", "Muñoz" → "Munoz",
+"ç" → "c"), case folded ("ß" → "ss"), then the same again (case folding can produce
+decomposable letters, as in "İ"), and a few letters without a decomposition mapped to their
+base (ø, ł, đ, æ, œ…). So ñ
 folds to n: "espana" finds "España" and "munoz" finds "Muñoz" (and "muñoz" finds a "Munoz"
 typed without the tilde), as people type on foreign keyboards and in email addresses.
 

@@ -274,3 +274,21 @@ def test_stored_search_text_is_never_exposed(db: Session) -> None:
     assert "search_text" not in acc.model_dump()
     for model in (Lead, Account, Contact, Opportunity, Product, Activity, Document):
         assert "search_text" in model.__table__.c, model
+
+
+def test_bulk_fold_chunk_by_chunk_beside_the_writer() -> None:
+    """``SearchTextChunks`` (the writer's helper thread) gives the same column, in order."""
+    from crm_app.services.search import SearchTextChunks
+
+    names = ["García", None, "  Muñoz\tS.L. ", "", "ÆØ ß", "plain"] * 9
+    frame = pl.DataFrame({"company": names, "first_name": names[::-1]})
+    chunks = SearchTextChunks.start(Lead, frame, {}, 7)
+    assert chunks is not None
+    try:
+        got = [v for start in range(0, frame.height, 7) for v in chunks.chunk(start).to_list()]
+    finally:
+        chunks.close()
+    assert got == with_search_text(Lead, frame, {})["search_text"].to_list()
+    assert SearchTextChunks.start(Lead, frame.with_columns(search_text=pl.lit("")), {}, 7) \
+        is None
+    assert SearchTextChunks.start(object, frame, {}, 7) is None  # not a searchable model

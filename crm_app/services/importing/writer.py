@@ -26,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
-from crm_app.services.search import changes_with_search_text, with_search_text
+from crm_app.services.search import SearchTextChunks, changes_with_search_text
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,24 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
 
     Columns neither in ``frame`` nor in ``constants`` get the model's default. Returns the
     number of rows. ``progress(done)`` is called after each chunk. A searchable model's
-    ``search_text`` is computed here from the frame (``with_search_text``)."""
+    ``search_text`` is computed from the frame, chunk by chunk beside the insert
+    (``SearchTextChunks``)."""
+    search = SearchTextChunks.start(model, frame, constants, CHUNK)
+    if search is None:
+        return _insert_rows(session, model, frame, constants, progress, None)
+    try:
+        return _insert_rows(session, model, frame.with_columns(search_text=pl.lit("")),
+                            constants, progress,
+                            lambda chunk, start: chunk.with_columns(search.chunk(start)))
+    finally:
+        search.close()
+
+
+def _insert_rows(session: Session, model: type[SQLModel], frame: pl.DataFrame,
+                 constants: dict[str, Any], progress: Callable[[int], None] | None,
+                 per_chunk: Callable[[pl.DataFrame, int], pl.DataFrame] | None) -> int:
     table: Table = model.__table__  # type: ignore[attr-defined]
     conn = session.connection()
-    frame = with_search_text(model, frame, constants)
     defaults = model_defaults(model)
     names = [c.name for c in table.columns if c.name != "id"]
     per_row = [n for n in names if n in frame.columns]
@@ -139,10 +153,12 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
         conn.exec_driver_sql(f'DROP INDEX "{_name}"')
     if conn.dialect.name == "sqlite":
         done = _insert_sqlite(conn, table, frame, per_row, bound_fixed, sql, sql_multi,
-                              per_stmt, progress)
+                              per_stmt, progress, per_chunk)
     else:
         for start in range(0, frame.height, CHUNK):
             chunk = frame.slice(start, CHUNK)
+            if per_chunk is not None:
+                chunk = per_chunk(chunk, start)
             columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
             columns += [[v] * chunk.height for v in bound_fixed.values()]
             conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
@@ -218,7 +234,8 @@ def _sqlite_params(conn: Connection, table: Table, chunk: pl.DataFrame, per_row:
 
 def _insert_sqlite(conn: Connection, table: Table, frame: pl.DataFrame, per_row: list[str],
                    bound_fixed: dict[str, Any], sql: str, sql_multi: str, per_stmt: int,
-                   progress: Callable[[int], None] | None) -> int:
+                   progress: Callable[[int], None] | None,
+                   per_chunk: Callable[[pl.DataFrame, int], pl.DataFrame] | None) -> int:
     """Insert on the session's own DBAPI connection (same transaction), ``per_stmt`` rows per
     statement, parameters sliced from the chunk's flat list. (Executing on a helper thread
     while the next chunk is built was measured: no faster, the GIL hand-offs eat the gain.)"""
@@ -229,6 +246,8 @@ def _insert_sqlite(conn: Connection, table: Table, frame: pl.DataFrame, per_row:
     try:
         for start in range(0, frame.height, CHUNK):
             chunk = frame.slice(start, CHUNK)
+            if per_chunk is not None:  # columns computed beside the insert (search_text)
+                chunk = per_chunk(chunk, start)
             flat, width = _sqlite_params(conn, table, chunk, per_row, bound_fixed)
             if width:
                 full = (chunk.height - chunk.height % per_stmt) * width
