@@ -507,8 +507,9 @@ def search_clauses(q: str, dialect: str = "sqlite") -> list[Any]:
     ``+34600123456``; ``b-12345674`` finds ``B12345674``). Other digit runs match inside
     phones and NIFs; anything else is a substring search: names and company in the folded
     ``search_text``, email, phone and NIF as stored (lower-case, E.164, upper-case: already
-    one form per value). ``dialect`` is unused (kept for callers): the same SQL runs on
-    SQLite and PostgreSQL.
+    one form per value; phone and NIF only for a word that could be inside one, each column
+    scanned costs ~20 ms at 200,000 leads). ``dialect`` is unused (kept for callers): the
+    same SQL runs on SQLite and PostgreSQL.
     """
     clauses = []
     text = (q or "").strip()
@@ -536,8 +537,10 @@ def search_clauses(q: str, dialect: str = "sqlite") -> list[Any]:
     for word in text.split()[:6]:
         folded = search.term(word)
         parts = [contains(Lead.search_text, folded)] if folded else []
-        parts += [contains(Lead.email, word.lower()), contains(Lead.phone, word)]
-        compact = nif_compact(word)
+        parts.append(contains(Lead.email, word.lower()))
+        if search.could_be_in_phone(word):
+            parts.append(contains(Lead.phone, word))
+        compact = search.nif_fragment(word)
         if compact:
             parts.append(contains(Lead.nif, compact))
         clauses.append(or_(*parts))

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, false, select
 from sqlmodel import Session
 
 from crm_app.models.search import SECTION, Searchable, fold_char, fold_words, search_text
+from crm_app.services.normalize import nif_compact
 
 ESCAPE = "\\"
 
@@ -43,6 +44,22 @@ def contains(column: Any, text: str, *, before: str = "") -> ColumnElement[bool]
 def ends_with(column: Any, text: str) -> ColumnElement[bool]:
     """``column`` ends with ``text`` literally (no wildcards)."""
     return column.like(f"%{escape_like(text)}", escape=ESCAPE)
+
+
+def nif_fragment(text: str) -> str:
+    """The compact (upper-case) form of ``text`` when it could be part of a stored NIF, else
+    ``""``. NIFs are stored validated (DNI, NIE, CIF: letters only first and last, digits
+    between), so a digit-free fragment longer than one letter is in none of them and a
+    search need not scan the column for it."""
+    compact = nif_compact(text)
+    if len(compact) > 1 and not any(ch.isdigit() for ch in compact):
+        return ""
+    return compact
+
+
+def could_be_in_phone(text: str) -> bool:
+    """Phones are stored in E.164 (``+`` and digits): a word with neither is in none."""
+    return any(ch.isdigit() or ch == "+" for ch in text)
 
 
 def term(q: str | None) -> str:
@@ -113,7 +130,6 @@ class SearchTextChunks:
     def __init__(self, model: type, frame: pl.DataFrame, constants: dict[str, Any],
                  size: int) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-text")
-        self._size = size
         self._futures = {start: self._pool.submit(
             lambda part: with_search_text(model, part, constants)["search_text"],
             frame.slice(start, size)) for start in range(0, frame.height, size)}
@@ -186,5 +202,6 @@ def changes_with_search_text(*, session: Session, model: type,
     return out
 
 
-__all__ = ["ESCAPE", "SearchTextChunks", "changes_with_search_text", "contains", "ends_with",
-           "escape_like", "matches", "term", "with_search_text"]
+__all__ = ["ESCAPE", "SearchTextChunks", "changes_with_search_text", "contains",
+           "could_be_in_phone", "ends_with", "escape_like", "matches", "nif_fragment", "term",
+           "with_search_text"]
