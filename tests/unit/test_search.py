@@ -74,7 +74,13 @@ _VALUE = st.one_of(st.none(), st.text(_ALPHABET, max_size=12), st.text(max_size=
        st.one_of(st.none(), st.text(max_size=6)))
 @settings(max_examples=200, deadline=None)
 def test_bulk_fold_equals_the_python_fold(rows: list, city: str | None) -> None:
-    """The importer's polars ``search_text`` is the ORM's, row by row (any Unicode)."""
+    """The importer's polars ``search_text`` is the ORM's, row by row (any Unicode), whether
+    each column is folded value by value or once per distinct value (repeated rows)."""
+    check_bulk_fold(rows, city)
+    check_bulk_fold(rows * 5, city)
+
+
+def check_bulk_fold(rows: list, city: str | None) -> None:
     frame = pl.DataFrame(rows, schema={"first_name": pl.String, "last_name": pl.String,
                                        "company": pl.String}, orient="row")
     got = with_search_text(Lead, frame, {})["search_text"].to_list()
