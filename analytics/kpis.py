@@ -165,7 +165,8 @@ def pipeline_by_stage(con: Con, scope: Scope, period: Period | None = None,
 
     The opportunities in a stage of kind ``open`` at the end of the period (at the snapshot's
     time when the period has not ended yet), per stage: ``count``, ``amount`` = Σ amount and
-    ``weighted_amount`` = Σ amount × stage probability / 100. Every open stage is listed, in
+    ``weighted_amount`` = Σ amount × stage probability / 100, in cents, and ``weighted_exact``,
+    the same unrounded (what ``pipeline_totals`` adds up). Every open stage is listed, in
     pipeline order, also when empty.
     """
     sub, params = _open_source(con, scope, period, filters)
@@ -178,7 +179,14 @@ def pipeline_by_stage(con: Con, scope: Scope, period: Period | None = None,
             GROUP BY ALL ORDER BY s.pipeline_id, s.position""", params).fetchall()
     return [{"stage_id": r[0], "stage_name": r[1], "position": r[2], "probability": r[3],
              "pipeline_id": r[4], "count": r[5], "amount": money(r[6]),
-             "weighted_amount": money((r[7] or 0) / Decimal(100))} for r in rows]
+             **_weighted(r[7])} for r in rows]
+
+
+def _weighted(amount_x_prob: Decimal | None) -> dict[str, Decimal]:
+    """A stage's weighted amount in cents and exact (Σ amount × probability ÷ 100: at most
+    four decimals)."""
+    exact = (amount_x_prob or ZERO) / Decimal(100)
+    return {"weighted_amount": money(exact), "weighted_exact": exact}
 
 
 # dim -> (column of the open-pipeline subquery, name table, its key, its name column, label of
@@ -222,10 +230,13 @@ def pipeline_by(con: Con, scope: Scope, period: Period | None = None,
 
 
 def pipeline_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Totals of ``pipeline_by_stage`` rows: open ``count``, ``amount``, ``weighted_amount``."""
+    """Totals of ``pipeline_by_stage`` rows: open ``count``, ``amount``, ``weighted_amount``
+    (the exact stage figures added, then rounded once: adding the stages' cents could be a
+    cent or two off the same total computed any other way)."""
     return {"open_count": sum(r["count"] for r in rows),
             "pipeline_amount": money(sum((r["amount"] for r in rows), ZERO)),
-            "weighted_amount": money(sum((r["weighted_amount"] for r in rows), ZERO))}
+            "weighted_amount": money(sum((r.get("weighted_exact", r["weighted_amount"])
+                                          for r in rows), ZERO))}
 
 
 # ---------------------------------------------------------------- closed deals
@@ -379,6 +390,12 @@ def _default_pipeline(con: Con) -> int | None:
     return row[0] if row else pipelines[0]
 
 
+def _in_pipeline(pipeline_id: int | None) -> tuple[str, Any]:
+    """The condition for one pipeline; none at all (no stages yet) matches nothing (a bare
+    ``pipeline_id = ?`` would be left without its parameter)."""
+    return ("pipeline_id = ?", pipeline_id) if pipeline_id is not None else ("FALSE", None)
+
+
 def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = None, *,
            pipeline_id: int | None = None) -> list[dict[str, Any]]:
     """Stage conversion funnel of the opportunities CREATED in the period.
@@ -393,7 +410,7 @@ def funnel(con: Con, scope: Scope, period: Period, filters: Filters | None = Non
     pipeline_id = pipeline_id or _default_pipeline(con)
     w, params = _scoped("opportunities", scope, filters,
                         ("created_date BETWEEN ? AND ?", (period.start, period.end)),
-                        ("pipeline_id = ?", pipeline_id))
+                        _in_pipeline(pipeline_id))
     return _funnel_rows(con, pipeline_id, _reach(con, scope, w, params))
 
 
@@ -773,7 +790,7 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
                         "GROUP BY 1", dparams).fetchall()
     fw, fparams = _scoped("opportunities", scope, filters,
                           ("created_date BETWEEN ? AND ?", (cs, ce)),
-                          ("pipeline_id = ?", pipeline_id))
+                          _in_pipeline(pipeline_id))
     reach = _reach(con, scope, fw, fparams)
 
     # the open pipeline at the end of a period that is over comes from the stage history
@@ -796,8 +813,7 @@ def dashboard(con: Con, scope: Scope, period: Period, filters: Filters | None = 
     by_stage = [{"stage_id": sid, "stage_name": sname, "position": pos, "probability": prob,
                  "pipeline_id": pid, "count": open_by_stage.get(sid, (0,))[0],
                  "amount": money(open_by_stage.get(sid, (0, None))[1]),
-                 "weighted_amount": money((open_by_stage.get(sid, (0, 0, 0))[2] or 0)
-                                          / Decimal(100))}
+                 **_weighted(open_by_stage.get(sid, (0, 0, None))[2])}
                 for sid, sname, pos, prob, pid in con.execute(
                     "SELECT stage_id, stage_name, position, probability, pipeline_id FROM stages"
                     " WHERE kind = 'open' ORDER BY pipeline_id, position").fetchall()]

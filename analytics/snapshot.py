@@ -9,6 +9,7 @@ table, no in-memory copy first):
     <snapshots_dir>/v-.../<table>.parquet                    the copied transactional tables
     <snapshots_dir>/v-.../meta.json                          built_at (UTC), row counts, ...
     <snapshots_dir>/current                                  name of the version in use
+    <snapshots_dir>/status.json                              how the last build went
 
 The Parquet files hold the source columns as read (money ``DECIMAL(18,2)``, times UTC
 ``TIMESTAMP``, dates ``DATE``), one file per transactional table, for other readers (BI tools,
@@ -19,24 +20,32 @@ the shaped tables: writing those a second time cost three times the CPU (~3.5 s 
 A build writes a NEW version directory and then replaces ``current`` with ``os.replace`` (atomic
 on POSIX). Readers open the version ``current`` names, read-only; a reader that opened an older
 version keeps its file open and keeps working while a newer one is swapped in. Old versions are
-pruned (the newest ``KEEP_VERSIONS`` stay); an open DuckDB file survives the unlink.
+pruned (the newest ``KEEP_VERSIONS`` stay); an open DuckDB file survives the unlink. A build
+that fails removes its own directory and nothing else: ``current`` keeps naming the last good
+version, and ``status.json`` says when the build failed and why (``build_status``), so the
+dashboards can say they are showing older data.
 
 Tables are sorted by ``team_id`` so a team-scoped query skips most row groups (zone maps).
 
 DuckDB's sqlite extension cannot be downloaded here, so the source is read with the ADBC
 drivers (``adbc_driver_sqlite`` / ``adbc_driver_postgresql``), SQLite in a child process (see
 ``analytics.source_reader`` for why). SQLite's dynamic typing makes
-ADBC infer a column's type from its first rows, so every column is cast to one type in the
-source query (times as epoch milliseconds, money as double, dates as text) and typed in DuckDB:
+ADBC infer a column's type from its first rows (and a result without rows comes out all
+BIGINT), so every column is read as the type of its model column (``source_reader.SOURCES``,
+``column_kinds``): cast to one type in the source query (times as epoch milliseconds, money as
+double, dates as text), handed over in that Arrow schema whatever the driver guessed, and typed
+in DuckDB:
 money ``DECIMAL(18,2)``, times naive UTC ``TIMESTAMP``, and every event's Europe/Madrid calendar
 date precomputed (``*_date`` columns).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -56,6 +65,7 @@ from crm_app.settings import get_settings
 CURRENT = "current"
 DB_FILE = "analytics.duckdb"
 META_FILE = "meta.json"
+STATUS_FILE = "status.json"
 KEEP_VERSIONS = 3
 LOCAL_TZ = "Europe/Madrid"
 
@@ -93,6 +103,56 @@ class SnapshotInfo:
                    row_counts=dict(data.get("row_counts", {})),
                    fiscal_year_start_month=int(data.get("fiscal_year_start_month", 1)),
                    org_name=data.get("org_name", ""))
+
+
+@dataclass
+class BuildStatus:
+    """How the last build in a snapshot directory went (``status.json``).
+
+    ``at``: that attempt (aware UTC); ``last_good_at``: when the snapshot being served was
+    built; on failure ``failed_since`` (the first of the failures in a row), ``failures`` (how
+    many in a row) and ``error`` (its type and message, passwords masked)."""
+
+    ok: bool
+    at: datetime
+    last_good_at: datetime | None = None
+    failed_since: datetime | None = None
+    failures: int = 0
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("at", "last_good_at", "failed_since"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BuildStatus:
+        def when(key: str) -> datetime | None:
+            return datetime.fromisoformat(data[key]).astimezone(UTC) if data.get(key) else None
+
+        return cls(ok=bool(data["ok"]), at=when("at") or datetime.now(UTC),
+                   last_good_at=when("last_good_at"), failed_since=when("failed_since"),
+                   failures=int(data.get("failures", 0)), error=str(data.get("error", "")))
+
+
+_URL_SECRET = re.compile(r"(\b[a-z][\w+.-]*://[^\s:/@]*:)[^\s@]*@", re.IGNORECASE)
+
+
+def describe_error(exc: BaseException, database_url: str = "") -> str:
+    """``Type: message`` of a failed build, short, with no password in it: the database
+    URL's password is masked wherever it appears, as is any ``scheme://user:secret@``."""
+    text = f"{type(exc).__name__}: {exc}".strip()
+    try:
+        from sqlalchemy.engine import make_url
+
+        password = make_url(database_url).password if database_url else None
+    except Exception:  # noqa: BLE001 - not a URL: nothing of it to mask
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    text = _URL_SECRET.sub(r"\1***@", text)
+    return text[:1000]
 
 
 # ---------------------------------------------------------------- DuckDB shaping
@@ -371,60 +431,123 @@ def _build_lock(root: Path) -> Iterator[None]:
 
 def build_snapshot(*, database_url: str | None = None,
                    target_dir: Path | str | None = None) -> SnapshotInfo:
-    """Copy the transactional database into a new snapshot version and make it current."""
+    """Copy the transactional database into a new snapshot version and make it current.
+
+    A build that fails leaves the current version as it was (readers keep getting the last
+    good snapshot) and records the failure in ``status.json`` (``build_status``); the next
+    build that succeeds records that. The exception is raised again."""
     database_url = database_url or get_settings().database_url
     root = _root(target_dir)
     with _build_lock(root):
-        started = time.perf_counter()
-        built_at = datetime.now(UTC)
-        version = f"v-{built_at:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
-        vdir = root / version
-        tmp_dir = root / f".tmp-{version}"
-        tmp_dir.mkdir()
         try:
-            # the child's Arrow files are scratch: in shared memory when there is some, so
-            # they never compete for the disk with the snapshot being written
-            shm = Path("/dev/shm")
-            extract = Path(tempfile.mkdtemp(prefix="crm-snap-", dir=shm)) if (
-                shm.is_dir() and os.access(shm, os.W_OK)) else tmp_dir / "extract"
-            # shape straight into the new DuckDB file (compressed as it is written) as the
-            # sources arrive, each source copied to Parquet once it is in
-            con = duckdb.connect(str(tmp_dir / DB_FILE))
-            try:
-                with Sources(database_url, extract) as sources:
-                    con.execute("SET preserve_insertion_order = false")  # explicit ORDER BYs
-                    _shape(con, sources, get_settings().timezone, parquet_dir=tmp_dir)
-                    org = sources.get("src_org").to_pylist()
-                    dialect = sources.dialect
-                del sources
-                fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
-                org_name = (org[0].get("legal_name") if org else "") or ""
-                counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                          for name in TABLES}
-                con.execute(
-                    "CREATE TABLE snapshot_meta AS SELECT ? AS version, "
-                    "CAST(? AS TIMESTAMP) AS built_at, ? AS source, ? AS fiscal_year_start_month,"
-                    " ? AS org_name, ? AS row_counts",
-                    [version, built_at.replace(tzinfo=None), dialect, fy_start, org_name,
-                     json.dumps(counts)])
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-                shutil.rmtree(extract, ignore_errors=True)
-            duration = time.perf_counter() - started
-            info = SnapshotInfo(version=version, path=vdir / DB_FILE, built_at=built_at,
-                                duration_s=round(duration, 3), source=dialect, row_counts=counts,
-                                fiscal_year_start_month=fy_start, org_name=org_name)
-            (tmp_dir / META_FILE).write_text(json.dumps(info.to_json(), ensure_ascii=False))
-            os.replace(tmp_dir, vdir)
-        except BaseException:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+            info = _build(root, database_url)
+        except Exception as exc:
+            with contextlib.suppress(Exception):  # never hide why the build failed
+                _record_failure(root, describe_error(exc, database_url))
             raise
-        pointer_tmp = root / f".{CURRENT}.{version}"
-        pointer_tmp.write_text(version)
-        os.replace(pointer_tmp, root / CURRENT)  # the atomic swap
-        _prune(root, keep=version)
+        _write_status(root, BuildStatus(ok=True, at=info.built_at, last_good_at=info.built_at))
         return info
+
+
+def _build(root: Path, database_url: str) -> SnapshotInfo:
+    """The build itself (under the lock): a new version directory, then the swap."""
+    started = time.perf_counter()
+    built_at = datetime.now(UTC)
+    version = f"v-{built_at:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+    vdir = root / version
+    tmp_dir = root / f".tmp-{version}"
+    tmp_dir.mkdir()
+    try:
+        # the child's Arrow files are scratch: in shared memory when there is some, so
+        # they never compete for the disk with the snapshot being written
+        shm = Path("/dev/shm")
+        extract = Path(tempfile.mkdtemp(prefix="crm-snap-", dir=shm)) if (
+            shm.is_dir() and os.access(shm, os.W_OK)) else tmp_dir / "extract"
+        # shape straight into the new DuckDB file (compressed as it is written) as the
+        # sources arrive, each source copied to Parquet once it is in
+        con = duckdb.connect(str(tmp_dir / DB_FILE))
+        try:
+            with Sources(database_url, extract) as sources:
+                con.execute("SET preserve_insertion_order = false")  # explicit ORDER BYs
+                _shape(con, sources, get_settings().timezone, parquet_dir=tmp_dir)
+                org = sources.get("src_org").to_pylist()
+                dialect = sources.dialect
+            del sources
+            fy_start = int((org[0].get("fiscal_year_start_month") if org else None) or 1)
+            org_name = (org[0].get("legal_name") if org else "") or ""
+            counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                      for name in TABLES}
+            con.execute(
+                "CREATE TABLE snapshot_meta AS SELECT ? AS version, "
+                "CAST(? AS TIMESTAMP) AS built_at, ? AS source, ? AS fiscal_year_start_month,"
+                " ? AS org_name, ? AS row_counts",
+                [version, built_at.replace(tzinfo=None), dialect, fy_start, org_name,
+                 json.dumps(counts)])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+            shutil.rmtree(extract, ignore_errors=True)
+        duration = time.perf_counter() - started
+        info = SnapshotInfo(version=version, path=vdir / DB_FILE, built_at=built_at,
+                            duration_s=round(duration, 3), source=dialect, row_counts=counts,
+                            fiscal_year_start_month=fy_start, org_name=org_name)
+        (tmp_dir / META_FILE).write_text(json.dumps(info.to_json(), ensure_ascii=False))
+        os.replace(tmp_dir, vdir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    _swap(root, version)
+    _prune(root, keep=version)
+    return info
+
+
+def _swap(root: Path, version: str) -> None:
+    """Point ``current`` at ``version``: the pointer written aside and flushed to disk, then
+    renamed over the old one (atomic on POSIX), so a reader, a crash or a full disk finds the
+    old pointer or the new one, never a half-written or empty one."""
+    pointer_tmp = root / f".{CURRENT}.{version}"
+    try:
+        with open(pointer_tmp, "w") as handle:
+            handle.write(version)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer_tmp, root / CURRENT)  # the atomic swap
+    except BaseException:
+        pointer_tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_status(root: Path, status: BuildStatus) -> None:
+    """``status.json`` replaced atomically (readers are the dashboards, in other processes)."""
+    tmp = root / f".{STATUS_FILE}.{secrets.token_hex(3)}"
+    try:
+        tmp.write_text(json.dumps(status.to_json(), ensure_ascii=False))
+        os.replace(tmp, root / STATUS_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a full disk: the build's own outcome still stands
+
+
+def _record_failure(root: Path, error: str) -> None:
+    previous = build_status(target_dir=root)
+    now = datetime.now(UTC)
+    current = snapshot_info(target_dir=root)
+    in_a_row = previous is not None and not previous.ok
+    _write_status(root, BuildStatus(
+        ok=False, at=now,
+        last_good_at=current.built_at if current else (previous.last_good_at if previous
+                                                       else None),
+        failed_since=(previous.failed_since or previous.at) if in_a_row else now,
+        failures=previous.failures + 1 if in_a_row else 1, error=error))
+
+
+def build_status(*, target_dir: Path | str | None = None) -> BuildStatus | None:
+    """How the last build went, or None if none was recorded (no build yet, or a snapshot
+    directory from before this file existed)."""
+    try:
+        data = json.loads((_root(target_dir) / STATUS_FILE).read_text())
+        return BuildStatus.from_json(data)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _prune(root: Path, keep: str) -> None:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     oidc_client_secret: str = ""
 
     snapshot_minutes: int = 10
+    # seconds a standby beat waits for a beat that died without releasing its Redis lock
+    beat_lock_seconds: int = Field(default=90, ge=3, le=3600)
+    backup_keep: int = Field(default=14, ge=1, le=10_000)
     timezone: str = "Europe/Madrid"
     locale: str = "es_ES"
 

@@ -272,6 +272,7 @@ class AnalyticsMixin(rx.State, mixin=True):
     """Snapshot time, refresh button, drill-down dialog and table exports of a page."""
 
     snapshot_text: str = ""
+    snapshot_warning: str = ""  # the builds after the snapshot shown failed (since when)
     scope_text: str = ""
     loading: bool = False
     refreshing: bool = False
@@ -425,6 +426,12 @@ class AnalyticsMixin(rx.State, mixin=True):
             async with self:
                 self.refreshing = False
             return rx.toast.error(t("aui.refresh_denied"))
+        except svc.SnapshotFailed as exc:
+            # the page reloads to show the warning over the data it still has
+            async with self:
+                self.refreshing = False
+                reload = self._reload_event()
+            return [rx.toast.error(exc.message), *([reload] if reload else [])]
         except Exception:  # noqa: BLE001
             async with self:
                 self.refreshing = False
@@ -439,7 +446,8 @@ class AnalyticsMixin(rx.State, mixin=True):
 
 
 def snapshot_bar(state: Any, *, can_refresh: rx.Var) -> rx.Component:
-    """``Datos de las 10:42`` and, for managers and up, the "Actualizar datos" button."""
+    """``Datos de las 10:42`` and, for managers and up, the "Actualizar datos" button; under
+    them, when the builds after that snapshot failed, the warning saying so."""
     return rx.vstack(
         rx.hstack(
             rx.hstack(
@@ -460,6 +468,9 @@ def snapshot_bar(state: Any, *, can_refresh: rx.Var) -> rx.Component:
             spacing="3",
             wrap="wrap",
         ),
+        rx.cond(state.snapshot_warning != "",
+                rx.callout(state.snapshot_warning, icon="triangle-alert", color_scheme="amber",
+                           size="1", id="snapshot-warning")),
         rx.cond(state.refreshing,
                 rx.vstack(rx.progress(duration="4s", width="100%", max_width="320px"),
                           rx.text(t("aui.refreshing"), size="1", color_scheme="gray"),

@@ -151,6 +151,7 @@ def build_dashboard(scope: Scope, period_kind: str) -> dict[str, Any]:
 
     return {
         "snapshot_text": svc.snapshot_label(data["snapshot_at"]),
+        "snapshot_warning": svc.snapshot_warning(data["snapshot_at"]),
         "period_label": when,
         "cards": cards,
         "titles": {"pipeline": t("aui.chart.pipeline", when=when),
@@ -242,6 +243,7 @@ class HomeState(AnalyticsMixin, AppState):
             if request != self._request:
                 return None
             self.snapshot_text = view["snapshot_text"]
+            self.snapshot_warning = view["snapshot_warning"]
             self.period_label = view["period_label"]
             self.cards = view["cards"]
             self.titles = view["titles"]

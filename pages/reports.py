@@ -309,6 +309,7 @@ def build_report(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
     title_kpis = ", ".join(kpi_names)
     return {
         "snapshot_text": svc.snapshot_label(built),
+        "snapshot_warning": svc.snapshot_warning(built),
         "period_label": when,
         "matrix_title": (t("aui.report.matrix", kpis=title_kpis, cut=cut_name.lower(),
                            when=when) if cut != "none" else
@@ -419,9 +420,9 @@ class ReportsState(AnalyticsMixin, AppState):
         async with self:
             if request != self._request:
                 return None
-            for name in ("snapshot_text", "period_label", "matrix_title", "matrix_head",
-                         "matrix_rows", "matrix_fig", "evo_title", "evo_head", "evo_rows",
-                         "evo_fig", "has_evo", "top_note"):
+            for name in ("snapshot_text", "snapshot_warning", "period_label", "matrix_title",
+                         "matrix_head", "matrix_rows", "matrix_fig", "evo_title", "evo_head",
+                         "evo_rows", "evo_fig", "has_evo", "top_note"):
                 setattr(self, name, view[name])
             self._tables = view["tables"]
             self._drill_keys = view["drill"]

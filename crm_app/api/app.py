@@ -7,14 +7,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from crm_app.api import auth_routes, oidc_routes, routes_base
-from crm_app.api.field_errors import field_errors
+from crm_app.api.field_errors import ERROR_RESPONSES, field_errors
 from crm_app.permissions import PermissionDenied
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 
 def build_api() -> FastAPI:
     api = FastAPI(title="CRM API", version="1", docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+                  openapi_url="/api/openapi.json", redoc_url=None,
+                  responses=ERROR_RESPONSES)
 
     @api.exception_handler(PermissionDenied)
     async def _denied(_: Request, exc: PermissionDenied) -> JSONResponse:

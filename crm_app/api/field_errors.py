@@ -15,6 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import SQLModel
 
+from crm_app.i18n import t
+from crm_app.models.bounds import ERROR_KINDS, MAX_DIGITS
+
 MESSAGES = {
     "missing": "Obligatorio.",
     "extra_forbidden": "Campo desconocido.",
@@ -38,8 +41,31 @@ MESSAGES = {
     "model_type": "Debe ser un objeto.",
     "literal_error": "Valor no permitido.",
     "json_invalid": "JSON no válido.",
+    # Out of range or malformed (issue 10): see crm_app.models.bounds.
+    "string_unicode": t("bounds.text_chars"),
+    "finite_number": t("bounds.number_finite"),
+    "decimal_max_digits": t("bounds.decimal_digits", digits=MAX_DIGITS),
+    "decimal_whole_digits": t("bounds.decimal_digits", digits=MAX_DIGITS),
+    "decimal_max_places": t("bounds.decimal_digits", digits=MAX_DIGITS),
+    "int_parsing_size": t("bounds.int_size"),
+    "string_pattern_mismatch": t("bounds.pattern"),
 }
 DEFAULT_MESSAGE = "Valor no válido."
+
+
+class FieldErrorsOut(BaseModel):
+    """The body of every 422, declared in the OpenAPI document for every operation."""
+
+    detail: str
+    errors: dict[str, str] = {}
+
+
+# ``responses`` of ``FastAPI(...)``: replaces FastAPI's default 422 schema (a list of pydantic
+# errors), which is not what the handlers in ``app.py`` send.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": FieldErrorsOut,
+          "description": "Datos no válidos: un mensaje en español por campo."},
+}
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -58,6 +84,8 @@ def _message(err: dict[str, Any]) -> str:
         return f"Como máximo {ctx.get('max_length')} elementos."
     if kind == "literal_error" and ctx.get("expected"):
         return f"Valor no permitido: usa {ctx['expected']}."
+    if kind in ERROR_KINDS:  # the bounded types' own Spanish message
+        return str(err.get("msg") or DEFAULT_MESSAGE)
     return MESSAGES.get(kind, DEFAULT_MESSAGE)
 
 
@@ -71,8 +99,8 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
         # Union members add their type to the path ("tax_rate.decimal"): drop it.
         path = [p for p in path if not p.startswith(("decimal", "literal[", "function-"))]
         key = ".".join(path) or (where if where != "body" else "body")
-        if where == "query" and path:
-            key = path[-1]
+        if where in ("query", "path") and path:
+            key = path[0]  # the parameter, not a list index (?owner_id=1&owner_id=0)
         out.setdefault(key, _message(err))
     return out
 
@@ -92,4 +120,4 @@ def plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["field_errors", "plain"]
+__all__ = ["ERROR_RESPONSES", "FieldErrorsOut", "field_errors", "plain"]

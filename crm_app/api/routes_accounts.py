@@ -12,6 +12,7 @@ from crm_app.api.deps import requires as _requires
 from crm_app.api.field_errors import plain
 from crm_app.api.paging import page_body
 from crm_app.models import User
+from crm_app.models.bounds import Id, Limit, Line, Offset
 from crm_app.models.schemas_sales import (
     AccountIn,
     AccountOut,
@@ -35,11 +36,11 @@ CAN_DELETE = _requires(Perm.RECORDS_DELETE)
 
 
 @router.get("/accounts")
-def list_accounts(session: DBSession, user: User = CAN_VIEW, q: str = "", province: str = "",
-                  sector: str = "", size_band: str = "", channel: str = "",
-                  owner_id: int | None = None, team_id: int | None = None,
+def list_accounts(session: DBSession, user: User = CAN_VIEW, q: Line = "", province: Line = "",
+                  sector: Line = "", size_band: Line = "", channel: Line = "",
+                  owner_id: Id | None = None, team_id: Id | None = None,
                   recargo_equivalencia: bool | None = None, deleted: bool = False,
-                  sort: str = "name", offset: int = 0, limit: int = 25) -> dict:
+                  sort: Line = "name", offset: Offset = 0, limit: Limit = 25) -> dict:
     page = account_service.list_accounts(
         session=session, actor=user, q=q, province=province, sector=sector,
         size_band=size_band, channel=channel, owner_id=owner_id, team_id=team_id,
@@ -55,30 +56,30 @@ def create_account(body: AccountIn, session: DBSession, user: User = CAN_CHANGE)
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)
-def read_account(account_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_account(account_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return account_service.get_account(session=session, actor=user, account_id=account_id)
 
 
 @router.patch("/accounts/{account_id}", response_model=AccountOut)
-def update_account(account_id: int, body: AccountPatch, session: DBSession,
+def update_account(account_id: Id, body: AccountPatch, session: DBSession,
                    user: User = CAN_CHANGE) -> Any:
     return account_service.update_account(session=session, actor=user, account_id=account_id,
                                           data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/accounts/{account_id}", response_model=AccountOut)
-def delete_account(account_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+def delete_account(account_id: Id, session: DBSession, user: User = CAN_DELETE) -> Any:
     """To the recycle bin (``POST …/restore`` brings it back)."""
     return account_service.delete_account(session=session, actor=user, account_id=account_id)
 
 
 @router.post("/accounts/{account_id}/restore", response_model=AccountOut)
-def restore_account(account_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+def restore_account(account_id: Id, session: DBSession, user: User = CAN_DELETE) -> Any:
     return account_service.restore_account(session=session, actor=user, account_id=account_id)
 
 
 @router.get("/accounts/{account_id}/360")
-def account_360(account_id: int, session: DBSession, user: User = CAN_VIEW) -> JSONResponse:
+def account_360(account_id: Id, session: DBSession, user: User = CAN_VIEW) -> JSONResponse:
     """The customer file: data, contacts, timeline, opportunities, quotes, purchases…"""
     data = account_service.account_360(session=session, actor=user, account_id=account_id)
     data["account"] = AccountOut.model_validate(data["account"])
@@ -89,11 +90,11 @@ def account_360(account_id: int, session: DBSession, user: User = CAN_VIEW) -> J
 
 
 @router.get("/contacts")
-def list_contacts(session: DBSession, user: User = CAN_VIEW, q: str = "",
-                  account_id: int | None = None, province: str = "", sector: str = "",
-                  size_band: str = "", channel: str = "", owner_id: int | None = None,
-                  team_id: int | None = None, deleted: bool = False, sort: str = "name",
-                  offset: int = 0, limit: int = 25) -> dict:
+def list_contacts(session: DBSession, user: User = CAN_VIEW, q: Line = "",
+                  account_id: Id | None = None, province: Line = "", sector: Line = "",
+                  size_band: Line = "", channel: Line = "", owner_id: Id | None = None,
+                  team_id: Id | None = None, deleted: bool = False, sort: Line = "name",
+                  offset: Offset = 0, limit: Limit = 25) -> dict:
     page = contact_service.list_contacts(
         session=session, actor=user, q=q, account_id=account_id, province=province,
         sector=sector, size_band=size_band, channel=channel, owner_id=owner_id,
@@ -108,22 +109,22 @@ def create_contact(body: ContactIn, session: DBSession, user: User = CAN_CHANGE)
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut)
-def read_contact(contact_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_contact(contact_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return contact_service.get_contact(session=session, actor=user, contact_id=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactOut)
-def update_contact(contact_id: int, body: ContactPatch, session: DBSession,
+def update_contact(contact_id: Id, body: ContactPatch, session: DBSession,
                    user: User = CAN_CHANGE) -> Any:
     return contact_service.update_contact(session=session, actor=user, contact_id=contact_id,
                                           data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/contacts/{contact_id}", response_model=ContactOut)
-def delete_contact(contact_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+def delete_contact(contact_id: Id, session: DBSession, user: User = CAN_DELETE) -> Any:
     return contact_service.delete_contact(session=session, actor=user, contact_id=contact_id)
 
 
 @router.post("/contacts/{contact_id}/restore", response_model=ContactOut)
-def restore_contact(contact_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+def restore_contact(contact_id: Id, session: DBSession, user: User = CAN_DELETE) -> Any:
     return contact_service.restore_contact(session=session, actor=user, contact_id=contact_id)

@@ -24,6 +24,8 @@ from analytics import kpis, periods
 from analytics.scope import Filters
 from crm_app.api.deps import CurrentUser, DBSession
 from crm_app.formatting import TZ as MADRID
+from crm_app.i18n import t
+from crm_app.models.bounds import Day, Id, Limit, Line, Month, PageNumber
 from crm_app.services import analytics as svc
 from crm_app.services.errors import ValidationFailed
 
@@ -45,6 +47,14 @@ def _period(start: date | None, end: date | None, fiscal_start: int) -> periods.
     return periods.infer(start, end, fiscal_start)
 
 
+def _check_month(month: str | None, period: periods.Period) -> None:
+    """A drill-down month (a bar of the chart) must overlap the period it narrows."""
+    if month:
+        m = periods.parse_month(month)
+        if m.end < period.start or m.start > period.end:
+            raise ValidationFailed({"month": t("bounds.month_outside")})
+
+
 def _filters(channel: str | None, product_id: int | None, owner_id: int | None,
              team_id: int | None, stage_id: int | None, province: str | None) -> Filters:
     return Filters(channel=channel or None, product_id=product_id, owner_id=owner_id,
@@ -56,15 +66,15 @@ class _Common:
 
     def __init__(
         self,
-        start: Annotated[date | None, Query(alias="from")] = None,
-        end: Annotated[date | None, Query(alias="to")] = None,
+        start: Annotated[Day | None, Query(alias="from")] = None,
+        end: Annotated[Day | None, Query(alias="to")] = None,
         scope: Annotated[str | None, Query(pattern="^(me|own|team|company)$")] = None,
-        channel: str | None = None,
-        product_id: int | None = None,
-        owner_id: int | None = None,
-        team_id: int | None = None,
-        stage_id: int | None = None,
-        province: str | None = None,
+        channel: Line | None = None,
+        product_id: Id | None = None,
+        owner_id: Id | None = None,
+        team_id: Id | None = None,
+        stage_id: Id | None = None,
+        province: Line | None = None,
     ) -> None:
         self.start, self.end, self.scope = start, end, scope
         self.filters = _filters(channel, product_id, owner_id, team_id, stage_id, province)
@@ -88,6 +98,7 @@ def summary(user: CurrentUser, q: Annotated[_Common, Depends()]) -> dict:
     finally:
         con.close()
     data["snapshot_label"] = svc.snapshot_label(data["snapshot_at"])
+    data["snapshot_warning"] = svc.snapshot_warning(data["snapshot_at"])
     data["snapshot_version"] = info.version
     data["filters"] = filters.active()
     return svc.jsonable(data)
@@ -99,11 +110,11 @@ def opportunities(
     session: DBSession,
     q: Annotated[_Common, Depends()],
     status: Annotated[str, Query(pattern="^(open|won|lost|closed|created)$")] = "closed",
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    month: Month | None = None,
     order: Annotated[str, Query(pattern="^(amount_desc|amount_asc|closed_desc|created_desc)$")]
     = "amount_desc",
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    page_size: Limit = 50,
 ) -> dict:
     """The opportunities behind a figure (a click on a chart), same scoping as the summary."""
     scope, filters = _resolve(user, q)
@@ -111,6 +122,7 @@ def opportunities(
     con = svc.snap.open_snapshot()
     try:
         period = _period(q.start, q.end, kpis.fiscal_start_month(con))
+        _check_month(month, period)
         result = kpis.opportunities_list(con, scope, period, filters, status=status,
                                          month=month, order=order,
                                          offset=(page - 1) * page_size, limit=page_size)

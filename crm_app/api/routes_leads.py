@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from crm_app.api.deps import CurrentUser, DBSession, requires
+from crm_app.models.bounds import Id, Limit, Line, PageNumber
 from crm_app.models.schemas_leads import (
     BulkRequest,
     BulkResult,
@@ -42,7 +43,7 @@ from crm_app.services.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["leads"])
 
-ListParam = Annotated[list[str] | None, Query()]
+ListParam = Annotated[list[Line] | None, Query()]
 
 
 def _multi(values: list[str] | None) -> list[str]:
@@ -59,12 +60,12 @@ def _multi(values: list[str] | None) -> list[str]:
 @router.get("/leads", response_model=LeadList)
 def list_leads(
     request: Request, user: CurrentUser, session: DBSession,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=leads.MAX_PAGE_SIZE)] = 25,
-    q: str = "", status: ListParam = None, source: ListParam = None,
+    page: PageNumber = 1,
+    page_size: Limit = 25,
+    q: Line = "", status: ListParam = None, source: ListParam = None,
     owner_id: ListParam = None, team_id: ListParam = None, province: ListParam = None,
-    created_from: str | None = None, created_to: str | None = None,
-    sort: str = "created_at", desc: bool = True, deleted: bool = False,
+    created_from: Line | None = None, created_to: Line | None = None,
+    sort: Line = "created_at", desc: bool = True, deleted: bool = False,
 ) -> dict:
     """Leads in the caller's scope; ``custom.<key>=value`` filters on custom fields."""
     filters: dict[str, Any] = {"status": _multi(status), "source": _multi(source),
@@ -96,8 +97,8 @@ def create_lead(body: LeadCreate, user: CurrentUser, session: DBSession,
 
 
 @router.get("/leads/duplicates", response_model=DuplicateList)
-def duplicates(user: CurrentUser, session: DBSession, email: str = "", phone: str = "",
-               nif: str = "", exclude_id: int | None = None) -> dict:
+def duplicates(user: CurrentUser, session: DBSession, email: Line = "", phone: Line = "",
+               nif: Line = "", exclude_id: Id | None = None) -> dict:
     rows = leads.find_duplicates(session=session, actor=user, email=email, phone=phone,
                                  nif=nif, exclude_id=exclude_id)
     return {"data": rows, "count": len(rows)}
@@ -120,37 +121,37 @@ def bulk(body: BulkRequest, user: CurrentUser, session: DBSession) -> dict:
 
 
 @router.get("/leads/{lead_id}", response_model=LeadPublic)
-def get_lead(lead_id: int, user: CurrentUser, session: DBSession) -> dict:
+def get_lead(lead_id: Id, user: CurrentUser, session: DBSession) -> dict:
     return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
 
 
 @router.patch("/leads/{lead_id}", response_model=LeadPublic)
-def update_lead(lead_id: int, body: LeadUpdate, user: CurrentUser, session: DBSession) -> dict:
+def update_lead(lead_id: Id, body: LeadUpdate, user: CurrentUser, session: DBSession) -> dict:
     data = body.model_dump(exclude_unset=True)
     leads.update_lead(session=session, actor=user, lead_id=lead_id, data=data)
     return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
 
 
 @router.delete("/leads/{lead_id}", status_code=204)
-def delete_lead(lead_id: int, user: CurrentUser, session: DBSession) -> Response:
+def delete_lead(lead_id: Id, user: CurrentUser, session: DBSession) -> Response:
     """Move to the recycle bin."""
     leads.delete_lead(session=session, actor=user, lead_id=lead_id)
     return Response(status_code=204)
 
 
 @router.post("/leads/{lead_id}/restore", response_model=LeadPublic)
-def restore_lead(lead_id: int, user: CurrentUser, session: DBSession) -> dict:
+def restore_lead(lead_id: Id, user: CurrentUser, session: DBSession) -> dict:
     leads.restore_lead(session=session, actor=user, lead_id=lead_id)
     return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
 
 
 @router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItem])
-def timeline(lead_id: int, user: CurrentUser, session: DBSession) -> list[dict]:
+def timeline(lead_id: Id, user: CurrentUser, session: DBSession) -> list[dict]:
     return leads.lead_timeline(session=session, actor=user, lead_id=lead_id)
 
 
 @router.post("/leads/{lead_id}/convert", response_model=ConvertResult)
-def convert(lead_id: int, user: CurrentUser, session: DBSession,
+def convert(lead_id: Id, user: CurrentUser, session: DBSession,
             body: ConvertRequest | None = None) -> dict:
     body = body or ConvertRequest()
     return conversion.convert_lead(
@@ -197,19 +198,19 @@ def reorder_rules(body: RuleOrder, user: CurrentUser, session: DBSession) -> lis
 
 
 @router.get("/assignment-rules/{rule_id}", response_model=RulePublic, dependencies=[RulesAdmin])
-def get_rule(rule_id: int, user: CurrentUser, session: DBSession) -> Any:
+def get_rule(rule_id: Id, user: CurrentUser, session: DBSession) -> Any:
     return assignment.get_rule(session=session, actor=user, rule_id=rule_id)
 
 
 @router.patch("/assignment-rules/{rule_id}", response_model=RulePublic,
               dependencies=[RulesAdmin])
-def update_rule(rule_id: int, body: RuleUpdate, user: CurrentUser, session: DBSession) -> Any:
+def update_rule(rule_id: Id, body: RuleUpdate, user: CurrentUser, session: DBSession) -> Any:
     return assignment.update_rule(session=session, actor=user, rule_id=rule_id,
                                   data=_rule_data(body))
 
 
 @router.delete("/assignment-rules/{rule_id}", status_code=204, dependencies=[RulesAdmin])
-def delete_rule(rule_id: int, user: CurrentUser, session: DBSession) -> Response:
+def delete_rule(rule_id: Id, user: CurrentUser, session: DBSession) -> Response:
     assignment.delete_rule(session=session, actor=user, rule_id=rule_id)
     return Response(status_code=204)
 
@@ -220,7 +221,7 @@ FieldsAdmin = requires(Perm.SETTINGS_CHANGE)
 
 
 @router.get("/custom-fields", response_model=list[CustomFieldPublic])
-def list_fields(user: CurrentUser, session: DBSession, entity: str | None = None,
+def list_fields(user: CurrentUser, session: DBSession, entity: Line | None = None,
                 include_inactive: bool = False) -> list:
     return custom_fields.list_fields(session=session, actor=user, entity=entity,
                                      include_inactive=include_inactive)
@@ -234,14 +235,14 @@ def create_field(body: CustomFieldIn, user: CurrentUser, session: DBSession) -> 
 
 @router.patch("/custom-fields/{field_id}", response_model=CustomFieldPublic,
               dependencies=[FieldsAdmin])
-def update_field(field_id: int, body: CustomFieldUpdate, user: CurrentUser,
+def update_field(field_id: Id, body: CustomFieldUpdate, user: CurrentUser,
                  session: DBSession) -> Any:
     return custom_fields.update_field(session=session, actor=user, field_id=field_id,
                                       **body.model_dump(exclude_unset=True))
 
 
 @router.delete("/custom-fields/{field_id}", status_code=204, dependencies=[FieldsAdmin])
-def delete_field(field_id: int, user: CurrentUser, session: DBSession) -> Response:
+def delete_field(field_id: Id, user: CurrentUser, session: DBSession) -> Response:
     """Deactivates the field; stored values are kept."""
     custom_fields.delete_field(session=session, actor=user, field_id=field_id)
     return Response(status_code=204)
@@ -251,7 +252,7 @@ def delete_field(field_id: int, user: CurrentUser, session: DBSession) -> Respon
 
 
 @router.get("/saved-views", response_model=list[SavedViewPublic])
-def list_views(user: CurrentUser, session: DBSession, entity: str = "lead") -> list:
+def list_views(user: CurrentUser, session: DBSession, entity: Line = "lead") -> list:
     return saved_views.list_views(session=session, actor=user, entity=entity)
 
 
@@ -261,13 +262,13 @@ def create_view(body: SavedViewIn, user: CurrentUser, session: DBSession) -> Any
 
 
 @router.patch("/saved-views/{view_id}", response_model=SavedViewPublic)
-def update_view(view_id: int, body: SavedViewUpdate, user: CurrentUser,
+def update_view(view_id: Id, body: SavedViewUpdate, user: CurrentUser,
                 session: DBSession) -> Any:
     return saved_views.update_view(session=session, actor=user, view_id=view_id,
                                    **body.model_dump(exclude_unset=True))
 
 
 @router.delete("/saved-views/{view_id}", status_code=204)
-def delete_view(view_id: int, user: CurrentUser, session: DBSession) -> Response:
+def delete_view(view_id: Id, user: CurrentUser, session: DBSession) -> Response:
     saved_views.delete_view(session=session, actor=user, view_id=view_id)
     return Response(status_code=204)

@@ -5,16 +5,16 @@ Row scoping and field validation live in the services; out-of-scope ids answer 4
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from crm_app.api.deps import DBSession, requires
 from crm_app.api.field_errors import plain
 from crm_app.api.paging import page_body
 from crm_app.models import User
+from crm_app.models.bounds import Day, Days, Id, Limit, Line, Offset, Year
 from crm_app.models.schemas_sales import (
     MoveIn,
     OpportunityIn,
@@ -48,6 +48,7 @@ CAN_CHANGE = requires(Perm.RECORDS_CHANGE)
 CAN_DELETE = requires(Perm.RECORDS_DELETE)
 CAN_CONFIGURE = requires(Perm.SETTINGS_CHANGE)
 CAN_CATALOG = requires(Perm.CATALOG_CHANGE)
+KanbanPage = Annotated[int, Query(ge=1, le=opp_service.KANBAN_MAX)]
 
 
 # --- pipelines --------------------------------------------------------------------------------
@@ -71,12 +72,12 @@ def create_pipeline(body: PipelineIn, session: DBSession, user: User = CAN_CONFI
 
 
 @router.get("/pipelines/{pipeline_id}", response_model=PipelineOut)
-def read_pipeline(pipeline_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_pipeline(pipeline_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return pipeline_service.pipeline_view(session=session, actor=user, pipeline_id=pipeline_id)
 
 
 @router.patch("/pipelines/{pipeline_id}", response_model=PipelineOut)
-def update_pipeline(pipeline_id: int, body: PipelinePatch, session: DBSession,
+def update_pipeline(pipeline_id: Id, body: PipelinePatch, session: DBSession,
                     user: User = CAN_CONFIGURE) -> Any:
     data = body.model_dump(exclude_unset=True)
     if body.stages is not None:
@@ -94,14 +95,14 @@ def _opp_out(session: Any, opp: Any) -> dict[str, Any]:
 
 
 @router.get("/opportunities")
-def list_opportunities(session: DBSession, user: User = CAN_VIEW, q: str = "",
-                       pipeline_id: int | None = None, stage_id: int | None = None,
-                       status: str = "", owner_id: int | None = None,
-                       team_id: int | None = None, account_id: int | None = None,
-                       channel: str = "", stale: bool | None = None,
-                       closed_from: date | None = None, closed_to: date | None = None,
-                       deleted: bool = False, sort: str = "-created_at", offset: int = 0,
-                       limit: int = 25) -> dict:
+def list_opportunities(session: DBSession, user: User = CAN_VIEW, q: Line = "",
+                       pipeline_id: Id | None = None, stage_id: Id | None = None,
+                       status: Line = "", owner_id: Id | None = None,
+                       team_id: Id | None = None, account_id: Id | None = None,
+                       channel: Line = "", stale: bool | None = None,
+                       closed_from: Day | None = None, closed_to: Day | None = None,
+                       deleted: bool = False, sort: Line = "-created_at", offset: Offset = 0,
+                       limit: Limit = 25) -> dict:
     page = opp_service.list_opportunities(
         session=session, actor=user, q=q, pipeline_id=pipeline_id, stage_id=stage_id,
         status=status, owner_id=owner_id, team_id=team_id, account_id=account_id,
@@ -112,10 +113,10 @@ def list_opportunities(session: DBSession, user: User = CAN_VIEW, q: str = "",
 
 
 @router.get("/opportunities/kanban")
-def kanban(session: DBSession, user: User = CAN_VIEW, pipeline_id: int | None = None,
-           q: str = "", owner_id: int | None = None, team_id: int | None = None,
-           account_id: int | None = None, channel: str = "", closed_days: int | None = None,
-           per_column: int = opp_service.KANBAN_PAGE) -> JSONResponse:
+def kanban(session: DBSession, user: User = CAN_VIEW, pipeline_id: Id | None = None,
+           q: Line = "", owner_id: Id | None = None, team_id: Id | None = None,
+           account_id: Id | None = None, channel: Line = "", closed_days: Days | None = None,
+           per_column: KanbanPage = opp_service.KANBAN_PAGE) -> JSONResponse:
     board = opp_service.kanban(session=session, actor=user, pipeline_id=pipeline_id, q=q,
                                owner_id=owner_id, team_id=team_id, account_id=account_id,
                                channel=channel, closed_days=closed_days,
@@ -131,14 +132,14 @@ def create_opportunity(body: OpportunityIn, session: DBSession, user: User = CAN
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityOut)
-def read_opportunity(opportunity_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_opportunity(opportunity_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     opp = opp_service.get_opportunity(session=session, actor=user,
                                       opportunity_id=opportunity_id)
     return _opp_out(session, opp)
 
 
 @router.patch("/opportunities/{opportunity_id}", response_model=OpportunityOut)
-def update_opportunity(opportunity_id: int, body: OpportunityPatch, session: DBSession,
+def update_opportunity(opportunity_id: Id, body: OpportunityPatch, session: DBSession,
                        user: User = CAN_CHANGE) -> Any:
     opp = opp_service.update_opportunity(session=session, actor=user,
                                          opportunity_id=opportunity_id,
@@ -147,7 +148,7 @@ def update_opportunity(opportunity_id: int, body: OpportunityPatch, session: DBS
 
 
 @router.post("/opportunities/{opportunity_id}/move", response_model=OpportunityOut)
-def move_opportunity(opportunity_id: int, body: MoveIn, session: DBSession,
+def move_opportunity(opportunity_id: Id, body: MoveIn, session: DBSession,
                      user: User = CAN_CHANGE) -> Any:
     """Move to another stage of its pipeline; ``fields`` carries what the stage requires."""
     opp = opp_service.move_stage(session=session, actor=user, opportunity_id=opportunity_id,
@@ -156,20 +157,20 @@ def move_opportunity(opportunity_id: int, body: MoveIn, session: DBSession,
 
 
 @router.get("/opportunities/{opportunity_id}/history", response_model=list[StageChangeOut])
-def opportunity_history(opportunity_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def opportunity_history(opportunity_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return opp_service.stage_history(session=session, actor=user,
                                      opportunity_id=opportunity_id)
 
 
 @router.delete("/opportunities/{opportunity_id}", response_model=OpportunityOut)
-def delete_opportunity(opportunity_id: int, session: DBSession, user: User = CAN_DELETE) -> Any:
+def delete_opportunity(opportunity_id: Id, session: DBSession, user: User = CAN_DELETE) -> Any:
     opp = opp_service.delete_opportunity(session=session, actor=user,
                                          opportunity_id=opportunity_id)
     return _opp_out(session, opp)
 
 
 @router.post("/opportunities/{opportunity_id}/restore", response_model=OpportunityOut)
-def restore_opportunity(opportunity_id: int, session: DBSession,
+def restore_opportunity(opportunity_id: Id, session: DBSession,
                         user: User = CAN_DELETE) -> Any:
     opp = opp_service.restore_opportunity(session=session, actor=user,
                                           opportunity_id=opportunity_id)
@@ -180,9 +181,9 @@ def restore_opportunity(opportunity_id: int, session: DBSession,
 
 
 @router.get("/products")
-def list_products(session: DBSession, user: User = CAN_VIEW, q: str = "",
-                  active: bool | None = True, sort: str = "name", offset: int = 0,
-                  limit: int = 25) -> dict:
+def list_products(session: DBSession, user: User = CAN_VIEW, q: Line = "",
+                  active: bool | None = True, sort: Line = "name", offset: Offset = 0,
+                  limit: Limit = 25) -> dict:
     page = product_service.list_products(session=session, actor=user, q=q, active=active,
                                          sort=sort, offset=offset, limit=limit)
     return page_body(page=page, items=[ProductOut.model_validate(p) for p in page.items])
@@ -195,19 +196,19 @@ def create_product(body: ProductIn, session: DBSession, user: User = CAN_CATALOG
 
 
 @router.get("/products/{product_id}", response_model=ProductOut)
-def read_product(product_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_product(product_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return product_service.get_product(session=session, actor=user, product_id=product_id)
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)
-def update_product(product_id: int, body: ProductPatch, session: DBSession,
+def update_product(product_id: Id, body: ProductPatch, session: DBSession,
                    user: User = CAN_CATALOG) -> Any:
     return product_service.update_product(session=session, actor=user, product_id=product_id,
                                           data=body.model_dump(exclude_unset=True))
 
 
 @router.post("/products/{product_id}/image", response_model=ProductOut)
-def upload_product_image(product_id: int, image: UploadFile, session: DBSession,
+def upload_product_image(product_id: Id, image: UploadFile, session: DBSession,
                          user: User = CAN_CATALOG) -> Any:
     """Multipart field ``image``: PNG, JPEG or WebP (by its bytes, not its name), ≤ 2 MB."""
     content = image.file.read(product_service.MAX_IMAGE_BYTES + 1)
@@ -217,7 +218,7 @@ def upload_product_image(product_id: int, image: UploadFile, session: DBSession,
 
 @router.get("/products/{product_id}/image", response_class=Response,
             responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}})
-def product_image(product_id: int, session: DBSession, user: User = CAN_VIEW) -> Response:
+def product_image(product_id: Id, session: DBSession, user: User = CAN_VIEW) -> Response:
     content, mime = product_service.product_image(session=session, actor=user,
                                                   product_id=product_id)
     return Response(content, media_type=mime,
@@ -226,7 +227,7 @@ def product_image(product_id: int, session: DBSession, user: User = CAN_VIEW) ->
 
 
 @router.delete("/products/{product_id}", status_code=204)
-def delete_product(product_id: int, session: DBSession, user: User = CAN_CATALOG) -> Response:
+def delete_product(product_id: Id, session: DBSession, user: User = CAN_CATALOG) -> Response:
     product_service.delete_product(session=session, actor=user, product_id=product_id)
     return Response(status_code=204)
 
@@ -234,7 +235,7 @@ def delete_product(product_id: int, session: DBSession, user: User = CAN_CATALOG
 # --- quotes -----------------------------------------------------------------------------------
 
 
-def _quote_out(session: Any, user: User, quote_id: int) -> dict[str, Any]:
+def _quote_out(session: Any, user: User, quote_id: Id) -> dict[str, Any]:
     return quote_service.quote_view(session=session, actor=user, quote_id=quote_id)
 
 
@@ -246,11 +247,11 @@ def _quote_args(body: QuotePatch) -> dict[str, Any]:
 
 
 @router.get("/quotes")
-def list_quotes(session: DBSession, user: User = CAN_VIEW, q: str = "", status: str = "",
-                account_id: int | None = None, opportunity_id: int | None = None,
-                year: int | None = None, owner_id: int | None = None,
-                team_id: int | None = None, deleted: bool = False, sort: str = "-number",
-                offset: int = 0, limit: int = 25) -> dict:
+def list_quotes(session: DBSession, user: User = CAN_VIEW, q: Line = "", status: Line = "",
+                account_id: Id | None = None, opportunity_id: Id | None = None,
+                year: Year | None = None, owner_id: Id | None = None,
+                team_id: Id | None = None, deleted: bool = False, sort: Line = "-number",
+                offset: Offset = 0, limit: Limit = 25) -> dict:
     page = quote_service.list_quotes(session=session, actor=user, q=q, status=status,
                                      account_id=account_id, opportunity_id=opportunity_id,
                                      year=year, owner_id=owner_id, team_id=team_id,
@@ -269,12 +270,12 @@ def create_quote(body: QuoteIn, session: DBSession, user: User = CAN_CHANGE) -> 
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteOut)
-def read_quote(quote_id: int, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_quote(quote_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
     return _quote_out(session, user, quote_id)
 
 
 @router.patch("/quotes/{quote_id}", response_model=QuoteOut)
-def update_quote(quote_id: int, body: QuotePatch, session: DBSession,
+def update_quote(quote_id: Id, body: QuotePatch, session: DBSession,
                  user: User = CAN_CHANGE) -> Any:
     quote_service.update_quote(session=session, actor=user, quote_id=quote_id,
                                data=_quote_args(body))
@@ -283,7 +284,7 @@ def update_quote(quote_id: int, body: QuotePatch, session: DBSession,
 
 @router.get("/quotes/{quote_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def quote_pdf(quote_id: int, session: DBSession, user: User = CAN_VIEW,
+def quote_pdf(quote_id: Id, session: DBSession, user: User = CAN_VIEW,
               download: bool = False) -> Response:
     filename, pdf = quote_service.quote_pdf(session=session, actor=user, quote_id=quote_id)
     disposition = "attachment" if download else "inline"
@@ -293,20 +294,20 @@ def quote_pdf(quote_id: int, session: DBSession, user: User = CAN_VIEW,
 
 
 @router.post("/quotes/{quote_id}/send", response_model=QuoteOut)
-def send_quote(quote_id: int, body: SendIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
+def send_quote(quote_id: Id, body: SendIn, session: DBSession, user: User = CAN_CHANGE) -> Any:
     quote_service.send_quote(session=session, actor=user, quote_id=quote_id, to=body.to,
                              message=body.message)
     return _quote_out(session, user, quote_id)
 
 
 @router.post("/quotes/{quote_id}/accept", response_model=QuoteOut)
-def accept_quote(quote_id: int, session: DBSession, user: User = CAN_CHANGE) -> Any:
+def accept_quote(quote_id: Id, session: DBSession, user: User = CAN_CHANGE) -> Any:
     quote_service.accept_quote(session=session, actor=user, quote_id=quote_id)
     return _quote_out(session, user, quote_id)
 
 
 @router.post("/quotes/{quote_id}/reject", response_model=QuoteOut)
-def reject_quote(quote_id: int, session: DBSession, body: RejectIn | None = None,
+def reject_quote(quote_id: Id, session: DBSession, body: RejectIn | None = None,
                  user: User = CAN_CHANGE) -> Any:
     quote_service.reject_quote(session=session, actor=user, quote_id=quote_id,
                                reason=body.reason if body else "")
@@ -314,13 +315,13 @@ def reject_quote(quote_id: int, session: DBSession, body: RejectIn | None = None
 
 
 @router.post("/quotes/{quote_id}/revise", status_code=201, response_model=QuoteOut)
-def revise_quote(quote_id: int, session: DBSession, user: User = CAN_CHANGE) -> Any:
+def revise_quote(quote_id: Id, session: DBSession, user: User = CAN_CHANGE) -> Any:
     quote = quote_service.revise_quote(session=session, actor=user, quote_id=quote_id)
     return _quote_out(session, user, quote.id)
 
 
 @router.delete("/quotes/{quote_id}", status_code=204)
-def delete_quote(quote_id: int, session: DBSession, user: User = CAN_DELETE) -> Response:
+def delete_quote(quote_id: Id, session: DBSession, user: User = CAN_DELETE) -> Response:
     """To the recycle bin (an accepted quote cannot be deleted)."""
     quote_service.delete_quote(session=session, actor=user, quote_id=quote_id)
     return Response(status_code=204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from crm_app.cli import analytics as analytics_cmd
+from crm_app.cli import backup as backup_cmd
 from crm_app.cli import bench as bench_cmd
 from crm_app.cli import db as db_cmd
 from crm_app.cli import importing as import_cmd
@@ -21,4 +22,5 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(analytics_cmd.app, name="analytics")
 app.add_typer(analytics_cmd.report_app, name="report")
+app.add_typer(backup_cmd.app, name="backup")
 app.command("run")(run_cmd.run)

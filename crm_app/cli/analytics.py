@@ -16,10 +16,15 @@ report_app = typer.Typer(help="Informes en PDF.", no_args_is_help=True)
 @app.command("snapshot")
 def snapshot() -> None:
     """Reconstruye la instantánea de análisis (DuckDB + Parquet) desde la base de datos."""
+    from analytics.snapshot import build_status as snapshot_status
     from crm_app.formatting import datetime_es
     from crm_app.services import analytics as analytics_service
 
-    info = analytics_service.rebuild_snapshot(actor=None)
+    try:
+        info = analytics_service.rebuild_snapshot(actor=None)
+    except analytics_service.SnapshotFailed as exc:
+        status = snapshot_status()
+        fail(f"{exc.message}\n{status.error}" if status and not status.ok else exc.message)
     rows = ", ".join(f"{k}={v}" for k, v in info.row_counts.items())
     typer.echo(f"Instantánea {info.version} creada en {info.duration_s:.1f} s "
                f"({datetime_es(info.built_at)}): {rows}")

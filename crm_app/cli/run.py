@@ -1,16 +1,20 @@
 """``crm run``: everything `make run` starts, supervised as one unit.
 
 Migrations, demo data on an empty database, the production frontend build (only when the UI
-code changed since the last build), then the web app (frontend, websocket and API on one port)
-and a Celery worker with beat on the embedded broker. Ctrl-C stops every process it started.
+code changed since the last build), then three supervised children (``cli/supervisor.py``): the
+web app (frontend, websocket and API on one port), a Celery worker and Celery beat, each in a
+process group of its own. A child that dies is restarted with backoff while the others keep
+serving; Ctrl-C, SIGTERM or SIGHUP stops every process it started.
+
+Beat is its own child rather than ``worker --beat``: the embedded beat is a child process of
+the worker that outlives a killed worker, and the next worker would start a second one. Beat
+also holds the single-beat lock (``worker/beat.py``) for its whole life.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import typer
 
+from crm_app.cli.supervisor import Child, Supervisor, log_to_stderr, serve
 from crm_app.settings import PROJECT_ROOT, get_settings
 
 DEMO_LOGINS = ["admin@demo.crm", "director@demo.crm", "manager1@demo.crm", "manager2@demo.crm",
@@ -85,23 +90,37 @@ def web_command(host: str, port: int) -> list[str]:
             "--proxy-headers"]
 
 
-def worker_command(*, beat: bool = True) -> list[str]:
-    cmd = [sys.executable, "-m", "celery", "-A", "crm_app.worker.app:celery_app", "worker",
-           "--pool=solo", "--loglevel=WARNING", "-n", "crm@%h"]
-    return cmd + (["--beat", "--schedule", str(get_settings().data_dir / "celerybeat-schedule")]
-                  if beat else [])
+CELERY_APP = "crm_app.worker.app:celery_app"
 
 
-def wait_healthy(url: str, procs: list[subprocess.Popen], timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.3)
-    return False
+def worker_command(*, loglevel: str = "WARNING") -> list[str]:
+    """The Celery worker, without an embedded beat (beat is a supervised child of its own)."""
+    return [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--pool=solo",
+            f"--loglevel={loglevel}", "-n", "crm@%h"]
+
+
+def beat_command(*, loglevel: str = "WARNING") -> list[str]:
+    """Celery beat; its scheduler (``worker/beat.py``) waits for the single-beat lock."""
+    return [sys.executable, "-m", "celery", "-A", CELERY_APP, "beat", f"--loglevel={loglevel}",
+            "--schedule", str(get_settings().data_dir / "celerybeat-schedule")]
+
+
+def app_children(env: dict[str, str], *, worker: bool) -> list[Child]:
+    settings = get_settings()
+    children = [Child("web", web_command(settings.host, settings.port), env=env,
+                      cwd=PROJECT_ROOT)]
+    if worker:
+        children += [Child("worker", worker_command(), env=env, cwd=PROJECT_ROOT),
+                     Child("beat", beat_command(), env=env, cwd=PROJECT_ROOT)]
+    return children
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
 
 
 def run(
@@ -134,43 +153,21 @@ def run(
     env["REFLEX_ENV_MODE"] = "prod"
     env["__REFLEX_SKIP_COMPILE"] = "true"  # Reflex reads its internal variables with "__"
     env["__REFLEX_MOUNT_FRONTEND_COMPILED_APP"] = "true"
-    procs: list[subprocess.Popen] = []
+    url = f"http://{settings.host}:{settings.port}"
 
-    def stop(*_: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for proc in procs:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
-    # Ctrl-C must stop everything even when a parent shell started us with SIGINT ignored
-    # (background jobs of non-interactive shells inherit SIG_IGN).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        procs.append(subprocess.Popen(web_command(settings.host, settings.port), cwd=PROJECT_ROOT,
-                                      env=env, start_new_session=True))
-        if worker:
-            procs.append(subprocess.Popen(worker_command(), cwd=PROJECT_ROOT, env=env,
-                                          start_new_session=True))
-        url = f"http://{settings.host}:{settings.port}"
-        if not wait_healthy(f"{url}/api/health", procs):
-            typer.echo("La aplicación no respondió a tiempo.", err=True)
-            raise typer.Exit(1)
+    def ready() -> None:
         typer.echo("")
         typer.echo(f"CRM listo en {url}  (arranque en {time.monotonic() - started:.1f} s)")
         typer.echo("Usuarios demo (contraseña demo1234): " + ", ".join(DEMO_LOGINS))
         typer.echo("Ctrl-C para parar.")
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        typer.echo("Un proceso terminó; parando el resto.", err=True)
-        raise typer.Exit(1)
-    except KeyboardInterrupt:
-        typer.echo("\nParando…")
-    finally:
-        stop()
+
+    def timed_out() -> None:
+        typer.echo("La aplicación no respondió a tiempo.", err=True)
+
+    log_to_stderr()
+    supervisor = Supervisor(app_children(env, worker=worker))
+    code = serve(supervisor, ready=lambda: healthy(f"{url}/api/health"), on_ready=ready,
+                 on_timeout=timed_out, ready_timeout=120)
+    if code:
+        raise typer.Exit(code)
+    typer.echo("Parado.")

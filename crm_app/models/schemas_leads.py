@@ -11,47 +11,57 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
+from crm_app.models.bounds import (
+    Id,
+    IdList,
+    JsonObject,
+    JsonValue,
+    Line,
+    Position,
+    Text,
+)
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class LeadCreate(_In):
-    first_name: str = Field(default="", max_length=120)
-    last_name: str = Field(default="", max_length=160)
-    company: str = Field(default="", max_length=200)
-    nif: str = Field(default="", max_length=30)
-    email: str = Field(default="", max_length=254)
-    phone: str = Field(default="", max_length=40)
-    position: str = Field(default="", max_length=120)
-    province: str = Field(default="", max_length=60)
-    city: str = Field(default="", max_length=120)
-    source: str = Field(default="", max_length=60)
-    status: str = Field(default="nuevo", max_length=20)
-    discard_reason: str = Field(default="", max_length=200)
-    notes: str = Field(default="", max_length=20000)
-    custom: dict[str, Any] = Field(default_factory=dict)
-    owner_id: int | None = None
+    first_name: Line = Field(default="", max_length=120)
+    last_name: Line = Field(default="", max_length=160)
+    company: Line = Field(default="", max_length=200)
+    nif: Line = Field(default="", max_length=30)
+    email: Line = Field(default="", max_length=254)
+    phone: Line = Field(default="", max_length=40)
+    position: Line = Field(default="", max_length=120)
+    province: Line = Field(default="", max_length=60)
+    city: Line = Field(default="", max_length=120)
+    source: Line = Field(default="", max_length=60)
+    status: Line = Field(default="nuevo", max_length=20)
+    discard_reason: Line = Field(default="", max_length=200)
+    notes: Text = Field(default="", max_length=20000)
+    custom: JsonObject = Field(default_factory=dict)
+    owner_id: Id | None = None
 
 
 class LeadUpdate(_In):
     """Partial update: only the keys sent are changed."""
 
-    first_name: str | None = Field(default=None, max_length=120)
-    last_name: str | None = Field(default=None, max_length=160)
-    company: str | None = Field(default=None, max_length=200)
-    nif: str | None = Field(default=None, max_length=30)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40)
-    position: str | None = Field(default=None, max_length=120)
-    province: str | None = Field(default=None, max_length=60)
-    city: str | None = Field(default=None, max_length=120)
-    source: str | None = Field(default=None, max_length=60)
-    status: str | None = Field(default=None, max_length=20)
-    discard_reason: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=20000)
-    custom: dict[str, Any] | None = None
-    owner_id: int | None = None
+    first_name: Line | None = Field(default=None, max_length=120)
+    last_name: Line | None = Field(default=None, max_length=160)
+    company: Line | None = Field(default=None, max_length=200)
+    nif: Line | None = Field(default=None, max_length=30)
+    email: Line | None = Field(default=None, max_length=254)
+    phone: Line | None = Field(default=None, max_length=40)
+    position: Line | None = Field(default=None, max_length=120)
+    province: Line | None = Field(default=None, max_length=60)
+    city: Line | None = Field(default=None, max_length=120)
+    source: Line | None = Field(default=None, max_length=60)
+    status: Line | None = Field(default=None, max_length=20)
+    discard_reason: Line | None = Field(default=None, max_length=200)
+    notes: Text | None = Field(default=None, max_length=20000)
+    custom: JsonObject | None = None
+    owner_id: Id | None = None
 
 
 class _Out(BaseModel):
@@ -126,10 +136,10 @@ class DuplicateList(BaseModel):
 
 class ConvertRequest(_In):
     create_opportunity: bool = False
-    pipeline_id: int | None = None
-    opportunity_name: str | None = Field(default=None, max_length=200)
-    amount: str | None = None  # "12500.50" or "12.500,50"
-    account_id: int | None = None
+    pipeline_id: Id | None = None
+    opportunity_name: Line | None = Field(default=None, max_length=200)
+    amount: Line | None = None  # "12500.50" or "12.500,50"
+    account_id: Id | None = None
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -149,11 +159,11 @@ class ConvertResult(BaseModel):
 
 
 class BulkRequest(_In):
-    ids: list[int] = Field(min_length=1, max_length=5000)
+    ids: IdList = Field(min_length=1)
     action: Literal["assign", "status", "delete"]
-    owner_id: int | None = None
-    status: str | None = None
-    discard_reason: str = ""
+    owner_id: Id | None = None
+    status: Line | None = None
+    discard_reason: Line = ""
 
 
 class BulkResult(BaseModel):
@@ -178,27 +188,27 @@ class TimelineItem(BaseModel):
 
 
 class ConditionIn(_In):
-    field: str = ""
-    op: str
-    value: Any = None
+    field: Line = ""
+    op: Line
+    value: JsonValue = None
 
 
 class RuleIn(_In):
-    name: str = Field(max_length=120)
-    position: int | None = None
+    name: Line = Field(max_length=120)
+    position: Position | None = None
     active: bool = True
     conditions: list[ConditionIn] = Field(default_factory=list)
-    action: str
-    config: dict[str, Any] = Field(default_factory=dict)
+    action: Line
+    config: JsonObject = Field(default_factory=dict)
 
 
 class RuleUpdate(_In):
-    name: str | None = Field(default=None, max_length=120)
-    position: int | None = None
+    name: Line | None = Field(default=None, max_length=120)
+    position: Position | None = None
     active: bool | None = None
     conditions: list[ConditionIn] | None = None
-    action: str | None = None
-    config: dict[str, Any] | None = None
+    action: Line | None = None
+    config: JsonObject | None = None
 
 
 class RulePublic(_Out):
@@ -213,7 +223,7 @@ class RulePublic(_Out):
 
 
 class RuleOrder(_In):
-    ids: list[int]
+    ids: IdList
 
 
 class SimulateRequest(_In):
@@ -226,17 +236,17 @@ class SimulateRequest(_In):
 
 class CustomFieldIn(_In):
     entity: Literal["lead", "account", "contact", "opportunity"]
-    key: str = Field(max_length=60)
-    label: str = Field(max_length=120)
+    key: Line = Field(max_length=60)
+    label: Line = Field(max_length=120)
     type: Literal["text", "number", "date", "choice", "bool"] = "text"
-    choices: list[str] = Field(default_factory=list)
-    position: int | None = None
+    choices: list[Line] = Field(default_factory=list)
+    position: Position | None = None
 
 
 class CustomFieldUpdate(_In):
-    label: str | None = Field(default=None, max_length=120)
-    choices: list[str] | None = None
-    position: int | None = None
+    label: Line | None = Field(default=None, max_length=120)
+    choices: list[Line] | None = None
+    position: Position | None = None
     active: bool | None = None
 
 
@@ -255,14 +265,14 @@ class CustomFieldPublic(_Out):
 
 
 class SavedViewIn(_In):
-    entity: str = "lead"
-    name: str = Field(max_length=120)
-    filters: dict[str, Any] = Field(default_factory=dict)
+    entity: Line = "lead"
+    name: Line = Field(max_length=120)
+    filters: JsonObject = Field(default_factory=dict)
 
 
 class SavedViewUpdate(_In):
-    name: str | None = Field(default=None, max_length=120)
-    filters: dict[str, Any] | None = None
+    name: Line | None = Field(default=None, max_length=120)
+    filters: JsonObject | None = None
 
 
 class SavedViewPublic(_Out):

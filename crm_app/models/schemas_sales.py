@@ -13,7 +13,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TaxRate = Decimal | Literal["exento"]
+from crm_app.models.bounds import (
+    Day,
+    Id,
+    JsonObject,
+    Line,
+    Moment,
+    Number,
+    Position,
+    SmallInt,
+    Text,
+)
+
+TaxRate = Number | Literal["exento"]
 
 
 class _Out(BaseModel):
@@ -32,30 +44,30 @@ class PageOut(BaseModel):
 
 class AccountPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    trade_name: str | None = None
-    nif: str | None = None
-    sector: str | None = None
-    size_band: str | None = None
-    address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    province: str | None = None
-    country: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    channel: str | None = None
+    name: Line | None = None
+    trade_name: Line | None = None
+    nif: Line | None = None
+    sector: Line | None = None
+    size_band: Line | None = None
+    address: Line | None = None
+    postal_code: Line | None = None
+    city: Line | None = None
+    province: Line | None = None
+    country: Line | None = None
+    email: Line | None = None
+    phone: Line | None = None
+    website: Line | None = None
+    channel: Line | None = None
     recargo_equivalencia: bool | None = None
-    notes: str | None = None
-    custom: dict[str, Any] | None = None
-    owner_id: int | None = None
-    lead_id: int | None = None
-    created_at: datetime | None = None  # admins only (history load)
+    notes: Text | None = None
+    custom: JsonObject | None = None
+    owner_id: Id | None = None
+    lead_id: Id | None = None
+    created_at: Moment | None = None  # admins only (history load)
 
 
 class AccountIn(AccountPatch):
-    name: str
+    name: Line
 
 
 class AccountOut(_Out):
@@ -87,17 +99,17 @@ class AccountOut(_Out):
 
 class ContactPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    position: str | None = None
-    nif: str | None = None
-    custom: dict[str, Any] | None = None
-    owner_id: int | None = None
-    lead_id: int | None = None
-    created_at: datetime | None = None
+    account_id: Id | None = None
+    first_name: Line | None = None
+    last_name: Line | None = None
+    email: Line | None = None
+    phone: Line | None = None
+    position: Line | None = None
+    nif: Line | None = None
+    custom: JsonObject | None = None
+    owner_id: Id | None = None
+    lead_id: Id | None = None
+    created_at: Moment | None = None
 
 
 class ContactIn(ContactPatch):
@@ -126,37 +138,37 @@ class ContactOut(_Out):
 
 class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: int | None = None
-    name: str
+    id: Id | None = None
+    name: Line
     kind: Literal["open", "won", "lost"] = "open"
-    probability: int | None = None
-    required_fields: list[str] = Field(default_factory=list)
-    stale_days: int | None = None
+    probability: SmallInt | None = None
+    required_fields: list[Line] = Field(default_factory=list)
+    stale_days: SmallInt | None = None
 
 
 class StagePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
+    name: Line | None = None
     kind: Literal["open", "won", "lost"] | None = None
-    probability: int | None = None
-    required_fields: list[str] | None = None
-    stale_days: int | None = None
-    position: int | None = None
+    probability: SmallInt | None = None
+    required_fields: list[Line] | None = None
+    stale_days: SmallInt | None = None
+    position: Position | None = None
 
 
 class PipelineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str
+    name: Line
     is_default: bool = False
     stages: list[StageIn] | None = None
 
 
 class PipelinePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
+    name: Line | None = None
     is_default: bool | None = None
     active: bool | None = None
-    position: int | None = None
+    position: Position | None = None
     stages: list[StageIn] | None = None
 
 
@@ -186,32 +198,32 @@ class PipelineOut(BaseModel):
 
 class OpportunityPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
-    pipeline_id: int | None = None
-    stage_id: int | None = None
-    product_id: int | None = None
-    amount: Decimal | None = None
-    expected_close: date | None = None
-    channel: str | None = None
-    description: str | None = None
-    lost_reason: str | None = None
-    custom: dict[str, Any] | None = None
-    owner_id: int | None = None
-    created_at: datetime | None = None  # admins only
-    closed_at: datetime | None = None  # admins only
+    name: Line | None = None
+    account_id: Id | None = None
+    contact_id: Id | None = None
+    lead_id: Id | None = None
+    pipeline_id: Id | None = None
+    stage_id: Id | None = None
+    product_id: Id | None = None
+    amount: Number | None = None
+    expected_close: Day | None = None
+    channel: Line | None = None
+    description: Text | None = None
+    lost_reason: Line | None = None
+    custom: JsonObject | None = None
+    owner_id: Id | None = None
+    created_at: Moment | None = None  # admins only
+    closed_at: Moment | None = None  # admins only
 
 
 class OpportunityIn(OpportunityPatch):
-    name: str
+    name: Line
 
 
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    stage_id: int
-    fields: dict[str, Any] = Field(default_factory=dict)  # e.g. {"lost_reason": "Precio"}
+    stage_id: Id
+    fields: JsonObject = Field(default_factory=dict)  # e.g. {"lost_reason": "Precio"}
 
 
 class OpportunityOut(BaseModel):
@@ -258,20 +270,20 @@ class StageChangeOut(BaseModel):
 
 class ProductPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    sku: str | None = None
-    description: str | None = None
-    unit_price: Decimal | None = None
+    name: Line | None = None
+    sku: Line | None = None
+    description: Text | None = None
+    unit_price: Number | None = None
     tax_rate: TaxRate | None = None
     tax_exempt: bool | None = None
-    unit: str | None = None
+    unit: Line | None = None
     active: bool | None = None
 
 
 class ProductIn(ProductPatch):
-    name: str
-    sku: str
-    unit_price: Decimal
+    name: Line
+    sku: Line
+    unit_price: Number
 
 
 class ProductOut(_Out):
@@ -294,29 +306,29 @@ class ProductOut(_Out):
 
 class QuoteLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    product_id: int | None = None
-    description: str | None = None
-    quantity: Decimal = Decimal(1)
-    unit_price: Decimal | None = None
-    discount_pct: Decimal | None = None
+    product_id: Id | None = None
+    description: Text | None = None
+    quantity: Number = Decimal(1)
+    unit_price: Number | None = None
+    discount_pct: Number | None = None
     tax_rate: TaxRate | None = None
     tax_exempt: bool | None = None
-    unit: str | None = None
+    unit: Line | None = None
 
 
 class QuotePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int | None = None
-    opportunity_id: int | None = None
-    contact_id: int | None = None
+    account_id: Id | None = None
+    opportunity_id: Id | None = None
+    contact_id: Id | None = None
     lines: list[QuoteLineIn] | None = None
-    global_discount_pct: Decimal | None = None
+    global_discount_pct: Number | None = None
     recargo_equivalencia: bool | None = None
-    irpf_pct: Decimal | None = None
-    issue_date: date | None = None
-    valid_until: date | None = None
-    conditions: str | None = None
-    notes: str | None = None
+    irpf_pct: Number | None = None
+    issue_date: Day | None = None
+    valid_until: Day | None = None
+    conditions: Text | None = None
+    notes: Text | None = None
 
 
 class QuoteIn(QuotePatch):
@@ -325,13 +337,13 @@ class QuoteIn(QuotePatch):
 
 class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to: list[str] | None = None
-    message: str = ""
+    to: list[Line] | None = None
+    message: Text = ""
 
 
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Text = ""
 
 
 class TaxRowOut(BaseModel):

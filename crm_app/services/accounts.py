@@ -35,8 +35,9 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
+from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
-from crm_app.services.errors import NotFound
+from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
     email_is_valid,
     normalize_email,
@@ -174,17 +175,14 @@ def _clean_account(session: Session, actor: User | None, data: Mapping[str, Any]
     if given("recargo_equivalencia"):
         out["recargo_equivalencia"] = bool(merged.get("recargo_equivalencia"))
     if "custom" in data:
-        custom = data.get("custom") or {}
-        if not isinstance(custom, dict):
-            errors["custom"] = "Formato no válido."
-        else:
-            out["custom"] = custom
-    if "lead_id" in data and data.get("lead_id") is not None:
-        lead_id = data.get("lead_id")
-        if session.get(Lead, lead_id) is None:
-            errors["lead_id"] = "Lead no encontrado."
-        else:
-            out["lead_id"] = int(lead_id)
+        out["custom"] = clean_custom(session=session, entity="account", values=data["custom"],
+                                     base=current.custom if current is not None else None,
+                                     errors=errors)
+    if "lead_id" in data and not blank(data.get("lead_id")):
+        lead = visible(session, actor, Lead, data["lead_id"], field="lead_id", errors=errors,
+                       keep=current.lead_id if current is not None else None)
+        if lead is not None:
+            out["lead_id"] = lead.id
     if "created_at" in data and data.get("created_at") is not None:
         if not is_admin(actor):
             errors["created_at"] = "Solo un administrador puede fijar la fecha de alta."
@@ -338,9 +336,10 @@ def _entry(at: datetime | None, kind: str, title: str, detail: str = "", *,
             "user": "", "entity": entity, "entity_id": entity_id}
 
 
-def _timeline(session: Session, actor: User | None, account: Account, contacts: list[Contact],
-              opps: list[Opportunity], quotes: list[Quote], documents: list[Document],
-              stages: dict[int, Stage], limit: int) -> list[dict[str, Any]]:
+def _timeline(session: Session, actor: User | None, account: Account, lead: Lead | None,
+              contacts: list[Contact], opps: list[Opportunity], quotes: list[Quote],
+              documents: list[Document], stages: dict[int, Stage],
+              limit: int) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     opp_ids = [o.id for o in opps]
     opp_names = {o.id: o.name for o in opps}
@@ -348,8 +347,8 @@ def _timeline(session: Session, actor: User | None, account: Account, contacts: 
 
     # Audit events: the originating lead, the account, its contacts, opportunities, quotes.
     wanted: list[Any] = [(AuditEvent.entity == "account") & (AuditEvent.entity_id == account.id)]
-    if account.lead_id:
-        wanted.append((AuditEvent.entity == "lead") & (AuditEvent.entity_id == account.lead_id))
+    if lead is not None:
+        wanted.append((AuditEvent.entity == "lead") & (AuditEvent.entity_id == lead.id))
     if contacts:
         wanted.append((AuditEvent.entity == "contact")
                       & AuditEvent.entity_id.in_([c.id for c in contacts]))
@@ -388,18 +387,16 @@ def _timeline(session: Session, actor: User | None, account: Account, contacts: 
                               entity=ev.entity, entity_id=ev.entity_id))
 
     # The lead's first appearance, at its own creation time (imports keep the original date).
-    if account.lead_id:
-        lead = session.get(Lead, account.lead_id)
-        if lead is not None:
-            source = f" (origen: {lead.source})" if lead.source else ""
-            entries.append(_entry(lead.created_at, "lead", "Lead creado" + source,
-                                  lead.company or f"{lead.first_name} {lead.last_name}".strip(),
-                                  user_id=lead.owner_id, entity="lead", entity_id=lead.id))
+    if lead is not None:
+        source = f" (origen: {lead.source})" if lead.source else ""
+        entries.append(_entry(lead.created_at, "lead", "Lead creado" + source,
+                              lead.company or f"{lead.first_name} {lead.last_name}".strip(),
+                              user_id=lead.owner_id, entity="lead", entity_id=lead.id))
 
     # Activities of the lead, the account and its opportunities.
     who = [Activity.account_id == account.id]
-    if account.lead_id:
-        who.append(Activity.lead_id == account.lead_id)
+    if lead is not None:
+        who.append(Activity.lead_id == lead.id)
     if opp_ids:
         who.append(Activity.opportunity_id.in_(opp_ids))
     stmt = select(Activity).where(or_(*who), Activity.deleted_at.is_(None))
@@ -460,6 +457,10 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     from crm_app.services.quotes import quote_row
 
     account = get_owned(session, actor, Account, account_id, label="Cliente")
+    # The originating lead, read through the scope like every other linked record: a lead of
+    # another team (an older link, or the customer reassigned since) adds nothing at all to
+    # the file, not its company, source, owner, documents or history.
+    lead = visible(session, actor, Lead, account.lead_id, field="lead_id", errors={})
 
     def scoped(stmt: Any) -> Any:
         return restrict(stmt, actor) if actor is not None else stmt
@@ -479,8 +480,8 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
         doc_where.append(Document.opportunity_id.in_([o.id for o in opps]))
     if quotes:
         doc_where.append(Document.quote_id.in_([q.id for q in quotes]))
-    if account.lead_id:
-        doc_where.append(Document.lead_id == account.lead_id)
+    if lead is not None:
+        doc_where.append(Document.lead_id == lead.id)
     documents = list(session.exec(scoped(
         select(Document).where(or_(*doc_where), Document.deleted_at.is_(None))
         .order_by(Document.created_at.desc()))).all())
@@ -532,8 +533,8 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
         "total": sum(per_year.values(), Decimal("0.00")),
     }
 
-    timeline = _timeline(session, actor, account, contacts, opps, quotes, documents, stages,
-                         timeline_limit)
+    timeline = _timeline(session, actor, account, lead, contacts, opps, quotes, documents,
+                         stages, timeline_limit)
     return {
         "account": account,
         "owner": names.get(account.owner_id, ""),
@@ -562,16 +563,11 @@ def contact_row(c: Contact) -> dict[str, Any]:
 
 
 def get_visible_account(session: Session, actor: User | None, account_id: Any,
-                        errors: dict[str, str], field_name: str = "account_id"
-                        ) -> Account | None:
+                        errors: dict[str, str], field_name: str = "account_id",
+                        keep: int | None = None) -> Account | None:
     """For forms: the account if the actor may see it, else a field error (no 404)."""
-    if account_id in (None, ""):
-        return None
-    try:
-        return get_owned(session, actor, Account, account_id, label="Cliente")
-    except NotFound:
-        errors[field_name] = "Cliente no encontrado."
-        return None
+    return visible(session, actor, Account, account_id, field=field_name, errors=errors,
+                   keep=keep)
 
 
 __all__ = ["ACCOUNT_FIELDS", "account_360", "contact_row", "create_account", "delete_account",

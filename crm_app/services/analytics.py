@@ -18,20 +18,24 @@ Filters (channel, owner, team...) are separate and only ever narrow a scope.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from analytics import snapshot as snap
 from analytics.scope import Scope
 from crm_app import db
-from crm_app.formatting import date_es, time_es, to_local
+from crm_app.formatting import date_es, datetime_es, time_es, to_local
 from crm_app.i18n import t
-from crm_app.models import Opportunity, User
+from crm_app.models import Alert, Opportunity, Role, User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, require, restrict, scope_of
-from crm_app.services.errors import ValidationFailed
+from crm_app.services.errors import DomainError, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 SCOPE_ALIASES = {"me": "own", "own": "own", "mine": "own", "team": "team", "company": "company"}
 
@@ -103,10 +107,82 @@ def database_url() -> str:
     return db.get_engine().url.render_as_string(hide_password=False)
 
 
+class SnapshotFailed(DomainError):
+    """A snapshot build failed; the last good snapshot (if any) is still the one served."""
+
+
+ALERT_KIND = "analytics_snapshot"
+
+
 def ensure_snapshot() -> snap.SnapshotInfo:
     """The current snapshot, built now from the app's database if there is none."""
     info = snap.snapshot_info()
-    return info if info is not None else snap.build_snapshot(database_url=database_url())
+    return info if info is not None else _build()
+
+
+def _build() -> snap.SnapshotInfo:
+    """Build the snapshot; on failure log it (no secrets), alert the admins once and raise
+    ``SnapshotFailed`` (its cause left out: a driver's message may hold the database URL); on
+    success close those alerts."""
+    url = database_url()
+    try:
+        info = snap.build_snapshot(database_url=url)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported the same way
+        status = snap.build_status()
+        error = status.error if status and not status.ok else snap.describe_error(exc, url)
+        failures = status.failures if status and not status.ok else 1
+        good = snap.snapshot_info()
+        log.error("analytics snapshot build failed (%d in a row; serving %s): %s", failures,
+                  good.version if good else "nothing", error)
+        _alert_admins(status, error)
+        raise SnapshotFailed(t("snapshot_health.failed" if good else
+                               "snapshot_health.failed_first")) from None
+    _resolve_alerts()
+    return info
+
+
+def _alert_admins(status: snap.BuildStatus | None, error: str) -> None:
+    """One open alert per active admin while the builds keep failing (a retry every few
+    minutes adds none); the database itself may be what failed, so this never raises."""
+    since = status.failed_since if status and status.failed_since else datetime.now(UTC)
+    good = status.last_good_at if status else None
+    message = t("snapshot_health.alert", since=datetime_es(since),
+                good=datetime_es(good) if good else t("snapshot_health.none"), error=error)
+    try:
+        with db.session_scope() as session:
+            admins = session.exec(select(User).where(User.role == Role.ADMIN,
+                                                     User.active == True)).all()  # noqa: E712
+            alerted = set(session.exec(select(Alert.owner_id).where(
+                Alert.kind == ALERT_KIND, Alert.resolved_at.is_(None))).all())  # type: ignore[union-attr]
+            for admin in admins:
+                if admin.id not in alerted:
+                    session.add(Alert(kind=ALERT_KIND, severity="critical",
+                                      message=message[:300], owner_id=admin.id,
+                                      team_id=admin.team_id))
+    except Exception as exc:  # noqa: BLE001
+        log.error("could not raise the snapshot alert: %s", type(exc).__name__)
+
+
+def _resolve_alerts() -> None:
+    """A build went through: the open snapshot alerts are resolved (one UPDATE)."""
+    try:
+        with db.session_scope() as session:
+            session.execute(update(Alert).where(Alert.kind == ALERT_KIND,
+                                                Alert.resolved_at.is_(None))  # type: ignore[union-attr]
+                            .values(resolved_at=datetime.now(UTC)))
+    except Exception as exc:  # noqa: BLE001 - the snapshot itself is fine
+        log.error("could not resolve the snapshot alerts: %s", type(exc).__name__)
+
+
+def snapshot_warning(built_at: datetime) -> str:
+    """The warning a dashboard shows over a snapshot built at ``built_at`` when the builds
+    after it failed: since when, and the time of the data shown (Madrid, dd/mm/aaaa HH:MM).
+    Empty when the last build went well."""
+    status = snap.build_status()
+    if status is None or status.ok or status.at <= built_at:
+        return ""
+    return t("snapshot_health.warning", since=datetime_es(status.failed_since or status.at),
+             good=datetime_es(built_at))
 
 
 def rebuild_snapshot(*, actor: User | None) -> snap.SnapshotInfo:
@@ -116,7 +192,7 @@ def rebuild_snapshot(*, actor: User | None) -> snap.SnapshotInfo:
                                "actualizar los datos.")
     if actor is not None and not actor.active:
         raise PermissionDenied()
-    return snap.build_snapshot(database_url=database_url())
+    return _build()
 
 
 def open_reader() -> duckdb.DuckDBPyConnection:

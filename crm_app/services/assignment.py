@@ -38,6 +38,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, Organisation, User
+from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
 from crm_app.services.errors import NotFound, ValidationFailed
@@ -464,10 +465,12 @@ class Assigner:
 
 
 def _int(value: Any) -> int | None:
+    """An id from rule config; ``None`` when blank, not a number or out of any id's range."""
     try:
-        return int(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
+        number = int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and id_in_range(number) else None
 
 
 def open_loads(*, session: Session) -> dict[int, int]:

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from crm_app.models import Account, Contact, User, utcnow
+from crm_app.models import Account, Contact, Lead, User, utcnow
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
+from crm_app.services.custom_fields import clean_custom
+from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
     email_is_valid,
     normalize_email,
@@ -76,18 +78,20 @@ def _clean_contact(session: Session, actor: User | None, data: Mapping[str, Any]
             errors["nif"] = str(exc)
     account = None
     if "account_id" in data:
-        account = get_visible_account(session, actor, data.get("account_id"), errors)
+        account = get_visible_account(session, actor, data.get("account_id"), errors,
+                                      keep=current.account_id if current is not None else None)
         out["account_id"] = account.id if account else None
     elif current is not None and current.account_id:
         account = session.get(Account, current.account_id)
     if "custom" in data:
-        custom = data.get("custom") or {}
-        if isinstance(custom, dict):
-            out["custom"] = custom
-        else:
-            errors["custom"] = "Formato no válido."
-    if data.get("lead_id") is not None:
-        out["lead_id"] = int(data["lead_id"])
+        out["custom"] = clean_custom(session=session, entity="contact", values=data["custom"],
+                                     base=current.custom if current is not None else None,
+                                     errors=errors)
+    if not blank(data.get("lead_id")):
+        lead = visible(session, actor, Lead, data["lead_id"], field="lead_id", errors=errors,
+                       keep=current.lead_id if current is not None else None)
+        if lead is not None:
+            out["lead_id"] = lead.id
     if data.get("created_at") is not None:
         if not is_admin(actor):
             errors["created_at"] = "Solo un administrador puede fijar la fecha de alta."

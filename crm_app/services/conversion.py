@@ -2,7 +2,7 @@
 
 Matching an existing account instead of duplicating it, in this order:
 
-1. ``account_id`` given by the user (must be visible to the actor);
+1. ``account_id`` given by the user (must be visible to the actor: ``links.visible``);
 2. the same NIF;
 3. the same email domain, on the account's email or website; public mailbox domains
    (gmail.com, hotmail.com, yahoo.es, outlook.com, icloud.com, telefonica.net…) never match.
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
+from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Activity,
@@ -45,6 +46,7 @@ from crm_app.services import audit
 from crm_app.services.custom_fields import active_defs, parse_decimal
 from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
+from crm_app.services.links import visible
 from crm_app.services.normalize import email_domain
 from crm_app.services.search import contains, ends_with
 
@@ -95,11 +97,14 @@ def match_account(*, session: Session, actor: User, lead: Lead) -> Account | Non
     return None
 
 
-def _first_open_stage(session: Session, pipeline_id: int | None) -> tuple[Pipeline, Stage]:
+def _first_open_stage(session: Session, actor: User, pipeline_id: int | None
+                      ) -> tuple[Pipeline, Stage]:
     if pipeline_id is not None:
-        pipeline = session.get(Pipeline, pipeline_id)
-        if pipeline is None or not pipeline.active:
-            raise ValidationFailed({"pipeline_id": "El embudo no existe o está inactivo."})
+        errors: dict[str, str] = {}
+        pipeline = visible(session, actor, Pipeline, pipeline_id, field="pipeline_id",
+                           errors=errors)
+        if pipeline is None:
+            raise ValidationFailed(errors or {"pipeline_id": t("links.missing.pipeline")})
     else:
         pipeline = _default_pipeline(session)
     stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)
@@ -157,16 +162,18 @@ def convert_lead(*, session: Session, actor: User, lead_id: int,
     if lead.status == LeadStatus.CONVERTIDO:
         raise Conflict("Este lead ya está convertido.")
     value = _amount(amount) if create_opportunity else Decimal("0")
-    pipeline_stage = _first_open_stage(session, pipeline_id) if create_opportunity else None
+    pipeline_stage = _first_open_stage(session, actor, pipeline_id) if create_opportunity \
+        else None
     now = utcnow()
     owner_id = lead.owner_id or actor.id
     team_id = lead.team_id if lead.owner_id else actor.team_id
 
     if account_id is not None:
-        account = session.exec(restrict(select(Account).where(Account.id == account_id)
-                                        .where(Account.deleted_at.is_(None)), actor)).first()
+        errors: dict[str, str] = {}
+        account = visible(session, actor, Account, account_id, field="account_id",
+                          errors=errors)
         if account is None:
-            raise ValidationFailed({"account_id": "Cliente no encontrado."})
+            raise ValidationFailed(errors or {"account_id": t("links.missing.account")})
     else:
         account = match_account(session=session, actor=actor, lead=lead)
     matched = account is not None

@@ -11,10 +11,18 @@ canonical form per type, so filters, rules and exports compare like with like:
 
 Defining fields is admin-only (``Perm.SETTINGS_CHANGE``); reading definitions is open to any
 active user because every form and list needs them.
+
+Values are bounded so the ``custom`` JSON cannot be used to store megabytes (it was: 5 MB were
+accepted): the whole object is at most ``MAX_CUSTOM_BYTES`` serialised, a text at most
+``MAX_TEXT`` characters (an error, never a silent cut), a number below ``MAX_NUMBER`` in
+absolute value with at most ``MAX_PLACES`` decimals, and only the keys of *active* definitions
+of the entity are accepted. The same ``clean_values``/``coerce_value`` serve forms, the API and
+the importer, so the three agree.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,6 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from crm_app.i18n import t
 from crm_app.models import CustomFieldDef, CustomFieldType, Lead, User
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
@@ -32,6 +41,11 @@ ENTITIES = ("lead", "account", "contact", "opportunity")
 TYPES = tuple(t.value for t in CustomFieldType)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 RESERVED_KEYS = frozenset(Lead.model_fields) | {"custom", "owner", "team", "q"}
+
+MAX_CUSTOM_BYTES = 16 * 1024  # the whole custom object, as UTF-8 JSON
+MAX_TEXT = 2000  # characters of one text value
+MAX_NUMBER = Decimal(10) ** 15  # |number| below this (amounts go up to 10^12)
+MAX_PLACES = 6
 
 _TRUE = {"true", "1", "si", "s", "yes", "y", "x", "verdadero", "t"}
 _FALSE = {"false", "0", "no", "n", "falso", "f"}
@@ -93,15 +107,44 @@ def parse_date(value: Any) -> date:
     raise ValueError("Fecha no válida: usa dd/mm/aaaa.")
 
 
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as stored: compact UTF-8 JSON (lone surrogates counted, not fatal)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _number(value: Any) -> str:
+    number = parse_decimal(value)
+    if abs(number) >= MAX_NUMBER:
+        raise ValueError(t("links.custom.number_range", max=f"{MAX_NUMBER:,.0f}".replace(",", ".")))
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise ValueError(t("links.custom.number_places", places=MAX_PLACES))
+    return decimal_text(number)
+
+
+def _text(value: Any) -> str:
+    text = str(value).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(t("links.custom.text_too_long", max=MAX_TEXT))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone UTF-16 surrogate from JSON: no database stores it
+        raise ValueError(t("links.custom.bad_text")) from None
+    return text
+
+
 def coerce_value(defn: CustomFieldDef, value: Any) -> Any:
     """The canonical stored value for ``defn``; ``None`` for blank; ``ValueError`` (Spanish)."""
     if _empty(value):
         return None
+    if isinstance(value, dict | list | tuple | set):
+        raise ValueError(t("links.custom.not_scalar"))
     kind = defn.type
     if kind == CustomFieldType.TEXT:
-        return str(value).strip()[:2000]
+        return _text(value)
     if kind == CustomFieldType.NUMBER:
-        return decimal_text(parse_decimal(value))
+        return _number(value)
     if kind == CustomFieldType.DATE:
         return parse_date(value).isoformat()
     if kind == CustomFieldType.BOOL:
@@ -131,13 +174,22 @@ def active_defs(*, session: Session, entity: str) -> dict[str, CustomFieldDef]:
     return {d.key: d for d in rows}
 
 
+def _inactive_keys(session: Session, entity: str) -> set[str]:
+    return set(session.exec(select(CustomFieldDef.key).where(CustomFieldDef.entity == entity)
+                            .where(CustomFieldDef.active == False)).all())  # noqa: E712
+
+
 def clean_values(*, session: Session, entity: str, values: dict | None,
                  defs: dict[str, CustomFieldDef] | None = None,
                  base: dict | None = None) -> tuple[dict, dict[str, str]]:
     """Validate ``values`` against the definitions; returns ``(clean, errors)``.
 
     ``base`` is the record's current ``custom`` (for updates): keys not in ``values`` are kept;
-    a blank value removes the key. Errors are keyed ``custom.<key>``. Unknown keys are errors.
+    a blank value removes the key. Errors are keyed ``custom.<key>`` (``custom`` for the whole
+    object: too big, not an object, a key that cannot be a field's). Unknown keys and keys of
+    deactivated fields are errors (a blank for a deactivated field changes nothing: its stored
+    value waits for the field to come back). A record whose stored object is already over the
+    limit (older data) may still shrink.
     """
     defs = active_defs(session=session, entity=entity) if defs is None else defs
     clean = dict(base or {})
@@ -145,11 +197,22 @@ def clean_values(*, session: Session, entity: str, values: dict | None,
     if values is None:
         return clean, errors
     if not isinstance(values, dict):
-        return clean, {"custom": "Los campos personalizados deben ser un objeto."}
+        return clean, {"custom": t("links.custom.not_object")}
+    if json_size(values) > MAX_CUSTOM_BYTES:  # before anything else: one error, not 100,000
+        return clean, {"custom": t("links.custom.too_big", kb=MAX_CUSTOM_BYTES // 1024)}
+    inactive: set[str] | None = None
     for key, value in values.items():
         defn = defs.get(key)
         if defn is None:
-            errors[f"custom.{key}"] = "Campo personalizado desconocido."
+            if not isinstance(key, str) or not KEY_RE.match(key):
+                errors["custom"] = t("links.custom.unknown")  # never echo an odd key back
+                continue
+            inactive = _inactive_keys(session, entity) if inactive is None else inactive
+            if key in inactive:
+                if not _empty(value):
+                    errors[f"custom.{key}"] = t("links.custom.inactive")
+                continue
+            errors[f"custom.{key}"] = t("links.custom.unknown")
             continue
         try:
             coerced = coerce_value(defn, value)
@@ -160,7 +223,19 @@ def clean_values(*, session: Session, entity: str, values: dict | None,
             clean.pop(key, None)
         else:
             clean[key] = coerced
+    if not errors:
+        size = json_size(clean)
+        if size > MAX_CUSTOM_BYTES and size > json_size(base or {}):
+            errors["custom"] = t("links.custom.too_big", kb=MAX_CUSTOM_BYTES // 1024)
     return clean, errors
+
+
+def clean_custom(*, session: Session, entity: str, values: Any, base: dict | None,
+                 errors: dict[str, str]) -> dict:
+    """``clean_values`` for the services that collect every field's error in one dict."""
+    clean, found = clean_values(session=session, entity=entity, values=values, base=base)
+    errors.update(found)
+    return clean
 
 
 # --- CRUD (admin) --------------------------------------------------------------------------
@@ -274,6 +349,7 @@ def delete_field(*, session: Session, actor: User, field_id: int) -> CustomField
     return update_field(session=session, actor=actor, field_id=field_id, active=False)
 
 
-__all__ = ["ENTITIES", "TYPES", "active_defs", "clean_values", "coerce_value", "create_field",
-           "decimal_text", "delete_field", "field_dict", "list_fields", "parse_date",
-           "parse_decimal", "update_field"]
+__all__ = ["ENTITIES", "MAX_CUSTOM_BYTES", "MAX_NUMBER", "MAX_PLACES", "MAX_TEXT", "TYPES",
+           "active_defs", "clean_custom", "clean_values", "coerce_value", "create_field",
+           "decimal_text", "delete_field", "field_dict", "json_size", "list_fields",
+           "parse_date", "parse_decimal", "update_field"]

@@ -14,6 +14,7 @@ from crm_app.models import Lead, Organisation, Team, User
 from crm_app.permissions import Perm, has_perm, require, restrict, scope_of
 from crm_app.services import audit
 from crm_app.services.errors import ValidationFailed
+from crm_app.services.links import assign_error
 
 MAX_SOURCES = 200
 
@@ -41,10 +42,11 @@ def visible_users(*, session: Session, actor: User) -> list[User]:
 
 
 def assignable_users(*, session: Session, actor: User) -> list[User]:
-    """Active users the actor may give a lead to (the same rule as ``check_assignable``)."""
+    """Active users the actor may give a lead to: the rule of every owner (``links``)."""
     if not has_perm(actor, Perm.RECORDS_ASSIGN):
         return [actor]
-    return [u for u in visible_users(session=session, actor=actor) if u.active]
+    return [u for u in visible_users(session=session, actor=actor)
+            if assign_error(actor, u) is None]
 
 
 def visible_teams(*, session: Session, actor: User) -> list[Team]:

@@ -24,6 +24,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Activity,
@@ -36,8 +37,9 @@ from crm_app.models import (
     User,
     utcnow,
 )
-from crm_app.permissions import Action, Perm, can_access, has_perm, require, restrict, scope_of
-from crm_app.services import audit, search
+from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
+from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
+from crm_app.services import audit, links, search
 from crm_app.services.assignment import Assigner
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -165,19 +167,13 @@ def clean_lead_data(*, session: Session, data: dict, current: Lead | None = None
 
 
 def check_assignable(*, session: Session, actor: User, owner_id: Any) -> User:
-    """The target user of an assignment, if ``actor`` may give records to them."""
-    try:
-        target = session.get(User, int(owner_id))
-    except (TypeError, ValueError):
-        target = None
-    if target is None or not target.active:
-        raise ValidationFailed({"owner_id": "El responsable no existe o está inactivo."})
-    if target.id == actor.id:
-        return target
-    if not has_perm(actor, Perm.RECORDS_ASSIGN):
-        raise PermissionDenied("No puedes asignar leads a otras personas.")
-    if scope_of(actor) == "team" and (actor.team_id is None or target.team_id != actor.team_id):
-        raise PermissionDenied("Solo puedes asignar leads a personas de tu equipo.")
+    """The target user of an assignment, if ``actor`` may give records to them; else
+    ``ValidationFailed`` on ``owner_id`` (the rule of every record: ``links.owner``)."""
+    errors: dict[str, str] = {}
+    target = links.owner(session, actor, owner_id, errors=errors)
+    if target is None:
+        message = errors.get("owner_id") or t("links.owner.missing")
+        raise ValidationFailed({"owner_id": message}, message=message)
     return target
 
 
@@ -406,6 +402,8 @@ def _parse_day(value: Any, field: str) -> datetime:
         day = parse_date(value)
     except ValueError:
         raise ValidationFailed({field: "Fecha no válida: usa dd/mm/aaaa."}) from None
+    if not day_in_range(day):  # the filter adds a day and shifts to UTC
+        raise ValidationFailed({field: day_range_message()})
     return datetime.combine(day, time.min, tzinfo=TZ).astimezone(UTC)
 
 
@@ -468,9 +466,12 @@ def lead_filters(*, session: Session, q: str = "", filters: dict | None = None
                 want_none = True
             else:
                 try:
-                    ids.append(int(v))
+                    number = int(v)
                 except (TypeError, ValueError):
-                    raise ValidationFailed({name: "Identificador no válido."}) from None
+                    number = 0
+                if not id_in_range(number):  # beyond 2^63 the database cannot compare it
+                    raise ValidationFailed({name: "Identificador no válido."})
+                ids.append(number)
         column = getattr(Lead, name)
         parts = ([column.in_(ids)] if ids else []) + ([column.is_(None)] if want_none else [])
         clauses.append(or_(*parts))

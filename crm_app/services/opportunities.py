@@ -11,16 +11,19 @@ default).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, false, func, or_
 from sqlmodel import Session, select
 
+from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Contact,
+    Lead,
     Opportunity,
     Pipeline,
     Product,
@@ -30,15 +33,18 @@ from crm_app.models import (
     User,
     utcnow,
 )
+from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
+from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
     ensure_default_pipeline,
     ensure_organisation,
     pipeline_stages,
 )
 from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.links import as_id, blank, stage_of, visible
 from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable
 from crm_app.services.records import bin_clause, from_bin, to_bin
 from crm_app.services.sales_common import (
@@ -72,6 +78,7 @@ OPPORTUNITY_SORTS = {
     "stage_entered_at": Opportunity.stage_entered_at,
 }
 KANBAN_PAGE = 20
+KANBAN_MAX = 100  # cards per column at most
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -184,45 +191,41 @@ def _clean(session: Session, actor: User | None, data: Mapping[str, Any], allowe
     if "expected_close" in data:
         out["expected_close"] = as_date(data.get("expected_close"), field_name="expected_close",
                                         errors=errors)
+
+    def keep(key: str) -> int | None:
+        return getattr(current, key) if current is not None else None
+
     account = None
     if "account_id" in data:
-        account = get_visible_account(session, actor, data.get("account_id"), errors)
+        account = get_visible_account(session, actor, data.get("account_id"), errors,
+                                      keep=keep("account_id"))
         out["account_id"] = account.id if account else None
     elif current is not None and current.account_id:
         account = session.get(Account, current.account_id)
     if "contact_id" in data:
-        cid = data.get("contact_id")
-        if cid in (None, ""):
-            out["contact_id"] = None
-        else:
-            try:
-                contact = get_owned(session, actor, Contact, cid, label="Contacto")
-            except NotFound:
-                contact = None
-                errors["contact_id"] = "Contacto no encontrado."
-            if contact is not None:
-                if account is not None and contact.account_id not in (None, account.id):
-                    errors["contact_id"] = "El contacto no es de este cliente."
-                out["contact_id"] = contact.id
+        contact = visible(session, actor, Contact, data.get("contact_id"), field="contact_id",
+                          errors=errors, keep=keep("contact_id"))
+        out["contact_id"] = contact.id if contact is not None else None
+        if contact is not None and account is not None \
+                and contact.account_id not in (None, account.id):
+            errors["contact_id"] = "El contacto no es de este cliente."
     if "product_id" in data:
-        pid = data.get("product_id")
-        if pid in (None, ""):
-            out["product_id"] = None
-        elif session.get(Product, pid) is None:
-            errors["product_id"] = "Producto no encontrado."
-        else:
-            out["product_id"] = int(pid)
-    if "lead_id" in data and data.get("lead_id") not in (None, ""):
-        out["lead_id"] = int(data["lead_id"])
+        product = visible(session, actor, Product, data.get("product_id"), field="product_id",
+                          errors=errors, keep=keep("product_id"))
+        out["product_id"] = product.id if product is not None else None
+    if "lead_id" in data and not blank(data.get("lead_id")):
+        lead = visible(session, actor, Lead, data["lead_id"], field="lead_id", errors=errors,
+                       keep=keep("lead_id"))
+        if lead is not None:
+            out["lead_id"] = lead.id
     if "custom" in data or custom_updates:
-        custom = dict(current.custom or {}) if current is not None else {}
         base = data.get("custom")
         if base is not None and not isinstance(base, dict):
-            errors["custom"] = "Formato no válido."
+            errors["custom"] = t("links.custom.not_object")
         else:
-            custom.update(base or {})
-            custom.update(custom_updates)
-            out["custom"] = custom
+            out["custom"] = clean_custom(
+                session=session, entity="opportunity", values={**(base or {}), **custom_updates},
+                base=current.custom if current is not None else None, errors=errors)
     for key in ("created_at", "closed_at"):
         if key in data and data.get(key) not in (None, ""):
             if not is_admin(actor):
@@ -245,18 +248,6 @@ def _check_required(session: Session, opp: Opportunity, stage: Stage,
         if _is_empty(_value_of(opp, values, key)):
             label = labels.get(key, key)
             errors[key] = f"Para pasar a «{stage.name}» indica {label}."
-
-
-def _stage_of(session: Session, pipeline_id: int, stage_id: Any,
-              errors: dict[str, str]) -> Stage | None:
-    try:
-        stage = session.get(Stage, int(stage_id))
-    except (TypeError, ValueError):
-        stage = None
-    if stage is None or stage.pipeline_id != pipeline_id:
-        errors["stage_id"] = "Etapa no encontrada en el embudo de la oportunidad."
-        return None
-    return stage
 
 
 def _first_open_stage(session: Session, pipeline_id: int) -> Stage:
@@ -308,17 +299,12 @@ def create_opportunity(*, session: Session, actor: User | None,
     values = _clean(session, actor, data, OPPORTUNITY_FIELDS, None, errors)
     if "name" not in data:
         errors["name"] = "El nombre es obligatorio."
-    if data.get("pipeline_id") in (None, ""):
-        pipeline = ensure_default_pipeline(session=session)
-    else:
-        pipeline = session.get(Pipeline, data.get("pipeline_id"))
-        if pipeline is None or not pipeline.active:
-            errors["pipeline_id"] = "Embudo no encontrado."
-            pipeline = ensure_default_pipeline(session=session)
-    if data.get("stage_id") in (None, ""):
+    pipeline = visible(session, actor, Pipeline, data.get("pipeline_id"), field="pipeline_id",
+                       errors=errors) or ensure_default_pipeline(session=session)
+    if blank(data.get("stage_id")):
         stage = _first_open_stage(session, pipeline.id)
     else:
-        stage = _stage_of(session, pipeline.id, data.get("stage_id"), errors)
+        stage = stage_of(session, actor, pipeline.id, data.get("stage_id"), errors=errors)
     owner_id, team_id = assign_owner(session=session, actor=actor, owner_id=data.get("owner_id"),
                                      errors=errors)
     opp = Opportunity(name=values.get("name", ""), pipeline_id=pipeline.id,
@@ -367,8 +353,8 @@ def update_opportunity(*, session: Session, actor: User | None, opportunity_id: 
             and data.get("stage_id") in (None, opp.stage_id):
         errors["closed_at"] = "Solo una oportunidad cerrada tiene fecha de cierre."
     move_to = data.get("stage_id")
-    if move_to not in (None, "", opp.stage_id):
-        stage = _stage_of(session, opp.pipeline_id, move_to, errors)
+    if not blank(move_to) and as_id(move_to) != opp.stage_id:
+        stage = stage_of(session, actor, opp.pipeline_id, move_to, errors=errors)
         if stage is not None:
             _check_required(session, opp, stage, values, errors)
     else:
@@ -422,7 +408,9 @@ def move_stage(*, session: Session, actor: User | None, opportunity_id: int, sta
     values = _clean(session, actor, dict(fields or {}), MOVE_FIELDS, opp, errors)
     if at is not None and not is_admin(actor):
         errors["at"] = "Solo un administrador puede fijar fechas históricas."
-    stage = _stage_of(session, opp.pipeline_id, stage_id, errors)
+    stage = stage_of(session, actor, opp.pipeline_id, stage_id, errors=errors)
+    if stage is None and "stage_id" not in errors:  # blank
+        errors["stage_id"] = t("links.missing.stage")
     if stage is not None:
         _check_required(session, opp, stage, values, errors)
     check(errors)
@@ -511,11 +499,18 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
         stmt = stmt.where(Opportunity.account_id == account_id)
     if channel:
         stmt = stmt.where(Opportunity.channel == channel)
-    if closed_from:
-        stmt = stmt.where(Opportunity.closed_at >= aware(closed_from, field_name="", errors={}))
-    if closed_to:
-        stmt = stmt.where(Opportunity.closed_at < aware(closed_to + timedelta(days=1),
-                                                        field_name="", errors={}))
+    errors: dict[str, str] = {}
+    since = aware(closed_from, field_name="closed_from", errors=errors) if closed_from else None
+    # aware() checks the range first, so the day after closed_to is a valid date too.
+    until = aware(closed_to, field_name="closed_to", errors=errors) if closed_to else None
+    if errors:
+        raise ValidationFailed(errors)
+    if since is not None:
+        stmt = stmt.where(Opportunity.closed_at >= since)
+    if until is not None and closed_to is not None:  # up to the next midnight in Madrid
+        next_day = closed_to + timedelta(days=1)
+        stmt = stmt.where(Opportunity.closed_at < datetime(
+            next_day.year, next_day.month, next_day.day, tzinfo=TZ).astimezone(UTC))
     if stale is not None:
         clause = stale_clause(session, utcnow(), _org_stale_default(session))
         stmt = stmt.where(clause if stale else ~clause)
@@ -576,13 +571,14 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     base = _filtered(session, actor, q=q, pipeline_id=pipeline.id, owner_id=owner_id,
                      team_id=team_id, account_id=account_id, channel=channel)
     if closed_days:
-        since = utcnow() - timedelta(days=closed_days)
+        # More than MAX_DAYS back is "all of them"; the clamp keeps the date in range.
+        since = utcnow() - timedelta(days=min(int(closed_days), MAX_DAYS))
         base = base.where(or_(Opportunity.closed_at.is_(None), Opportunity.closed_at >= since))
     sub = base.subquery()
     sums = {sid: (int(n), Decimal(amount or 0)) for sid, n, amount in session.exec(
         select(sub.c.stage_id, func.count(), func.sum(sub.c.amount)).group_by(sub.c.stage_id)
     ).all()}
-    per_column = max(1, min(per_column, 100))
+    per_column = max(1, min(per_column, KANBAN_MAX))
     default_days = _org_stale_default(session)
     all_stages = {s.id: s for s in stages}
     now = utcnow()

@@ -46,6 +46,8 @@ def parse_tax_rate(value: Any, exempt: Any, field_name: str,
                       label="El tipo de IVA")
     if field_name not in errors and rate not in IVA_RATES:
         errors[field_name] = TAX_RATE_ERROR
+    if field_name in errors:  # not a rate at all (e.g. 1e400): nothing to round
+        return Decimal("21.00"), False
     return (rate or Decimal(0)).quantize(Decimal("0.01")), False
 
 

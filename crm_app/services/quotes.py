@@ -38,9 +38,9 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
-from crm_app.services.accounts import get_visible_account
 from crm_app.services.defaults import ensure_organisation
-from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from crm_app.services.errors import Conflict, DomainError, ValidationFailed
+from crm_app.services.links import blank, visible
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
 from crm_app.services.records import bin_clause, from_bin, to_bin
@@ -110,7 +110,8 @@ def format_number(year: int, seq: int) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _clean_lines(session: Session, lines: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+def _clean_lines(session: Session, actor: User | None, lines: Any,
+                 errors: dict[str, str]) -> list[dict[str, Any]]:
     if not isinstance(lines, Sequence) or isinstance(lines, str | bytes):
         errors["lines"] = "Formato de líneas no válido."
         return []
@@ -129,17 +130,8 @@ def _clean_lines(session: Session, lines: Any, errors: dict[str, str]) -> list[d
             continue
         for key in sorted(set(ln) - set(LINE_FIELDS) - {"id", "position", "line_base"}):
             errors[p + key] = "Campo desconocido."
-        product = None
-        if ln.get("product_id") not in (None, ""):
-            try:
-                product = session.get(Product, int(ln["product_id"]))
-            except (TypeError, ValueError):
-                product = None
-            if product is None:
-                errors[p + "product_id"] = "Producto no encontrado."
-            elif not product.active:
-                errors[p + "product_id"] = "Producto desactivado en el catálogo."
-                product = None
+        product = visible(session, actor, Product, ln.get("product_id"),
+                          field=p + "product_id", errors=errors)
         description = str(ln.get("description") or "").strip()
         if not description and product is not None:
             description = product.name
@@ -185,36 +177,34 @@ def _links(session: Session, actor: User | None, data: Mapping[str, Any],
            current: Quote | None, errors: dict[str, str]
            ) -> tuple[Account | None, Contact | None, Opportunity | None]:
     """The quote's customer, contact and opportunity, all visible to the actor and coherent."""
-    opp = None
-    opp_id = data.get("opportunity_id") if "opportunity_id" in data else (
-        current.opportunity_id if current else None)
-    if opp_id not in (None, ""):
-        try:
-            opp = get_owned(session, actor, Opportunity, opp_id, label="Oportunidad")
-        except NotFound:
-            errors["opportunity_id"] = "Oportunidad no encontrada."
-    account_id = data.get("account_id") if "account_id" in data else (
-        current.account_id if current else None)
-    if account_id in (None, "") and opp is not None:
+    def given(key: str) -> tuple[Any, int | None]:
+        """The id to resolve and the one already stored (kept as is when unchanged)."""
+        stored = getattr(current, key) if current is not None else None
+        return (data.get(key) if key in data else stored), stored
+
+    opp_id, stored = given("opportunity_id")
+    opp = visible(session, actor, Opportunity, opp_id, field="opportunity_id", errors=errors,
+                  keep=stored)
+    account_id, stored = given("account_id")
+    from_opp = blank(account_id) and opp is not None
+    if from_opp:
         account_id = opp.account_id
-    account = get_visible_account(session, actor, account_id, errors)
+    account = visible(session, actor, Account, account_id, field="account_id", errors=errors,
+                      keep=None if from_opp else stored)
     if account is None and "account_id" not in errors:
         errors["account_id"] = "Elige el cliente."
     if opp is not None and account is not None and opp.account_id not in (None, account.id):
         errors["opportunity_id"] = "La oportunidad es de otro cliente."
-    contact = None
-    contact_id = data.get("contact_id") if "contact_id" in data else (
-        current.contact_id if current else None)
-    if contact_id not in (None, ""):
-        try:
-            contact = get_owned(session, actor, Contact, contact_id, label="Contacto")
-        except NotFound:
-            errors["contact_id"] = "Contacto no encontrado."
-        if contact is not None and account is not None and contact.account_id not in (
-                None, account.id):
-            errors["contact_id"] = "El contacto no es de este cliente."
-    elif opp is not None and opp.contact_id and current is None:
-        contact = session.get(Contact, opp.contact_id)
+    contact_id, stored = given("contact_id")
+    contact = visible(session, actor, Contact, contact_id, field="contact_id", errors=errors,
+                      keep=stored)
+    if contact is not None and account is not None and contact.account_id not in (
+            None, account.id):
+        errors["contact_id"] = "El contacto no es de este cliente."
+    if blank(contact_id) and opp is not None and opp.contact_id and current is None:
+        # The deal's contact, inherited only if the actor may see it (no error: not typed).
+        contact = visible(session, actor, Contact, opp.contact_id, field="contact_id",
+                          errors={})
     return account, contact, opp
 
 
@@ -273,7 +263,7 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
     account, contact, opp = _links(session, actor, {
         "account_id": account_id, "opportunity_id": opportunity_id, "contact_id": contact_id},
         None, errors)
-    clean = _clean_lines(session, lines, errors)
+    clean = _clean_lines(session, actor, lines, errors)
     g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
              Decimal(0))
     irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
@@ -330,7 +320,7 @@ def update_quote(*, session: Session, actor: User | None, quote_id: int,
     for key in sorted(set(data) - set(QUOTE_FIELDS)):
         errors[key] = "Campo desconocido."
     account, contact, opp = _links(session, actor, data, quote, errors)
-    rows = _clean_lines(session, data["lines"], errors) if "lines" in data else None
+    rows = _clean_lines(session, actor, data["lines"], errors) if "lines" in data else None
     before = _snapshot(quote)
     values: dict[str, Any] = {}
     if "global_discount_pct" in data:

@@ -18,13 +18,19 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
+from crm_app.i18n import t
 from crm_app.models import Role, Team, User
-from crm_app.permissions import Action, Perm, can_access, has_perm, require, scope_of
+from crm_app.models.bounds import day_in_range, day_range_message
+from crm_app.permissions import Action, Perm, can_access, require
+from crm_app.services import links
 from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.links import blank
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 200
+# Decimal inputs beyond 10^±20 are refused: quantize() needs them to fit the 28-digit context.
+MAX_EXPONENT = 20
 
 
 @dataclass
@@ -108,6 +114,10 @@ def to_decimal(value: Any, *, field_name: str, errors: dict[str, str],
     if maximum is not None and number > maximum:
         errors[field_name] = f"{label} no puede ser mayor que {_plain(maximum)}."
         return default
+    if number and abs(number.adjusted()) > MAX_EXPONENT:
+        # quantize() and the totals' arithmetic need the digits to fit the decimal context.
+        errors[field_name] = t("bounds.decimal_range", label=label)
+        return default
     if places is not None:
         step = Decimal(1).scaleb(-places)
         if number != number.quantize(step):
@@ -143,6 +153,10 @@ def aware(value: datetime | date | str | None, *, field_name: str,
             text = value.strip().replace("Z", "+00:00")
             value = datetime.fromisoformat(text) if "T" in text or " " in text \
                 else date.fromisoformat(text)
+        if isinstance(value, date) and not day_in_range(value):
+            # Checked before the shift to UTC, which overflows at year 1 and 9999.
+            errors[field_name] = day_range_message()
+            return None
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=TZ)
@@ -158,15 +172,20 @@ def aware(value: datetime | date | str | None, *, field_name: str,
 def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]) -> date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value.astimezone(TZ).date() if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
+        if isinstance(value, datetime):
+            day = value.astimezone(TZ).date() if value.tzinfo else value.date()
+        elif isinstance(value, date):
+            day = value
+        else:
+            day = date.fromisoformat(str(value).strip()[:10])
+    except (ValueError, OverflowError):
         errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
         return None
+    if not day_in_range(day):  # quotes add validity days to it; analytics go back years
+        errors[field_name] = day_range_message()
+        return None
+    return day
 
 
 def is_admin(actor: User | None) -> bool:
@@ -187,24 +206,17 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
     """The ``(owner_id, team_id)`` of a new or reassigned record.
 
     Default owner: ``default`` (e.g. the account's owner) or the actor. Giving a record to
-    someone else needs ``records.assign``; a manager may only give it inside their team.
+    someone else needs ``records.assign``; a manager may only give it inside their team
+    (the rule lives in ``links.assign_error``).
     """
-    if owner_id in (None, "", 0):
+    if blank(owner_id) or owner_id == 0:
         owner = default or actor
         if owner is None:
             return None, None
         return owner.id, owner.team_id
-    owner = session.get(User, int(owner_id))
-    if owner is None or not owner.active:
-        errors["owner_id"] = "Usuario responsable no encontrado."
+    owner = links.owner(session, actor, owner_id, errors=errors, default=default)
+    if owner is None:
         return None, None
-    if actor is not None and owner.id != actor.id and (default is None or owner.id != default.id):
-        if not has_perm(actor, Perm.RECORDS_ASSIGN):
-            errors["owner_id"] = "No puedes asignar registros a otra persona."
-            return None, None
-        if scope_of(actor) == "team" and owner.team_id != actor.team_id:
-            errors["owner_id"] = "Solo puedes asignar a personas de tu equipo."
-            return None, None
     return owner.id, owner.team_id
 
 
@@ -212,10 +224,8 @@ def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
     """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
-    try:
-        record = session.get(model, int(record_id))
-    except (TypeError, ValueError):
-        record = None
+    rid = links.as_id(record_id)
+    record = session.get(model, rid) if rid is not None else None
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
         raise NotFound(f"{label} no encontrado.")
     if actor is not None and not can_access(actor, record, Action.VIEW):

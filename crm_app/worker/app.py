@@ -16,6 +16,7 @@ TASK_MODULES = [
     "crm_app.worker.tasks_core",
     "crm_app.worker.tasks_sales",
     "crm_app.worker.tasks_analytics",
+    "crm_app.worker.tasks_ops",
 ]
 
 
@@ -34,6 +35,8 @@ def make_celery() -> Celery:
         task_acks_late=True,
         broker_connection_retry_on_startup=True,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        # one beat per deployment, however it is started (worker/beat.py)
+        beat_scheduler="crm_app.worker.beat:SingleBeatScheduler",
         beat_schedule={
             "expire-sessions": {"task": "crm.core.purge_sessions",
                                 "schedule": crontab(minute=17)},
@@ -45,6 +48,8 @@ def make_celery() -> Celery:
                                    "schedule": float(settings.snapshot_minutes * 60)},
             "analytics-report-deliveries": {"task": "crm.analytics.deliver_reports",
                                             "schedule": crontab(hour=7, minute=5)},
+            # daily backup into $CRM_DATA_DIR/backups, keeping CRM_BACKUP_KEEP of them
+            "backup-daily": {"task": "crm.ops.backup", "schedule": crontab(hour=2, minute=45)},
         },
     )
     return celery

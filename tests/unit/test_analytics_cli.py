@@ -79,3 +79,33 @@ def test_bench_kpis_prints_json_lines(data_dir: Path, tmp_path: Path) -> None:
     company = metrics["dashboard_company_ms"]
     assert company["baseline"] > 0 and company["ratio"] == pytest.approx(
         company["value"] / company["baseline"], rel=1e-2)
+
+
+def test_snapshot_without_leads_and_a_failing_one(tmp_path: Path) -> None:
+    """Issue 10: customers and deals imported, no leads → ``crm analytics snapshot`` failed
+    with a DuckDB binder error. Then a build that cannot go through: exit 1, a Spanish
+    message and the reason, no traceback, and the last good snapshot still current."""
+    data = tmp_path / "data"
+    data.mkdir()
+    url = f"sqlite:///{data / 'crm.db'}"
+    prepare_database(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as s:
+        d = build(s, make_people(s))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE activity SET lead_id = NULL")
+        conn.exec_driver_sql("UPDATE opportunity SET lead_id = NULL")
+        conn.exec_driver_sql("DELETE FROM lead")
+    r = run(data, "analytics", "snapshot")
+    assert r.returncode == 0, r.stderr
+    assert "leads=0" in r.stdout and "opportunities=13" in r.stdout
+    good = (data / "snapshots" / "current").read_text()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE opportunity SET amount = 1e30 WHERE id = ?",
+                             (d.opps["O6"].id,))
+    engine.dispose()
+    r = run(data, "analytics", "snapshot")
+    assert r.returncode == 1
+    assert "Error: No se han podido actualizar los datos de análisis." in r.stderr
+    assert "Conversion" in r.stderr and "Traceback" not in r.stderr
+    assert (data / "snapshots" / "current").read_text() == good

@@ -183,3 +183,25 @@ def test_conversion_is_scoped(session, people):
     lead = make_lead(session, people.comercial1, company="Ajeno SL")
     with pytest.raises(NotFound):
         convert_lead(session=session, actor=people.comercial3, lead_id=lead.id)
+
+
+def test_conversion_links_go_through_the_scope(session, people):
+    """The customer and the pipeline chosen in the dialog are links like any other: another
+    team's customer, a missing or impossible id, an inactive pipeline -> a field error, and
+    the lead stays as it was (no 500 from an id past the id column)."""
+    theirs = account(session, people.comercial3, name="Ajeno Sur SL")
+    old = Pipeline(name="Antiguo", active=False)
+    session.add(old)
+    session.commit()
+    lead = make_lead(session, people.comercial1, company="Nuevo Norte SL")
+    for kwargs, fld in [({"account_id": theirs.id}, "account_id"),
+                        ({"account_id": 987_654}, "account_id"),
+                        ({"account_id": 2**64}, "account_id"),
+                        ({"create_opportunity": True, "pipeline_id": old.id}, "pipeline_id"),
+                        ({"create_opportunity": True, "pipeline_id": 2**64}, "pipeline_id")]:
+        with pytest.raises(ValidationFailed) as exc:
+            convert_lead(session=session, actor=people.comercial1, lead_id=lead.id, **kwargs)
+        assert set(exc.value.errors) == {fld}, kwargs
+        session.rollback()
+    assert session.get(Lead, lead.id).status == "nuevo"
+    assert session.exec(select(Contact)).all() == []

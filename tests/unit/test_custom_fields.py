@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -88,3 +89,104 @@ def test_crud_admin_only_validated_audited(session, people):
     actions = [e.action for e in session.exec(
         select(AuditEvent).where(AuditEvent.entity == "custom_field")).all()]
     assert actions == ["create", "create", "update", "update"]
+
+
+# --- bounded values (issue 10: 5 MB of JSON were accepted) -----------------------------------
+
+
+@pytest.mark.parametrize("kind,raw,msg", [
+    ("text", "x" * 2001, "máximo 2000 caracteres"),  # an error, never a silent cut
+    ("text", {"nested": "x" * 100}, "texto, un número o sí/no"),
+    ("text", ["a", "b"], "texto, un número o sí/no"),
+    ("text", "roto \ud800 aquí", "no válido"),  # a lone surrogate from JSON
+    ("number", "1e400", "fuera de rango"), ("number", 1e16, "fuera de rango"),
+    ("number", "-1000000000000000", "fuera de rango"), ("number", float("inf"), "Número"),
+    ("number", "0,0000001", "decimales"), ("choice", ["Hostelería"], "texto, un número"),
+    ("bool", {"a": 1}, "texto, un número"), ("date", [2026, 1, 1], "texto, un número"),
+])
+def test_coerce_rejects_oversized_and_nested_values(kind, raw, msg):
+    with pytest.raises(ValueError, match=msg):
+        cf.coerce_value(defn(kind, ["Hostelería", "Industria"]), raw)
+
+
+def test_coerce_accepts_the_largest_legal_values():
+    assert cf.coerce_value(defn("text"), "ñ" * 2000) == "ñ" * 2000
+    assert cf.coerce_value(defn("number"), "999999999999999,999999") == "999999999999999.999999"
+    assert cf.coerce_value(defn("number"), "-0,000001") == "-0.000001"
+
+
+def _defs(session, entity="lead"):  # noqa: ANN001, ANN202
+    session.add_all([CustomFieldDef(entity=entity, key="nota", label="Nota"),
+                     CustomFieldDef(entity=entity, key="nota2", label="Nota 2"),
+                     CustomFieldDef(entity=entity, key="nota3", label="Nota 3"),
+                     CustomFieldDef(entity=entity, key="vieja", label="Vieja", active=False),
+                     CustomFieldDef(entity=entity, key="n", label="N", type="number")])
+    session.commit()
+
+
+def test_clean_values_caps_the_object_and_names_the_field(session, people):
+    _defs(session)
+    huge = {f"k{i}": "x" * 50 for i in range(100_000)}  # ~5 MB, as in the attack
+    clean, errors = cf.clean_values(session=session, entity="lead", values=huge)
+    assert errors == {"custom": "Los campos personalizados ocupan demasiado: como mucho 16 KB."}
+    assert clean == {}
+    # deactivated fields take no new values (a blank changes nothing: the value waits)
+    _, errors = cf.clean_values(session=session, entity="lead", values={"vieja": "x"})
+    assert errors == {"custom.vieja": "Campo personalizado desactivado: no admite valores "
+                                      "nuevos."}
+    clean, errors = cf.clean_values(session=session, entity="lead", values={"vieja": ""},
+                                    base={"vieja": "guardado"})
+    assert (clean, errors) == ({"vieja": "guardado"}, {})
+    # a key that cannot be a field's is not echoed back as an error key
+    _, errors = cf.clean_values(session=session, entity="lead", values={"<script>": 1})
+    assert errors == {"custom": "Campo personalizado desconocido."}
+    # three texts at the maximum (3-byte €) are legal one by one, not together (18 KB)
+    full = {"nota": "€" * 2000, "nota2": "€" * 2000, "nota3": "€" * 2000}
+    clean, errors = cf.clean_values(session=session, entity="lead", values=full)
+    assert set(errors) == {"custom"}
+    clean, errors = cf.clean_values(session=session, entity="lead",
+                                    values={"nota": "€" * 2000, "nota2": "€" * 2000})
+    assert errors == {} and len(json.dumps(clean, ensure_ascii=False).encode()) < 16 * 1024
+    # older data already over the limit may still shrink
+    clean, errors = cf.clean_values(session=session, entity="lead", values={"nota3": ""},
+                                    base=full)
+    assert errors == {} and set(clean) == {"nota", "nota2"}
+
+
+@pytest.mark.parametrize("entity", ["account", "contact", "opportunity"])
+def test_every_service_validates_custom_against_the_definitions(session, people, entity):
+    """Accounts, contacts and opportunities stored any JSON given; now the same rules as
+    leads: known active keys, typed values, bounded size; the stored value is canonical."""
+    import sales_support as build
+
+    from crm_app.services import accounts, contacts, opportunities
+
+    _defs(session, entity)
+    create, update, key, payload = {
+        "account": (lambda d: accounts.create_account(session=session, actor=people.comercial1,
+                                                      data={"name": "Cf S.L.",
+                                                            "province": "Madrid", **d}),
+                    accounts.update_account, "account_id", {}),
+        "contact": (lambda d: contacts.create_contact(session=session, actor=people.comercial1,
+                                                      data={"first_name": "Cf", **d}),
+                    contacts.update_contact, "contact_id", {}),
+        "opportunity": (lambda d: build.opportunity(session, people.comercial1, **d),
+                        opportunities.update_opportunity, "opportunity_id", {}),
+    }[entity]
+    for bad, fields in [({"colour": "red"}, {"custom.colour"}),
+                        ({"n": "doce"}, {"custom.n"}), ({"n": "1e400"}, {"custom.n"}),
+                        ({"nota": "x" * 2001}, {"custom.nota"}),
+                        ({"nota": {"a": "b"}}, {"custom.nota"}),
+                        ({f"k{i}": "x" * 100 for i in range(1000)}, {"custom"})]:
+        with pytest.raises(ValidationFailed) as exc:
+            create({"custom": bad, **payload})
+        assert set(exc.value.errors) == fields, (bad, exc.value.errors)
+    record = create({"custom": {"n": "1.234,5", "nota": " hola "}, **payload})
+    assert record.custom == {"n": "1234.5", "nota": "hola"}
+    changed = update(session=session, actor=people.comercial1, **{key: record.id},
+                     data={"custom": {"nota": ""}})
+    assert changed.custom == {"n": "1234.5"}  # merged: blank removes, the rest stays
+    with pytest.raises(ValidationFailed) as exc:
+        update(session=session, actor=people.comercial1, **{key: record.id},
+               data={"custom": {"vieja": "x"}})
+    assert set(exc.value.errors) == {"custom.vieja"}

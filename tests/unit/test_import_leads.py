@@ -218,7 +218,7 @@ def test_assignment_rules_apply_unless_an_owner_column_says(session, people) -> 
             "A;a@x.es;feria;\n"
             "B;b@x.es;web;\n"
             "C;c@x.es;web;\n"
-            "D;d@x.es;FERIA;manager2@test.crm\n"
+            "D;d@x.es;FERIA;comercial2@test.crm\n"
             "E;e@x.es;web;\n")
     result = imp(session, people.manager1, text)
     assert result.created == 5
@@ -229,7 +229,7 @@ def test_assignment_rules_apply_unless_an_owner_column_says(session, people) -> 
         "A": (people.comercial3.id, people.team_sur.id, rules["Ferias"]),
         "B": (people.comercial1.id, people.team_norte.id, rules["Norte rotatorio"]),
         "C": (people.comercial2.id, people.team_norte.id, rules["Norte rotatorio"]),
-        "D": (people.manager2.id, people.team_sur.id, None),
+        "D": (people.comercial2.id, people.team_norte.id, None),
         "E": (people.comercial1.id, people.team_norte.id, rules["Norte rotatorio"]),
     }
     # the round-robin cursor moved and was saved with the batch
@@ -266,6 +266,18 @@ def test_owner_column_must_name_an_existing_user(session, people) -> None:  # no
     result = imp(session, people.admin, "Nombre;Email;Owner\nA;a@x.es;nadie@test.crm\n")
     assert [(e["row"], e["field"]) for e in result.errors] == [(2, "owner")]
     assert result.created == 0
+
+
+def test_a_manager_gives_imported_rows_only_to_their_team(session, people) -> None:  # noqa: ANN001
+    """The owner column follows the rule of forms and API: a manager may not hand records
+    to another team (they would vanish from the manager's scope into someone else's)."""
+    text = ("Nombre;Email;Propietario\nA;a@x.es;comercial2@test.crm\n"
+            "B;b@x.es;comercial3@test.crm\nC;c@x.es;MANAGER2@test.crm\n")
+    result = imp(session, people.manager1, text)
+    assert [(e["row"], e["field"]) for e in result.errors] == [(3, "owner"), (4, "owner")]
+    assert "Solo puedes asignar a personas de tu equipo" in result.errors[0]["message"]
+    assert {lead.first_name: lead.owner_id for lead in leads_by_email(session).values()} == {
+        "A": people.comercial2.id}
 
 
 def test_dry_run_writes_nothing(session, people) -> None:  # noqa: ANN001
@@ -505,3 +517,27 @@ def test_foreign_keys_are_checked_by_the_import_then_sqlite_again(
             import_writer.check_references(conn, Lead.__table__,
                                            {"owner_id": [people.admin.id, 999_999]})
         import_writer.check_references(conn, Lead.__table__, {"owner_id": [people.admin.id]})
+
+
+def test_custom_values_are_bounded_like_in_forms(session, people) -> None:  # noqa: ANN001
+    """A long text is a row error, not a silent cut; a row whose custom fields together pass
+    16 KB is refused like the API refuses it; a huge number too."""
+    from crm_app.services.custom_fields import create_field
+
+    for key in ("a", "b", "c"):
+        create_field(session=session, actor=people.admin, entity="lead", key=key,
+                     label=key.upper())
+    create_field(session=session, actor=people.admin, entity="lead", key="n", label="N",
+                 type="number")
+    long = "€" * 2000
+    text = ("Nombre;Email;A;B;C;N\n"
+            f"Uno;uno@x.es;{'x' * 2001};;;1\n"
+            f"Dos;dos@x.es;{long};{long};{long};2\n"
+            f"Tres;tres@x.es;{long};{long};;1e400\n"
+            f"Cuatro;cuatro@x.es;{long};{long};;3\n")
+    result = imp(session, people.admin, text)
+    assert [(e["row"], e["field"]) for e in result.errors] == [
+        (2, "custom.a"), (3, "custom"), (4, "custom.n")]
+    assert "máximo 2000" in result.errors[0]["message"]
+    assert leads_by_email(session)["cuatro@x.es"].custom == {"a": long, "b": long, "n": "3"}
+    assert result.created == 1

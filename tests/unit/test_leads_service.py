@@ -18,7 +18,6 @@ from crm_app.models import (
     Lead,
     utcnow,
 )
-from crm_app.permissions import PermissionDenied
 from crm_app.services import leads as svc
 from crm_app.services import saved_views
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
@@ -145,8 +144,9 @@ def test_comercial_owns_own_lead_and_cannot_give_it_away(session, people):
     session.commit()
     lead = new(session, people.comercial1)
     assert lead.owner_id == people.comercial1.id and lead.assigned_rule_id is None
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed) as exc:  # a field error, like every other link
         new(session, people.comercial1, owner_id=people.comercial2.id)
+    assert exc.value.errors == {"owner_id": "No puedes asignar registros a otra persona."}
 
 
 def test_admin_and_manager_without_owner_get_the_rules(session, people):
@@ -169,8 +169,9 @@ def test_admin_and_manager_without_owner_get_the_rules(session, people):
 def test_manager_assigns_only_inside_team(session, people):
     lead = new(session, people.manager1, owner_id=people.comercial2.id)
     assert lead.owner_id == people.comercial2.id
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed) as exc:
         new(session, people.manager1, owner_id=people.comercial3.id)
+    assert exc.value.errors == {"owner_id": "Solo puedes asignar a personas de tu equipo."}
     with pytest.raises(ValidationFailed):
         new(session, people.admin, owner_id=99999)
 
@@ -371,11 +372,11 @@ def test_bulk_actions_respect_scope_and_assign_permission(session, people, sampl
     # A comercial's bulk touches only own leads, and cannot give them away.
     assert svc.bulk_change_status(session=session, actor=people.comercial1, lead_ids=all_ids,
                                   status="cualificado") == 4  # leads 0, 3, 6, 9
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed):
         svc.bulk_assign(session=session, actor=people.comercial1, lead_ids=all_ids,
                         owner_id=people.comercial2.id)
     # A manager may assign inside the team only.
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed):
         svc.bulk_assign(session=session, actor=people.manager1, lead_ids=all_ids,
                         owner_id=people.comercial3.id)
     n = svc.bulk_assign(session=session, actor=people.manager1, lead_ids=all_ids,

@@ -50,6 +50,7 @@ from crm_app.permissions import (
     restrict,
     scope_of,
 )
+from crm_app.services.errors import ValidationFailed
 
 ACTIONS = list(Action)
 # Every user the matrix is checked for; None is "no user at all".
@@ -386,3 +387,236 @@ def test_only_admin_manages_settings_and_users() -> None:
 @pytest.mark.parametrize("role", list(EXPECTED_SCOPE))
 def test_scope_of(role: str) -> None:
     assert scope_of(User(id=1, email="x@x.es", name="x", role=role)) == EXPECTED_SCOPE[role]
+
+
+# --- links: every foreign key a user sets, per service × role × target --------------------
+#
+# The matrix above checks what each role *reads*; this one checks what each role may *point
+# at*. For every service create/update that takes a foreign key, every actor and every kind of
+# target (own, a teammate's, another team's, a team row without owner, in the recycle bin,
+# missing, past the 32-bit id column, not a number), the link is accepted exactly when
+# ``may_see`` (the independent oracle) says the actor sees the target; otherwise
+# ``ValidationFailed`` names the field and nothing is written. Owners and catalog rows
+# (products, stages) have their own rules.
+
+LINK_ACTORS = ["admin", "manager1", "manager_solo", "comercial1", "comercial3"]
+# (owner, team) of the rows a link may point at: own/team/foreign depending on the actor.
+LINK_OWNERS: list[tuple[str | None, str | None]] = [
+    ("comercial1", "norte"), ("comercial2", "norte"), ("comercial3", "sur"),
+    ("manager_solo", None), (None, "norte")]
+SPECIAL_IDS = {"missing": 987_654, "int4": 2**31, "huge": 2**64, "text": "abc"}
+LINE = [{"description": "Servicio", "unit_price": "10"}]
+# (record kind, field, target kind): every foreign key a user can set on a record.
+LINK_FIELDS = [
+    ("account", "lead_id", "lead"),
+    ("contact", "lead_id", "lead"), ("contact", "account_id", "account"),
+    ("opportunity", "lead_id", "lead"), ("opportunity", "account_id", "account"),
+    ("opportunity", "contact_id", "contact"),
+    ("quote", "account_id", "account"), ("quote", "contact_id", "contact"),
+    ("quote", "opportunity_id", "opportunity"),
+]
+LINK_CASES = [(kind, op, fld, target) for kind, fld, target in LINK_FIELDS
+              for op in ("create", "update")]
+
+
+@dataclass
+class LinkWorld:
+    w: World
+    targets: dict[str, list[tuple[str, Any]]]  # target kind -> [(label, row)]
+    n: count = field(default_factory=lambda: count(1))
+    own_accounts: dict[int, Account] = field(default_factory=dict)  # by actor id
+    bases: dict[tuple[int, str], Any] = field(default_factory=dict)  # (actor id, kind)
+
+
+def _link_world(session: Session) -> LinkWorld:
+    from crm_app.services.defaults import ensure_organisation
+
+    w = build_world(session)
+    ensure_organisation(session=session)
+    targets: dict[str, list[tuple[str, Any]]] = {}
+
+    def rows(label: str, owner: str | None, team: str | None, deleted: bool = False) -> None:
+        made = {
+            "lead": Lead(company=f"Lead {label}"),
+            "account": Account(name=f"Cliente {label}", province="Madrid"),
+            "contact": Contact(first_name=f"Contacto {label}"),
+            "opportunity": Opportunity(name=f"Oportunidad {label}", pipeline_id=w.pipeline.id,
+                                       stage_id=w.stage.id),
+        }
+        for kind, row in made.items():
+            row.owner_id = w.users[owner].id if owner else None
+            row.team_id = w.teams[team] if team else None
+            row.deleted_at = utcnow() if deleted else None
+            session.add(row)
+            targets.setdefault(kind, []).append((label, row))
+
+    for owner, team in LINK_OWNERS:
+        rows(f"{owner}/{team}", owner, team)
+    rows("papelera", "comercial1", "norte", deleted=True)  # in the recycle bin: no link
+    session.commit()
+    return LinkWorld(w=w, targets=targets)
+
+
+def _own_account(lw: LinkWorld, actor: User) -> Account:
+    from crm_app.services import accounts
+
+    if actor.id not in lw.own_accounts:
+        lw.own_accounts[actor.id] = accounts.create_account(
+            session=lw.w.session, actor=actor, data={"name": f"Propio {next(lw.n)} S.L.",
+                                                     "province": "Madrid"})
+    return lw.own_accounts[actor.id]
+
+
+def _create(lw: LinkWorld, actor: User, kind: str, links: dict[str, Any]) -> Any:
+    """A new record of ``kind`` by ``actor`` with ``links`` set."""
+    from crm_app.services import accounts, contacts, leads, opportunities, quotes
+
+    s, i = lw.w.session, next(lw.n)
+    if kind == "lead":
+        return leads.create_lead(session=s, actor=actor, data={
+            "company": f"Alta {i}", "phone": "600000000", **links})
+    if kind == "account":
+        return accounts.create_account(session=s, actor=actor, data={
+            "name": f"Alta {i} S.L.", "province": "Madrid", **links})
+    if kind == "contact":
+        return contacts.create_contact(session=s, actor=actor, data={
+            "first_name": f"Alta {i}", **links})
+    if kind == "opportunity":
+        return opportunities.create_opportunity(session=s, actor=actor, data={
+            "name": f"Alta {i}", **links})
+    return quotes.create_quote(session=s, actor=actor, **{
+        "account_id": _own_account(lw, actor).id, "lines": LINE, **links})
+
+
+def _update(lw: LinkWorld, actor: User, kind: str, links: dict[str, Any]) -> Any:
+    """A plain record of ``kind`` by ``actor``, then ``links`` set on it by an update; a
+    refused update must leave the record as it was."""
+    from crm_app.services import accounts, contacts, leads, opportunities, quotes
+
+    key = (actor.id, kind)
+    if "owner_id" in links or key not in lw.bases:  # a new owner may take it out of scope
+        lw.bases[key] = _create(lw, actor, kind, {"owner_id": actor.id} if kind == "lead"
+                                else {})
+    base = lw.bases[key]
+    before = {k: getattr(base, k) for k in links}
+    fn = {"lead": leads.update_lead, "account": accounts.update_account,
+          "contact": contacts.update_contact, "opportunity": opportunities.update_opportunity,
+          "quote": quotes.update_quote}[kind]
+    try:
+        return fn(session=lw.w.session, actor=actor, **{f"{kind}_id": base.id}, data=links)
+    except ValidationFailed:
+        lw.w.session.rollback()
+        lw.w.session.refresh(base)
+        assert {k: getattr(base, k) for k in links} == before, "a refused link was written"
+        raise
+
+
+def _outcomes(lw: LinkWorld, cases: list[tuple[str, Any, bool]], fld: str,
+              call: Any) -> list[tuple]:
+    """Run ``call(value)`` for each ``(label, value, expected_ok)``; the cases that differ."""
+    wrong = []
+    for label, value, expected in cases:
+        try:
+            record = call(value)
+        except ValidationFailed as exc:
+            lw.w.session.rollback()
+            if expected or fld not in exc.errors:
+                wrong.append((label, "refused", exc.errors))
+            continue
+        except Exception as exc:  # noqa: BLE001 - the API would answer 500 or 403: record it
+            lw.w.session.rollback()
+            wrong.append((label, "error", repr(exc)[:200]))
+            continue
+        stored = getattr(record, fld, value) if record is not None else value
+        if not expected or stored != value:
+            wrong.append((label, "accepted", stored))
+    return wrong
+
+
+class TestLinkMatrix:
+    @pytest.fixture(scope="class")
+    def lw(self, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('links') / 'links.db'}")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield _link_world(session)
+        engine.dispose()
+
+    @pytest.mark.parametrize("actor_key", LINK_ACTORS)
+    @pytest.mark.parametrize("kind,op,fld,target", LINK_CASES,
+                             ids=[f"{k}.{o}.{f}" for k, o, f, _ in LINK_CASES])
+    def test_link_is_accepted_exactly_when_the_target_is_visible(
+            self, lw: LinkWorld, actor_key: str, kind: str, op: str, fld: str,
+            target: str) -> None:
+        actor = lw.w.users[actor_key]
+        run = _create if op == "create" else _update
+        cases = [(label, row.id, row.deleted_at is None and may_see(actor, row))
+                 for label, row in lw.targets[target]]
+        cases += [(label, value, False) for label, value in SPECIAL_IDS.items()]
+        assert any(ok for *_, ok in cases) and not all(ok for *_, ok in cases)
+        wrong = _outcomes(lw, cases, fld, lambda v: run(lw, actor, kind, {fld: v}))
+        assert not wrong, f"{len(wrong)} of {len(cases)} wrong: {wrong}"
+
+    @pytest.mark.parametrize("actor_key", LINK_ACTORS)
+    @pytest.mark.parametrize("kind,op", [(k, o) for k in ("lead", "account", "contact",
+                                                         "opportunity")
+                                         for o in ("create", "update")])
+    def test_owner_is_accepted_exactly_when_the_actor_may_assign(
+            self, lw: LinkWorld, actor_key: str, kind: str, op: str) -> None:
+        """Oneself always; others need records.assign; a manager stays in the team (one
+        without a team keeps their records); inactive, missing or impossible ids never."""
+        actor = lw.w.users[actor_key]
+
+        def may_assign(target: User) -> bool:
+            if not target.active:
+                return False
+            if target.id == actor.id or actor.role in ("admin", "director"):
+                return True
+            return actor.role == "manager" and actor.team_id is not None \
+                and target.team_id == actor.team_id
+
+        cases = [(key, u.id, may_assign(u)) for key, u in lw.w.users.items()]
+        cases += [(label, value, False) for label, value in SPECIAL_IDS.items()]
+        assert any(ok for *_, ok in cases) and not all(ok for *_, ok in cases)
+        run = _create if op == "create" else _update
+        wrong = _outcomes(lw, cases, "owner_id", lambda v: run(lw, actor, kind, {"owner_id": v}))
+        assert not wrong, f"{len(wrong)} of {len(cases)} wrong: {wrong}"
+
+    @pytest.mark.parametrize("actor_key", LINK_ACTORS)
+    def test_catalog_links_need_an_active_product_and_a_stage_of_the_pipeline(
+            self, lw: LinkWorld, actor_key: str) -> None:
+        from crm_app.models import Product
+        from crm_app.services import opportunities
+
+        actor, s = lw.w.users[actor_key], lw.w.session
+        if s.exec(select(Product)).first() is None:
+            other = Pipeline(name="Otro")
+            s.add(other)
+            s.flush()
+            s.add_all([Product(name="Activo", sku="ACT", unit_price=10),
+                       Product(name="Retirado", sku="RET", unit_price=10, active=False),
+                       Stage(pipeline_id=other.id, name="Ajena")])
+            s.commit()
+        active = s.exec(select(Product).where(Product.sku == "ACT")).one()
+        retired = s.exec(select(Product).where(Product.sku == "RET")).one()
+        foreign_stage = s.exec(select(Stage).where(Stage.name == "Ajena")).one()
+        specials = [(k, v, False) for k, v in SPECIAL_IDS.items()]
+        products = [("activo", active.id, True), ("retirado", retired.id, False), *specials]
+        stages = [("propia", lw.w.stage.id, True), ("otro embudo", foreign_stage.id, False),
+                  *specials]
+        wrong = []
+        for op in (_create, _update):
+            wrong += _outcomes(lw, products, "product_id",
+                               lambda v, op=op: op(lw, actor, "opportunity", {"product_id": v}))
+        wrong += _outcomes(lw, products, "lines.0.product_id", lambda v: _create(
+            lw, actor, "quote", {"lines": [{"product_id": v}]}) and None)
+        wrong += _outcomes(lw, stages, "stage_id", lambda v: _create(
+            lw, actor, "opportunity", {"pipeline_id": lw.w.pipeline.id, "stage_id": v}))
+
+        def move(v: Any) -> None:
+            opp = _create(lw, actor, "opportunity", {"pipeline_id": lw.w.pipeline.id})
+            opportunities.move_stage(session=s, actor=actor, opportunity_id=opp.id,
+                                     stage_id=v)
+
+        wrong += _outcomes(lw, stages, "stage_id", move)
+        assert not wrong, f"{len(wrong)} of {5 * len(products)} wrong: {wrong}"

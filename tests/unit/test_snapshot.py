@@ -261,3 +261,132 @@ def test_a_failing_reader_fails_the_build_and_keeps_the_current_snapshot(world, 
                             target_dir=root)
     assert snap.current_version(root) == first.version
     assert not list(root.glob(".tmp-*"))
+
+
+# ---------------------------------------------------------------- real data shapes (issue 10)
+
+
+def _drop_leads(engine) -> None:  # noqa: ANN001
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE activity SET lead_id = NULL")
+        conn.exec_driver_sql("UPDATE opportunity SET lead_id = NULL")
+        conn.exec_driver_sql("DELETE FROM lead")
+
+
+def test_a_company_without_leads_gets_its_dashboard(world):
+    """Customers and opportunity history imported, no leads: the empty lead table must not
+    come out of the reader untyped (it did: "Cannot mix values of type VARCHAR and BIGINT in
+    COALESCE" and no dashboard at all)."""
+    engine, _, _, root = world
+    _drop_leads(engine)
+    info = snap.build_snapshot(database_url=str(engine.url), target_dir=root)
+    assert info.row_counts["leads"] == 0 and info.row_counts["opportunities"] == 13
+    con = snap.open_snapshot(target_dir=root)
+    try:
+        nov = periods.month(2025, 11)
+        assert _won(con) == Decimal("7500.50")
+        assert kpis.lead_conversion(con, Scope.company(), nov)["leads"] == 0
+        board = kpis.dashboard(con, Scope.company(), nov)
+        assert board["kpis"]["won_amount"] == Decimal("7500.50")
+        assert board["kpis"]["conversion_rate"] is None
+        assert board["kpis"]["activities"] == 8  # the call on L2 has no lead now; still done
+        # the lead's channel falls back to '' (not a number) for an activity without a record
+        assert con.execute("SELECT typeof(channel) FROM activities LIMIT 1").fetchone()[0] \
+            == "VARCHAR"
+    finally:
+        con.close()
+
+
+def test_an_empty_database_gives_a_typed_snapshot(engine, tmp_path):
+    """Every table empty: the Parquet copies carry the model's types (text as VARCHAR, not
+    the BIGINT ADBC guesses for a result without rows) and the dashboard is all zeros."""
+    info = snap.build_snapshot(database_url=str(engine.url), target_dir=tmp_path / "snap")
+    assert set(info.row_counts.values()) == {0}
+    vdir = tmp_path / "snap" / info.version
+    accounts = pl.read_parquet(vdir / "account.parquet")
+    assert accounts.schema["name"] == pl.String and accounts.schema["channel"] == pl.String
+    opps = pl.read_parquet(vdir / "opportunity.parquet")
+    assert opps.schema["channel"] == pl.String and opps.schema["amount"] == pl.Decimal(18, 2)
+    assert opps.schema["created_at"] == pl.Datetime("us")
+    assert pl.read_parquet(vdir / "lead.parquet").schema["source"] == pl.String
+    assert pl.read_parquet(vdir / "user.parquet").schema["active"] == pl.Boolean
+    con = snap.open_snapshot(target_dir=tmp_path / "snap")
+    try:
+        board = kpis.dashboard(con, Scope.company(), periods.month(2025, 11))
+        assert board["kpis"]["won_amount"] == Decimal("0.00")
+        assert board["kpis"]["pipeline_amount"] == Decimal("0.00")
+        assert board["kpis"]["activities"] == 0 and board["kpis"]["win_rate"] is None
+    finally:
+        con.close()
+
+
+def test_a_big_table_whose_upper_id_range_is_all_deleted(world):
+    """The reader cuts a big table in two id ranges; when every row of one range is in the
+    recycle bin that part has no rows, and it was typed BIGINT where the other was text
+    ("Unable to merge: Field channel has incompatible types")."""
+    engine, _, data, root = world
+    o13 = data.opps["O13"]  # deleted
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM stage_change WHERE opportunity_id = ?", (o13.id,))
+        conn.exec_driver_sql("UPDATE opportunity SET id = 50000 WHERE id = ?", (o13.id,))
+    snap.build_snapshot(database_url=str(engine.url), target_dir=root)
+    con = snap.open_snapshot(target_dir=root)
+    try:
+        assert _won(con) == Decimal("7500.50")
+        assert con.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 13
+    finally:
+        con.close()
+
+
+def test_the_source_types_come_from_the_models(engine):
+    """One place: each source column's type is the SQLModel column's (a renamed or retyped
+    model column fails here, not in a customer's nightly build), and every table the reader
+    returns has exactly that Arrow schema, rows or not."""
+    from sqlmodel import SQLModel as _Model
+
+    from analytics import source_reader as sr
+
+    kinds = sr.column_kinds()
+    assert set(kinds) == set(sr.SOURCES)
+    assert kinds["src_opp"]["amount"] == "money" and kinds["src_opp"]["closed_at"] == "ts"
+    assert kinds["src_opp"]["expected_close"] == "date"
+    assert kinds["src_lead"]["source"] == "text" and kinds["src_user"]["active"] == "bool"
+    assert kinds["src_activity"]["activity_at"] == "ts"
+    for name, source in sr.SOURCES.items():
+        table = _Model.metadata.tables[source.table]
+        for col in source.columns:
+            assert col.like in table.c, (name, col.like)
+    got = sr.read_in_process(str(engine.url))
+    for name, table in got.items():
+        assert table.schema == sr.arrow_schema(kinds[name]), name
+
+
+def test_the_weighted_pipeline_total_is_rounded_once(engine, session, people, tmp_path):
+    """Found by the property test: the card summed the stages' weighted amounts after each was
+    rounded to the cent. Three open stages at 10 % with 0,05 € each: 0,005 € per stage (each
+    shown as 0,01 €), 0,015 € in all, so the card says 0,02 €, not 0,03 €."""
+    from crm_app.models import Pipeline, Stage
+
+    pipe = Pipeline(name="Ventas")
+    session.add(pipe)
+    session.flush()
+    stages = [Stage(pipeline_id=pipe.id, name=f"E{i}", position=i, probability=10)
+              for i in range(3)]
+    session.add_all(stages)
+    session.flush()
+    session.add_all(Opportunity(name=f"O{i}", pipeline_id=pipe.id, stage_id=st.id,
+                                amount=Decimal("0.05"), owner_id=people.comercial1.id,
+                                team_id=people.comercial1.team_id)
+                    for i, st in enumerate(stages))
+    session.commit()
+    snap.build_snapshot(database_url=str(engine.url), target_dir=tmp_path / "snap")
+    con = snap.open_snapshot(target_dir=tmp_path / "snap")
+    try:
+        rows = kpis.pipeline_by_stage(con, Scope.company())
+        assert [r["weighted_amount"] for r in rows] == [Decimal("0.01")] * 3
+        assert kpis.pipeline_totals(rows)["weighted_amount"] == Decimal("0.02")
+        board = kpis.dashboard(con, Scope.company(), periods.month_of(datetime.now(UTC).date()))
+        assert board["kpis"]["weighted_amount"] == Decimal("0.02")
+        assert board["by_team"][0]["weighted_amount"] == Decimal("0.02")  # already right
+    finally:
+        con.close()

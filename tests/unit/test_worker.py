@@ -135,3 +135,14 @@ def test_purge_sessions_deletes_expired_rows(worker: Worker) -> None:
         assert f"crm.core.purge_sessions[{result.id}] succeeded in" in worker.log()
     finally:
         engine.dispose()
+
+
+def test_the_daily_backup_task_writes_a_verified_backup(worker: Worker) -> None:
+    from crm_app.services.backup import verify_backup
+
+    backups = worker.data_dir / "backups"
+    worker.client.send_task("crm.ops.backup")
+    worker.wait_for("the backup file", lambda: any(backups.glob("crm-*.tar.gz")))
+    (archive,) = backups.glob("crm-*.tar.gz")
+    summary = verify_backup(archive)
+    assert "user" in summary.manifest["tables"] and summary.manifest["alembic_revision"]

@@ -72,6 +72,7 @@ from crm_app.services.importing.mapping import (
 )
 from crm_app.services.importing.reader import ROW, FileUnreadable, RawTable, read_table
 from crm_app.services.importing.validate import OK, Lookups, StageInfo, prepare
+from crm_app.services.links import assign_error
 from crm_app.services.spain import fold, province_from_postal_code
 
 POLICIES = ("skip", "update", "create")
@@ -371,6 +372,9 @@ def _lookups(session: Session, actor: User, entity: str, mapping: Mapping,
     if "owner" in targets:
         for u in session.execute(select(User)).scalars():
             lk.users_by_email[u.email.strip().lower()] = (u.id, u.team_id, bool(u.active))
+            refused = assign_error(actor, u) if u.active else None
+            if refused is not None:
+                lk.owner_refused[u.id] = refused
     if entity == "opportunity":
         from crm_app.services.defaults import ensure_default_pipeline
 

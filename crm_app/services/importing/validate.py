@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from crm_app.i18n import t
 from crm_app.models import CustomFieldDef, StageKind
-from crm_app.services.custom_fields import coerce_value
+from crm_app.services.custom_fields import MAX_CUSTOM_BYTES, coerce_value
 from crm_app.services.defaults import SIZE_BANDS
 from crm_app.services.importing.checks import check_emails, check_nifs, check_phones, nulls
 from crm_app.services.importing.mapping import FieldSpec, Mapping, fields_of
@@ -75,6 +76,9 @@ class Lookups:
 
     users_by_email: dict[str, tuple[int, int | None, bool]] = field(default_factory=dict)
     owner_column_allowed: bool = True
+    # Active users the importer may not give records to (a manager: other teams), by id,
+    # with the reason: the owner column follows the rule of forms and API (links.owner).
+    owner_refused: dict[int, str] = field(default_factory=dict)
     custom: list[CustomFieldDef] = field(default_factory=list)
     pipelines: dict[str, int] = field(default_factory=dict)  # folded name -> id
     default_pipeline_id: int | None = None
@@ -177,6 +181,7 @@ def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups)
         converted = _convert(specs[target], values, errors, lookups, warnings, present,
                              checked.get(target))
         out[converted.name] = converted
+    _custom_size(out, errors)
 
     # Full name -> first/last when those are not given.
     if "full_name" in out and "first_name" in specs:
@@ -358,6 +363,10 @@ def _owner(name: str, values: pl.Series, errors: _Errors, lookups: Lookups) -> p
                "No existe ningún usuario con ese correo.", values)
     errors.add(name, exists.fill_null(False) & uid.is_null(),
                "El usuario está inactivo: no puede ser propietario.", values)
+    if lookups.owner_refused:
+        refused = map_values(uid, lambda u: lookups.owner_refused.get(u), pl.String)
+        errors.add(name, refused.is_not_null(), refused, values)
+        uid = uid.zip_with(refused.is_null(), nulls(len(uid), pl.Int64))
     return uid.alias("owner_id")
 
 
@@ -422,6 +431,20 @@ def _custom(values: pl.Series, defn: CustomFieldDef, target: str, errors: _Error
                                  for k, v in table.items()}, default=None,
                                 return_dtype=pl.String)
     return enc.alias(target)
+
+
+def _custom_size(out: dict[str, pl.Series], errors: _Errors) -> None:
+    """The row's ``custom`` object within ``MAX_CUSTOM_BYTES``, as forms and API enforce:
+    each value is already compact JSON text, so its UTF-8 length plus ``"key":`` and a comma
+    is what it will weigh in the column."""
+    cols = [name for name in out if name.startswith("custom.")]
+    if not cols:
+        return
+    size = pl.repeat(2, len(out[cols[0]]), dtype=pl.Int64, eager=True)  # the braces
+    for name in cols:
+        size = size + (out[name].str.len_bytes().cast(pl.Int64) + len(name) - 7 + 4).fill_null(0)
+    errors.add("custom", size > MAX_CUSTOM_BYTES,
+               t("links.custom.too_big", kb=MAX_CUSTOM_BYTES // 1024))
 
 
 def _opportunity_dates(out: dict[str, pl.Series], errors: _Errors, lookups: Lookups) -> None:
