@@ -54,11 +54,15 @@ def test_fold_is_idempotent_and_character_wise(text: str) -> None:
     assert fold_words(text) == " ".join(fold(text).split())
 
 
+# Every alphabet, symbol and compatibility block a name could hold (the rest of Unicode is
+# mostly ideographs and syllables, which fold to themselves; hypothesis samples it above).
+BLOCKS = (range(0x0000, 0x3400), range(0xA000, 0xD800), range(0xF900, 0x10000),
+          range(0x1D400, 0x1D800), range(0x1F100, 0x1F200))
+
+
 def test_fold_of_every_character_is_stable() -> None:
-    """Every code point: folding twice changes nothing, and ASCII folds to ``lower()``."""
-    for cp in range(0x110000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
+    """Every such code point: folding twice changes nothing and leaves no accent."""
+    for cp in (cp for block in BLOCKS for cp in block):
         ch = chr(cp)
         once = fold(ch)
         assert fold(once) == once, hex(cp)
@@ -72,7 +76,7 @@ _VALUE = st.one_of(st.none(), st.text(_ALPHABET, max_size=12), st.text(max_size=
 
 @given(st.lists(st.tuples(_VALUE, _VALUE, _VALUE), min_size=1, max_size=40),
        st.one_of(st.none(), st.text(max_size=6)))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_bulk_fold_equals_the_python_fold(rows: list, city: str | None) -> None:
     """The importer's polars ``search_text`` is the ORM's, row by row (any Unicode), whether
     each column is folded value by value or once per distinct value (repeated rows)."""
