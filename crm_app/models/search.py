@@ -4,8 +4,8 @@ Why a stored column and not a SQL function: SQLite's ``lower()``/``LIKE`` fold A
 it has no ``unaccent``; a Python function registered in SQLite is one call per row and column
 (seconds over 200,000 leads), and PostgreSQL's ``unaccent`` is an extension whose result is
 not ``IMMUTABLE``. So the fold runs in Python, once per write — the ORM listener below, the
-bulk importer (``crm_app.services.search.with_search_text``, vectorised: the same function
-on each distinct non-ASCII character) and migration 0003's backfill — and a search folds its
+bulk importer (``crm_app.services.search.with_search_text``, vectorised: this function on
+each distinct non-ASCII character) and migration 0003's backfill — and a search folds its
 term the same way and runs one plain ``LIKE`` over ``search_text``. Only Python ever folds, so
 SQLite and PostgreSQL give the same answers, and a search reads one column for the names
 instead of one per field.
@@ -14,9 +14,9 @@ The fold (``fold``), character by character: compatibility decomposition (NFKD: 
 full-width letters → ASCII), nonspacing marks dropped ("García" → "Garcia", "Muñoz" → "Munoz",
 "ç" → "c"), case folded ("ß" → "ss"), then the same again (case folding can produce
 decomposable letters, as in "İ"), and a few letters without a decomposition mapped to their
-base (ø, ł, đ, æ, œ…). So ñ
-folds to n: "espana" finds "España" and "munoz" finds "Muñoz" (and "muñoz" finds a "Munoz"
-typed without the tilde), as people type on foreign keyboards and in email addresses.
+base (ø, ł, đ, æ, œ…). So ñ folds to n: "espana" finds "España" and "munoz" finds "Muñoz"
+(and "muñoz" finds a "Munoz" typed without the tilde), as people type on foreign keyboards
+and in email addresses.
 
 ``search_text`` holds the free-text fields a person types with accents (names, company,
 city, subject…), their words separated by single spaces (any run of whitespace is one space,
