@@ -53,11 +53,11 @@ from crm_app.services.sales_common import (
     paginate,
     rate_text,
     require_user,
-    search_clause,
     to_decimal,
     today_local,
     user_names,
 )
+from crm_app.services.search import contains, matches
 
 __all__ = [
     "STATUS_LABELS",
@@ -580,9 +580,10 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
     """One page of quotes; search on the number and the customer's name."""
     stmt = select(Quote).where(bin_clause(Quote, deleted=deleted))
     if (q or "").strip():
-        stmt = stmt.where(or_(search_clause([Quote.number], q),
+        number = " ".join(q.split()).lower()  # numbers are ASCII: lower() is their fold
+        stmt = stmt.where(or_(contains(func.lower(Quote.number), number),
                               Quote.account_id.in_(select(Account.id).where(
-                                  search_clause([Account.name, Account.trade_name], q)))))
+                                  matches(Account, q, first_section=True)))))
     if status:
         stmt = stmt.where(Quote.status == status)
     if account_id:
