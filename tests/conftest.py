@@ -80,3 +80,19 @@ def pg_server():  # noqa: ANN201
 def pg_url(pg_server) -> str:  # noqa: ANN001
     """``postgresql+psycopg://`` URL of an empty database on the throwaway server."""
     return pg_server.create_database("crm_test")
+
+
+# --- the analytics dataset (tests/analytics_data.py): built once, read by many modules ---
+
+
+@pytest.fixture(scope="session")
+def analytics_world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """``analytics_data.World``: the hand-computed dataset in a migrated SQLite file, with
+    tokens and a snapshot. Read-only: a test that changes rows builds its own."""
+    from analytics_data import build_world
+
+    world = build_world(tmp_path_factory.mktemp("analytics-world"))
+    try:
+        yield world
+    finally:
+        world.engine.dispose()

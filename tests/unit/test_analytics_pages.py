@@ -10,14 +10,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from analytics_data import build
-from factories import make_people
 from openpyxl import load_workbook
-from sqlmodel import Session, SQLModel
 
 from analytics.scope import Scope
-from analytics.snapshot import build_snapshot, open_snapshot
-from crm_app.db import make_engine
+from analytics.snapshot import open_snapshot
 from pages import analytics_common as common
 from pages import home, reports
 
@@ -25,16 +21,8 @@ NOV_15 = date(2025, 11, 15)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("pages")
-    engine = make_engine(f"sqlite:///{tmp / 'pages.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    yield tmp / "snap", data
-    engine.dispose()
+def world(analytics_world):  # noqa: ANN001, ANN201
+    return analytics_world.snapshot_dir, analytics_world.data
 
 
 @pytest.fixture
