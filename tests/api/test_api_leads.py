@@ -1,4 +1,4 @@
-"""The leads API over real HTTP (uvicorn serving ``build_api()`` on a SQLite file).
+"""The leads API, served in process (``api_harness``) over a SQLite file.
 
 CRUD, 422 shapes (domain and request errors alike), row scoping with 404 out of scope, list
 filters, duplicates, bulk, conversion, assignment rules + simulator (admin only), custom fields.
@@ -12,26 +12,26 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_harness import Api, serve_api, tokens_for
 from factories import People, make_people
-from live_api import ApiServer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from crm_app.db import make_engine
 from crm_app.models import AuditEvent, Lead
-from crm_app.services import auth as auth_service
 
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     people: People
-    tokens: dict[str, str]
+
+    @property
+    def engine(self) -> Engine:
+        return self.api.engine
 
     def client(self, who: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return httpx.Client(base_url=self.server.base_url, headers=headers, timeout=20)
+        return self.api.client(who)
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +40,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     url = f"sqlite:///{tmp / 'api.db'}"
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    tokens: dict[str, str] = {}
     with Session(engine, expire_on_commit=False) as s:
         people = make_people(s)
-        for key in ("admin", "director", "manager1", "manager2", "comercial1", "comercial2",
-                    "comercial3"):
-            tokens[key] = auth_service.create_api_token(session=s, actor=None,
-                                                        user=getattr(people, key))
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        yield Live(server=server, engine=engine, people=people, tokens=tokens)
-    finally:
-        server.stop()
-        engine.dispose()
+        tokens = tokens_for(s, people.all())
+    engine.dispose()
+    with serve_api(url, tmp / "data", tokens=tokens) as api:
+        yield Live(api=api, people=people)
 
 
 def post_lead(c: httpx.Client, **data) -> dict:
@@ -83,7 +76,9 @@ def test_create_get_patch_delete_roundtrip(live: Live) -> None:
                     json={"status": "descartado", "discard_reason": "Sin presupuesto"})
         assert r.status_code == 200 and r.json()["status"] == "descartado"
         r = c.get(f"/api/v1/leads/{lead['id']}/timeline")
-        assert [i["title"] for i in r.json()] == ["Estado: nuevo → descartado", "Lead creado"]
+        assert r.json()["count"] == 2
+        assert [i["title"] for i in r.json()["data"]] == ["Estado: nuevo → descartado",
+                                                          "Lead creado"]
         assert c.delete(f"/api/v1/leads/{lead['id']}").status_code == 204
         assert c.get(f"/api/v1/leads/{lead['id']}").status_code == 404
         assert c.post(f"/api/v1/leads/{lead['id']}/restore").status_code == 200
@@ -270,7 +265,7 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert other["owner_id"] == p.admin.id and other["assigned_rule_id"] is None
         r = c.patch(f"/api/v1/assignment-rules/{rule_id}", json={"active": False})
         assert r.status_code == 200 and r.json()["active"] is False
-        assert len(c.get("/api/v1/assignment-rules").json()) == 1
+        assert c.get("/api/v1/assignment-rules").json()["count"] == 1
         assert c.delete(f"/api/v1/assignment-rules/{rule_id}").status_code == 204
         assert c.get(f"/api/v1/assignment-rules/{rule_id}").status_code == 404
     with Session(live.engine) as s:
@@ -294,7 +289,7 @@ def test_custom_fields_api_and_filter(live: Live) -> None:
         field_id = r.json()["id"]
     with live.client("comercial1") as c:
         assert [f["key"] for f in c.get("/api/v1/custom-fields",
-                                        params={"entity": "lead"}).json()] == ["tamano"]
+                                        params={"entity": "lead"}).json()["data"]] == ["tamano"]
         r = c.post("/api/v1/leads", json={"first_name": "CF", "phone": "666000001",
                                           "custom": {"tamano": "Enorme"}})
         assert r.status_code == 422 and "custom.tamano" in r.json()["errors"]
@@ -306,7 +301,8 @@ def test_custom_fields_api_and_filter(live: Live) -> None:
         r = c.patch(f"/api/v1/custom-fields/{field_id}", json={"label": "Tamaño empresa"})
         assert r.json()["label"] == "Tamaño empresa"
         assert c.delete(f"/api/v1/custom-fields/{field_id}").status_code == 204
-        assert c.get("/api/v1/custom-fields", params={"entity": "lead"}).json() == []
+        assert c.get("/api/v1/custom-fields", params={"entity": "lead"}).json() == {
+            "data": [], "count": 0}
 
 
 def test_saved_views_api(live: Live) -> None:
@@ -315,9 +311,10 @@ def test_saved_views_api(live: Live) -> None:
                                                 "filters": {"status": ["nuevo"]}})
         assert r.status_code == 201
         view_id = r.json()["id"]
-        assert [v["name"] for v in c.get("/api/v1/saved-views").json()] == ["Mis nuevos"]
+        assert [v["name"] for v in c.get("/api/v1/saved-views").json()["data"]] == [
+            "Mis nuevos"]
     with live.client("comercial2") as c:
-        assert c.get("/api/v1/saved-views").json() == []
+        assert c.get("/api/v1/saved-views").json() == {"data": [], "count": 0}
         assert c.delete(f"/api/v1/saved-views/{view_id}").status_code == 404
     with live.client("comercial1") as c:
         assert c.delete(f"/api/v1/saved-views/{view_id}").status_code == 204
