@@ -8,6 +8,7 @@ uvicorn process where the process is the point, behind the same interface.
   given, redirects not followed, cookies kept between its requests;
 - ``api.request(who, method, path, **kw)``: one request with a fresh client;
 - ``api.engine``: an engine on the same database, for the test's own reads and writes;
+- ``api.people``: the users the test made (``factories.People``), when given to ``serve_api``;
 - ``api.log()``: what the server logged (warnings and up).
 
 In process (the default) the app runs as the real process would: ``CRM_DATA_DIR``,
@@ -36,9 +37,10 @@ from typing import Any
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from crm_env import crm_environment
+from factories import make_people
 from live_api import ApiServer
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from crm_app import db as db_module
 from crm_app.api import deps
@@ -74,6 +76,7 @@ class Api:
 
     engine: Engine
     tokens: dict[str, str] = field(default_factory=dict)
+    people: Any = None  # the fixture organisation (``factories.People``), if the test made one
     base_url: str = "http://testserver"
     app: Any = None  # the FastAPI app, when in process
     transport: httpx.BaseTransport | None = None  # to the app, when in process
@@ -123,7 +126,7 @@ def _captured_log(into: io.StringIO) -> Iterator[None]:
 
 @contextmanager
 def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | None = None,
-              real: bool = False, **env: str) -> Iterator[Api]:
+              people: Any = None, real: bool = False, **env: str) -> Iterator[Api]:
     """``build_api()`` over ``database_url`` with ``data_dir`` as ``CRM_DATA_DIR`` and the
     extra settings ``env`` (``CRM_PUBLIC_URL=…``); in this process unless ``real``."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -132,8 +135,8 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
         if real:
             server = ApiServer(data_dir, database_url, **env).start()
             try:
-                yield Api(engine=engine, tokens=tokens or {}, base_url=server.base_url,
-                          server=server)
+                yield Api(engine=engine, tokens=tokens or {}, people=people,
+                          base_url=server.base_url, server=server)
             finally:
                 server.stop()
             return
@@ -153,7 +156,7 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
         previous = db_module.get_engine
         log = io.StringIO()
         with crm_environment(settings), _captured_log(log), start_blocking_portal() as portal:
-            api = Api(engine=engine, tokens=tokens or {}, app=app,
+            api = Api(engine=engine, tokens=tokens or {}, people=people, app=app,
                       transport=InProcessTransport(app, portal), _log=log)
             db_module.get_engine = engine_here  # type: ignore[assignment]
             try:
@@ -164,4 +167,21 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
         engine.dispose()
 
 
-__all__ = ["Api", "serve_api", "tokens_for"]
+@contextmanager
+def serve_with_people(tmp: Path, **env: str) -> Iterator[Api]:
+    """A new SQLite file in ``tmp`` (tables from the models) holding the fixture organisation
+    (``factories.make_people``, ``api.people``) with a token per user, served in process."""
+    url = f"sqlite:///{tmp / 'api.db'}"
+    engine = make_engine(url)
+    try:
+        SQLModel.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            people = make_people(session)
+            tokens = tokens_for(session, people.all())
+    finally:
+        engine.dispose()
+    with serve_api(url, tmp / "data", tokens=tokens, people=people, **env) as api:
+        yield api
+
+
+__all__ = ["Api", "serve_api", "serve_with_people", "tokens_for"]

@@ -7,45 +7,19 @@ filters, duplicates, bulk, conversion, assignment rules + simulator (admin only)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from api_harness import Api, serve_api, tokens_for
-from factories import People, make_people
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from api_harness import Api, serve_with_people
+from sqlmodel import Session, select
 
-from crm_app.db import make_engine
 from crm_app.models import AuditEvent, Lead
 
 
-@dataclass
-class Live:
-    api: Api
-    people: People
-
-    @property
-    def engine(self) -> Engine:
-        return self.api.engine
-
-    def client(self, who: str | None = None) -> httpx.Client:
-        return self.api.client(who)
-
-
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp: Path = tmp_path_factory.mktemp("leads-api")
-    url = f"sqlite:///{tmp / 'api.db'}"
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        people = make_people(s)
-        tokens = tokens_for(s, people.all())
-    engine.dispose()
-    with serve_api(url, tmp / "data", tokens=tokens) as api:
-        yield Live(api=api, people=people)
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with serve_with_people(tmp_path_factory.mktemp("leads-api")) as api:
+        yield api
 
 
 def post_lead(c: httpx.Client, **data) -> dict:
@@ -54,13 +28,13 @@ def post_lead(c: httpx.Client, **data) -> dict:
     return r.json()
 
 
-def test_requires_authentication(live: Live) -> None:
+def test_requires_authentication(live: Api) -> None:
     with live.client() as c:
         assert c.get("/api/v1/leads").status_code == 401
         assert c.post("/api/v1/leads", json={}).status_code == 401
 
 
-def test_create_get_patch_delete_roundtrip(live: Live) -> None:
+def test_create_get_patch_delete_roundtrip(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Ana", last_name="Ruiz", company="Ruiz Reformas",
                          email=" Ana@RuizReformas.es ", phone="600 11 22 33", nif="12345678z",
@@ -85,7 +59,7 @@ def test_create_get_patch_delete_roundtrip(live: Live) -> None:
         assert c.get(f"/api/v1/leads/{lead['id']}").status_code == 200
 
 
-def test_validation_errors_are_422_with_field_messages(live: Live) -> None:
+def test_validation_errors_are_422_with_field_messages(live: Api) -> None:
     with live.client("comercial1") as c:
         r = c.post("/api/v1/leads", json={"first_name": "", "email": "ana@", "phone": "12",
                                           "nif": "12345678A"})
@@ -114,7 +88,7 @@ def test_validation_errors_are_422_with_field_messages(live: Live) -> None:
         assert r.status_code == 422 and "created_from" in r.json()["errors"]
 
 
-def test_row_scoping_and_404_out_of_scope(live: Live) -> None:
+def test_row_scoping_and_404_out_of_scope(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Scope", phone="611000001")
     url = f"/api/v1/leads/{lead['id']}"
@@ -142,7 +116,7 @@ def test_row_scoping_and_404_out_of_scope(live: Live) -> None:
         assert c.get(url).status_code == 404
 
 
-def test_list_filters_search_sort_and_pagination(live: Live) -> None:
+def test_list_filters_search_sort_and_pagination(live: Api) -> None:
     with live.client("comercial3") as c:
         made = [post_lead(c, first_name=f"Filtro{i}", company=f"Lista {i}",
                           phone=f"62200000{i}", province=["Sevilla", "Cádiz"][i % 2],
@@ -169,7 +143,7 @@ def test_list_filters_search_sort_and_pagination(live: Live) -> None:
         assert c.get("/api/v1/leads", params={"q": "filtro"}).json()["count"] == 0
 
 
-def test_duplicates_endpoint(live: Live) -> None:
+def test_duplicates_endpoint(live: Api) -> None:
     with live.client("comercial2") as c:
         post_lead(c, first_name="Dup", email="dup@api-dup.es", phone="633000001")
         r = c.get("/api/v1/leads/duplicates", params={"email": "DUP@api-dup.es "})
@@ -187,7 +161,7 @@ def test_duplicates_endpoint(live: Live) -> None:
                                  "owner_name": "", "status": None}]
 
 
-def test_bulk_actions(live: Live) -> None:
+def test_bulk_actions(live: Api) -> None:
     with live.client("comercial2") as c:
         ids = [post_lead(c, first_name=f"Bulk{i}", phone=f"64400000{i}")["id"]
                for i in range(3)]
@@ -210,7 +184,7 @@ def test_bulk_actions(live: Live) -> None:
         assert r.json() == {"changed": 3}
 
 
-def test_convert_over_http(live: Live) -> None:
+def test_convert_over_http(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Conv", company="Convertible SL",
                          email="conv@convertible-api.es", nif="B12345674")
@@ -230,7 +204,7 @@ def test_convert_over_http(live: Live) -> None:
         assert r.json()["account_id"] == out["account_id"]  # same email domain
 
 
-def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
+def test_assignment_rules_admin_only_and_applied_on_post(live: Api) -> None:
     p = live.people
     rule = {"name": "Andalucía", "action": "round_robin",
             "conditions": [{"field": "province", "op": "region_in", "value": ["Andalucía"]}],
@@ -276,7 +250,7 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert lead.assigned_rule_id is None  # rule deleted: link cleared, audit keeps it
 
 
-def test_custom_fields_api_and_filter(live: Live) -> None:
+def test_custom_fields_api_and_filter(live: Api) -> None:
     field = {"entity": "lead", "key": "tamano", "label": "Tamaño", "type": "choice",
              "choices": ["Pequeña", "Mediana"]}
     with live.client("comercial1") as c:
@@ -305,7 +279,7 @@ def test_custom_fields_api_and_filter(live: Live) -> None:
             "data": [], "count": 0}
 
 
-def test_saved_views_api(live: Live) -> None:
+def test_saved_views_api(live: Api) -> None:
     with live.client("comercial1") as c:
         r = c.post("/api/v1/saved-views", json={"name": "Mis nuevos",
                                                 "filters": {"status": ["nuevo"]}})

@@ -11,18 +11,13 @@ through the scoped helpers only.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from api_harness import Api, serve_api, tokens_for
-from factories import People, make_people
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, func, select
+from api_harness import Api, serve_with_people
+from sqlmodel import Session, func, select
 
-from crm_app.db import make_engine
 from crm_app.models import Account, Contact, Lead, Opportunity, Quote, utcnow
 from crm_app.services import leads as lead_service
 
@@ -30,31 +25,10 @@ MISSING = 987_654
 HUGE = 2**64  # past any id column: must be "not found", never an overflow 500
 
 
-@dataclass
-class Live:
-    api: Api
-    people: People
-
-    @property
-    def engine(self) -> Engine:
-        return self.api.engine
-
-    def client(self, who: str) -> httpx.Client:
-        return self.api.client(who)
-
-
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp: Path = tmp_path_factory.mktemp("links-api")
-    url = f"sqlite:///{tmp / 'api.db'}"
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as s:
-        people = make_people(s)
-        tokens = tokens_for(s, people.all())
-    engine.dispose()
-    with serve_api(url, tmp / "data", tokens=tokens) as api:
-        yield Live(api=api, people=people)
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with serve_with_people(tmp_path_factory.mktemp("links-api")) as api:
+        yield api
 
 
 def made(r: httpx.Response) -> dict:
@@ -76,12 +50,12 @@ def _records(c: httpx.Client, tag: str) -> dict[str, Any]:
             "opportunity": opp["id"], "quote": quote["id"]}
 
 
-def _count(live: Live, model: Any) -> int:
+def _count(live: Api, model: Any) -> int:
     with Session(live.engine) as s:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
-def test_foreign_or_missing_links_are_422_with_the_field(live: Live) -> None:
+def test_foreign_or_missing_links_are_422_with_the_field(live: Api) -> None:
     with live.client("comercial3") as c3:
         theirs = _records(c3, "sur")
     with live.client("admin") as adm:
@@ -214,7 +188,7 @@ def test_foreign_or_missing_links_are_422_with_the_field(live: Live) -> None:
     assert {m: _count(live, m) for m in before} == before  # nothing was written
 
 
-def test_customer_file_does_not_leak_linked_leads_of_another_team(live: Live) -> None:
+def test_customer_file_does_not_leak_linked_leads_of_another_team(live: Api) -> None:
     """50 leads of the Sur team: linking them through the API is refused, and customer files
     that already point at them (legacy data, an import of an older version) show nothing of
     them: not the company, not the source, not the owner, not their history."""
@@ -269,7 +243,7 @@ def test_customer_file_does_not_leak_linked_leads_of_another_team(live: Live) ->
         f"{accepted} of 50 foreign leads linked through the API, {leaked} of 50 leaked"
 
 
-def test_custom_fields_are_bounded_and_typed_on_every_entity(live: Live) -> None:
+def test_custom_fields_are_bounded_and_typed_on_every_entity(live: Api) -> None:
     """5 MB of ``custom`` JSON were stored on accounts, contacts and opportunities (leads too
     had no size cap): now 422 naming ``custom`` or ``custom.<key>``, on create and update."""
     with live.client("admin") as adm:
