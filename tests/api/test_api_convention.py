@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_harness import Api, serve_api, tokens_for
+from api_harness import Api, serve_with_people
+from sqlmodel import Session
 
 from crm_app.api.app import build_api
 from crm_app.services import accounts as account_service
@@ -116,12 +117,12 @@ def test_every_json_request_body_has_an_example() -> None:
 
 
 @pytest.fixture
-def api(engine, session, people, tmp_path) -> Iterator[Api]:  # noqa: ANN001
-    for i in range(5):
-        account_service.create_account(session=session, actor=people.comercial1,
-                                       data={"name": f"Cliente {i} S.L.", "province": "Madrid"})
-    with serve_api(str(engine.url), tmp_path / "data",
-                   tokens=tokens_for(session, people.all())) as served:
+def api(tmp_path) -> Iterator[Api]:  # noqa: ANN001
+    with serve_with_people(tmp_path) as served, Session(served.engine) as session:
+        for i in range(5):
+            account_service.create_account(session=session, actor=served.people.comercial1,
+                                           data={"name": f"Cliente {i} S.L.",
+                                                 "province": "Madrid"})
         yield served
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from api_harness import Api, serve_api, tokens_for
+from api_harness import Api, serve_with_people
 from live_api import free_port
 
 from crm_app.settings import get_settings
@@ -34,9 +34,8 @@ class Caller:
 
 
 @pytest.fixture
-def api(engine, session, people, tmp_path) -> Iterator[Caller]:
-    with serve_api(str(engine.url), tmp_path / "api-data",
-                   tokens=tokens_for(session, people.all())) as served:
+def api(tmp_path) -> Iterator[Caller]:
+    with serve_with_people(tmp_path) as served:
         yield Caller(served)
 
 
@@ -225,55 +224,50 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\x1e\x90\xff")) + chunk(b"IEND", b""))
 
 
-def test_product_image_upload_and_download(api, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    try:
-        prod = ok(api("admin", "POST", "/api/v1/products", json={
-            "name": "Taladro", "sku": "TAL-1", "unit_price": "89.90"}), 201)
-        url = f"/api/v1/products/{prod['id']}/image"
-        assert api("comercial1", "GET", url).status_code == 404
-        png = tiny_png()
-        # Only catalog.change may upload; an anonymous caller is not even asked.
-        assert api("comercial1", "POST", url,
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 403
-        assert api("", "POST", url,
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 401
-        # The type comes from the bytes: a text file named .png is refused, in Spanish.
-        fake = api("manager1", "POST", url,
-                   files={"image": ("foto.png", b"no soy una imagen", "image/png")})
-        assert fake.status_code == 422 and fake.json()["errors"] == {
-            "image": "La imagen debe ser PNG, JPEG o WebP."}
-        big = api("manager1", "POST", url, files={
-            "image": ("grande.png", png + b"\0" * (2 * 1024 * 1024), "image/png")})
-        assert big.status_code == 422 and big.json()["errors"] == {
-            "image": "La imagen no puede pasar de 2 MB."}
-        missing = api("manager1", "POST", url)
-        assert missing.status_code == 422 and "image" in missing.json()["errors"]
-        assert api("manager1", "POST", "/api/v1/products/999/image",
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 404
-        # A PNG sent with a misleading name and type is still a PNG.
-        done = ok(api("manager1", "POST", url,
-                      files={"image": ("foto.txt", png, "text/plain")}))
-        assert done["image_path"] == f"catalog/product-{prod['id']}.png"
-        stored = tmp_path / "data" / "catalog" / f"product-{prod['id']}.png"
-        assert stored.read_bytes() == png
-        got = api("comercial1", "GET", url)
-        assert got.status_code == 200 and got.content == png
-        assert got.headers["content-type"] == "image/png"
-        assert api("", "GET", url).status_code == 401
-        # A JPEG replaces it (and the old file goes).
-        jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
-        ok(api("admin", "POST", url, files={"image": ("x.jpg", jpeg, "image/jpeg")}))
-        assert not stored.exists()
-        got = api("comercial3", "GET", url)
-        assert (got.content, got.headers["content-type"]) == (jpeg, "image/jpeg")
-        assert api("admin", "DELETE", f"/api/v1/products/{prod['id']}").status_code == 204
-        assert api("admin", "GET", url).status_code == 404
-        assert list((tmp_path / "data" / "catalog").iterdir()) == []
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+def test_product_image_upload_and_download(api, tmp_path):
+    """The images live in the data dir (``serve_with_people``: ``tmp_path / "data"``)."""
+    prod = ok(api("admin", "POST", "/api/v1/products", json={
+        "name": "Taladro", "sku": "TAL-1", "unit_price": "89.90"}), 201)
+    url = f"/api/v1/products/{prod['id']}/image"
+    assert api("comercial1", "GET", url).status_code == 404
+    png = tiny_png()
+    # Only catalog.change may upload; an anonymous caller is not even asked.
+    assert api("comercial1", "POST", url,
+               files={"image": ("foto.png", png, "image/png")}).status_code == 403
+    assert api("", "POST", url,
+               files={"image": ("foto.png", png, "image/png")}).status_code == 401
+    # The type comes from the bytes: a text file named .png is refused, in Spanish.
+    fake = api("manager1", "POST", url,
+               files={"image": ("foto.png", b"no soy una imagen", "image/png")})
+    assert fake.status_code == 422 and fake.json()["errors"] == {
+        "image": "La imagen debe ser PNG, JPEG o WebP."}
+    big = api("manager1", "POST", url, files={
+        "image": ("grande.png", png + b"\0" * (2 * 1024 * 1024), "image/png")})
+    assert big.status_code == 422 and big.json()["errors"] == {
+        "image": "La imagen no puede pasar de 2 MB."}
+    missing = api("manager1", "POST", url)
+    assert missing.status_code == 422 and "image" in missing.json()["errors"]
+    assert api("manager1", "POST", "/api/v1/products/999/image",
+               files={"image": ("foto.png", png, "image/png")}).status_code == 404
+    # A PNG sent with a misleading name and type is still a PNG.
+    done = ok(api("manager1", "POST", url,
+                  files={"image": ("foto.txt", png, "text/plain")}))
+    assert done["image_path"] == f"catalog/product-{prod['id']}.png"
+    stored = tmp_path / "data" / "catalog" / f"product-{prod['id']}.png"
+    assert stored.read_bytes() == png
+    got = api("comercial1", "GET", url)
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-type"] == "image/png"
+    assert api("", "GET", url).status_code == 401
+    # A JPEG replaces it (and the old file goes).
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    ok(api("admin", "POST", url, files={"image": ("x.jpg", jpeg, "image/jpeg")}))
+    assert not stored.exists()
+    got = api("comercial3", "GET", url)
+    assert (got.content, got.headers["content-type"]) == (jpeg, "image/jpeg")
+    assert api("admin", "DELETE", f"/api/v1/products/{prod['id']}").status_code == 204
+    assert api("admin", "GET", url).status_code == 404
+    assert list((tmp_path / "data" / "catalog").iterdir()) == []
 
 
 # --- quotes -----------------------------------------------------------------------------------
