@@ -30,11 +30,11 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
 from crm_app.services.links import blank, visible
@@ -89,7 +89,7 @@ FIELD_LABELS = {
 # --- validation -------------------------------------------------------------------------------
 
 
-def _clean_account(session: Session, actor: User | None, data: Mapping[str, Any],
+def _clean_account(session: Session, actor: Actor, data: Mapping[str, Any],
                    current: Account | None) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate ``data`` (a full record on create, the changed fields on update)."""
     errors: dict[str, str] = {}
@@ -196,7 +196,8 @@ def _clean_account(session: Session, actor: User | None, data: Mapping[str, Any]
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_account(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Account:
+@needs_actor
+def create_account(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Account:
     """Create a customer. ``data`` holds the form fields (see ``ACCOUNT_FIELDS``)."""
     require_user(actor, Perm.RECORDS_CHANGE)
     values, errors = _clean_account(session, actor, data, None)
@@ -214,7 +215,8 @@ def create_account(*, session: Session, actor: User | None, data: Mapping[str, A
     return account
 
 
-def update_account(*, session: Session, actor: User | None, account_id: int,
+@needs_actor
+def update_account(*, session: Session, actor: Actor, account_id: int,
                    data: Mapping[str, Any]) -> Account:
     """Change some fields of a customer (only the keys present in ``data``)."""
     account = get_owned(session, actor, Account, account_id, Action.CHANGE, label="Cliente")
@@ -228,14 +230,16 @@ def update_account(*, session: Session, actor: User | None, account_id: int,
     return account
 
 
-def delete_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def delete_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     """Send to the recycle bin (restorable)."""
     account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente")
     to_bin(session=session, actor=actor, record=account, entity="account")
     return account
 
 
-def restore_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def restore_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente",
                         include_deleted=True)
     if account.deleted_at is None:
@@ -252,11 +256,13 @@ def restore_account(*, session: Session, actor: User | None, account_id: int) ->
     return account
 
 
-def get_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def get_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     return get_owned(session, actor, Account, account_id, label="Cliente")
 
 
-def list_accounts(*, session: Session, actor: User | None, q: str = "", province: str = "",
+@needs_actor
+def list_accounts(*, session: Session, actor: Actor, q: str = "", province: str = "",
                   sector: str = "", size_band: str = "", channel: str = "",
                   owner_id: int | None = None, team_id: int | None = None,
                   recargo_equivalencia: bool | None = None, deleted: bool = False,
@@ -284,7 +290,7 @@ def list_accounts(*, session: Session, actor: User | None, q: str = "", province
         stmt = stmt.where(Account.team_id == team_id)
     if recargo_equivalencia is not None:
         stmt = stmt.where(Account.recargo_equivalencia == recargo_equivalencia)
-    stmt = restrict(stmt, actor) if actor is not None else stmt
+    stmt = restrict(stmt, actor)
     stmt = order_by(stmt, Account, sort, ACCOUNT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)
@@ -336,7 +342,7 @@ def _entry(at: datetime | None, kind: str, title: str, detail: str = "", *,
             "user": "", "entity": entity, "entity_id": entity_id}
 
 
-def _timeline(session: Session, actor: User | None, account: Account, lead: Lead | None,
+def _timeline(session: Session, actor: Actor, account: Account, lead: Lead | None,
               contacts: list[Contact], opps: list[Opportunity], quotes: list[Quote],
               documents: list[Document], stages: dict[int, Stage],
               limit: int) -> list[dict[str, Any]]:
@@ -400,8 +406,7 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
     if opp_ids:
         who.append(Activity.opportunity_id.in_(opp_ids))
     stmt = select(Activity).where(or_(*who), Activity.deleted_at.is_(None))
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     for act in session.exec(stmt.order_by(Activity.created_at.desc()).limit(limit)).all():
         label = _ACTIVITY_TITLES.get(act.kind, act.kind)
         at = act.done_at or act.created_at
@@ -413,8 +418,7 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
     # Stage history of the account's opportunities.
     if opp_ids:
         stmt = select(StageChange).where(StageChange.opportunity_id.in_(opp_ids))
-        if actor is not None:
-            stmt = restrict(stmt, actor)
+        stmt = restrict(stmt, actor)
         for ch in session.exec(stmt.order_by(StageChange.changed_at.desc()).limit(limit)).all():
             to = stages.get(ch.to_stage_id)
             name = opp_names.get(ch.opportunity_id, "")
@@ -445,7 +449,8 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
     return entries[:limit]
 
 
-def account_360(*, session: Session, actor: User | None, account_id: int,
+@needs_actor
+def account_360(*, session: Session, actor: Actor, account_id: int,
                 timeline_limit: int = 200) -> dict[str, Any]:
     """Everything about one customer, for the ficha de cliente.
 
@@ -463,7 +468,7 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     lead = visible(session, actor, Lead, account.lead_id, field="lead_id", errors={})
 
     def scoped(stmt: Any) -> Any:
-        return restrict(stmt, actor) if actor is not None else stmt
+        return restrict(stmt, actor)
 
     contacts = list(session.exec(scoped(
         select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
@@ -562,7 +567,8 @@ def contact_row(c: Contact) -> dict[str, Any]:
             "owner_id": c.owner_id}
 
 
-def get_visible_account(session: Session, actor: User | None, account_id: Any,
+@needs_actor
+def get_visible_account(session: Session, actor: Actor, account_id: Any,
                         errors: dict[str, str], field_name: str = "account_id",
                         keep: int | None = None) -> Account | None:
     """For forms: the account if the actor may see it, else a field error (no 404)."""

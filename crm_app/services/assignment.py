@@ -41,6 +41,7 @@ from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, O
 from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.spain import (
     canonical_province,
@@ -579,13 +580,15 @@ def rule_dict(rule: AssignmentRule) -> dict:
             "cursor": rule.cursor}
 
 
-def list_rules(*, session: Session, actor: User) -> list[AssignmentRule]:
+@needs_actor
+def list_rules(*, session: Session, actor: Actor) -> list[AssignmentRule]:
     require(actor, Perm.RULES_MANAGE)
     return list(session.exec(select(AssignmentRule)
                              .order_by(AssignmentRule.position, AssignmentRule.id)).all())
 
 
-def get_rule(*, session: Session, actor: User, rule_id: int) -> AssignmentRule:
+@needs_actor
+def get_rule(*, session: Session, actor: Actor, rule_id: int) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
     rule = session.get(AssignmentRule, rule_id)
     if rule is None:
@@ -593,7 +596,8 @@ def get_rule(*, session: Session, actor: User, rule_id: int) -> AssignmentRule:
     return rule
 
 
-def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
+@needs_actor
+def create_rule(*, session: Session, actor: Actor, data: dict) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
     clean = validate_rule(data, session=session)
     position = data.get("position")
@@ -609,7 +613,8 @@ def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
     return rule
 
 
-def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> AssignmentRule:
+@needs_actor
+def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> AssignmentRule:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
     before = audit.snapshot(rule)
     merged = {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
@@ -629,7 +634,8 @@ def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> A
     return rule
 
 
-def delete_rule(*, session: Session, actor: User, rule_id: int) -> None:
+@needs_actor
+def delete_rule(*, session: Session, actor: Actor, rule_id: int) -> None:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
     snap = audit.snapshot(rule)
     session.execute(update(Lead).where(Lead.assigned_rule_id == rule_id)
@@ -640,7 +646,9 @@ def delete_rule(*, session: Session, actor: User, rule_id: int) -> None:
     session.commit()
 
 
-def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> list[AssignmentRule]:
+@needs_actor
+def reorder_rules(*, session: Session, actor: Actor,
+                  ordered_ids: list[int]) -> list[AssignmentRule]:
     rules = {r.id: r for r in list_rules(session=session, actor=actor)}
     if set(ordered_ids) != set(rules):
         raise ValidationFailed({"ids": "La lista debe contener todas las reglas una vez."})
@@ -662,7 +670,8 @@ def _now() -> datetime:
 # --- simulator -----------------------------------------------------------------------------
 
 
-def simulate(*, session: Session, actor: User, rules: list[dict], last_n: int = 200) -> dict:
+@needs_actor
+def simulate(*, session: Session, actor: Actor, rules: list[dict], last_n: int = 200) -> dict:
     """Where the last ``last_n`` leads would go under a DRAFT rule set (nothing is saved),
     beside where they went (their current owners).
 

@@ -12,6 +12,7 @@ from crm_app.models import Account, Contact, Lead, User, utcnow
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
@@ -43,7 +44,7 @@ CONTACT_SORTS = {"name": Contact.last_name, "first_name": Contact.first_name,
                  "updated_at": Contact.updated_at}
 
 
-def _clean_contact(session: Session, actor: User | None, data: Mapping[str, Any],
+def _clean_contact(session: Session, actor: Actor, data: Mapping[str, Any],
                    current: Contact | None) -> tuple[dict[str, Any], dict[str, str],
                                                      Account | None]:
     errors: dict[str, str] = {}
@@ -102,7 +103,8 @@ def _clean_contact(session: Session, actor: User | None, data: Mapping[str, Any]
     return out, errors, account
 
 
-def create_contact(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Contact:
+@needs_actor
+def create_contact(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Contact:
     """Create a contact, optionally at a customer (``account_id``); its owner defaults to the
     customer's owner so the people who see the customer see its contacts."""
     require_user(actor, Perm.RECORDS_CHANGE)
@@ -121,7 +123,8 @@ def create_contact(*, session: Session, actor: User | None, data: Mapping[str, A
     return contact
 
 
-def update_contact(*, session: Session, actor: User | None, contact_id: int,
+@needs_actor
+def update_contact(*, session: Session, actor: Actor, contact_id: int,
                    data: Mapping[str, Any]) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.CHANGE, label="Contacto")
     values, errors, _ = _clean_contact(session, actor, data, contact)
@@ -134,24 +137,28 @@ def update_contact(*, session: Session, actor: User | None, contact_id: int,
     return contact
 
 
-def delete_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
+@needs_actor
+def delete_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto")
     to_bin(session=session, actor=actor, record=contact, entity="contact")
     return contact
 
 
-def restore_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
+@needs_actor
+def restore_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto",
                         include_deleted=True)
     from_bin(session=session, actor=actor, record=contact, entity="contact")
     return contact
 
 
-def get_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
+@needs_actor
+def get_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
     return get_owned(session, actor, Contact, contact_id, label="Contacto")
 
 
-def list_contacts(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_contacts(*, session: Session, actor: Actor, q: str = "",
                   account_id: int | None = None, province: str = "", sector: str = "",
                   size_band: str = "", channel: str = "", owner_id: int | None = None,
                   team_id: int | None = None, deleted: bool = False, sort: str = "name",
@@ -187,8 +194,7 @@ def list_contacts(*, session: Session, actor: User | None, q: str = "",
         stmt = stmt.where(Contact.owner_id == owner_id)
     if team_id:
         stmt = stmt.where(Contact.team_id == team_id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     stmt = order_by(stmt, Contact, sort, CONTACT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)

@@ -38,11 +38,11 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.permissions import Action, restrict
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import active_defs, parse_decimal
 from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
@@ -80,7 +80,8 @@ def _match_clauses(lead: Lead) -> list[tuple[str, Any]]:
     return clauses
 
 
-def match_account(*, session: Session, actor: User, lead: Lead) -> Account | None:
+@needs_actor
+def match_account(*, session: Session, actor: Actor, lead: Lead) -> Account | None:
     """The existing account this lead belongs to, by NIF then email domain (see module doc).
     Raises ``Conflict`` when the only match is outside the actor's scope."""
     for what, clause in _match_clauses(lead):
@@ -96,7 +97,7 @@ def match_account(*, session: Session, actor: User, lead: Lead) -> Account | Non
     return None
 
 
-def _first_open_stage(session: Session, actor: User, pipeline_id: int | None
+def _first_open_stage(session: Session, actor: Actor, pipeline_id: int | None
                       ) -> tuple[Pipeline, Stage]:
     if pipeline_id is not None:
         errors: dict[str, str] = {}
@@ -151,7 +152,8 @@ def _carry_custom(session: Session, entity: str, values: dict) -> dict:
     return {k: v for k, v in values.items() if k in keys}
 
 
-def convert_lead(*, session: Session, actor: User, lead_id: int,
+@needs_actor
+def convert_lead(*, session: Session, actor: Actor, lead_id: int,
                  create_opportunity: bool = False, pipeline_id: int | None = None,
                  opportunity_name: str | None = None, amount: Any = None,
                  account_id: int | None = None) -> dict:
@@ -260,7 +262,8 @@ def convert_lead(*, session: Session, actor: User, lead_id: int,
             "moved_documents": int(moved_documents or 0)}
 
 
-def conversion_preview(*, session: Session, actor: User, lead_id: int) -> dict:
+@needs_actor
+def conversion_preview(*, session: Session, actor: Actor, lead_id: int) -> dict:
     """What conversion would do, for the dialog: the matched account (if any) and why."""
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.CHANGE)
     try:

@@ -31,9 +31,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from crm_app.i18n import t
-from crm_app.models import CustomFieldDef, CustomFieldType, Lead, User
+from crm_app.models import CustomFieldDef, CustomFieldType, Lead
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.spain import fold
 
@@ -247,9 +248,10 @@ def field_dict(defn: CustomFieldDef) -> dict:
             "active": defn.active}
 
 
-def list_fields(*, session: Session, actor: User, entity: str | None = None,
+@needs_actor
+def list_fields(*, session: Session, actor: Actor, entity: str | None = None,
                 include_inactive: bool = False) -> list[CustomFieldDef]:
-    if actor is None or not actor.active:
+    if not actor.active:
         raise PermissionDenied()
     stmt = select(CustomFieldDef)
     if entity:
@@ -274,7 +276,8 @@ def _check_choices(kind: str, choices: Any, errors: dict[str, str]) -> list:
     return clean
 
 
-def create_field(*, session: Session, actor: User, entity: str, key: str, label: str,
+@needs_actor
+def create_field(*, session: Session, actor: Actor, entity: str, key: str, label: str,
                  type: str = CustomFieldType.TEXT, choices: list | None = None,  # noqa: A002
                  position: int | None = None) -> CustomFieldDef:
     require(actor, Perm.SETTINGS_CHANGE)
@@ -312,7 +315,8 @@ def create_field(*, session: Session, actor: User, entity: str, key: str, label:
     return defn
 
 
-def update_field(*, session: Session, actor: User, field_id: int, label: str | None = None,
+@needs_actor
+def update_field(*, session: Session, actor: Actor, field_id: int, label: str | None = None,
                  choices: list | None = None, position: int | None = None,
                  active: bool | None = None) -> CustomFieldDef:
     """Change label, choices, position or active; the key, entity and type are fixed because
@@ -343,7 +347,8 @@ def update_field(*, session: Session, actor: User, field_id: int, label: str | N
     return defn
 
 
-def delete_field(*, session: Session, actor: User, field_id: int) -> CustomFieldDef:
+@needs_actor
+def delete_field(*, session: Session, actor: Actor, field_id: int) -> CustomFieldDef:
     """Deactivate the field: it disappears from forms and lists, stored values are kept so
     re-activating it brings them back."""
     return update_field(session=session, actor=actor, field_id=field_id, active=False)

@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from crm_app.services.actors import Actor
+
 STATUS_MIX = ("CASE WHEN id % 50 = 0 THEN 'convertido' WHEN id % 12 = 0 THEN 'descartado' "
               "WHEN id % 10 = 0 THEN 'cualificado' WHEN id % 4 = 0 THEN 'contactado' "
               "ELSE 'nuevo' END")
@@ -72,7 +74,7 @@ def run(rows: int = 200_000, *, seed: int = 2026, workdir: Path | None = None,
             "SELECT source FROM lead WHERE source != '' GROUP BY source "
             "ORDER BY count(*) DESC LIMIT 1").scalar_one()
 
-        def page(actor: Any, **kw: Any) -> Callable[[], Any]:
+        def page(actor: Actor, **kw: Any) -> Callable[[], Any]:
             return lambda: list_leads(session=s, actor=actor, page_size=25, **kw)
 
         cases: list[tuple[str, Callable[[], Any]]] = [

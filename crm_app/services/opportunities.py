@@ -30,13 +30,13 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
     ensure_default_pipeline,
@@ -170,7 +170,7 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _clean(session: Session, actor: User | None, data: Mapping[str, Any], allowed: tuple,
+def _clean(session: Session, actor: Actor, data: Mapping[str, Any], allowed: tuple,
            current: Opportunity | None, errors: dict[str, str]) -> dict[str, Any]:
     """Validate the opportunity fields present in ``data`` (``custom.<key>`` keys allowed)."""
     out: dict[str, Any] = {}
@@ -268,11 +268,11 @@ def won_stage(session: Session, pipeline_id: int) -> Stage:
     raise ValidationFailed({"stage_id": "El embudo no tiene etapa ganada."})
 
 
-def _record_change(session: Session, actor: User | None, opp: Opportunity,
+def _record_change(session: Session, actor: Actor, opp: Opportunity,
                    from_stage_id: int | None, to_stage_id: int, at: datetime) -> StageChange:
     change = StageChange(opportunity_id=opp.id, from_stage_id=from_stage_id,
                          to_stage_id=to_stage_id, changed_at=at,
-                         changed_by_id=actor.id if actor else None,
+                         changed_by_id=actor.id,
                          owner_id=opp.owner_id, team_id=opp.team_id)
     session.add(change)
     return change
@@ -292,7 +292,8 @@ def _enter(opp: Opportunity, stage: Stage, at: datetime, closed_at: datetime | N
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def create_opportunity(*, session: Session, actor: Actor,
                        data: Mapping[str, Any]) -> Opportunity:
     """Create an opportunity in ``pipeline_id`` (default pipeline) at ``stage_id`` (its first
     open stage). The entry into that stage is the first ``StageChange``. Admins may give
@@ -338,7 +339,8 @@ def create_opportunity(*, session: Session, actor: User | None,
     return opp
 
 
-def update_opportunity(*, session: Session, actor: User | None, opportunity_id: int,
+@needs_actor
+def update_opportunity(*, session: Session, actor: Actor, opportunity_id: int,
                        data: Mapping[str, Any]) -> Opportunity:
     """Change fields; a ``stage_id`` in ``data`` is a stage move (with its rules)."""
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE,
@@ -386,7 +388,7 @@ def update_opportunity(*, session: Session, actor: User | None, opportunity_id: 
     return opp
 
 
-def _move(session: Session, actor: User | None, opp: Opportunity, stage: Stage, *,
+def _move(session: Session, actor: Actor, opp: Opportunity, stage: Stage, *,
           closed_at: datetime | None = None, at: datetime | None = None) -> StageChange:
     if stage.kind == StageKind.OPEN:
         closed_at = None
@@ -396,7 +398,8 @@ def _move(session: Session, actor: User | None, opp: Opportunity, stage: Stage, 
     return change
 
 
-def move_stage(*, session: Session, actor: User | None, opportunity_id: int, stage_id: int,
+@needs_actor
+def move_stage(*, session: Session, actor: Actor, opportunity_id: int, stage_id: int,
                fields: Mapping[str, Any] | None = None, at: datetime | None = None,
                commit: bool = True) -> Opportunity:
     """Move an opportunity to ``stage_id`` (same pipeline), setting ``fields`` with it.
@@ -440,7 +443,8 @@ def move_stage(*, session: Session, actor: User | None, opportunity_id: int, sta
     return opp
 
 
-def delete_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def delete_opportunity(*, session: Session, actor: Actor,
                        opportunity_id: int) -> Opportunity:
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
                     label="Oportunidad")
@@ -448,7 +452,8 @@ def delete_opportunity(*, session: Session, actor: User | None,
     return opp
 
 
-def restore_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def restore_opportunity(*, session: Session, actor: Actor,
                         opportunity_id: int) -> Opportunity:
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
                     label="Oportunidad", include_deleted=True)
@@ -472,11 +477,12 @@ def touch_activity(*, session: Session, opportunity_id: int | None,
 # --- reads ------------------------------------------------------------------------------------
 
 
-def get_opportunity(*, session: Session, actor: User | None, opportunity_id: int) -> Opportunity:
+@needs_actor
+def get_opportunity(*, session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     return get_owned(session, actor, Opportunity, opportunity_id, label="Oportunidad")
 
 
-def _filtered(session: Session, actor: User | None, *, q: str = "",
+def _filtered(session: Session, actor: Actor, *, q: str = "",
               pipeline_id: int | None = None, stage_id: int | None = None, status: str = "",
               owner_id: int | None = None, team_id: int | None = None,
               account_id: int | None = None, channel: str = "", stale: bool | None = None,
@@ -517,10 +523,11 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
     if stale is not None:
         clause = stale_clause(session, utcnow(), _org_stale_default(session))
         stmt = stmt.where(clause if stale else ~clause)
-    return restrict(stmt, actor) if actor is not None else stmt
+    return restrict(stmt, actor)
 
 
-def list_opportunities(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_opportunities(*, session: Session, actor: Actor, q: str = "",
                        pipeline_id: int | None = None, stage_id: int | None = None,
                        status: str = "", owner_id: int | None = None,
                        team_id: int | None = None, account_id: int | None = None,
@@ -556,7 +563,8 @@ def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str
     return rows
 
 
-def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = None,
+@needs_actor
+def kanban(*, session: Session, actor: Actor, pipeline_id: int | None = None,
            q: str = "", owner_id: int | None = None, team_id: int | None = None,
            account_id: int | None = None, channel: str = "",
            closed_days: int | None = KANBAN_CLOSED_DAYS,
@@ -636,7 +644,8 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     }
 
 
-def move_requirements(*, session: Session, actor: User | None, opportunity_id: int | str,
+@needs_actor
+def move_requirements(*, session: Session, actor: Actor, opportunity_id: int | str,
                       stage_id: int | str) -> dict[str, Any]:
     """What moving the opportunity to ``stage_id`` still needs: the target stage's required
     fields that are empty on it, as ``{key, label, kind}`` for the dialog that asks for them
@@ -659,7 +668,8 @@ def move_requirements(*, session: Session, actor: User | None, opportunity_id: i
             "fields": [specs.get(k, {"key": k, "label": k, "kind": "text"}) for k in missing]}
 
 
-def opportunity_detail(*, session: Session, actor: User | None,
+@needs_actor
+def opportunity_detail(*, session: Session, actor: Actor,
                        opportunity_id: int | str) -> dict[str, Any]:
     """The opportunity as its page and its form show it: the list row (stage, amounts,
     owner, customer) plus its contact and product names, description, pipeline and the
@@ -682,13 +692,13 @@ def opportunity_detail(*, session: Session, actor: User | None,
     }
 
 
-def stage_history(*, session: Session, actor: User | None,
+@needs_actor
+def stage_history(*, session: Session, actor: Actor,
                   opportunity_id: int) -> list[dict[str, Any]]:
     """The opportunity's stage changes, oldest first, with stage and user names."""
     opp = get_opportunity(session=session, actor=actor, opportunity_id=opportunity_id)
     stmt = select(StageChange).where(StageChange.opportunity_id == opp.id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     changes = list(session.exec(stmt.order_by(StageChange.changed_at, StageChange.id)).all())
     stages = stages_by_id(session)
     names = user_names(session, {c.changed_by_id for c in changes})

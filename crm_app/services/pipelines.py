@@ -15,9 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_app.i18n import t
-from crm_app.models import CustomFieldDef, Opportunity, Pipeline, Stage, StageKind, User
+from crm_app.models import CustomFieldDef, Opportunity, Pipeline, Stage, StageKind
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import DEFAULT_STAGES, ensure_default_pipeline, pipeline_stages
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.links import as_id
@@ -36,13 +37,12 @@ KIND_LABELS = {StageKind.OPEN: "Abierta", StageKind.WON: "Ganada", StageKind.LOS
 STAGE_FIELDS = ("id", "name", "position", "probability", "kind", "required_fields", "stale_days")
 
 
-def _admin(actor: User | None) -> None:
-    if actor is not None:
-        require(actor, Perm.SETTINGS_CHANGE)
+def _admin(actor: Actor) -> None:
+    require(actor, Perm.SETTINGS_CHANGE)
 
 
-def _reader(actor: User | None) -> None:
-    if actor is not None and not has_perm(actor, Perm.RECORDS_VIEW):
+def _reader(actor: Actor) -> None:
+    if not has_perm(actor, Perm.RECORDS_VIEW):
         raise PermissionDenied()
 
 
@@ -161,7 +161,7 @@ def _stage_snapshot(stage: Stage) -> dict[str, Any]:
     return {k: getattr(stage, k) for k in STAGE_FIELDS}
 
 
-def _apply_stages(session: Session, actor: User | None, pipeline: Pipeline,
+def _apply_stages(session: Session, actor: Actor, pipeline: Pipeline,
                   specs: list[dict[str, Any]]) -> None:
     """Create, update and delete stages so the pipeline matches ``specs`` (validated)."""
     existing = {s.id: s for s in pipeline_stages(session=session, pipeline_id=pipeline.id)}
@@ -216,7 +216,8 @@ def _make_default(session: Session, pipeline: Pipeline) -> None:
 # --- reads ------------------------------------------------------------------------------------
 
 
-def list_pipelines(*, session: Session, actor: User | None,
+@needs_actor
+def list_pipelines(*, session: Session, actor: Actor,
                    include_inactive: bool = False) -> list[Pipeline]:
     """All pipelines in their order (the default one is created on first use)."""
     _reader(actor)
@@ -229,7 +230,8 @@ def list_pipelines(*, session: Session, actor: User | None,
     return list(session.exec(stmt).all())
 
 
-def get_pipeline(*, session: Session, actor: User | None, pipeline_id: int) -> Pipeline:
+@needs_actor
+def get_pipeline(*, session: Session, actor: Actor, pipeline_id: int) -> Pipeline:
     _reader(actor)
     pipeline = session.get(Pipeline, pipeline_id)
     if pipeline is None:
@@ -245,7 +247,8 @@ def stages_of(*, session: Session, pipeline_id: int) -> list[Stage]:
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
 
 
-def open_stages(*, session: Session, actor: User | None, pipeline_id: int | str) -> list[Stage]:
+@needs_actor
+def open_stages(*, session: Session, actor: Actor, pipeline_id: int | str) -> list[Stage]:
     """The stages a new opportunity of the form may start in (the open ones, in order);
     a pipeline that does not exist is not found."""
     pipeline = get_pipeline(session=session, actor=actor, pipeline_id=as_id(pipeline_id) or 0)
@@ -253,7 +256,8 @@ def open_stages(*, session: Session, actor: User | None, pipeline_id: int | str)
             if s.kind == StageKind.OPEN]
 
 
-def pipeline_view(*, session: Session, actor: User | None, pipeline_id: int) -> dict[str, Any]:
+@needs_actor
+def pipeline_view(*, session: Session, actor: Actor, pipeline_id: int) -> dict[str, Any]:
     """The pipeline and its stages as plain dicts (Ajustes, API)."""
     pipeline = get_pipeline(session=session, actor=actor, pipeline_id=pipeline_id)
     return pipeline_dict(session, pipeline)
@@ -276,7 +280,8 @@ def pipeline_dict(session: Session, pipeline: Pipeline) -> dict[str, Any]:
 # --- commands (admin) -------------------------------------------------------------------------
 
 
-def create_pipeline(*, session: Session, actor: User | None, name: str,
+@needs_actor
+def create_pipeline(*, session: Session, actor: Actor, name: str,
                     stages: Sequence[Mapping[str, Any]] | None = None, is_default: bool = False,
                     position: int | None = None) -> Pipeline:
     """A new pipeline; without ``stages`` it gets a copy of the default Spanish stages."""
@@ -307,7 +312,8 @@ def create_pipeline(*, session: Session, actor: User | None, name: str,
     return pipeline
 
 
-def update_pipeline(*, session: Session, actor: User | None, pipeline_id: int,
+@needs_actor
+def update_pipeline(*, session: Session, actor: Actor, pipeline_id: int,
                     data: Mapping[str, Any]) -> Pipeline:
     """Change ``name``, ``is_default``, ``active``, ``position`` and/or the whole ``stages``
     list (each stage a dict; with ``id`` to keep an existing one, without to add one; stages
@@ -363,11 +369,12 @@ def _current_specs(session: Session, pipeline_id: int) -> list[dict[str, Any]]:
     return [_stage_snapshot(s) for s in pipeline_stages(session=session, pipeline_id=pipeline_id)]
 
 
-def create_stage(*, session: Session, actor: User | None, pipeline_id: int,
+@needs_actor
+def create_stage(*, session: Session, actor: Actor, pipeline_id: int,
                  data: Mapping[str, Any]) -> Stage:
     """Add one stage (at ``position``, default last)."""
     _admin(actor)
-    get_pipeline(session=session, actor=None, pipeline_id=pipeline_id)
+    get_pipeline(session=session, actor=actor, pipeline_id=pipeline_id)
     specs = _current_specs(session, pipeline_id)
     new = {k: v for k, v in dict(data).items() if k in STAGE_FIELDS and k != "id"}
     index = new.pop("position", None)
@@ -383,7 +390,8 @@ def create_stage(*, session: Session, actor: User | None, pipeline_id: int,
                                             Stage.position == index)).one()
 
 
-def update_stage(*, session: Session, actor: User | None, stage_id: int,
+@needs_actor
+def update_stage(*, session: Session, actor: Actor, stage_id: int,
                  data: Mapping[str, Any]) -> Stage:
     """Change one stage (``position`` moves it within its pipeline)."""
     _admin(actor)
@@ -407,7 +415,8 @@ def update_stage(*, session: Session, actor: User | None, stage_id: int,
     return stage
 
 
-def delete_stage(*, session: Session, actor: User | None, stage_id: int) -> None:
+@needs_actor
+def delete_stage(*, session: Session, actor: Actor, stage_id: int) -> None:
     _admin(actor)
     stage = session.get(Stage, stage_id)
     if stage is None:
@@ -420,7 +429,8 @@ def delete_stage(*, session: Session, actor: User | None, stage_id: int) -> None
     session.commit()
 
 
-def reorder_stages(*, session: Session, actor: User | None, pipeline_id: int,
+@needs_actor
+def reorder_stages(*, session: Session, actor: Actor, pipeline_id: int,
                    stage_ids: Sequence[int]) -> list[Stage]:
     _admin(actor)
     specs = {s["id"]: s for s in _current_specs(session, pipeline_id)}

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.models import Opportunity, Product, QuoteLine, User, utcnow
+from crm_app.models import Opportunity, Product, QuoteLine, utcnow
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.quote_maths import EXENTO, IVA_RATES
 from crm_app.services.sales_common import (
@@ -99,17 +100,17 @@ def _clean(session: Session, data: Mapping[str, Any],
     return out
 
 
-def _changer(actor: User | None) -> None:
-    if actor is not None:
-        require(actor, Perm.CATALOG_CHANGE)
+def _changer(actor: Actor) -> None:
+    require(actor, Perm.CATALOG_CHANGE)
 
 
-def _reader(actor: User | None) -> None:
-    if actor is not None and not has_perm(actor, Perm.RECORDS_VIEW):
+def _reader(actor: Actor) -> None:
+    if not has_perm(actor, Perm.RECORDS_VIEW):
         raise PermissionDenied()
 
 
-def create_product(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Product:
+@needs_actor
+def create_product(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Product:
     _changer(actor)
     values = _clean(session, data, None)
     product = Product(**values, created_at=utcnow())
@@ -121,7 +122,8 @@ def create_product(*, session: Session, actor: User | None, data: Mapping[str, A
     return product
 
 
-def update_product(*, session: Session, actor: User | None, product_id: int,
+@needs_actor
+def update_product(*, session: Session, actor: Actor, product_id: int,
                    data: Mapping[str, Any]) -> Product:
     _changer(actor)
     product = session.get(Product, product_id)
@@ -141,7 +143,8 @@ def update_product(*, session: Session, actor: User | None, product_id: int,
     return product
 
 
-def delete_product(*, session: Session, actor: User | None, product_id: int) -> None:
+@needs_actor
+def delete_product(*, session: Session, actor: Actor, product_id: int) -> None:
     """Delete an unused product; one used in quotes or opportunities is deactivated instead."""
     _changer(actor)
     product = session.get(Product, product_id)
@@ -159,7 +162,8 @@ def delete_product(*, session: Session, actor: User | None, product_id: int) -> 
     _remove_images(product_id)
 
 
-def get_product(*, session: Session, actor: User | None, product_id: int) -> Product:
+@needs_actor
+def get_product(*, session: Session, actor: Actor, product_id: int) -> Product:
     _reader(actor)
     product = session.get(Product, product_id)
     if product is None:
@@ -167,7 +171,8 @@ def get_product(*, session: Session, actor: User | None, product_id: int) -> Pro
     return product
 
 
-def list_products(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_products(*, session: Session, actor: Actor, q: str = "",
                   active: bool | None = True, sort: str = "name", offset: int = 0,
                   limit: int = 25) -> Page[Product]:
     """One page of the catalog; search on name, SKU and description."""
@@ -220,7 +225,8 @@ def _remove_images(product_id: int, keep: str = "") -> None:
             path.unlink(missing_ok=True)
 
 
-def product_image(*, session: Session, actor: User | None,
+@needs_actor
+def product_image(*, session: Session, actor: Actor,
                   product_id: int) -> tuple[bytes, str]:
     """``(bytes, content type)`` of the product's image; ``NotFound`` when it has none."""
     product = get_product(session=session, actor=actor, product_id=product_id)
@@ -232,7 +238,8 @@ def product_image(*, session: Session, actor: User | None,
     return content, mime
 
 
-def set_product_image(*, session: Session, actor: User | None, product_id: int,
+@needs_actor
+def set_product_image(*, session: Session, actor: Actor, product_id: int,
                       content: bytes) -> Product:
     """Store a PNG/JPEG/WebP image (≤ 2 MB) in the data dir; ``image_path`` is its key."""
     _changer(actor)

@@ -40,6 +40,7 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
@@ -119,7 +120,7 @@ def format_number(year: int, seq: int) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _clean_lines(session: Session, actor: User | None, lines: Any,
+def _clean_lines(session: Session, actor: Actor, lines: Any,
                  errors: dict[str, str]) -> list[dict[str, Any]]:
     if not isinstance(lines, Sequence) or isinstance(lines, str | bytes):
         errors["lines"] = "Formato de líneas no válido."
@@ -199,7 +200,8 @@ class Preview:
     errors: dict[str, str]
 
 
-def preview_quote(*, session: Session, actor: User | None, lines: Any,
+@needs_actor
+def preview_quote(*, session: Session, actor: Actor, lines: Any,
                   global_discount_pct: Any = None, recargo_equivalencia: bool = False,
                   irpf_pct: Any = None) -> Preview:
     """The editor's live totals, without saving: the lines and percentages go through the
@@ -218,7 +220,8 @@ def preview_quote(*, session: Session, actor: User | None, lines: Any,
     return Preview(totals, errors)
 
 
-def new_quote_draft(*, session: Session, actor: User | None, opportunity_id: Any = None,
+@needs_actor
+def new_quote_draft(*, session: Session, actor: Actor, opportunity_id: Any = None,
                     account_id: Any = None) -> dict[str, Any]:
     """What a new quote starts with in the editor: the organisation's IRPF, validity and
     conditions; from an opportunity (``?oportunidad=``) its customer and contact, or a
@@ -246,7 +249,7 @@ def new_quote_draft(*, session: Session, actor: User | None, opportunity_id: Any
             "contact_id": contact.id if contact else None}
 
 
-def _links(session: Session, actor: User | None, data: Mapping[str, Any],
+def _links(session: Session, actor: Actor, data: Mapping[str, Any],
            current: Quote | None, errors: dict[str, str]
            ) -> tuple[Account | None, Contact | None, Opportunity | None]:
     """The quote's customer, contact and opportunity, all visible to the actor and coherent."""
@@ -317,7 +320,8 @@ def _snapshot(quote: Quote) -> dict[str, Any]:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_quote(*, session: Session, actor: User | None, account_id: int | None,
+@needs_actor
+def create_quote(*, session: Session, actor: Actor, account_id: int | None,
                  lines: Sequence[Mapping[str, Any]], opportunity_id: int | None = None,
                  contact_id: int | None = None, global_discount_pct: Any = None,
                  recargo_equivalencia: bool | None = None, irpf_pct: Any = None,
@@ -353,10 +357,8 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
                   recargo_equivalencia=recargo, irpf_pct=irpf,
                   conditions=org.quote_conditions if conditions is None else str(conditions),
                   notes=str(notes or ""),
-                  owner_id=owner_src.owner_id if owner_src.owner_id else (
-                      actor.id if actor else None),
-                  team_id=owner_src.team_id if owner_src.owner_id else (
-                      actor.team_id if actor else None))
+                  owner_id=owner_src.owner_id if owner_src.owner_id else actor.id,
+                  team_id=owner_src.team_id if owner_src.owner_id else actor.team_id)
     for attempt in range(NUMBER_RETRIES):
         seq = _next_seq(session, issued.year)
         quote = Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
@@ -381,7 +383,8 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
     raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.")  # pragma: no cover
 
 
-def update_quote(*, session: Session, actor: User | None, quote_id: int,
+@needs_actor
+def update_quote(*, session: Session, actor: Actor, quote_id: int,
                  data: Mapping[str, Any]) -> Quote:
     """Change a borrador (sent quotes are revised instead: ``revise_quote``)."""
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
@@ -417,7 +420,7 @@ def update_quote(*, session: Session, actor: User | None, quote_id: int,
     for key, value in values.items():
         setattr(quote, key, value)
     if rows is None:
-        existing = quote_lines(session=session, actor=None, quote_id=quote.id)
+        existing = _lines(session, quote.id)
         rows = [_line_dict(ln) for ln in existing]
         _apply_totals(quote, rows)
         for ln, row in zip(existing, rows, strict=True):
@@ -443,15 +446,15 @@ def update_quote(*, session: Session, actor: User | None, quote_id: int,
     return quote
 
 
-def revise_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def revise_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     """A new version (v2, v3…) of the same number: a borrador with the lines copied, dated
     today with a fresh validity. An accepted quote cannot be revised."""
     source = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if source.status == QuoteStatus.ACEPTADO:
         raise Conflict("Un presupuesto aceptado no se puede revisar.")
     org = ensure_organisation(session=session)
-    lines = [_line_dict(ln) for ln in quote_lines(session=session, actor=None,
-                                                  quote_id=source.id)]
+    lines = [_line_dict(ln) for ln in _lines(session, source.id)]
     source_id, number = source.id, source.number
     today = today_local()
     keep = {k: getattr(source, k) for k in (
@@ -483,7 +486,7 @@ def revise_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     raise Conflict("No se pudo crear la versión; inténtalo de nuevo.")  # pragma: no cover
 
 
-def _decide(session: Session, actor: User | None, quote: Quote, status: str, action: str,
+def _decide(session: Session, actor: Actor, quote: Quote, status: str, action: str,
             note: str = "") -> None:
     before = {"status": quote.status}
     quote.status = status
@@ -494,7 +497,8 @@ def _decide(session: Session, actor: User | None, quote: Quote, status: str, act
                  action=action, before=before, after={"status": status}, note=note)
 
 
-def accept_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def accept_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     """The customer accepted: status aceptado; its opportunity moves to the pipeline's won
     stage with amount = the quote's taxable base; the other open quotes of that opportunity
     (and the other versions of this number) are rejected. One transaction."""
@@ -530,7 +534,8 @@ def accept_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     return quote
 
 
-def reject_quote(*, session: Session, actor: User | None, quote_id: int,
+@needs_actor
+def reject_quote(*, session: Session, actor: Actor, quote_id: int,
                  reason: str = "") -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
@@ -541,22 +546,24 @@ def reject_quote(*, session: Session, actor: User | None, quote_id: int,
     return quote
 
 
-def expire_quotes(*, session: Session, today: date | None = None) -> int:
+@needs_actor
+def expire_quotes(*, session: Session, actor: Actor, today: date | None = None) -> int:
     """Mark caducado every borrador/enviado quote whose validity ended before today (Madrid).
-    Run daily by the worker; returns how many changed."""
+    Run daily by the worker as ``actors.SYSTEM``; returns how many changed."""
     today = today or today_local()
     rows = session.exec(select(Quote).where(Quote.status.in_(OPEN_STATUSES),
                                             Quote.valid_until < today,
                                             Quote.deleted_at.is_(None))).all()
     for quote in rows:
-        _decide(session, None, quote, QuoteStatus.CADUCADO, "expire",
+        _decide(session, actor, quote, QuoteStatus.CADUCADO, "expire",
                 note=f"Válido hasta {quote.valid_until.strftime('%d/%m/%Y')}")
         quote.decided_at = None  # expiry is not a customer decision
     session.commit()
     return len(rows)
 
 
-def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def delete_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto")
     if quote.status == QuoteStatus.ACEPTADO:
         raise Conflict("Un presupuesto aceptado no se puede eliminar.")
@@ -565,7 +572,8 @@ def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     return quote
 
 
-def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def restore_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto",
                       include_deleted=True)
     from_bin(session=session, actor=actor, record=quote, entity="quote",
@@ -576,13 +584,19 @@ def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quo
 # --- reads ------------------------------------------------------------------------------------
 
 
-def get_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def get_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     return get_owned(session, actor, Quote, quote_id, label="Presupuesto")
 
 
-def quote_lines(*, session: Session, actor: User | None, quote_id: int) -> list[QuoteLine]:
-    if actor is not None:
-        get_quote(session=session, actor=actor, quote_id=quote_id)
+@needs_actor
+def quote_lines(*, session: Session, actor: Actor, quote_id: int) -> list[QuoteLine]:
+    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
+    return _lines(session, quote.id)
+
+
+def _lines(session: Session, quote_id: int) -> list[QuoteLine]:
+    """The lines of a quote the caller has already checked."""
     return list(session.exec(select(QuoteLine).where(QuoteLine.quote_id == quote_id)
                              .order_by(QuoteLine.position, QuoteLine.id)).all())
 
@@ -591,9 +605,10 @@ def _line_dict(ln: QuoteLine) -> dict[str, Any]:
     return {k: getattr(ln, k) for k in (*LINE_FIELDS, "line_base")}
 
 
-def quote_totals(*, session: Session, actor: User | None, quote_id: int) -> Totals:
+@needs_actor
+def quote_totals(*, session: Session, actor: Actor, quote_id: int) -> Totals:
     quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    lines = _lines(session, quote.id)
     return compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                           recargo_equivalencia=quote.recargo_equivalencia,
                           irpf_pct=quote.irpf_pct)
@@ -613,10 +628,11 @@ def quote_row(quote: Quote, names: Mapping[int, str] | None = None,
             "decided_at": quote.decided_at}
 
 
-def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[str, Any]:
+@needs_actor
+def quote_view(*, session: Session, actor: Actor, quote_id: int) -> dict[str, Any]:
     """The full quote as plain data (API, detail page): header, lines, totals breakdown."""
     quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    lines = _lines(session, quote.id)
     totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                             recargo_equivalencia=quote.recargo_equivalencia,
                             irpf_pct=quote.irpf_pct)
@@ -647,7 +663,8 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
     }
 
 
-def list_quotes(*, session: Session, actor: User | None, q: str = "", status: str = "",
+@needs_actor
+def list_quotes(*, session: Session, actor: Actor, q: str = "", status: str = "",
                 account_id: int | None = None, opportunity_id: int | None = None,
                 year: int | None = None, owner_id: int | None = None,
                 team_id: int | None = None, deleted: bool = False, sort: str = "-number",
@@ -673,8 +690,7 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
         stmt = stmt.where(Quote.owner_id == owner_id)
     if team_id:
         stmt = stmt.where(Quote.team_id == team_id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     if sort.lstrip("-") == "number":
         desc = sort.startswith("-")
         cols = (Quote.year, Quote.seq, Quote.version)
@@ -685,7 +701,8 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
     return Page(rows, total, max(0, offset), limit)
 
 
-def list_quote_rows(*, session: Session, actor: User | None, **filters: Any
+@needs_actor
+def list_quote_rows(*, session: Session, actor: Actor, **filters: Any
                     ) -> Page[dict[str, Any]]:
     """``list_quotes`` (same filters, same scope) as ``quote_row`` dicts naming the customer
     and the owner: the quotes list screen."""
@@ -705,12 +722,17 @@ def pdf_filename(quote: Quote) -> str:
     return f"Presupuesto-{quote.number}-v{quote.version}.pdf"
 
 
-def quote_pdf(*, session: Session, actor: User | None, quote_id: int) -> tuple[str, bytes]:
+@needs_actor
+def quote_pdf(*, session: Session, actor: Actor, quote_id: int) -> tuple[str, bytes]:
     """``(filename, pdf bytes)`` of the quote as the customer receives it."""
+    return _render_pdf(session, get_quote(session=session, actor=actor, quote_id=quote_id))
+
+
+def _render_pdf(session: Session, quote: Quote) -> tuple[str, bytes]:
+    """``quote_pdf`` of a quote the caller has already checked."""
     from crm_app.reports.quote_pdf import render_quote_pdf
 
-    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    lines = _lines(session, quote.id)
     totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                             recargo_equivalencia=quote.recargo_equivalencia,
                             irpf_pct=quote.irpf_pct)
@@ -732,7 +754,8 @@ def _default_recipients(session: Session, quote: Quote) -> list[str]:
     return [account.email] if account is not None and account.email else []
 
 
-def send_draft(*, session: Session, actor: User | None, quote_id: int) -> dict[str, str]:
+@needs_actor
+def send_draft(*, session: Session, actor: Actor, quote_id: int) -> dict[str, str]:
     """The send dialog's starting values: the recipients ``send_quote`` would use by default
     and its default message (the actor must be allowed to send it)."""
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
@@ -749,7 +772,8 @@ def default_message(org: Organisation, quote: Quote, contact: Contact | None) ->
             f"{org.legal_name}".rstrip())
 
 
-def send_quote(*, session: Session, actor: User | None, quote_id: int,
+@needs_actor
+def send_quote(*, session: Session, actor: Actor, quote_id: int,
                to: list[str] | str | None = None, message: str = "",
                settings: Any = None) -> Quote:
     """Email the quote's PDF (SMTP from settings). Status enviado, ``sent_at``, an email
@@ -777,9 +801,9 @@ def send_quote(*, session: Session, actor: User | None, quote_id: int,
     org = ensure_organisation(session=session)
     contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
     body = (message or "").strip() or default_message(org, quote, contact)
-    filename, pdf = quote_pdf(session=session, actor=None, quote_id=quote.id)
+    filename, pdf = _render_pdf(session, quote)
     subject = f"Presupuesto {quote.number}" + (f" — {org.legal_name}" if org.legal_name else "")
-    reply_to = actor.email if actor is not None else None
+    reply_to = actor.email  # None for the system
     try:
         mailer.send_email(to=recipients, subject=subject, body=body,
                           attachments=[(filename, pdf, "application/pdf")], reply_to=reply_to,
@@ -796,7 +820,7 @@ def send_quote(*, session: Session, actor: User | None, quote_id: int,
         kind=ActivityKind.EMAIL, subject=f"Presupuesto {quote.number} v{quote.version} enviado",
         description=f"Para: {', '.join(recipients)}\n\n{body}", done_at=now,
         account_id=quote.account_id, contact_id=quote.contact_id,
-        opportunity_id=quote.opportunity_id, created_by_id=actor.id if actor else None,
+        opportunity_id=quote.opportunity_id, created_by_id=actor.id,
         owner_id=quote.owner_id, team_id=quote.team_id, source="system", created_at=now))
     touch_activity(session=session, opportunity_id=quote.opportunity_id, at=now)
     audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,

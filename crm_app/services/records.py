@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from crm_app.models import User, utcnow
+from crm_app.models import utcnow
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 
 
 def bin_clause(model: Any, *, deleted: bool) -> Any:
@@ -25,7 +26,8 @@ def bin_clause(model: Any, *, deleted: bool) -> Any:
     return model.deleted_at.is_not(None) if deleted else model.deleted_at.is_(None)
 
 
-def to_bin(*, session: Session, actor: User | None, record: Any, entity: str,
+@needs_actor
+def to_bin(*, session: Session, actor: Actor, record: Any, entity: str,
            note: str = "") -> None:
     """Send ``record`` to the recycle bin, audit it as ``delete`` and commit."""
     record.deleted_at = utcnow()
@@ -35,7 +37,8 @@ def to_bin(*, session: Session, actor: User | None, record: Any, entity: str,
     session.commit()
 
 
-def from_bin(*, session: Session, actor: User | None, record: Any, entity: str,
+@needs_actor
+def from_bin(*, session: Session, actor: Actor, record: Any, entity: str,
              note: str = "") -> None:
     """Take ``record`` out of the recycle bin, audit it as ``restore`` and commit.
 
@@ -51,7 +54,8 @@ def from_bin(*, session: Session, actor: User | None, record: Any, entity: str,
     session.commit()
 
 
-def save_changes(*, session: Session, actor: User | None, record: Any, entity: str,
+@needs_actor
+def save_changes(*, session: Session, actor: Actor, record: Any, entity: str,
                  values: dict[str, Any]) -> None:
     """Write validated ``values`` onto ``record``, stamp ``updated_at`` and commit.
 

@@ -29,6 +29,7 @@ from crm_app.i18n import t
 from crm_app.models import Organisation, ReportSchedule, Role, User, utcnow
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -63,19 +64,22 @@ def _validate(*, session: Session, report: str, frequency: str, roles: Iterable[
     return roles, user_ids
 
 
-def list_schedules(*, session: Session, actor: User) -> list[ReportSchedule]:
+@needs_actor
+def list_schedules(*, session: Session, actor: Actor) -> list[ReportSchedule]:
     require(actor, Perm.SETTINGS_CHANGE)
     return list(session.exec(select(ReportSchedule).order_by(ReportSchedule.id)).all())
 
 
-def recipient_choices(*, session: Session, actor: User) -> list[User]:
+@needs_actor
+def recipient_choices(*, session: Session, actor: Actor) -> list[User]:
     """The people an admin may name as recipients: the active users, by name (admins only)."""
     require(actor, Perm.SETTINGS_CHANGE)
     return list(session.exec(select(User).where(User.active == True)  # noqa: E712
                              .order_by(User.name, User.id)).all())
 
 
-def create_schedule(*, session: Session, actor: User, report: str = "monthly",
+@needs_actor
+def create_schedule(*, session: Session, actor: Actor, report: str = "monthly",
                     frequency: str = "monthly", roles: Iterable[str] = (),
                     user_ids: Iterable[int] = (), active: bool = True) -> ReportSchedule:
     """Create a delivery (admins only)."""
@@ -92,7 +96,8 @@ def create_schedule(*, session: Session, actor: User, report: str = "monthly",
     return row
 
 
-def update_schedule(*, session: Session, actor: User, schedule_id: int,
+@needs_actor
+def update_schedule(*, session: Session, actor: Actor, schedule_id: int,
                     **changes: Any) -> ReportSchedule:
     """Change report, frequency, roles, user_ids or active (admins only)."""
     require(actor, Perm.SETTINGS_CHANGE)
@@ -121,7 +126,8 @@ def update_schedule(*, session: Session, actor: User, schedule_id: int,
     return row
 
 
-def delete_schedule(*, session: Session, actor: User, schedule_id: int) -> None:
+@needs_actor
+def delete_schedule(*, session: Session, actor: Actor, schedule_id: int) -> None:
     require(actor, Perm.SETTINGS_CHANGE)
     row = session.get(ReportSchedule, schedule_id)
     if row is None:

@@ -23,6 +23,7 @@ from crm_app.models import Role, Team, User
 from crm_app.models.bounds import day_in_range, day_range_message
 from crm_app.permissions import Action, Perm, can_access, require
 from crm_app.services import links
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import blank
@@ -205,19 +206,20 @@ def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]
     return day
 
 
-def is_admin(actor: User | None) -> bool:
-    """Admins (and the system, ``actor=None``) may write history: created_at, closed_at."""
-    return actor is None or (actor.active and actor.role == Role.ADMIN)
+@needs_actor
+def is_admin(actor: Actor) -> bool:
+    """Admins (and the system, ``actors.SYSTEM``) may write history: created_at, closed_at."""
+    return actor.active and actor.role == Role.ADMIN
 
 
-def require_user(actor: User | None, perm: Perm) -> User:
-    """Like ``permissions.require`` but the system (``actor=None``) is always allowed."""
-    if actor is None:
-        return actor  # type: ignore[return-value]
+@needs_actor
+def require_user(actor: Actor, perm: Perm) -> Actor:
+    """``permissions.require`` for the sales services (the system holds every permission)."""
     return require(actor, perm)
 
 
-def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
+@needs_actor
+def assign_owner(*, session: Session, actor: Actor, owner_id: int | None,
                  errors: dict[str, str], default: User | None = None) -> tuple[int | None,
                                                                                   int | None]:
     """The ``(owner_id, team_id)`` of a new or reassigned record.
@@ -237,7 +239,8 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
     return owner.id, owner.team_id
 
 
-def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
+@needs_actor
+def get_owned(session: Session, actor: Actor, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
     """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404.
@@ -249,9 +252,9 @@ def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
     missing = links.missing_text(model, label)
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
         raise NotFound(missing)
-    if actor is not None and not can_access(actor, record, Action.VIEW):
+    if not can_access(actor, record, Action.VIEW):
         raise NotFound(missing)
-    if actor is not None and action != Action.VIEW and not can_access(actor, record, action):
+    if action != Action.VIEW and not can_access(actor, record, action):
         from crm_app.permissions import PermissionDenied
 
         raise PermissionDenied()

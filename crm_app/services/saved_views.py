@@ -11,9 +11,10 @@ import json
 
 from sqlmodel import Session, select
 
-from crm_app.models import SavedView, User, utcnow
+from crm_app.models import SavedView, utcnow
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 
 ENTITIES = ("lead", "account", "contact", "opportunity", "quote", "activity", "document")
@@ -51,14 +52,16 @@ def view_dict(view: SavedView) -> dict:
             "created_at": view.created_at.isoformat() if view.created_at else None}
 
 
-def list_views(*, session: Session, actor: User, entity: str = "lead") -> list[SavedView]:
+@needs_actor
+def list_views(*, session: Session, actor: Actor, entity: str = "lead") -> list[SavedView]:
     require(actor, Perm.RECORDS_VIEW)
     return list(session.exec(select(SavedView).where(SavedView.user_id == actor.id)
                              .where(SavedView.entity == entity)
                              .order_by(SavedView.name, SavedView.id)).all())
 
 
-def get_view(*, session: Session, actor: User, view_id: int) -> SavedView:
+@needs_actor
+def get_view(*, session: Session, actor: Actor, view_id: int) -> SavedView:
     require(actor, Perm.RECORDS_VIEW)
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != actor.id:
@@ -66,7 +69,8 @@ def get_view(*, session: Session, actor: User, view_id: int) -> SavedView:
     return view
 
 
-def create_view(*, session: Session, actor: User, entity: str, name: str,
+@needs_actor
+def create_view(*, session: Session, actor: Actor, entity: str, name: str,
                 filters: dict) -> SavedView:
     require(actor, Perm.RECORDS_VIEW)
     clean = _clean(entity, name, filters)
@@ -84,7 +88,8 @@ def create_view(*, session: Session, actor: User, entity: str, name: str,
     return view
 
 
-def update_view(*, session: Session, actor: User, view_id: int, name: str | None = None,
+@needs_actor
+def update_view(*, session: Session, actor: Actor, view_id: int, name: str | None = None,
                 filters: dict | None = None) -> SavedView:
     view = get_view(session=session, actor=actor, view_id=view_id)
     before = view_dict(view)
@@ -103,7 +108,8 @@ def update_view(*, session: Session, actor: User, view_id: int, name: str | None
     return view
 
 
-def delete_view(*, session: Session, actor: User, view_id: int) -> None:
+@needs_actor
+def delete_view(*, session: Session, actor: Actor, view_id: int) -> None:
     view = get_view(session=session, actor=actor, view_id=view_id)
     snap = view_dict(view)
     session.delete(view)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from crm_app.db import make_engine
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 NOV = {"from": "2025-11-01", "to": "2025-11-30"}
 
@@ -51,7 +52,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with Session(engine, expire_on_commit=False) as s:
         people = make_people(s)
         data = build(s, people)
-        tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=s, actor=None,
+        tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=s, actor=SYSTEM,
                                                                        user=u)
                   for u in people.all()}
     server = ApiServer(tmp / "data", url).start()

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, select
 from crm_app.db import make_engine
 from crm_app.models import AuditEvent, Lead
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 
 @dataclass
@@ -45,7 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         people = make_people(s)
         for key in ("admin", "director", "manager1", "manager2", "comercial1", "comercial2",
                     "comercial3"):
-            tokens[key] = auth_service.create_api_token(session=s, actor=None,
+            tokens[key] = auth_service.create_api_token(session=s, actor=SYSTEM,
                                                         user=getattr(people, key))
     server = ApiServer(tmp / "data", url).start()
     try:

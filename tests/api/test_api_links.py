@@ -26,6 +26,7 @@ from crm_app.db import make_engine
 from crm_app.models import Account, Contact, Lead, Opportunity, Quote, utcnow
 from crm_app.services import auth as auth_service
 from crm_app.services import leads as lead_service
+from crm_app.services.actors import SYSTEM
 
 MISSING = 987_654
 HUGE = 2**64  # past any id column: must be "not found", never an overflow 500
@@ -53,7 +54,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with Session(engine, expire_on_commit=False) as s:
         people = make_people(s)
         for u in people.all():
-            tokens[u.email.split("@")[0]] = auth_service.create_api_token(session=s, actor=None,
+            tokens[u.email.split("@")[0]] = auth_service.create_api_token(session=s, actor=SYSTEM,
                                                                          user=u)
     server = ApiServer(tmp / "data", url).start()
     try:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from crm_app.api import deps
 from crm_app.api.app import build_api
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 from crm_app.settings import get_settings
 
 
@@ -72,7 +73,7 @@ class Api:
 def api(server, engine, session, people) -> Iterator[Api]:
     base, target = server
     target.engine = engine
-    tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=session, actor=None,
+    tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=session, actor=SYSTEM,
                                                                    user=u)
               for u in people.all()}
     client = Api(base, tokens)

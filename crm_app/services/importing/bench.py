@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, func, select
 
+from crm_app.services.actors import Actor, needs_actor
+
 FIRST = ("Antonio", "Manuel", "José", "Francisco", "David", "Juan", "Javier", "Daniel",
          "Carlos", "Jesús", "Alejandro", "Miguel", "Rafael", "Pablo", "Sergio", "Fernando",
          "Jorge", "Luis", "Alberto", "Álvaro", "Adrián", "Diego", "Raúl", "Iván", "Rubén",
@@ -210,7 +212,8 @@ def fresh_db(path: Path) -> Any:
     return engine
 
 
-def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]:
+@needs_actor
+def naive_import(*, session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     """What a straightforward importer does: csv.DictReader, the per-value normalisers, a
     set of keys seen in the file plus one duplicate query per row, the Assigner, one ORM
     object per row (``session.add``; SQLAlchemy batches the INSERTs at the commit)."""
