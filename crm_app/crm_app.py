@@ -17,12 +17,9 @@ from pages import (
     leads,
     login,
     opportunities,
-    pipelines_settings,
     quotes,
     reports,
     settings,
-    settings_assignment,
-    settings_fields,
     tasks,
 )
 
@@ -96,15 +93,15 @@ for component, route, title_key, loader in _PRIVATE:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_login, *([loader] if loader else [])])
 
-app.add_page(settings.settings_page, route="/ajustes", title=_title("nav.settings"),
-             on_load=[AppState.check_admin, settings.SettingsState.load])
+# Admin screens: the guard turns other roles away once; each loader stays quiet then.
 for component, route, title_key, loader in [
-    (settings_assignment.rules_page, "/ajustes/asignacion", "leads.rules.title",
-     settings_assignment.AssignmentRulesState.load),
-    (settings_fields.fields_page, "/ajustes/campos", "fields_ui.title",
-     settings_fields.CustomFieldsState.load),
-    (pipelines_settings.pipelines_page, "/ajustes/embudos", "sui.pipes.title",
-     pipelines_settings.PipelinesState.load),
+    (settings.settings_page, "/ajustes", "nav.settings", settings.SettingsState.load),
+    (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
+     settings.AssignmentRulesState.load),
+    (settings.fields_page, "/ajustes/campos", "fields_ui.title",
+     settings.CustomFieldsState.load),
+    (settings.pipelines_page, "/ajustes/embudos", "sui.pipes.title",
+     settings.PipelinesState.load),
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])

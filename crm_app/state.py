@@ -55,6 +55,10 @@ class NotSignedIn(Exception):
     """No valid session behind this tab: the handler sends the browser to the login page."""
 
 
+class NotAllowed(PermissionDenied):
+    """The signed-in user lacks the handler's own ``perm`` (checked before it runs)."""
+
+
 @dataclass(frozen=True)
 class Ctx:
     """What a handler works with: the open DB session and the signed-in, checked user."""
@@ -73,6 +77,155 @@ def events(*items: Any) -> list[Any]:
         elif item is not None:
             out.append(item)
     return out
+
+
+_log = logging.getLogger("crm.ui")
+
+
+def backend_error(exception: Exception) -> EventSpec:
+    """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
+    exception's text (it can hold data); the traceback goes to the log, without any request
+    headers (cookies stay out of logs)."""
+    _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
+    return rx.toast.error(t("common.unexpected"), id="backend_error",
+                          description=t("common.unexpected_help"))
+
+
+def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
+            background: bool = False, guarded: bool = False,
+            ) -> Callable[[Callable[..., Any]], Any]:
+    """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
+
+    The wrapper opens a session, resolves the signed-in user from the websocket cookie,
+    checks ``perm`` (``None`` = any signed-in user; the services still check row scope and
+    finer permissions), passes both as ``ctx`` and maps failures through ``_failed``. With
+    ``errors="form_errors"`` the named dict var is cleared on entry and receives the field
+    errors of a ``ValidationFailed``. Generator handlers (``yield`` to show a spinner) keep
+    one session open for their whole run; so do async generators (file uploads).
+
+    ``guarded=True`` marks a page's loader that runs after the route's guard
+    (``AppState.check_admin``) in the same ``on_load``: a tab the guard has already turned
+    away (redirect + one toast) gets nothing more from the loader, which still reads nothing.
+    Without it a comercial opening /ajustes was told "no tienes permiso" twice.
+
+    With ``background=True`` the handler is a Reflex background event (``async def``,
+    returning or yielding events): the slow part (a DuckDB query, a PDF) runs through
+    ``rx.run_in_thread`` while the tab stays responsive, and the handler changes its vars only
+    inside ``async with self``. The identity and permission are checked before it starts; the
+    session's connection goes back to the pool (the session itself stays usable, e.g. from
+    the worker thread), and a failure is mapped like any other handler's.
+
+    Reflex reads an event's parameters from the function's signature, so the wrapper
+    advertises the signature without ``ctx``.
+    """
+
+    def fail(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
+        return self._failed(exc, errors)
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        signature = inspect.signature(fn)
+        params = list(signature.parameters.values())
+        if len(params) < 2 or params[1].name != "ctx":
+            raise TypeError(f"{fn.__qualname__}: a @handler takes (self, ctx, ...)")
+        public = signature.replace(parameters=[params[0], *params[2:]])
+
+        wrapper: Any
+        if background:
+            wrapper = _background(fn, perm, errors, guarded)
+        elif inspect.isasyncgenfunction(fn):
+            @functools.wraps(fn)
+            async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        async for item in fn(self, ctx, *args, **kwargs):
+                            yield item
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    yield fail(self, exc)
+
+            wrapper = run_async_gen
+        elif inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        yield from fn(self, ctx, *args, **kwargs)
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    yield fail(self, exc)
+
+            wrapper = run_gen
+        else:
+            @functools.wraps(fn)
+            def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
+                if errors:
+                    setattr(self, errors, {})
+                try:
+                    with self._unit(perm) as ctx:
+                        return fn(self, ctx, *args, **kwargs)
+                except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                    return fail(self, exc)
+
+            wrapper = run
+        wrapper.__signature__ = public
+        wrapper.__crm_handler__ = perm  # tests check every data handler is wrapped
+        return rx.event(wrapper, background=True) if background else rx.event(wrapper)
+
+    return decorate
+
+
+def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None,
+                guarded: bool = False) -> Any:
+    """The wrapper of a ``@handler(background=True)``: see ``handler``."""
+    if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+        raise TypeError(f"{fn.__qualname__}: a background @handler is an async def")
+
+    @contextmanager
+    def unit(self: AppState) -> Iterator[Ctx]:
+        with self._unit(perm) as ctx:
+            # Nothing written yet: ending the read transaction gives the connection back to
+            # the pool while the slow part runs (expire_on_commit=False keeps the user loaded).
+            ctx.session.commit()
+            yield ctx
+
+    async def failed(self: AppState, exc: Exception) -> Any:
+        if guarded and isinstance(exc, NotSignedIn | NotAllowed):
+            return None  # the route's guard has answered this tab already
+        async with self:
+            return self._failed(exc, errors)
+
+    async def clear(self: AppState) -> None:
+        if errors:
+            async with self:
+                setattr(self, errors, {})
+
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def run_bg_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
+            await clear(self)
+            try:
+                with unit(self) as ctx:
+                    async for item in fn(self, ctx, *args, **kwargs):
+                        yield item
+            except (NotSignedIn, DomainError, PermissionDenied) as exc:
+                yield await failed(self, exc)
+
+        return run_bg_gen
+
+    @functools.wraps(fn)
+    async def run_bg(self: AppState, *args: Any, **kwargs: Any) -> Any:
+        await clear(self)
+        try:
+            with unit(self) as ctx:
+                return await fn(self, ctx, *args, **kwargs)
+        except (NotSignedIn, DomainError, PermissionDenied) as exc:
+            return await failed(self, exc)
+
+    return run_bg
 
 
 class AppState(rx.State):
@@ -111,13 +264,6 @@ class AppState(rx.State):
                 return int(parts[i + 1])
         return None
 
-    def _require_user(self, session: Session, perm: Perm | None = None) -> User:
-        """Legacy: screens not yet on ``@handler`` (removed when the last one moves)."""
-        user = self._current_user(session)
-        if user is None or (perm is not None and not has_perm(user, perm)):
-            raise PermissionDenied(t("common.denied"))
-        return user
-
     def _login_redirect(self) -> Any:
         path = self.router.url.path or "/"
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
@@ -130,7 +276,7 @@ class AppState(rx.State):
             if user is None:
                 raise NotSignedIn
             if perm is not None and not has_perm(user, perm):
-                raise PermissionDenied(t("common.denied"))
+                raise NotAllowed(t("common.denied"))
             yield Ctx(session=session, user=user)
 
     def _failed(self, exc: Exception, errors: str | None) -> Any:
@@ -206,150 +352,11 @@ class AppState(rx.State):
                 return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
         return None
 
-    @rx.event
-    def load_alerts(self) -> Any:
+    @handler(None)
+    def load_alerts(self, ctx: Ctx) -> None:
         """The user's open alerts (newest first) for the bell's pop-up."""
-        with Session(db.get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                return self._login_redirect()
-            self.alerts = alert_service.open_alerts(session=session, actor=user, limit=10)
-        return None
+        self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
-_log = logging.getLogger("crm.ui")
-
-
-def backend_error(exception: Exception) -> EventSpec:
-    """What the browser gets for an unexpected error in a handler: a Spanish toast, never the
-    exception's text (it can hold data); the traceback goes to the log, without any request
-    headers (cookies stay out of logs)."""
-    _log.error("Error inesperado en un evento de la interfaz", exc_info=exception)
-    return rx.toast.error(t("common.unexpected"), id="backend_error",
-                          description=t("common.unexpected_help"))
-
-
-def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
-            background: bool = False) -> Callable[[Callable[..., Any]], Any]:
-    """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
-
-    The wrapper opens a session, resolves the signed-in user from the websocket cookie,
-    checks ``perm`` (``None`` = any signed-in user; the services still check row scope and
-    finer permissions), passes both as ``ctx`` and maps failures through ``_failed``. With
-    ``errors="form_errors"`` the named dict var is cleared on entry and receives the field
-    errors of a ``ValidationFailed``. Generator handlers (``yield`` to show a spinner) keep
-    one session open for their whole run; so do async generators (file uploads).
-
-    With ``background=True`` the handler is a Reflex background event (``async def``,
-    returning or yielding events): the slow part (a DuckDB query, a PDF) runs through
-    ``rx.run_in_thread`` while the tab stays responsive, and the handler changes its vars only
-    inside ``async with self``. The identity and permission are checked before it starts; the
-    session's connection goes back to the pool (the session itself stays usable, e.g. from
-    the worker thread), and a failure is mapped like any other handler's.
-
-    Reflex reads an event's parameters from the function's signature, so the wrapper
-    advertises the signature without ``ctx``.
-    """
-
-    def decorate(fn: Callable[..., Any]) -> Any:
-        signature = inspect.signature(fn)
-        params = list(signature.parameters.values())
-        if len(params) < 2 or params[1].name != "ctx":
-            raise TypeError(f"{fn.__qualname__}: a @handler takes (self, ctx, ...)")
-        public = signature.replace(parameters=[params[0], *params[2:]])
-
-        wrapper: Any
-        if background:
-            wrapper = _background(fn, perm, errors)
-        elif inspect.isasyncgenfunction(fn):
-            @functools.wraps(fn)
-            async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
-                try:
-                    with self._unit(perm) as ctx:
-                        async for item in fn(self, ctx, *args, **kwargs):
-                            yield item
-                except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
-
-            wrapper = run_async_gen
-        elif inspect.isgeneratorfunction(fn):
-            @functools.wraps(fn)
-            def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
-                try:
-                    with self._unit(perm) as ctx:
-                        yield from fn(self, ctx, *args, **kwargs)
-                except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    yield self._failed(exc, errors)
-
-            wrapper = run_gen
-        else:
-            @functools.wraps(fn)
-            def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
-                try:
-                    with self._unit(perm) as ctx:
-                        return fn(self, ctx, *args, **kwargs)
-                except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                    return self._failed(exc, errors)
-
-            wrapper = run
-        wrapper.__signature__ = public
-        wrapper.__crm_handler__ = perm  # tests check every data handler is wrapped
-        return rx.event(wrapper, background=True) if background else rx.event(wrapper)
-
-    return decorate
-
-
-def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None) -> Any:
-    """The wrapper of a ``@handler(background=True)``: see ``handler``."""
-    if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
-        raise TypeError(f"{fn.__qualname__}: a background @handler is an async def")
-
-    @contextmanager
-    def unit(self: AppState) -> Iterator[Ctx]:
-        with self._unit(perm) as ctx:
-            # Nothing written yet: ending the read transaction gives the connection back to
-            # the pool while the slow part runs (expire_on_commit=False keeps the user loaded).
-            ctx.session.commit()
-            yield ctx
-
-    async def failed(self: AppState, exc: Exception) -> Any:
-        async with self:
-            return self._failed(exc, errors)
-
-    async def clear(self: AppState) -> None:
-        if errors:
-            async with self:
-                setattr(self, errors, {})
-
-    if inspect.isasyncgenfunction(fn):
-        @functools.wraps(fn)
-        async def run_bg_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-            await clear(self)
-            try:
-                with unit(self) as ctx:
-                    async for item in fn(self, ctx, *args, **kwargs):
-                        yield item
-            except (NotSignedIn, DomainError, PermissionDenied) as exc:
-                yield await failed(self, exc)
-
-        return run_bg_gen
-
-    @functools.wraps(fn)
-    async def run_bg(self: AppState, *args: Any, **kwargs: Any) -> Any:
-        await clear(self)
-        try:
-            with unit(self) as ctx:
-                return await fn(self, ctx, *args, **kwargs)
-        except (NotSignedIn, DomainError, PermissionDenied) as exc:
-            return await failed(self, exc)
-
-    return run_bg
-
-
-__all__ = ["AppState", "Ctx", "NotSignedIn", "backend_error", "events", "handler"]
+__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error", "events",
+           "handler"]

@@ -112,3 +112,19 @@ def redis_url(redis_server) -> str:  # noqa: ANN001
     """URL of the throwaway Redis, emptied for this test."""
     redis_server.flush()
     return redis_server.url
+
+
+# --- the analytics dataset (tests/analytics_data.py): built once, read by many modules ---
+
+
+@pytest.fixture(scope="session")
+def analytics_world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """``analytics_data.World``: the hand-computed dataset in a migrated SQLite file, with
+    tokens and a snapshot. Read-only: a test that changes rows builds its own."""
+    from analytics_data import build_world
+
+    world = build_world(tmp_path_factory.mktemp("analytics-world"))
+    try:
+        yield world
+    finally:
+        world.engine.dispose()

@@ -31,7 +31,8 @@ DEMO_LOGINS = ["admin@demo.crm", "director@demo.crm", "manager1@demo.crm", "mana
 
 # What the compiled frontend depends on: the pages, components, states and UI texts.
 UI_SOURCES = ["pages", "components", "crm_app/state.py", "crm_app/list_state.py",
-              "crm_app/crm_app.py", "crm_app/i18n", "rxconfig.py", "assets", "requirements.lock"]
+              "crm_app/state_mixins", "crm_app/crm_app.py", "crm_app/i18n", "rxconfig.py",
+              "assets", "requirements.lock"]
 
 
 def ui_fingerprint(root: Path = PROJECT_ROOT) -> str:

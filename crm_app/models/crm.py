@@ -9,6 +9,7 @@ from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import JSONField, Owned, SoftDelete, Timestamp, Timestamps
+from crm_app.models.search import Searchable
 
 
 class LeadStatus(StrEnum):
@@ -19,7 +20,7 @@ class LeadStatus(StrEnum):
     CONVERTIDO = "convertido"
 
 
-class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+class Lead(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     """A prospect. Indexed only where an index pays for itself: the duplicate keys (email,
     phone, NIF), the default order (created_at), the owner (a comercial's list), province (a
     rare one would otherwise scan the table) and the import batch (undo). Status, source,
@@ -29,6 +30,7 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     ~60-80 ms per 100,000 rows (see benchmarks/README.md). The recycle bin has a partial
     index holding only the deleted leads: tiny, and a new lead never enters it."""
 
+    search_fields = (("first_name", "last_name", "company"),)
     __table_args__ = (
         Index("ix_lead_in_bin", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL"),
               postgresql_where=text("deleted_at IS NOT NULL")),
@@ -62,8 +64,12 @@ class Lead(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     deleted_at: datetime | None = Timestamp()
 
 
-class Account(Owned, Timestamps, SoftDelete, SQLModel, table=True):
-    """A customer (cliente): a company or a self-employed person."""
+class Account(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+    """A customer (cliente): a company or a self-employed person. Its names come first in
+    ``search_text``, a section of their own: contacts, opportunities and quotes are found by
+    their customer's name (not its city)."""
+
+    search_fields = (("name", "trade_name"), ("city",))
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, index=True)  # razón social
@@ -87,7 +93,8 @@ class Account(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
 
 
-class Contact(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+class Contact(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+    search_fields = (("first_name", "last_name", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     first_name: str = Field(default="", max_length=120)

@@ -10,6 +10,7 @@ from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import JSONField, Money, Owned, Rate, SoftDelete, Timestamp, Timestamps
+from crm_app.models.search import Searchable
 
 
 class StageKind(StrEnum):
@@ -37,7 +38,8 @@ class Stage(SQLModel, table=True):
     stale_days: int | None = None  # "sin actividad" marker after N days in this stage
 
 
-class Opportunity(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+class Opportunity(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+    search_fields = (("name",),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
@@ -70,7 +72,8 @@ class StageChange(Owned, SQLModel, table=True):
     changed_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
-class Product(Timestamps, SQLModel, table=True):
+class Product(Timestamps, Searchable, SQLModel, table=True):
+    search_fields = (("name", "sku", "description"),)
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, index=True)
     sku: str = Field(max_length=60, unique=True)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import JSONField, Owned, SoftDelete, Timestamp, Timestamps
+from crm_app.models.search import Searchable
 
 
 class ActivityKind(StrEnum):
@@ -18,7 +19,8 @@ class ActivityKind(StrEnum):
     NOTE = "note"
 
 
-class Activity(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+class Activity(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+    search_fields = (("subject",),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default=ActivityKind.TASK, max_length=10, index=True)
     subject: str = Field(max_length=200)
@@ -33,8 +35,10 @@ class Activity(Owned, Timestamps, SoftDelete, SQLModel, table=True):
     source: str = Field(default="manual", max_length=40)  # manual | rule:<name> | system
 
 
-class Document(Owned, Timestamps, SoftDelete, SQLModel, table=True):
+class Document(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     """A file attached to a commercial record; stored in the data dir, served only if allowed."""
+
+    search_fields = (("filename",),)
 
     id: int | None = Field(default=None, primary_key=True)
     filename: str = Field(max_length=255)

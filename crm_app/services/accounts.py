@@ -55,10 +55,10 @@ from crm_app.services.sales_common import (
     order_by,
     paginate,
     require_user,
-    search_clause,
     text,
     user_names,
 )
+from crm_app.services.search import contains, matches, nif_fragment
 from crm_app.services.spain import canonical_province, province_from_postal_code
 
 ACCOUNT_FIELDS = ("name", "trade_name", "nif", "sector", "size_band", "address", "postal_code",
@@ -272,10 +272,10 @@ def list_accounts(*, session: Session, actor: Actor, q: str = "", province: str 
     stmt = stmt.where(bin_clause(Account, deleted=deleted))
     term = (q or "").strip()
     if term:
-        compact = term.replace(" ", "").replace("-", "").replace(".", "").upper()
-        stmt = stmt.where(or_(
-            search_clause([Account.name, Account.trade_name, Account.email, Account.city], term),
-            Account.nif.like(f"%{compact}%")))
+        compact = nif_fragment(term)
+        stmt = stmt.where(or_(matches(Account, term),
+                              contains(Account.email, " ".join(term.split()).lower()),
+                              *([contains(Account.nif, compact)] if compact else [])))
     if province:
         stmt = stmt.where(Account.province == (canonical_province(province) or province))
     if sector:

@@ -15,7 +15,8 @@ Condition: ``{"field": "province", "op": "eq", "value": "Madrid"}``. ``field`` i
 just ``sector`` when it is not a Lead field). Ops: ``eq``, ``ne``, ``in``, ``not_in``,
 ``contains`` (text, or any of a list), ``between`` (``[lo, hi]`` numbers or ISO dates,
 inclusive, either end may be null), ``province_in`` and ``region_in`` (autonomous communities),
-``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks.
+``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks. Every op
+but ``empty``/``not_empty`` needs a value (a blank one is a field error, never "matches blank").
 
 Actions and their ``config``:
 - ``fixed_user``: ``{"user_id": 7}``
@@ -489,6 +490,19 @@ def fallback_owner_id(*, session: Session) -> int | None:
 
 # --- rule validation and CRUD --------------------------------------------------------------
 
+NO_VALUE_OPS = ("empty", "not_empty")
+_MISSING_VALUE = {
+    "in": "Indica al menos un valor.",
+    "not_in": "Indica al menos un valor.",
+    "province_in": "Indica al menos una provincia.",
+    "region_in": "Indica al menos una comunidad autónoma.",
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 
 def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
     """Check and clean one rule dict; raise ``ValidationFailed`` with Spanish messages."""
@@ -520,21 +534,28 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
             continue
         value = cond.get("value")
         if op == "between":
-            if not isinstance(value, (list, tuple)) or len(value) != 2 or all(
-                    v in (None, "") for v in value):
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
                 errors[key + ".value"] = "Un rango necesita [mínimo, máximo]."
                 continue
-            value = list(value)
+            value = [None if _blank(v) else v for v in value]
+            if value == [None, None]:
+                errors[key + ".value"] = "Indica el mínimo, el máximo o los dos."
+                continue
+        elif op not in NO_VALUE_OPS:
+            # A blank value is not "matches blank" (that is «está vacío»): the editor's new
+            # condition used to be saved as "Provincia es igual a" (nothing).
+            filled = [v for v in _as_list(value) if not _blank(v)]
+            if not filled:
+                errors[key + ".value"] = _MISSING_VALUE.get(op, "Indica el valor de la "
+                                                                "condición.")
+                continue
+            value = filled if isinstance(value, (list, tuple)) else value
         if op == "region_in":
             unknown = [r for r in _as_list(value) if not canonical_region(str(r))]
-            if unknown or not _as_list(value):
-                errors[key + ".value"] = ("Comunidad autónoma desconocida: "
-                                          + ", ".join(map(str, unknown)) if unknown
-                                          else "Indica al menos una comunidad autónoma.")
+            if unknown:
+                errors[key + ".value"] = "Comunidad autónoma desconocida: " + ", ".join(
+                    map(str, unknown))
                 continue
-        if op in ("in", "not_in", "province_in") and not _as_list(value):
-            errors[key + ".value"] = "Indica al menos un valor."
-            continue
         if op == "province_in":
             unknown = [v for v in _as_list(value) if not canonical_province(str(v))]
             if unknown:
@@ -596,29 +617,18 @@ def get_rule(*, session: Session, actor: Actor, rule_id: int) -> AssignmentRule:
     return rule
 
 
-@needs_actor
-def create_rule(*, session: Session, actor: Actor, data: dict) -> AssignmentRule:
-    require(actor, Perm.RULES_MANAGE)
-    clean = validate_rule(data, session=session)
-    position = data.get("position")
-    if position is None:
-        last = session.exec(select(func.max(AssignmentRule.position))).one()
-        position = (last or 0) + 1 if last is not None else 0
+def _add_rule(session: Session, actor: Actor, clean: dict, position: int) -> AssignmentRule:
     rule = AssignmentRule(**clean, position=int(position))
     session.add(rule)
     session.flush()
     audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
                  action="create", after=audit.snapshot(rule))
-    session.commit()
     return rule
 
 
-@needs_actor
-def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> AssignmentRule:
-    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+def _change_rule(session: Session, actor: Actor, rule: AssignmentRule, data: dict,
+                 clean: dict) -> AssignmentRule:
     before = audit.snapshot(rule)
-    merged = {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
-    clean = validate_rule(merged, session=session)
     for key, value in clean.items():
         setattr(rule, key, value)
     if data.get("position") is not None:
@@ -630,6 +640,41 @@ def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> 
     old, new = audit.diff(before, audit.snapshot(rule))
     audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
                  action="update", before=old, after=new)
+    return rule
+
+
+def _merged(rule: AssignmentRule, data: dict) -> dict:
+    """A rule's stored fields with the given ones over them (``None`` = keep)."""
+    return {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
+
+
+def _remove_rule(session: Session, actor: Actor, rule: AssignmentRule) -> None:
+    snap = audit.snapshot(rule)
+    session.execute(update(Lead).where(Lead.assigned_rule_id == rule.id)
+                    .values(assigned_rule_id=None))
+    session.delete(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
+                 action="delete", before=snap)
+
+
+@needs_actor
+def create_rule(*, session: Session, actor: Actor, data: dict) -> AssignmentRule:
+    require(actor, Perm.RULES_MANAGE)
+    clean = validate_rule(data, session=session)
+    position = data.get("position")
+    if position is None:
+        last = session.exec(select(func.max(AssignmentRule.position))).one()
+        position = (last or 0) + 1 if last is not None else 0
+    rule = _add_rule(session, actor, clean, int(position))
+    session.commit()
+    return rule
+
+
+@needs_actor
+def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> AssignmentRule:
+    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+    clean = validate_rule(_merged(rule, data), session=session)
+    _change_rule(session, actor, rule, data, clean)
     session.commit()
     return rule
 
@@ -637,13 +682,62 @@ def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> 
 @needs_actor
 def delete_rule(*, session: Session, actor: Actor, rule_id: int) -> None:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
-    snap = audit.snapshot(rule)
-    session.execute(update(Lead).where(Lead.assigned_rule_id == rule_id)
-                    .values(assigned_rule_id=None))
-    session.delete(rule)
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule_id,
-                 action="delete", before=snap)
+    _remove_rule(session, actor, rule)
     session.commit()
+
+
+@needs_actor
+def save_rules(*, session: Session, actor: Actor, rules: list[dict],
+               deleted: Iterable[int] = ()) -> list[AssignmentRule]:
+    """Save an edited rule set in one commit (the settings screen's "Guardar reglas").
+
+    ``rules`` in their new order, each with ``id`` to change a stored rule or without it to
+    add one; ``deleted`` the ids removed. Every rule is validated before anything is written
+    (errors keyed ``rules.<i>.<field>``, the place on screen); stored rules in neither list
+    (added meanwhile by someone else) are kept, after these. Returns the rules in order.
+    """
+    require(actor, Perm.RULES_MANAGE)
+    if not isinstance(rules, list):
+        raise ValidationFailed({"rules": "Las reglas deben ser una lista."})
+    stored = {r.id: r for r in list_rules(session=session, actor=actor)}
+    gone = {_int(i) for i in deleted} - {None}
+    errors: dict[str, str] = {}
+    plan: list[tuple[AssignmentRule | None, dict, dict]] = []
+    for i, data in enumerate(rules):
+        data = data if isinstance(data, dict) else {}
+        rule_id = _int(data.get("id"))
+        rule = stored.get(rule_id) if rule_id is not None else None
+        if rule_id is not None and (rule is None or rule_id in gone):
+            errors[f"rules.{i}.id"] = "Esta regla ya no existe: descarta los cambios."
+            continue
+        try:
+            clean = validate_rule(_merged(rule, data) if rule else data, session=session,
+                                  prefix=f"rules.{i}.")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        plan.append((rule, data, clean))
+    if errors:
+        raise ValidationFailed(errors)
+    for rule_id in gone & set(stored):
+        _remove_rule(session, actor, stored[rule_id])
+    saved = []
+    for position, (rule, data, clean) in enumerate(plan):
+        if rule is None:
+            saved.append(_add_rule(session, actor, clean, position))
+        else:
+            saved.append(_change_rule(session, actor, rule, {**data, "position": position},
+                                      clean))
+    listed = {r.id for r in saved}
+    for position, rule in enumerate((r for r in stored.values()
+                                     if r.id not in listed and r.id not in gone),
+                                    start=len(saved)):
+        rule.position = position
+        session.add(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=None,
+                 action="reorder", after={"order": [r.id for r in saved]})
+    session.commit()
+    return saved
 
 
 @needs_actor

@@ -1,6 +1,8 @@
 """Generic scoped, paginated, searchable listing: the building block of every list screen.
 
-Search, sort and pagination happen in SQL; the caller gets one page of rows and the total.
+Search, sort and pagination happen in SQL; the caller gets one page of rows and the total. A
+searchable model (``crm_app.models.search``) is searched through its folded ``search_text``
+(accents and case ignored); any other through ``lower(column)``, wildcards escaped.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from crm_app.models.search import Searchable
 from crm_app.permissions import restrict
 from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.search import contains, matches
 
 MAX_PAGE_SIZE = 200
 
@@ -30,8 +34,11 @@ def browse(*, session: Session, actor: Actor, model: Any, q: str = "",
         stmt = stmt.where(clause)
     term = q.strip()
     if term and search:
-        like = f"%{term.lower()}%"
-        stmt = stmt.where(or_(*[func.lower(getattr(model, c)).like(like) for c in search]))
+        if issubclass(model, Searchable):
+            stmt = stmt.where(matches(model, term))
+        else:
+            stmt = stmt.where(or_(*[contains(func.lower(getattr(model, c)), term.lower())
+                                    for c in search]))
     stmt = restrict(stmt, actor)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     column = getattr(model, sort if sort in sortable else "id")

@@ -32,9 +32,9 @@ from crm_app.services.sales_common import (
     order_by,
     paginate,
     require_user,
-    search_clause,
     text,
 )
+from crm_app.services.search import contains, matches
 from crm_app.services.spain import canonical_province
 
 CONTACT_FIELDS = ("account_id", "first_name", "last_name", "email", "phone", "position", "nif",
@@ -180,13 +180,12 @@ def list_contacts(*, session: Session, actor: Actor, q: str = "",
     term = (q or "").strip()
     if term:
         digits = "".join(ch for ch in term if ch.isdigit())
-        clauses = [search_clause([Contact.first_name, Contact.last_name,
-                                  Contact.first_name + " " + Contact.last_name, Contact.email,
-                                  Contact.position], term),
+        clauses = [matches(Contact, term),
+                   contains(Contact.email, " ".join(term.split()).lower()),
                    Contact.account_id.in_(select(Account.id).where(
-                       search_clause([Account.name, Account.trade_name], term)))]
+                       matches(Account, term, first_section=True)))]
         if len(digits) >= 3:
-            clauses.append(Contact.phone.like(f"%{digits}%"))
+            clauses.append(contains(Contact.phone, digits))
         stmt = stmt.where(or_(*clauses))
     if account_id:
         stmt = stmt.where(Contact.account_id == account_id)

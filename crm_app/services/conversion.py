@@ -48,6 +48,7 @@ from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
 from crm_app.services.links import visible
 from crm_app.services.normalize import email_domain
+from crm_app.services.search import contains, ends_with
 
 PUBLIC_EMAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.es", "outlook.com", "outlook.es",
@@ -72,9 +73,9 @@ def _match_clauses(lead: Lead) -> list[tuple[str, Any]]:
     domain = email_domain(lead.email)
     if domain and not is_public_domain(domain):
         clauses.append(("dominio de correo", or_(
-            func.lower(Account.email).like(f"%@{domain}"),
-            func.lower(Account.website).like(f"%://{domain}%"),
-            func.lower(Account.website).like(f"%www.{domain}%"),
+            ends_with(func.lower(Account.email), f"@{domain}"),
+            contains(func.lower(Account.website), f"://{domain}"),
+            contains(func.lower(Account.website), f"www.{domain}"),
             func.lower(Account.website) == domain,
         )))
     return clauses

@@ -348,6 +348,45 @@ def update_field(*, session: Session, actor: Actor, field_id: int, label: str | 
 
 
 @needs_actor
+def move_field(*, session: Session, actor: Actor, field_id: int, delta: int
+               ) -> list[CustomFieldDef]:
+    """Move an active field one place up (``delta=-1``) or down (``1``) among its entity's
+    active fields, which are then numbered 0, 1, 2… in one commit (inactive ones keep their
+    place). Moving the first up or the last down changes nothing. Returns the active fields
+    in their new order."""
+    require(actor, Perm.SETTINGS_CHANGE)
+    defn = session.get(CustomFieldDef, field_id)
+    if defn is None or not defn.active:
+        raise NotFound("Campo personalizado no encontrado.")
+    if delta not in (-1, 1):
+        raise ValidationFailed({"delta": "Un campo se mueve de uno en uno: -1 o 1."})
+    fields = list_fields(session=session, actor=actor, entity=defn.entity)
+    fields.sort(key=lambda d: (d.position, d.id))
+    i = next(n for n, d in enumerate(fields) if d.id == defn.id)
+    j = i + delta
+    if not 0 <= j < len(fields):
+        return fields
+    fields[i], fields[j] = fields[j], fields[i]
+    for position, d in enumerate(fields):
+        d.position = position
+        session.add(d)
+    audit.record(session=session, actor=actor, entity="custom_field", entity_id=None,
+                 action="reorder", after={"entity": defn.entity,
+                                          "order": [d.key for d in fields]})
+    session.commit()
+    return fields
+
+
+def key_from_label(label: str) -> str:
+    """The key the form suggests for a label (``"Sector de actividad"`` →
+    ``"sector_de_actividad"``): what ``KEY_RE`` accepts, the admin may still change it."""
+    key = re.sub(r"[^a-z0-9]+", "_", fold(label or "")).strip("_")
+    if key and not key[0].isalpha():
+        key = "c_" + key
+    return key[:60].rstrip("_")
+
+
+@needs_actor
 def delete_field(*, session: Session, actor: Actor, field_id: int) -> CustomFieldDef:
     """Deactivate the field: it disappears from forms and lists, stored values are kept so
     re-activating it brings them back."""
@@ -356,5 +395,5 @@ def delete_field(*, session: Session, actor: Actor, field_id: int) -> CustomFiel
 
 __all__ = ["ENTITIES", "MAX_CUSTOM_BYTES", "MAX_NUMBER", "MAX_PLACES", "MAX_TEXT", "TYPES",
            "active_defs", "clean_custom", "clean_values", "coerce_value", "create_field",
-           "decimal_text", "delete_field", "field_dict", "json_size", "list_fields",
-           "parse_date", "parse_decimal", "update_field"]
+           "decimal_text", "delete_field", "field_dict", "json_size", "key_from_label",
+           "list_fields", "move_field", "parse_date", "parse_decimal", "update_field"]

@@ -59,11 +59,11 @@ from crm_app.services.sales_common import (
     order_by,
     paginate,
     require_user,
-    search_clause,
     text,
     to_decimal,
     user_names,
 )
+from crm_app.services.search import matches
 
 OPPORTUNITY_FIELDS = ("name", "account_id", "contact_id", "lead_id", "pipeline_id", "stage_id",
                       "product_id", "amount", "expected_close", "channel", "description",
@@ -491,9 +491,9 @@ def _filtered(session: Session, actor: Actor, *, q: str = "",
     stmt = select(Opportunity)
     stmt = stmt.where(bin_clause(Opportunity, deleted=deleted))
     if (q or "").strip():
-        stmt = stmt.where(or_(search_clause([Opportunity.name], q),
+        stmt = stmt.where(or_(matches(Opportunity, q),
                               Opportunity.account_id.in_(select(Account.id).where(
-                                  search_clause([Account.name, Account.trade_name], q)))))
+                                  matches(Account, q, first_section=True)))))
     if pipeline_id:
         stmt = stmt.where(Opportunity.pipeline_id == pipeline_id)
     if stage_id:

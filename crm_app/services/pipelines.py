@@ -33,6 +33,8 @@ REQUIRABLE_FIELDS: dict[str, str] = {
     "description": "la descripción",
     "channel": "el canal",
 }
+# Their order in the pickers; each has its label ``sui.required.<key>`` in the catalog.
+REQUIRED_FIELD_KEYS: tuple[str, ...] = tuple(REQUIRABLE_FIELDS)
 KIND_LABELS = {StageKind.OPEN: "Abierta", StageKind.WON: "Ganada", StageKind.LOST: "Perdida"}
 STAGE_FIELDS = ("id", "name", "position", "probability", "kind", "required_fields", "stale_days")
 

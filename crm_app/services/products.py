@@ -20,10 +20,10 @@ from crm_app.services.sales_common import (
     Page,
     order_by,
     paginate,
-    search_clause,
     text,
     to_decimal,
 )
+from crm_app.services.search import matches
 from crm_app.settings import get_settings
 
 PRODUCT_FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "tax_exempt", "unit",
@@ -181,7 +181,7 @@ def list_products(*, session: Session, actor: Actor, q: str = "",
     if active is not None:
         stmt = stmt.where(Product.active == active)
     if (q or "").strip():
-        stmt = stmt.where(search_clause([Product.name, Product.sku, Product.description], q))
+        stmt = stmt.where(matches(Product, q))
     stmt = order_by(stmt, Product, sort, PRODUCT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)

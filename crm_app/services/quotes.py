@@ -57,11 +57,11 @@ from crm_app.services.sales_common import (
     paginate,
     rate_text,
     require_user,
-    search_clause,
     to_decimal,
     today_local,
     user_names,
 )
+from crm_app.services.search import contains, matches
 
 __all__ = [
     "STATUS_LABELS",
@@ -673,9 +673,10 @@ def list_quotes(*, session: Session, actor: Actor, q: str = "", status: str = ""
     status or ``"abiertos"`` (borrador or enviado: still waiting for the customer)."""
     stmt = select(Quote).where(bin_clause(Quote, deleted=deleted))
     if (q or "").strip():
-        stmt = stmt.where(or_(search_clause([Quote.number], q),
+        number = " ".join(q.split()).lower()  # numbers are ASCII: lower() is their fold
+        stmt = stmt.where(or_(contains(func.lower(Quote.number), number),
                               Quote.account_id.in_(select(Account.id).where(
-                                  search_clause([Account.name, Account.trade_name], q)))))
+                                  matches(Account, q, first_section=True)))))
     if status == OPEN_FILTER:  # what Inicio's "Presupuestos pendientes" counts
         stmt = stmt.where(Quote.status.in_(OPEN_QUOTE_STATUSES))
     elif status:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
@@ -72,21 +72,6 @@ def order_by(stmt: Any, model: Any, sort: str, allowed: dict[str, Any], default:
         desc = default.startswith("-")
     column = allowed[key]
     return stmt.order_by(column.desc() if desc else column.asc(), model.id.desc())
-
-
-def search_clause(columns: list[Any], q: str) -> Any | None:
-    """``OR`` of case-insensitive ``LIKE``s over ``columns``, or ``None`` for a blank query.
-
-    SQLite's ``lower()``/``LIKE`` fold ASCII only, so "óptica" would miss "Óptica": the term is
-    also tried as typed, capitalised and upper-case (PostgreSQL's ``lower`` folds it all).
-    """
-    term = (q or "").strip()
-    if not term:
-        return None
-    variants = {term, term.lower(), term.upper(), term.capitalize(), term.title()}
-    clauses = [func.lower(col).like(f"%{term.lower()}%") for col in columns]
-    clauses += [col.like(f"%{v}%") for col in columns for v in variants if v != term.lower()]
-    return or_(*clauses)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -294,4 +279,4 @@ def text(value: Any, *, field_name: str, errors: dict[str, str], max_len: int,
 
 __all__ = ["CENT", "Page", "as_date", "assign_owner", "aware", "cents", "check", "clamp_page",
            "get_owned", "is_admin", "order_by", "paginate", "rate_text", "require_user",
-           "search_clause", "text", "to_decimal", "today_local", "user_names"]
+           "text", "to_decimal", "today_local", "user_names"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
@@ -67,3 +69,13 @@ def list_users(*, session: Session, actor: Actor) -> list[User]:
 
 def team_names(*, session: Session) -> dict[int, str]:
     return {t.id: t.name for t in session.exec(select(Team)).all()}
+
+
+def directory(*, session: Session, actor: User) -> list[dict[str, Any]]:
+    """Every user with the team's name, by role then email: the list Ajustes shows an admin
+    (read-only until the administration screens arrive)."""
+    require(actor, Perm.USERS_MANAGE)
+    teams = team_names(session=session)
+    users = session.exec(select(User).order_by(User.role, User.email)).all()
+    return [{"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+             "team_name": teams.get(u.team_id or 0, ""), "active": u.active} for u in users]

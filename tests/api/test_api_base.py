@@ -1,7 +1,8 @@
-"""The HTTP API base over real HTTP: uvicorn serving ``build_api()`` on a migrated SQLite file.
+"""The HTTP API base, served in process (``api_harness``) on a migrated SQLite file.
 
 Health, login/logout with the HttpOnly session cookie, lockout, redirects, ``/api/v1/me`` with
-the cookie and with a personal API token, OpenAPI.
+the cookie and with a personal API token, OpenAPI; and once over a real socket, the uvicorn
+process the deployment runs (``test_a_real_uvicorn_process_serves_the_api``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from live_api import ApiServer, prepare_database
+from api_harness import Api, serve_api
+from live_api import prepare_database
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -44,16 +46,14 @@ USERS = [  # email, role, team
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
 
     @property
-    def url(self) -> str:
-        return self.server.base_url
+    def engine(self) -> Engine:
+        return self.api.engine
 
     def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=20)
+        return self.api.client()
 
     def user(self, email: str) -> User:
         with Session(self.engine) as s:
@@ -75,12 +75,9 @@ def build_db(tmp: Path, users: list[tuple[str, str, str | None]] = USERS) -> tup
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("api")
     url, engine = build_db(tmp)
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        yield Live(server=server, engine=engine)
-    finally:
-        server.stop()
-        engine.dispose()
+    engine.dispose()
+    with serve_api(url, tmp / "data") as api:
+        yield Live(api=api)
 
 
 def login(c: httpx.Client, email: str, password: str = PASSWORD, **extra: str) -> httpx.Response:
@@ -316,15 +313,26 @@ def test_next_only_allows_local_paths(live: Live, next_value: str, expected: str
 def test_secure_cookie_when_served_over_https(tmp_path: Path) -> None:
     """Behind HTTPS (``CRM_PUBLIC_URL=https://…``) the session cookie is also Secure."""
     url, engine = build_db(tmp_path, USERS[:1])
-    server = ApiServer(tmp_path / "data", url, CRM_PUBLIC_URL="https://crm.example.es").start()
-    try:
-        with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=20) as c:
-            morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
-        assert morsel["secure"] is True
-        assert morsel["httponly"] is True and morsel["samesite"].lower() == "lax"
-    finally:
-        server.stop()
-        engine.dispose()
+    engine.dispose()
+    with serve_api(url, tmp_path / "data", CRM_PUBLIC_URL="https://crm.example.es") as api, \
+            api.client() as c:
+        morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
+    assert morsel["secure"] is True
+    assert morsel["httponly"] is True and morsel["samesite"].lower() == "lax"
+
+
+@pytest.mark.slow
+def test_a_real_uvicorn_process_serves_the_api(tmp_path: Path) -> None:
+    """The one test over a socket: ``uvicorn --factory crm_app.api.app:build_api`` in its own
+    process answers health, logs in with the cookie and knows the caller from it."""
+    url, engine = build_db(tmp_path, USERS[:1])
+    engine.dispose()
+    with serve_api(url, tmp_path / "data", real=True) as api, api.client() as c:
+        assert api.base_url.startswith("http://127.0.0.1:")
+        assert c.get("/api/health").json()["database"] == "ok"
+        morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
+        assert morsel["httponly"] is True
+        assert c.get("/api/v1/me").json()["email"] == "admin@api.crm"
 
 
 def test_malformed_query_gets_spanish_field_errors_on_every_router(live: Live) -> None:

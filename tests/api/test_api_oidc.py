@@ -1,7 +1,8 @@
 """SSO with OpenID Connect over real HTTP.
 
-A tiny provider (``tests/oidc_provider.py``, uvicorn in a thread) and the CRM API (uvicorn in
-a subprocess, ``CRM_OIDC_*`` pointing at the provider). httpx follows the redirects by hand:
+A tiny provider (``tests/oidc_provider.py``, uvicorn in a thread: the CRM calls it over real
+HTTP) and the CRM API (in process, ``api_harness``, ``CRM_OIDC_*`` pointing at the provider;
+the discovery and key caches cleared as in a new process). httpx follows the redirects by hand:
 CRM ``/auth/oidc/login`` → provider ``/authorize`` → CRM ``/auth/oidc/callback`` → session.
 
 ``CRM_PUBLIC_URL`` is ``http://crm.test``, the address the browser would see behind a reverse
@@ -23,7 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from live_api import ApiServer, prepare_database
+from api_harness import Api, serve_api
+from live_api import prepare_database
 from oidc_provider import OidcProvider, new_key, s256
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -44,13 +46,16 @@ CALLBACK = PUBLIC_URL + "/auth/oidc/callback"
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     idp: OidcProvider
+    url: str  # the database
+
+    @property
+    def engine(self) -> Engine:
+        return self.api.engine
 
     def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.server.base_url, follow_redirects=False, timeout=20)
+        return self.api.client()
 
     def user(self, email: str) -> User:
         with Session(self.engine) as s:
@@ -87,14 +92,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
                 provider: OidcProvider) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("sso")
     url, engine = build_db(tmp)
-    server = ApiServer(tmp / "data", url, CRM_OIDC_ISSUER=provider.issuer,
-                       CRM_OIDC_CLIENT_ID=CLIENT_ID, CRM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                       CRM_PUBLIC_URL=PUBLIC_URL).start()
+    engine.dispose()
+    oidc.clear_caches()
     try:
-        yield Live(server=server, engine=engine, idp=provider)
+        with serve_api(url, tmp / "data", CRM_OIDC_ISSUER=provider.issuer,
+                       CRM_OIDC_CLIENT_ID=CLIENT_ID, CRM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+                       CRM_PUBLIC_URL=PUBLIC_URL) as api:
+            yield Live(api=api, idp=provider, url=url)
     finally:
-        server.stop()
-        engine.dispose()
+        oidc.clear_caches()
 
 
 @pytest.fixture
@@ -155,7 +161,6 @@ def assert_refused(live: Live, c: httpx.Client, resp: httpx.Response, message: s
     assert login_error(resp) == message
     assert not sets_session(resp)
     assert c.get("/api/v1/me").status_code == 401
-    live.server.assert_alive()
 
 
 # --- the happy path ---
@@ -297,7 +302,7 @@ def stranger_key() -> Any:
 
 
 def last_sso_log_line(live: Live) -> str:
-    lines = [line for line in live.server.log().splitlines() if "SSO callback:" in line]
+    lines = [line for line in live.api.log().splitlines() if "SSO callback:" in line]
     return lines[-1] if lines else ""
 
 
@@ -375,15 +380,11 @@ def test_provider_denial_and_broken_token_endpoint_become_messages(live: Live) -
 
 def test_sso_not_configured(live_server: Live, tmp_path: Path) -> None:
     # a second server on the same (already migrated) database, without CRM_OIDC_*
-    server = ApiServer(tmp_path / "data", live_server.server.database_url).start()
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=20) as c:
-            assert login_error(c.get("/auth/oidc/login", params={"next": "/"})) == \
-                oidc.NOT_CONFIGURED
-            assert login_error(c.get("/auth/oidc/callback", params={"code": "x", "state": "y"})) \
-                == oidc.NOT_CONFIGURED
-    finally:
-        server.stop()
+    with serve_api(live_server.url, tmp_path / "data") as api, api.client() as c:
+        assert login_error(c.get("/auth/oidc/login", params={"next": "/"})) == \
+            oidc.NOT_CONFIGURED
+        assert login_error(c.get("/auth/oidc/callback", params={"code": "x", "state": "y"})) \
+            == oidc.NOT_CONFIGURED
 
 
 def test_unreachable_provider_is_a_message_not_a_crash() -> None:

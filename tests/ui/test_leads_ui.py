@@ -299,7 +299,7 @@ def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
     page.click("#rule-user")
     page.get_by_role("option").first.click()
     shot(page, "rule-editor")
-    page.click("#rule-apply")
+    page.click("#rule-editor-submit")
     page.wait_for_selector("[data-testid=rules-dirty]")
     page.wait_for_selector("[data-testid=rule-name-0] >> text=Madrid y Toledo")
     page.fill("#sim-n", "120")

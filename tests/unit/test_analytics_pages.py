@@ -15,18 +15,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from analytics_data import build
-from factories import make_people
 from openpyxl import load_workbook
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 from state_harness import names, run, run_bg, tab
 
 from analytics import charts, kpis, periods
 from analytics import report as rep
 from analytics.scope import Filters, Scope
-from analytics.snapshot import build_snapshot, open_snapshot
+from analytics.snapshot import open_snapshot
 from crm_app import db
-from crm_app.db import make_engine
 from crm_app.i18n import t
 from crm_app.models import ReportSchedule
 from crm_app.services import analytics as svc
@@ -44,24 +41,17 @@ FY = periods.fiscal_year(2025, 4)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    """The dataset, its snapshot, and the database installed as the app's (for the states)."""
-    tmp = tmp_path_factory.mktemp("pages")
-    engine = make_engine(f"sqlite:///{tmp / 'pages.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    con = open_snapshot(target_dir=tmp / "snap")
+def world(analytics_world):  # noqa: ANN001, ANN201
+    """The shared dataset (``analytics_world``, read-only), its snapshot, and its database
+    installed as the app's (for the states)."""
+    con = open_snapshot(target_dir=analytics_world.snapshot_dir)
     previous = db.get_engine
-    db.get_engine = lambda: engine  # type: ignore[assignment]
+    db.get_engine = lambda: analytics_world.engine  # type: ignore[assignment]
     try:
-        yield tmp / "snap", data, con
+        yield analytics_world.snapshot_dir, analytics_world.data, con
     finally:
         db.get_engine = previous  # type: ignore[assignment]
         con.close()
-        engine.dispose()
 
 
 @pytest.fixture

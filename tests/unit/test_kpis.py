@@ -11,15 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from analytics_data import build
-from factories import make_people
-from sqlmodel import Session, SQLModel
 
 from analytics import kpis
 from analytics import periods as pr
 from analytics.scope import Filters, Scope
-from analytics.snapshot import build_snapshot, open_snapshot
-from crm_app.db import make_engine
+from analytics.snapshot import open_snapshot
 
 D = Decimal
 NOV = pr.month(2025, 11)
@@ -27,18 +23,10 @@ OCT = pr.month(2025, 10)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("kpis")
-    engine = make_engine(f"sqlite:///{tmp / 'kpis.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    con = open_snapshot(target_dir=tmp / "snap")
-    yield con, data
+def world(analytics_world):  # noqa: ANN001, ANN201
+    con = open_snapshot(target_dir=analytics_world.snapshot_dir)
+    yield con, analytics_world.data
     con.close()
-    engine.dispose()
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crm_app.formatting import phone_es
+from crm_app.services.custom_fields import key_from_label
 from crm_app.state import events
 from pages.leads.rows import custom_display, custom_text, lead_row, timeline_rows
-from pages.settings_assignment import _cond_data, _cond_row
-from pages.settings_fields import key_from_label
+from pages.settings.rules_text import cond_data, cond_row
 
 
 def test_a_lead_becomes_display_strings():
@@ -40,8 +40,8 @@ def test_rule_conditions_round_trip_through_the_editor():
                  {"field": "custom.empleados", "op": "between", "value": ["10", None]},
                  {"field": "source", "op": "eq", "value": "Feria"},
                  {"field": "company", "op": "empty", "value": None}):
-        assert _cond_data(_cond_row(cond)) == cond
-    assert _cond_data({"field": "source", "op": "contains", "value": "feria, web"})["value"] == [
+        assert cond_data(cond_row(cond)) == cond
+    assert cond_data({"field": "source", "op": "contains", "value": "feria, web"})["value"] == [
         "feria", "web"]
 
 

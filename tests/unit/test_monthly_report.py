@@ -13,13 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from analytics_data import build
-from factories import make_people
-from sqlmodel import Session, SQLModel
 
 from analytics.scope import Scope
-from analytics.snapshot import build_snapshot, open_snapshot
-from crm_app.db import make_engine
+from analytics.snapshot import open_snapshot
 from crm_app.permissions import PermissionDenied
 from crm_app.reports.monthly import render_monthly_report, render_pdf, signed_change
 
@@ -29,18 +25,10 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("report")
-    engine = make_engine(f"sqlite:///{tmp / 'report.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    con = open_snapshot(target_dir=tmp / "snap")
-    yield con, data, tmp
+def world(analytics_world, tmp_path_factory):  # noqa: ANN001, ANN201
+    con = open_snapshot(target_dir=analytics_world.snapshot_dir)
+    yield con, analytics_world.data, tmp_path_factory.mktemp("report")
     con.close()
-    engine.dispose()
 
 
 def pdf_text(pdf: bytes, tmp: Path, name: str) -> str:

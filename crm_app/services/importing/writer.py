@@ -26,6 +26,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
+from crm_app.services.search import SearchTextChunks, changes_with_search_text
+
 log = logging.getLogger(__name__)
 
 CHUNK = 20_000
@@ -96,7 +98,23 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
     """Insert every row of ``frame`` (columns named as the table's) plus ``constants``.
 
     Columns neither in ``frame`` nor in ``constants`` get the model's default. Returns the
-    number of rows. ``progress(done)`` is called after each chunk."""
+    number of rows. ``progress(done)`` is called after each chunk. A searchable model's
+    ``search_text`` is computed from the frame, chunk by chunk beside the insert
+    (``SearchTextChunks``)."""
+    search = SearchTextChunks.start(model, frame, constants, CHUNK)
+    if search is None:
+        return _insert_rows(session, model, frame, constants, progress, None)
+    try:
+        return _insert_rows(session, model, frame.with_columns(search_text=pl.lit("")),
+                            constants, progress,
+                            lambda chunk, start: chunk.with_columns(search.chunk(start)))
+    finally:
+        search.close()
+
+
+def _insert_rows(session: Session, model: type[SQLModel], frame: pl.DataFrame,
+                 constants: dict[str, Any], progress: Callable[[int], None] | None,
+                 per_chunk: Callable[[pl.DataFrame, int], pl.DataFrame] | None) -> int:
     table: Table = model.__table__  # type: ignore[attr-defined]
     conn = session.connection()
     defaults = model_defaults(model)
@@ -135,10 +153,12 @@ def insert_rows(*, session: Session, model: type[SQLModel], frame: pl.DataFrame,
         conn.exec_driver_sql(f'DROP INDEX "{_name}"')
     if conn.dialect.name == "sqlite":
         done = _insert_sqlite(conn, table, frame, per_row, bound_fixed, sql, sql_multi,
-                              per_stmt, progress)
+                              per_stmt, progress, per_chunk)
     else:
         for start in range(0, frame.height, CHUNK):
             chunk = frame.slice(start, CHUNK)
+            if per_chunk is not None:
+                chunk = per_chunk(chunk, start)
             columns = [_column_values(conn, table, n, chunk[n]) for n in per_row]
             columns += [[v] * chunk.height for v in bound_fixed.values()]
             conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
@@ -214,7 +234,8 @@ def _sqlite_params(conn: Connection, table: Table, chunk: pl.DataFrame, per_row:
 
 def _insert_sqlite(conn: Connection, table: Table, frame: pl.DataFrame, per_row: list[str],
                    bound_fixed: dict[str, Any], sql: str, sql_multi: str, per_stmt: int,
-                   progress: Callable[[int], None] | None) -> int:
+                   progress: Callable[[int], None] | None,
+                   per_chunk: Callable[[pl.DataFrame, int], pl.DataFrame] | None) -> int:
     """Insert on the session's own DBAPI connection (same transaction), ``per_stmt`` rows per
     statement, parameters sliced from the chunk's flat list. (Executing on a helper thread
     while the next chunk is built was measured: no faster, the GIL hand-offs eat the gain.)"""
@@ -225,6 +246,8 @@ def _insert_sqlite(conn: Connection, table: Table, frame: pl.DataFrame, per_row:
     try:
         for start in range(0, frame.height, CHUNK):
             chunk = frame.slice(start, CHUNK)
+            if per_chunk is not None:  # columns computed beside the insert (search_text)
+                chunk = per_chunk(chunk, start)
             flat, width = _sqlite_params(conn, table, chunk, per_row, bound_fixed)
             if width:
                 full = (chunk.height - chunk.height % per_stmt) * width
@@ -331,8 +354,10 @@ def wait_for_checkpoints() -> None:
 def update_rows(*, session: Session, model: type[SQLModel], changes: Sequence[dict[str, Any]]
                 ) -> None:
     """``changes``: ``{"id": .., field: value, ...}``; rows are grouped by their field set and
-    written with one executemany per group (SQLAlchemy Core, types processed)."""
+    written with one executemany per group (SQLAlchemy Core, types processed). A change to
+    a searchable field carries the row's new ``search_text`` too."""
     table: Table = model.__table__  # type: ignore[attr-defined]
+    changes = changes_with_search_text(session=session, model=model, changes=changes)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for change in changes:
         keys = tuple(sorted(k for k in change if k != "id"))
