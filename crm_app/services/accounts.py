@@ -34,7 +34,7 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
-from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
 from crm_app.services.links import blank, visible
@@ -444,7 +444,7 @@ def _timeline(session: Session, actor: Actor, account: Account, lead: Lead | Non
 
     names = user_names(session, {e["user_id"] for e in entries})
     for e in entries:
-        e["user"] = names.get(e["user_id"], "") if e["user_id"] else "Sistema"
+        e["user"] = names.get(e["user_id"], "") if e["user_id"] else SYSTEM.name
     entries.sort(key=lambda e: (e["at"] is not None, e["at"] or datetime.min), reverse=True)
     return entries[:limit]
 

@@ -26,7 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import false
+
+from crm_app.i18n import t
 from crm_app.models import Role, User
+from crm_app.permissions import PermissionDenied
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,7 @@ class SystemActor:
     permission helpers: an active admin without id, team or e-mail."""
 
     id: None = None
-    name: str = "Sistema"
+    name: str = t("actors.system")
     email: None = None
     role: str = Role.ADMIN
     active: bool = True
@@ -96,4 +100,22 @@ def needs_actor(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-__all__ = ["SYSTEM", "Actor", "NoActor", "SystemActor", "is_system", "needs_actor"]
+@needs_actor
+def owned_by(column: Any, actor: Actor) -> Any:
+    """SQL for "the rows ``column`` says belong to ``actor``" (a bell's alerts, one's saved
+    views). The system owns no rows: for it this is false. Comparing the column with its id
+    would not do, because ``column == None`` is SQL's ``IS NULL``: every unowned row."""
+    return false() if is_system(actor) else column == actor.id
+
+
+@needs_actor
+def person(actor: Actor) -> User:
+    """The person behind ``actor``, for what only a person has (saved views, alerts to read,
+    import templates of one's own); the system is refused with ``PermissionDenied``."""
+    if is_system(actor):
+        raise PermissionDenied(t("actors.not_a_person"))
+    return actor
+
+
+__all__ = ["SYSTEM", "Actor", "NoActor", "SystemActor", "is_system", "needs_actor", "owned_by",
+           "person"]

@@ -40,7 +40,7 @@ from crm_app.models import (
 from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
 from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
 from crm_app.services import audit, links, search
-from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -254,7 +254,9 @@ def create_lead(*, session: Session, actor: Actor, data: dict,
         owner_id, team_id, rule_id = assigner.assign(
             {**clean, "status": clean.get("status", LeadStatus.NUEVO),
              "custom": clean.get("custom", {}), "created_at": utcnow()})
-        if owner_id is None:
+        if owner_id is None and is_system(actor):  # the system owns nothing
+            note = "Sin regla aplicable: sin responsable"
+        elif owner_id is None:
             owner_id, team_id = actor.id, actor.team_id
             note = "Sin regla aplicable: asignado a quien lo crea"
         elif rule_id is not None:
@@ -827,8 +829,7 @@ def lead_timeline(*, session: Session, actor: Actor, lead_id: int,
             title = f"Asignado a {names.get(after.get('owner_id'), 'nadie')}"
         items.append({"kind": "event", "id": e.id, "at": e.at, "title": title,
                       "detail": e.note, "action": e.action, "actor_id": e.actor_id,
-                      "actor_name": names.get(e.actor_id, "Sistema") if e.actor_id else "Sistema",
-                      "changes": changes})
+                      "actor_name": names.get(e.actor_id, SYSTEM.name), "changes": changes})
     for a in activities:
         items.append({"kind": "activity", "id": a.id, "at": a.done_at or a.created_at,
                       "title": f"{_ACTIVITY_TITLES.get(a.kind, a.kind)}: {a.subject}",

@@ -36,7 +36,7 @@ from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
 from crm_app.services.accounts import get_visible_account
-from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
     ensure_default_pipeline,
@@ -706,7 +706,8 @@ def stage_history(*, session: Session, actor: Actor,
              "from_stage": stages[c.from_stage_id].name if c.from_stage_id in stages else "",
              "to_stage": stages[c.to_stage_id].name if c.to_stage_id in stages else "",
              "changed_at": c.changed_at, "changed_by_id": c.changed_by_id,
-             "changed_by": names.get(c.changed_by_id, "") if c.changed_by_id else "Sistema"}
+             "changed_by": names.get(c.changed_by_id, "") if c.changed_by_id
+             else SYSTEM.name}
             for c in changes]
 
 

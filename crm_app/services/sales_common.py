@@ -214,9 +214,7 @@ def assign_owner(*, session: Session, actor: Actor, owner_id: int | None,
     (the rule lives in ``links.assign_error``).
     """
     if blank(owner_id) or owner_id == 0:
-        owner = default or actor
-        if owner is None:
-            return None, None
+        owner = default or actor  # the system's id and team are None: no owner
         return owner.id, owner.team_id
     owner = links.owner(session, actor, owner_id, errors=errors, default=default)
     if owner is None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from crm_app.models import SavedView, utcnow
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
-from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.actors import Actor, needs_actor, owned_by, person
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 
 ENTITIES = ("lead", "account", "contact", "opportunity", "quote", "activity", "document")
@@ -55,7 +55,7 @@ def view_dict(view: SavedView) -> dict:
 @needs_actor
 def list_views(*, session: Session, actor: Actor, entity: str = "lead") -> list[SavedView]:
     require(actor, Perm.RECORDS_VIEW)
-    return list(session.exec(select(SavedView).where(SavedView.user_id == actor.id)
+    return list(session.exec(select(SavedView).where(owned_by(SavedView.user_id, actor))
                              .where(SavedView.entity == entity)
                              .order_by(SavedView.name, SavedView.id)).all())
 
@@ -72,7 +72,7 @@ def get_view(*, session: Session, actor: Actor, view_id: int) -> SavedView:
 @needs_actor
 def create_view(*, session: Session, actor: Actor, entity: str, name: str,
                 filters: dict) -> SavedView:
-    require(actor, Perm.RECORDS_VIEW)
+    require(person(actor), Perm.RECORDS_VIEW)
     clean = _clean(entity, name, filters)
     mine = list_views(session=session, actor=actor, entity=entity)
     if any(v.name.lower() == clean["name"].lower() for v in mine):

@@ -71,7 +71,8 @@ def team_names(*, session: Session) -> dict[int, str]:
     return {t.id: t.name for t in session.exec(select(Team)).all()}
 
 
-def directory(*, session: Session, actor: User) -> list[dict[str, Any]]:
+@needs_actor
+def directory(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
     """Every user with the team's name, by role then email: the list Ajustes shows an admin
     (read-only until the administration screens arrive)."""
     require(actor, Perm.USERS_MANAGE)

@@ -8,10 +8,12 @@ later is covered without touching this file.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,9 +22,18 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlmodel import Session, select
 
 import crm_app.services as services_pkg
-from crm_app.models import AuditEvent, Lead, Role
-from crm_app.permissions import Action, Perm, can_access, has_perm, restrict
-from crm_app.services import audit, leads, users
+from crm_app.models import Alert, AuditEvent, Lead, Role, utcnow
+from crm_app.permissions import Action, Perm, PermissionDenied, can_access, has_perm, restrict
+from crm_app.services import (
+    accounts,
+    alerts,
+    audit,
+    lead_options,
+    leads,
+    opportunities,
+    saved_views,
+    users,
+)
 from crm_app.services.actors import SYSTEM, NoActor, is_system, needs_actor
 
 
@@ -169,3 +180,85 @@ def test_a_missing_actor_used_to_be_a_superuser(session: Session, people: Any) -
         users.create_user(session=session, actor=None, email="x@test.crm", name="X",
                           role="admin", password="una-clave-larga-9")
     assert session.exec(select(AuditEvent)).all() == []
+
+
+def test_the_system_owns_nothing(session: Session, people: Any) -> None:
+    """What the system makes without an owner stays unowned (it never becomes the owner, and
+    its ``None`` id never reads as "every unowned row"); what only a person has it has not."""
+    lead = leads.create_lead(session=session, actor=SYSTEM,
+                             data={"first_name": "Luis", "email": "luis@x.es"})
+    assert lead.owner_id is None and lead.team_id is None
+    account = accounts.create_account(session=session, actor=SYSTEM,
+                                      data={"name": "Nadie S.L.", "province": "Madrid"})
+    assert account.owner_id is None
+    given = accounts.create_account(session=session, actor=SYSTEM,
+                                    data={"name": "Alguien S.L.", "province": "Madrid",
+                                          "owner_id": people.comercial1.id})
+    assert given.owner_id == people.comercial1.id  # the system may give it to anyone
+    session.add(Alert(kind="x", message="Sin dueño", created_at=utcnow()))
+    session.commit()
+    assert alerts.open_alerts(session=session, actor=SYSTEM) == []
+    assert alerts.open_alerts_count(session=session, actor=SYSTEM) == 0
+    with pytest.raises(PermissionDenied, match="sistema"):
+        saved_views.create_view(session=session, actor=SYSTEM, entity="lead", name="Mía",
+                                filters={})
+    assert saved_views.list_views(session=session, actor=SYSTEM) == []
+
+
+def test_the_system_is_not_in_owner_lists(session: Session, people: Any) -> None:
+    everyone = sorted(u.id for u in people.all())
+    for who in (SYSTEM, people.admin):
+        assert sorted(u.id for u in lead_options.visible_users(session=session,
+                                                               actor=who)) == everyone
+        assert sorted(u.id for u in lead_options.assignable_users(session=session,
+                                                                  actor=who)) == everyone
+    assert "Sistema" not in {u.name for u in users.list_users(session=session, actor=SYSTEM)}
+
+
+def test_the_sales_timelines_name_the_system(session: Session, people: Any) -> None:
+    account = accounts.create_account(session=session, actor=SYSTEM,
+                                      data={"name": "Hist S.L.", "province": "Soria",
+                                            "owner_id": people.comercial1.id})
+    accounts.update_account(session=session, actor=people.comercial1, account_id=account.id,
+                            data={"city": "Soria"})
+    opp = opportunities.create_opportunity(session=session, actor=SYSTEM,
+                                           data={"name": "Trato", "account_id": account.id,
+                                                 "owner_id": people.comercial1.id})
+    file = accounts.account_360(session=session, actor=people.admin, account_id=account.id)
+    by = {e["title"]: e["user"] for e in file["timeline"] if e["kind"] == "audit"}
+    assert by["Cliente dado de alta"] == "Sistema"
+    assert by["Datos del cliente modificados"] == people.comercial1.name
+    history = opportunities.stage_history(session=session, actor=people.admin,
+                                          opportunity_id=opp.id)
+    assert [h["changed_by"] for h in history] == ["Sistema"]
+
+
+def _reads_actor_as_maybe_none(node: ast.AST) -> bool:
+    """``actor is (not) None``, ``if (not) actor``, ``x if actor else y``, ``actor or x``."""
+    def is_actor(n: ast.AST) -> bool:
+        return isinstance(n, ast.Name) and n.id == "actor"
+
+    def bare(n: ast.AST) -> bool:
+        return is_actor(n) or (isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not)
+                               and is_actor(n.operand))
+
+    if isinstance(node, ast.Compare):
+        sides = [node.left, *node.comparators]
+        return any(is_actor(n) for n in sides) and any(
+            isinstance(n, ast.Constant) and n.value is None for n in sides)
+    if isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert):
+        return bare(node.test)
+    if isinstance(node, ast.BoolOp):  # every operand but the last is tested for truth
+        return any(bare(v) for v in node.values[:-1])
+    return False
+
+
+def test_no_service_reads_a_missing_actor_as_anybody() -> None:
+    """The old "``actor is None`` means superuser" branches stay gone: no service module
+    tests the actor for ``None`` or truthiness (``NoActor`` has refused it before)."""
+    root = Path(services_pkg.__file__).parent
+    found = [f"{path.relative_to(root)}:{node.lineno}"
+             for path in sorted(root.rglob("*.py")) if path.name != "actors.py"
+             for node in ast.walk(ast.parse(path.read_text()))
+             if _reads_actor_as_maybe_none(node)]
+    assert found == []
