@@ -37,6 +37,7 @@ from crm_app.services import audit
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
+from crm_app.services.errors import Conflict
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
     email_is_valid,
@@ -57,6 +58,13 @@ from crm_app.services.sales_common import (
     require_user,
     text,
     user_names,
+)
+from crm_app.services.sales_reads import (
+    contact_row,
+    get_visible_account,
+    opportunity_row,
+    quote_row,
+    stages_by_id,
 )
 from crm_app.services.search import contains, matches, nif_fragment
 from crm_app.services.spain import canonical_province, province_from_postal_code
@@ -249,8 +257,6 @@ def restore_account(*, session: Session, actor: Actor, account_id: int) -> Accou
             Account.nif == account.nif, Account.deleted_at.is_(None), Account.id != account.id)
         ).first()
         if clash is not None:
-            from crm_app.services.errors import Conflict
-
             raise Conflict("No se puede restaurar: ya hay otro cliente activo con este NIF.")
     from_bin(session=session, actor=actor, record=account, entity="account")
     return account
@@ -458,9 +464,6 @@ def account_360(*, session: Session, actor: Actor, account_id: int,
     first lead on), ``opportunities`` (``open``/``closed``), ``quotes``, ``purchases``
     (``items``, ``per_year``, ``total``), ``alerts``, ``documents``. Rows are plain dicts.
     """
-    from crm_app.services.opportunities import opportunity_row, stages_by_id
-    from crm_app.services.quotes import quote_row
-
     account = get_owned(session, actor, Account, account_id, label="Cliente")
     # The originating lead, read through the scope like every other linked record: a lead of
     # another team (an older link, or the customer reassigned since) adds nothing at all to
@@ -560,21 +563,6 @@ def account_360(*, session: Session, actor: Actor, account_id: int,
     }
 
 
-def contact_row(c: Contact) -> dict[str, Any]:
-    return {"id": c.id, "name": f"{c.first_name} {c.last_name}".strip(),
-            "first_name": c.first_name, "last_name": c.last_name, "email": c.email,
-            "phone": c.phone, "position": c.position, "account_id": c.account_id,
-            "owner_id": c.owner_id}
-
-
-@needs_actor
-def get_visible_account(session: Session, actor: Actor, account_id: Any,
-                        errors: dict[str, str], field_name: str = "account_id",
-                        keep: int | None = None) -> Account | None:
-    """For forms: the account if the actor may see it, else a field error (no 404)."""
-    return visible(session, actor, Account, account_id, field=field_name, errors=errors,
-                   keep=keep)
-
-
 __all__ = ["ACCOUNT_FIELDS", "account_360", "contact_row", "create_account", "delete_account",
-           "get_account", "list_accounts", "restore_account", "update_account"]
+           "get_account", "get_visible_account", "list_accounts", "restore_account",
+           "update_account"]

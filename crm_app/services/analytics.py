@@ -34,9 +34,10 @@ from analytics.scope import Filters, Scope
 from crm_app import db
 from crm_app.formatting import date_es, datetime_es, time_es, to_local
 from crm_app.i18n import t
-from crm_app.models import Alert, Opportunity, Role, User
+from crm_app.models import Alert, Opportunity, Role, Team, User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, require, restrict, scope_of
 from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.audit import jsonable as _jsonable
 from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import DomainError, ValidationFailed
 
@@ -89,8 +90,6 @@ def scope_label(scope: Scope, *, session: Session | None = None,
         return t("analytics.scope.company")
     if scope.kind == "team":
         if team_name is None and session is not None:
-            from crm_app.models import Team
-
             team = session.get(Team, scope.team_id)
             team_name = team.name if team else str(scope.team_id)
         name = team_name or ""
@@ -299,6 +298,4 @@ def report_dates(*, kind: str, ref: str = "", start: str = "", end: str = "",
 
 def jsonable(value: Any) -> Any:
     """Decimals as strings, dates and times as ISO text, recursively."""
-    from crm_app.services.audit import jsonable as _jsonable
-
     return _jsonable(value)

@@ -38,7 +38,15 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, Organisation, User
+from crm_app.models import (
+    AssignmentAction,
+    AssignmentRule,
+    Lead,
+    LeadStatus,
+    Organisation,
+    User,
+    utcnow,
+)
 from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
@@ -756,8 +764,6 @@ def reorder_rules(*, session: Session, actor: Actor,
 
 
 def _now() -> datetime:
-    from crm_app.models import utcnow
-
     return utcnow()
 
 

@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 from crm_app.models import Account, Contact, Lead, User, utcnow
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
-from crm_app.services.accounts import get_visible_account
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.links import blank, visible
@@ -34,6 +33,7 @@ from crm_app.services.sales_common import (
     require_user,
     text,
 )
+from crm_app.services.sales_reads import get_visible_account
 from crm_app.services.search import contains, matches
 from crm_app.services.spain import canonical_province
 

@@ -44,6 +44,7 @@ from crm_app.permissions import Action, restrict
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import active_defs, parse_decimal
+from crm_app.services.defaults import ensure_default_pipeline
 from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
 from crm_app.services.links import visible
@@ -107,28 +108,13 @@ def _first_open_stage(session: Session, actor: Actor, pipeline_id: int | None
         if pipeline is None:
             raise ValidationFailed(errors or {"pipeline_id": t("links.missing.pipeline")})
     else:
-        pipeline = _default_pipeline(session)
+        pipeline = ensure_default_pipeline(session=session)
     stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)
                          .where(Stage.kind == StageKind.OPEN)
                          .order_by(Stage.position, Stage.id)).first()
     if stage is None:
         raise ValidationFailed({"pipeline_id": "El embudo no tiene etapas abiertas."})
     return pipeline, stage
-
-
-def _default_pipeline(session: Session) -> Pipeline:
-    try:
-        from crm_app.services.defaults import ensure_default_pipeline
-    except ImportError:  # pragma: no cover - defaults.py ships with the sales work
-        ensure_default_pipeline = None
-    if ensure_default_pipeline is not None:
-        return ensure_default_pipeline(session=session)
-    pipeline = session.exec(select(Pipeline).where(Pipeline.active == True)  # noqa: E712
-                            .order_by(Pipeline.is_default.desc(), Pipeline.position,
-                                      Pipeline.id)).first()
-    if pipeline is None:
-        raise ValidationFailed({"pipeline_id": "No hay ningún embudo de ventas configurado."})
-    return pipeline
 
 
 def _amount(value: Any) -> Decimal:

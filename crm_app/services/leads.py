@@ -42,7 +42,7 @@ from crm_app.permissions import Action, Perm, can_access, require, restrict, sco
 from crm_app.services import audit, links, search
 from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
-from crm_app.services.custom_fields import active_defs, clean_values, coerce_value
+from crm_app.services.custom_fields import active_defs, clean_values, coerce_value, parse_date
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.normalize import (
     EMAIL_INVALID,
@@ -423,8 +423,6 @@ def possible_duplicates(*, session: Session, actor: Actor, clean: dict,
 
 
 def _parse_day(value: Any, field: str) -> datetime:
-    from crm_app.services.custom_fields import parse_date
-
     try:
         day = parse_date(value)
     except ValueError:

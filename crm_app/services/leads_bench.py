@@ -20,7 +20,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from crm_app.models import Lead, User
+from crm_app.permissions import restrict
 from crm_app.services.actors import Actor
+from crm_app.services.importing.bench import fresh_db, generate_csv
+from crm_app.services.importing.service import import_file
+from crm_app.services.importing.writer import wait_for_checkpoints
+from crm_app.services.leads import list_leads
+from crm_app.services.maintenance import refresh_statistics
 
 STATUS_MIX = ("CASE WHEN id % 50 = 0 THEN 'convertido' WHEN id % 12 = 0 THEN 'descartado' "
               "WHEN id % 10 = 0 THEN 'cualificado' WHEN id % 4 = 0 THEN 'contactado' "
@@ -39,14 +46,6 @@ def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
 
 def run(rows: int = 200_000, *, seed: int = 2026, workdir: Path | None = None,
         repeat: int = 5, log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    from crm_app.models import Lead, User
-    from crm_app.permissions import restrict
-    from crm_app.services.importing.bench import fresh_db, generate_csv
-    from crm_app.services.importing.service import import_file
-    from crm_app.services.importing.writer import wait_for_checkpoints
-    from crm_app.services.leads import list_leads
-    from crm_app.services.maintenance import refresh_statistics
-
     say = log or (lambda _m: None)
     tmp = Path(workdir or tempfile.mkdtemp(prefix="crm-bench-leads-"))
     tmp.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
@@ -35,12 +35,10 @@ from crm_app.models import (
 from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
-from crm_app.services.accounts import get_visible_account
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
     ensure_default_pipeline,
-    ensure_organisation,
     pipeline_stages,
 )
 from crm_app.services.errors import NotFound, ValidationFailed
@@ -62,6 +60,14 @@ from crm_app.services.sales_common import (
     text,
     to_decimal,
     user_names,
+)
+from crm_app.services.sales_reads import (
+    get_visible_account,
+    is_stale,
+    opportunity_row,
+    org_stale_default,
+    stages_by_id,
+    stale_clause,
 )
 from crm_app.services.search import matches
 
@@ -85,79 +91,6 @@ KANBAN_MAX = 100  # cards per column at most
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def stages_by_id(session: Session) -> dict[int, Stage]:
-    return {s.id: s for s in session.exec(select(Stage)).all()}
-
-
-def stale_days_for(stage: Stage | None, default_days: int) -> int | None:
-    """The "sin actividad" threshold of a stage; ``None`` for closed stages."""
-    if stage is None or stage.kind != StageKind.OPEN:
-        return None
-    return stage.stale_days or default_days or None
-
-
-def last_touch(opp: Opportunity) -> datetime | None:
-    """max(stage_entered_at, last_activity_at), falling back to created_at."""
-    times = [t for t in (opp.stage_entered_at, opp.last_activity_at) if t is not None]
-    return max(times) if times else opp.created_at
-
-
-def is_stale(opp: Opportunity, stage: Stage | None, *, default_days: int,
-             now: datetime | None = None) -> bool:
-    """True when an open opportunity has had no movement for more than its stage allows."""
-    days = stale_days_for(stage, default_days)
-    touched = last_touch(opp)
-    if days is None or touched is None:
-        return False
-    return (now or utcnow()) - touched > timedelta(days=days)
-
-
-def stale_clause(session: Session, now: datetime, default_days: int) -> Any:
-    """SQL version of ``is_stale`` (per-stage thresholds), for list filters."""
-    entered = func.coalesce(Opportunity.stage_entered_at, Opportunity.created_at)
-    touched = case((and_(Opportunity.last_activity_at.is_not(None),
-                         Opportunity.last_activity_at > entered), Opportunity.last_activity_at),
-                   else_=entered)
-    parts = []
-    for stage in session.exec(select(Stage).where(Stage.kind == StageKind.OPEN)).all():
-        days = stale_days_for(stage, default_days)
-        if days:
-            parts.append(and_(Opportunity.stage_id == stage.id,
-                              touched < now - timedelta(days=days)))
-    return or_(*parts) if parts else false()
-
-
-def _org_stale_default(session: Session) -> int:
-    return ensure_organisation(session=session).stale_days_default or 14
-
-
-def opportunity_row(session: Session, opp: Opportunity, stages: dict[int, Stage], *,
-                    now: datetime | None = None, default_days: int | None = None,
-                    account_names: dict[int, str] | None = None) -> dict[str, Any]:
-    """A plain dict for lists, cards and the customer file."""
-    stage = stages.get(opp.stage_id)
-    if default_days is None:
-        default_days = _org_stale_default(session)
-    now = now or utcnow()
-    touched = last_touch(opp)
-    return {
-        "id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "account_name": (account_names or {}).get(opp.account_id, ""),
-        "contact_id": opp.contact_id, "pipeline_id": opp.pipeline_id, "stage_id": opp.stage_id,
-        "stage_name": stage.name if stage else "", "kind": stage.kind if stage else "",
-        "probability": stage.probability if stage else 0, "amount": opp.amount,
-        "weighted": cents(opp.amount * Decimal(stage.probability if stage else 0) / 100),
-        "expected_close": opp.expected_close, "channel": opp.channel,
-        "owner_id": opp.owner_id, "owner": "", "team_id": opp.team_id,
-        "created_at": opp.created_at, "closed_at": opp.closed_at,
-        "stage_entered_at": opp.stage_entered_at, "last_activity_at": opp.last_activity_at,
-        "lost_reason": opp.lost_reason,
-        "days_in_stage": (now - opp.stage_entered_at).days if opp.stage_entered_at else None,
-        "days_idle": (now - touched).days if touched else None,
-        "stale": is_stale(opp, stage, default_days=default_days, now=now),
-    }
 
 
 def _is_empty(value: Any) -> bool:
@@ -521,7 +454,7 @@ def _filtered(session: Session, actor: Actor, *, q: str = "",
         stmt = stmt.where(Opportunity.closed_at < datetime(
             next_day.year, next_day.month, next_day.day, tzinfo=TZ).astimezone(UTC))
     if stale is not None:
-        clause = stale_clause(session, utcnow(), _org_stale_default(session))
+        clause = stale_clause(session, utcnow(), org_stale_default(session))
         stmt = stmt.where(clause if stale else ~clause)
     return restrict(stmt, actor)
 
@@ -549,7 +482,7 @@ def list_opportunities(*, session: Session, actor: Actor, q: str = "",
 def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str, Any]]:
     """Plain dicts with stage, account and owner names, for lists and the API."""
     stages = stages_by_id(session)
-    default_days = _org_stale_default(session)
+    default_days = org_stale_default(session)
     account_ids = {o.account_id for o in opps if o.account_id}
     accounts = dict(session.exec(select(Account.id, Account.name)
                                  .where(Account.id.in_(account_ids))).all()) if account_ids \
@@ -593,7 +526,7 @@ def kanban(*, session: Session, actor: Actor, pipeline_id: int | None = None,
         select(sub.c.stage_id, func.count(), func.sum(sub.c.amount)).group_by(sub.c.stage_id)
     ).all()}
     per_column = max(1, min(per_column, KANBAN_MAX))
-    default_days = _org_stale_default(session)
+    default_days = org_stale_default(session)
     all_stages = {s.id: s for s in stages}
     specs = requirable_specs(session)
     now = utcnow()

@@ -39,11 +39,14 @@ from crm_app.models import (
     utcnow,
 )
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
+from crm_app.reports.quote_pdf import render_quote_pdf
+from crm_app.services import audit, mailer
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
+from crm_app.services.normalize import email_is_valid, normalize_email
+from crm_app.services.opportunities import move_stage, touch_activity, won_stage
 from crm_app.services.overview import OPEN_QUOTE_STATUSES
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
@@ -61,6 +64,7 @@ from crm_app.services.sales_common import (
     today_local,
     user_names,
 )
+from crm_app.services.sales_reads import STATUS_LABELS, quote_row
 from crm_app.services.search import contains, matches
 
 __all__ = [
@@ -92,11 +96,6 @@ __all__ = [
     "update_quote",
 ]
 
-STATUS_LABELS = {
-    QuoteStatus.BORRADOR: "Borrador", QuoteStatus.ENVIADO: "Enviado",
-    QuoteStatus.ACEPTADO: "Aceptado", QuoteStatus.RECHAZADO: "Rechazado",
-    QuoteStatus.CADUCADO: "Caducado",
-}
 OPEN_STATUSES = (QuoteStatus.BORRADOR, QuoteStatus.ENVIADO)
 OPEN_FILTER = "abiertos"  # list_quotes(status=...): overview's OPEN_QUOTE_STATUSES
 QUOTE_FIELDS = ("account_id", "contact_id", "opportunity_id", "lines", "global_discount_pct",
@@ -502,8 +501,6 @@ def accept_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     """The customer accepted: status aceptado; its opportunity moves to the pipeline's won
     stage with amount = the quote's taxable base; the other open quotes of that opportunity
     (and the other versions of this number) are rejected. One transaction."""
-    from crm_app.services.opportunities import move_stage, won_stage
-
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
         raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
@@ -614,20 +611,6 @@ def quote_totals(*, session: Session, actor: Actor, quote_id: int) -> Totals:
                           irpf_pct=quote.irpf_pct)
 
 
-def quote_row(quote: Quote, names: Mapping[int, str] | None = None,
-              account_name: str = "") -> dict[str, Any]:
-    """A plain dict for lists and the customer file."""
-    return {"id": quote.id, "number": quote.number, "version": quote.version,
-            "label": f"{quote.number} v{quote.version}", "status": quote.status,
-            "status_label": STATUS_LABELS.get(quote.status, quote.status),
-            "account_id": quote.account_id, "account_name": account_name,
-            "opportunity_id": quote.opportunity_id, "issue_date": quote.issue_date,
-            "valid_until": quote.valid_until, "base_total": quote.base_total,
-            "total": quote.total, "owner_id": quote.owner_id,
-            "owner": (names or {}).get(quote.owner_id, ""), "sent_at": quote.sent_at,
-            "decided_at": quote.decided_at}
-
-
 @needs_actor
 def quote_view(*, session: Session, actor: Actor, quote_id: int) -> dict[str, Any]:
     """The full quote as plain data (API, detail page): header, lines, totals breakdown."""
@@ -731,8 +714,6 @@ def quote_pdf(*, session: Session, actor: Actor, quote_id: int) -> tuple[str, by
 
 def _render_pdf(session: Session, quote: Quote) -> tuple[str, bytes]:
     """``quote_pdf`` of a quote the caller has already checked."""
-    from crm_app.reports.quote_pdf import render_quote_pdf
-
     lines = _lines(session, quote.id)
     totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                             recargo_equivalencia=quote.recargo_equivalencia,
@@ -783,10 +764,6 @@ def send_quote(*, session: Session, actor: Actor, quote_id: int,
     in the send dialog (``"a@x.es, b@y.es"``: commas, semicolons or spaces between them)."""
     if isinstance(to, str):
         to = re.split(r"[,;\s]+", to)
-    from crm_app.services import mailer
-    from crm_app.services.normalize import email_is_valid, normalize_email
-    from crm_app.services.opportunities import touch_activity
-
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
         raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "

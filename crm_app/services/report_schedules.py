@@ -28,7 +28,9 @@ from crm_app.formatting import month_name, to_local
 from crm_app.i18n import t
 from crm_app.models import Organisation, ReportSchedule, Role, User, utcnow
 from crm_app.permissions import Perm, has_perm, require
-from crm_app.services import audit
+from crm_app.reports.monthly import render_monthly_report
+from crm_app.services import analytics as analytics_service
+from crm_app.services import audit, mailer
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, ValidationFailed
 
@@ -186,10 +188,6 @@ def deliver_due_reports(*, session: Session, now: datetime,
     (``last_sent_at = now``) when at least one recipient got it. Returns one dict per
     recipient: schedule_id, user_id, email, month, status (``sent``/``failed``), error.
     """
-    from crm_app.reports.monthly import render_monthly_report
-    from crm_app.services import analytics as analytics_service
-    from crm_app.services import mailer
-
     send = send or mailer.send_email
     due = [s for s in session.exec(select(ReportSchedule).where(
         ReportSchedule.active == True)).all() if is_due(s, now)]  # noqa: E712

@@ -21,7 +21,7 @@ from crm_app.formatting import TZ
 from crm_app.i18n import t
 from crm_app.models import Role, Team, User
 from crm_app.models.bounds import day_in_range, day_range_message
-from crm_app.permissions import Action, Perm, can_access, require
+from crm_app.permissions import Action, Perm, PermissionDenied, can_access, require
 from crm_app.services import links
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import parse_date
@@ -238,8 +238,6 @@ def get_owned(session: Session, actor: Actor, model: Any, record_id: Any,
     if not can_access(actor, record, Action.VIEW):
         raise NotFound(missing)
     if action != Action.VIEW and not can_access(actor, record, action):
-        from crm_app.permissions import PermissionDenied
-
         raise PermissionDenied()
     return record
 

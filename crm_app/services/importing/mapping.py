@@ -18,7 +18,7 @@ from crm_app.models import CustomFieldDef, ImportTemplate
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.spain import fold
 
 IGNORE = "ignore"
@@ -374,8 +374,6 @@ def apply_template(*, session: Session, actor: Actor, entity: str, template_id: 
 def delete_template(*, session: Session, actor: Actor, template_id: int) -> None:
     tpl = get_template(session=session, actor=actor, template_id=template_id)
     if tpl.created_by_id != actor.id and actor.role != "admin":
-        from crm_app.services.errors import PermissionDenied
-
         raise PermissionDenied("Solo quien creó la plantilla o un administrador puede borrarla.")
     audit.record(session=session, actor=actor, entity="import_template", entity_id=tpl.id,
                  action="delete", before={"entity": tpl.entity, "name": tpl.name})

@@ -59,6 +59,8 @@ from crm_app.models import (
 from crm_app.permissions import Perm, PermissionDenied, require, restrict
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.assignment import Assigner
+from crm_app.services.defaults import ensure_default_pipeline
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
@@ -397,8 +399,6 @@ def _lookups(session: Session, actor: Actor, entity: str, mapping: Mapping,
             if refused is not None:
                 lk.owner_refused[u.id] = refused
     if entity == "opportunity":
-        from crm_app.services.defaults import ensure_default_pipeline
-
         default = ensure_default_pipeline(session=session)
         lk.default_pipeline_id = default.id
         for p in session.execute(select(Pipeline).where(Pipeline.active == True)).scalars():  # noqa: E712
@@ -496,8 +496,6 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
             dry_run: bool) -> tuple[pl.Series, pl.Series, pl.Series]:
     """The lead assignment rules in file order (round robin and least-loaded depend on the
     order), for the rows without an owner."""
-    from crm_app.services.assignment import Assigner
-
     assigner = Assigner.load(session=session)
     wanted = {"province", "status", "source"}
     for r in session.execute(select(AssignmentRule).where(AssignmentRule.active == True)  # noqa: E712
