@@ -33,7 +33,6 @@ from crm_app.models import (
     utcnow,
 )
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
@@ -45,19 +44,23 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
-from crm_app.services.records import bin_clause, from_bin, save_changes, to_bin
+from crm_app.services.records import add_record, bin_clause, from_bin
 from crm_app.services.sales_common import (
     Page,
     assign_owner,
     aware,
+    bin_owned,
     check,
     get_owned,
     is_admin,
     order_by,
     paginate,
     require_user,
+    save_owned,
     text,
+    unknown_fields,
     user_names,
+    where_equal,
 )
 from crm_app.services.sales_reads import (
     contact_row,
@@ -100,10 +103,7 @@ FIELD_LABELS = {
 def _clean_account(session: Session, actor: Actor, data: Mapping[str, Any],
                    current: Account | None) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate ``data`` (a full record on create, the changed fields on update)."""
-    errors: dict[str, str] = {}
-    unknown = sorted(set(data) - set(ACCOUNT_FIELDS))
-    for key in unknown:
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=ACCOUNT_FIELDS)
     merged: dict[str, Any] = {}
     if current is not None:
         merged.update({k: getattr(current, k) for k in ACCOUNT_FIELDS if hasattr(current, k)})
@@ -212,15 +212,9 @@ def create_account(*, session: Session, actor: Actor, data: Mapping[str, Any]) -
     owner_id, team_id = assign_owner(session=session, actor=actor, owner_id=data.get("owner_id"),
                                      errors=errors)
     check(errors)
-    now = utcnow()
     account = Account(**values, owner_id=owner_id, team_id=team_id)
-    account.created_at = values.get("created_at") or now
-    session.add(account)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="account", entity_id=account.id,
-                 action="create", after=audit.snapshot(account))
-    session.commit()
-    return account
+    account.created_at = values.get("created_at") or utcnow()
+    return add_record(session=session, actor=actor, record=account, entity="account")
 
 
 @needs_actor
@@ -229,21 +223,16 @@ def update_account(*, session: Session, actor: Actor, account_id: int,
     """Change some fields of a customer (only the keys present in ``data``)."""
     account = get_owned(session, actor, Account, account_id, Action.CHANGE, label="Cliente")
     values, errors = _clean_account(session, actor, data, account)
-    if "owner_id" in data and data.get("owner_id") not in (None, account.owner_id):
-        owner_id, team_id = assign_owner(session=session, actor=actor,
-                                         owner_id=data.get("owner_id"), errors=errors)
-        values.update(owner_id=owner_id, team_id=team_id)
-    check(errors)
-    save_changes(session=session, actor=actor, record=account, entity="account", values=values)
+    save_owned(session=session, actor=actor, record=account, entity="account", data=data,
+               values=values, errors=errors)
     return account
 
 
 @needs_actor
 def delete_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     """Send to the recycle bin (restorable)."""
-    account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente")
-    to_bin(session=session, actor=actor, record=account, entity="account")
-    return account
+    return bin_owned(session=session, actor=actor, model=Account, record_id=account_id,
+                     entity="account", label="Cliente")
 
 
 @needs_actor
@@ -284,16 +273,8 @@ def list_accounts(*, session: Session, actor: Actor, q: str = "", province: str 
                               *([contains(Account.nif, compact)] if compact else [])))
     if province:
         stmt = stmt.where(Account.province == (canonical_province(province) or province))
-    if sector:
-        stmt = stmt.where(Account.sector == sector)
-    if size_band:
-        stmt = stmt.where(Account.size_band == size_band)
-    if channel:
-        stmt = stmt.where(Account.channel == channel)
-    if owner_id:
-        stmt = stmt.where(Account.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Account.team_id == team_id)
+    stmt = where_equal(stmt, Account, sector=sector, size_band=size_band, channel=channel,
+                       owner_id=owner_id, team_id=team_id)
     if recargo_equivalencia is not None:
         stmt = stmt.where(Account.recargo_equivalencia == recargo_equivalencia)
     stmt = restrict(stmt, actor)

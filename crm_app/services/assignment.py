@@ -51,7 +51,8 @@ from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.errors import ValidationFailed
+from crm_app.services.records import add_record, get_existing
 from crm_app.services.spain import (
     canonical_province,
     canonical_region,
@@ -153,6 +154,19 @@ def _key_fn(field_name: str) -> Callable[[Any], str]:
 # --- compiling conditions ------------------------------------------------------------------
 
 
+def _between(get: Callable[[dict], Any], parse: Callable[[Any], Any], lo: Any,
+             hi: Any) -> Callable[[dict], bool]:
+    """The ``between`` test: the lead's value, read by ``parse`` (numbers or dates, the same
+    as the bounds), is within ``lo``..``hi`` (either may be open); unreadable is outside."""
+    def test(lead: dict) -> bool:
+        value = parse(get(lead))
+        if value is None:
+            return False
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+    return test
+
+
 def _compile_condition(cond: dict) -> Callable[[dict], bool]:
     name = str(cond.get("field") or "")
     op = cond.get("op")
@@ -189,22 +203,8 @@ def _compile_condition(cond: dict) -> Callable[[dict], bool]:
             hi is None or hi == "" or hi_n is not None) and not (
             _is_dateish(lo) or _is_dateish(hi))
         if numeric:
-            def in_range_n(lead: dict) -> bool:
-                n = _number(get(lead))
-                if n is None:
-                    return False
-                return (lo_n is None or n >= lo_n) and (hi_n is None or n <= hi_n)
-
-            return in_range_n
-        lo_d, hi_d = _date(lo), _date(hi)
-
-        def in_range_d(lead: dict) -> bool:
-            d = _date(get(lead))
-            if d is None:
-                return False
-            return (lo_d is None or d >= lo_d) and (hi_d is None or d <= hi_d)
-
-        return in_range_d
+            return _between(get, _number, lo_n, hi_n)
+        return _between(get, _date, _date(lo), _date(hi))
 
     if op == "province_in":
         provs = {province_key(v) for v in _as_list(value)}
@@ -619,19 +619,13 @@ def list_rules(*, session: Session, actor: Actor) -> list[AssignmentRule]:
 @needs_actor
 def get_rule(*, session: Session, actor: Actor, rule_id: int) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
-    rule = session.get(AssignmentRule, rule_id)
-    if rule is None:
-        raise NotFound("Regla no encontrada.")
-    return rule
+    return get_existing(session=session, model=AssignmentRule, record_id=rule_id,
+                        missing="Regla no encontrada.")
 
 
 def _add_rule(session: Session, actor: Actor, clean: dict, position: int) -> AssignmentRule:
-    rule = AssignmentRule(**clean, position=int(position))
-    session.add(rule)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
-                 action="create", after=audit.snapshot(rule))
-    return rule
+    return add_record(session=session, actor=actor, entity="assignment_rule", commit=False,
+                      record=AssignmentRule(**clean, position=int(position)))
 
 
 def _change_rule(session: Session, actor: Actor, rule: AssignmentRule, data: dict,

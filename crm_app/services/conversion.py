@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Activity,
@@ -47,7 +46,7 @@ from crm_app.services.custom_fields import active_defs, parse_decimal
 from crm_app.services.defaults import ensure_default_pipeline
 from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
-from crm_app.services.links import visible
+from crm_app.services.links import required
 from crm_app.services.normalize import email_domain
 from crm_app.services.search import contains, ends_with
 
@@ -102,11 +101,7 @@ def match_account(*, session: Session, actor: Actor, lead: Lead) -> Account | No
 def _first_open_stage(session: Session, actor: Actor, pipeline_id: int | None
                       ) -> tuple[Pipeline, Stage]:
     if pipeline_id is not None:
-        errors: dict[str, str] = {}
-        pipeline = visible(session, actor, Pipeline, pipeline_id, field="pipeline_id",
-                           errors=errors)
-        if pipeline is None:
-            raise ValidationFailed(errors or {"pipeline_id": t("links.missing.pipeline")})
+        pipeline = required(session, actor, Pipeline, pipeline_id, field="pipeline_id")
     else:
         pipeline = ensure_default_pipeline(session=session)
     stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)
@@ -157,11 +152,7 @@ def convert_lead(*, session: Session, actor: Actor, lead_id: int,
     team_id = lead.team_id if lead.owner_id else actor.team_id
 
     if account_id is not None:
-        errors: dict[str, str] = {}
-        account = visible(session, actor, Account, account_id, field="account_id",
-                          errors=errors)
-        if account is None:
-            raise ValidationFailed(errors or {"account_id": t("links.missing.account")})
+        account = required(session, actor, Account, account_id, field="account_id")
     else:
         account = match_account(session=session, actor=actor, lead=lead)
     matched = account is not None

@@ -36,6 +36,7 @@ from crm_app.permissions import Perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.records import add_record, get_existing
 from crm_app.services.spain import fold
 
 ENTITIES = ("lead", "account", "contact", "opportunity")
@@ -305,14 +306,9 @@ def create_field(*, session: Session, actor: Actor, entity: str, key: str, label
     if position is None:
         position = len(session.exec(select(CustomFieldDef.id)
                                     .where(CustomFieldDef.entity == entity)).all())
-    defn = CustomFieldDef(entity=entity, key=key, label=label[:120], type=type,
-                          choices=clean_choices, position=int(position))
-    session.add(defn)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="custom_field", entity_id=defn.id,
-                 action="create", after=audit.snapshot(defn))
-    session.commit()
-    return defn
+    return add_record(session=session, actor=actor, entity="custom_field",
+                      record=CustomFieldDef(entity=entity, key=key, label=label[:120], type=type,
+                                            choices=clean_choices, position=int(position)))
 
 
 @needs_actor
@@ -322,9 +318,8 @@ def update_field(*, session: Session, actor: Actor, field_id: int, label: str | 
     """Change label, choices, position or active; the key, entity and type are fixed because
     stored values depend on them."""
     require(actor, Perm.SETTINGS_CHANGE)
-    defn = session.get(CustomFieldDef, field_id)
-    if defn is None:
-        raise NotFound("Campo personalizado no encontrado.")
+    defn = get_existing(session=session, model=CustomFieldDef, record_id=field_id,
+                        missing="Campo personalizado no encontrado.")
     before = audit.snapshot(defn)
     errors: dict[str, str] = {}
     if label is not None:

@@ -42,6 +42,7 @@ from crm_app.models import (
 from crm_app.models.bounds import MAX_ID  # a larger id cannot exist: "not found"
 from crm_app.permissions import Perm, has_perm, restrict, scope_of
 from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import ValidationFailed
 
 _KIND: dict[Any, str] = {Lead: "lead", Account: "account", Contact: "contact",
                          Opportunity: "opportunity", Quote: "quote", Product: "product",
@@ -101,6 +102,18 @@ def visible(session: Session, actor: Actor, model: Any, value: Any, *, field: st
     if getattr(row, "active", True) is False:
         errors[field] = t(f"links.inactive.{kind}")
         return None
+    return row
+
+
+@needs_actor
+def required(session: Session, actor: Actor, model: Any, value: Any, *, field: str) -> Any:
+    """``visible`` for a link a command cannot do without (the customer a lead converts
+    into, the pipeline it opens a deal in): anything but a visible row is
+    ``ValidationFailed`` on ``field``, shown beside that field."""
+    errors: dict[str, str] = {}
+    row = visible(session, actor, model, value, field=field, errors=errors)
+    if row is None:
+        raise ValidationFailed(errors or {field: missing_text(model)})
     return row
 
 

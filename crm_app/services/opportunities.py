@@ -44,22 +44,30 @@ from crm_app.services.defaults import (
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import as_id, blank, stage_of, visible
 from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable, requirable_specs
-from crm_app.services.records import bin_clause, from_bin, to_bin
+from crm_app.services.records import (
+    add_record,
+    bin_clause,
+    record_changes,
+)
 from crm_app.services.sales_common import (
     Page,
     as_date,
     assign_owner,
     aware,
+    bin_owned,
     cents,
     check,
     get_owned,
     is_admin,
     order_by,
+    owner_change,
     paginate,
     require_user,
+    restore_owned,
     text,
     to_decimal,
     user_names,
+    where_equal,
 )
 from crm_app.services.sales_reads import (
     get_visible_account,
@@ -263,11 +271,8 @@ def create_opportunity(*, session: Session, actor: Actor,
     # Created straight into a won/lost stage (history load): it entered it when it closed.
     entered = (closed_at or created_at) if stage.kind != StageKind.OPEN else created_at
     _enter(opp, stage, entered, closed_at)
-    session.add(opp)
-    session.flush()
+    add_record(session=session, actor=actor, record=opp, entity="opportunity", commit=False)
     _record_change(session, actor, opp, None, stage.id, entered)
-    audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                 action="create", after=audit.snapshot(opp))
     session.commit()
     return opp
 
@@ -283,10 +288,8 @@ def update_opportunity(*, session: Session, actor: Actor, opportunity_id: int,
     values = _clean(session, actor, fields, OPPORTUNITY_FIELDS, opp, errors)
     if "pipeline_id" in data and data["pipeline_id"] not in (None, opp.pipeline_id):
         errors["pipeline_id"] = "Para cambiar de embudo crea la oportunidad en el otro embudo."
-    if "owner_id" in data and data.get("owner_id") not in (None, opp.owner_id):
-        owner_id, team_id = assign_owner(session=session, actor=actor,
-                                         owner_id=data.get("owner_id"), errors=errors)
-        values.update(owner_id=owner_id, team_id=team_id)
+    values.update(owner_change(session=session, actor=actor, record=opp, data=data,
+                               errors=errors))
     if "closed_at" in values and values["closed_at"] is not None and opp.closed_at is None \
             and data.get("stage_id") in (None, opp.stage_id):
         errors["closed_at"] = "Solo una oportunidad cerrada tiene fecha de cierre."
@@ -301,24 +304,30 @@ def update_opportunity(*, session: Session, actor: Actor, opportunity_id: int,
         if current is not None:
             _check_required(session, opp, current, values, errors)
     check(errors)
+    _write(session=session, actor=actor, opp=opp, values=values, stage=stage,
+           action="move" if stage is not None else "update")
+    session.commit()
+    return opp
+
+
+def _write(*, session: Session, actor: Actor, opp: Opportunity, values: dict[str, Any],
+           stage: Stage | None, action: str, at: datetime | None = None) -> None:
+    """Set validated ``values`` on ``opp``, move it to ``stage`` when that is another stage,
+    and audit what changed as ``action``; no commit.
+
+    An edit and a move are one write: the fields a move asks for go with it, and a
+    ``closed_at`` re-dates the close (a move into won/lost) or an already closed deal only.
+    """
     before = audit.snapshot(opp)
     closed_at = values.pop("closed_at", None)
     for key, value in values.items():
         setattr(opp, key, value)
-    if stage is not None:
-        _move(session, actor, opp, stage, closed_at=closed_at)
-    elif closed_at is not None:
+    if stage is not None and stage.id != opp.stage_id:
+        _move(session, actor, opp, stage, closed_at=closed_at, at=at)
+    elif closed_at is not None and opp.closed_at is not None:
         opp.closed_at = closed_at
-    opp.updated_at = utcnow()
-    session.add(opp)
-    old, new = audit.diff(before, audit.snapshot(opp))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if new:
-        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                     action="move" if stage is not None else "update", before=old, after=new)
-    session.commit()
-    return opp
+    record_changes(session=session, actor=actor, record=opp, entity="opportunity",
+                   before=before, action=action)
 
 
 def _move(session: Session, actor: Actor, opp: Opportunity, stage: Stage, *,
@@ -353,22 +362,8 @@ def move_stage(*, session: Session, actor: Actor, opportunity_id: int, stage_id:
     if stage is not None:
         _check_required(session, opp, stage, values, errors)
     check(errors)
-    before = audit.snapshot(opp)
-    closed_at = values.pop("closed_at", None)
-    for key, value in values.items():
-        setattr(opp, key, value)
-    if stage.id != opp.stage_id:
-        _move(session, actor, opp, stage, closed_at=closed_at, at=at)
-    elif closed_at is not None and opp.closed_at is not None:
-        opp.closed_at = closed_at
-    opp.updated_at = utcnow()
-    session.add(opp)
-    old, new = audit.diff(before, audit.snapshot(opp))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if new:
-        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                     action="move", before=old, after=new)
+    _write(session=session, actor=actor, opp=opp, values=values, stage=stage, action="move",
+           at=at)
     if commit:
         session.commit()
     else:
@@ -379,19 +374,15 @@ def move_stage(*, session: Session, actor: Actor, opportunity_id: int, stage_id:
 @needs_actor
 def delete_opportunity(*, session: Session, actor: Actor,
                        opportunity_id: int) -> Opportunity:
-    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
-                    label="Oportunidad")
-    to_bin(session=session, actor=actor, record=opp, entity="opportunity")
-    return opp
+    return bin_owned(session=session, actor=actor, model=Opportunity, record_id=opportunity_id,
+                     entity="opportunity", label="Oportunidad")
 
 
 @needs_actor
 def restore_opportunity(*, session: Session, actor: Actor,
                         opportunity_id: int) -> Opportunity:
-    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
-                    label="Oportunidad", include_deleted=True)
-    from_bin(session=session, actor=actor, record=opp, entity="opportunity")
-    return opp
+    return restore_owned(session=session, actor=actor, model=Opportunity,
+                         record_id=opportunity_id, entity="opportunity", label="Oportunidad")
 
 
 def touch_activity(*, session: Session, opportunity_id: int | None,
@@ -427,20 +418,11 @@ def _filtered(session: Session, actor: Actor, *, q: str = "",
         stmt = stmt.where(or_(matches(Opportunity, q),
                               Opportunity.account_id.in_(select(Account.id).where(
                                   matches(Account, q, first_section=True)))))
-    if pipeline_id:
-        stmt = stmt.where(Opportunity.pipeline_id == pipeline_id)
-    if stage_id:
-        stmt = stmt.where(Opportunity.stage_id == stage_id)
+    stmt = where_equal(stmt, Opportunity, pipeline_id=pipeline_id, stage_id=stage_id,
+                       owner_id=owner_id, team_id=team_id, account_id=account_id,
+                       channel=channel)
     if status:
         stmt = stmt.where(Opportunity.stage_id.in_(select(Stage.id).where(Stage.kind == status)))
-    if owner_id:
-        stmt = stmt.where(Opportunity.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Opportunity.team_id == team_id)
-    if account_id:
-        stmt = stmt.where(Opportunity.account_id == account_id)
-    if channel:
-        stmt = stmt.where(Opportunity.channel == channel)
     errors: dict[str, str] = {}
     since = aware(closed_from, field_name="closed_from", errors=errors) if closed_from else None
     # aware() checks the range first, so the day after closed_to is a valid date too.

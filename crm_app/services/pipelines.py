@@ -20,8 +20,10 @@ from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import DEFAULT_STAGES, ensure_default_pipeline, pipeline_stages
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.errors import Conflict, PermissionDenied, ValidationFailed
 from crm_app.services.links import as_id
+from crm_app.services.records import add_record, get_existing
+from crm_app.services.sales_common import unknown_fields
 
 # Opportunity fields a stage may require on entry, with the label used in error messages.
 REQUIRABLE_FIELDS: dict[str, str] = {
@@ -188,10 +190,8 @@ def _apply_stages(session: Session, actor: Actor, pipeline: Pipeline,
             stage = Stage(pipeline_id=pipeline.id, name=spec["name"], position=spec["position"],
                           probability=spec["probability"], kind=spec["kind"],
                           required_fields=spec["required_fields"], stale_days=spec["stale_days"])
-            session.add(stage)
-            session.flush()
-            audit.record(session=session, actor=actor, entity="stage", entity_id=stage.id,
-                         action="create", after=_stage_snapshot(stage))
+            add_record(session=session, actor=actor, record=stage, entity="stage",
+                       snapshot=_stage_snapshot, commit=False)
     for sid, stage in existing.items():
         if sid in keep:
             continue
@@ -235,10 +235,8 @@ def list_pipelines(*, session: Session, actor: Actor,
 @needs_actor
 def get_pipeline(*, session: Session, actor: Actor, pipeline_id: int) -> Pipeline:
     _reader(actor)
-    pipeline = session.get(Pipeline, pipeline_id)
-    if pipeline is None:
-        raise NotFound("Embudo no encontrado.")
-    return pipeline
+    return get_existing(session=session, model=Pipeline, record_id=pipeline_id,
+                        missing="Embudo no encontrado.")
 
 
 def default_pipeline(*, session: Session) -> Pipeline:
@@ -321,12 +319,10 @@ def update_pipeline(*, session: Session, actor: Actor, pipeline_id: int,
     list (each stage a dict; with ``id`` to keep an existing one, without to add one; stages
     left out are deleted if they hold no opportunities)."""
     _admin(actor)
-    pipeline = session.get(Pipeline, pipeline_id)
-    if pipeline is None:
-        raise NotFound("Embudo no encontrado.")
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - {"name", "is_default", "active", "position", "stages"}):
-        errors[key] = "Campo desconocido."
+    pipeline = get_existing(session=session, model=Pipeline, record_id=pipeline_id,
+                            missing="Embudo no encontrado.")
+    errors = unknown_fields(data=data,
+                            allowed=("name", "is_default", "active", "position", "stages"))
     before = {"name": pipeline.name, "is_default": pipeline.is_default,
               "active": pipeline.active, "position": pipeline.position}
     if "name" in data:
@@ -371,6 +367,27 @@ def _current_specs(session: Session, pipeline_id: int) -> list[dict[str, Any]]:
     return [_stage_snapshot(s) for s in pipeline_stages(session=session, pipeline_id=pipeline_id)]
 
 
+def _stage(session: Session, stage_id: int) -> Stage:
+    return get_existing(session=session, model=Stage, record_id=stage_id,
+                        missing="Etapa no encontrada.")
+
+
+def _save_stages(*, session: Session, actor: Actor, pipeline_id: int,
+                 specs: list[dict[str, Any]], error_prefix: str = "") -> None:
+    """Validate a pipeline's whole new stage list and apply it in one commit.
+
+    The one-stage commands (add, change, delete, reorder) all edit the full list, so a
+    pipeline is always checked as a whole (one won stage, no stage left with deals…).
+    ``error_prefix`` (``stages.<i>.``) is taken off the error keys when the form shows one
+    stage's own fields.
+    """
+    errors = _validate_stages(session, specs)
+    if errors:
+        raise ValidationFailed({k.removeprefix(error_prefix): v for k, v in errors.items()})
+    _apply_stages(session, actor, session.get(Pipeline, pipeline_id), specs)
+    session.commit()
+
+
 @needs_actor
 def create_stage(*, session: Session, actor: Actor, pipeline_id: int,
                  data: Mapping[str, Any]) -> Stage:
@@ -382,12 +399,7 @@ def create_stage(*, session: Session, actor: Actor, pipeline_id: int,
     index = new.pop("position", None)
     index = len(specs) if index in (None, "") else max(0, min(int(index), len(specs)))
     specs.insert(index, new)
-    errors = _validate_stages(session, specs)
-    if errors:
-        raise ValidationFailed(errors)
-    pipeline = session.get(Pipeline, pipeline_id)
-    _apply_stages(session, actor, pipeline, specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=pipeline_id, specs=specs)
     return session.exec(select(Stage).where(Stage.pipeline_id == pipeline_id,
                                             Stage.position == index)).one()
 
@@ -397,9 +409,7 @@ def update_stage(*, session: Session, actor: Actor, stage_id: int,
                  data: Mapping[str, Any]) -> Stage:
     """Change one stage (``position`` moves it within its pipeline)."""
     _admin(actor)
-    stage = session.get(Stage, stage_id)
-    if stage is None:
-        raise NotFound("Etapa no encontrada.")
+    stage = _stage(session, stage_id)
     specs = _current_specs(session, stage.pipeline_id)
     index = next(i for i, s in enumerate(specs) if s["id"] == stage.id)
     spec = specs.pop(index)
@@ -407,28 +417,17 @@ def update_stage(*, session: Session, actor: Actor, stage_id: int,
     target = spec.pop("position", index)
     target = index if target in (None, "") else max(0, min(int(target), len(specs)))
     specs.insert(target, spec)
-    errors = _validate_stages(session, specs)
-    if errors:
-        # Report on the stage's own fields, not on its index in the list.
-        prefix = f"stages.{target}."
-        raise ValidationFailed({k.removeprefix(prefix): v for k, v in errors.items()})
-    _apply_stages(session, actor, session.get(Pipeline, stage.pipeline_id), specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=stage.pipeline_id, specs=specs,
+                 error_prefix=f"stages.{target}.")
     return stage
 
 
 @needs_actor
 def delete_stage(*, session: Session, actor: Actor, stage_id: int) -> None:
     _admin(actor)
-    stage = session.get(Stage, stage_id)
-    if stage is None:
-        raise NotFound("Etapa no encontrada.")
+    stage = _stage(session, stage_id)
     specs = [s for s in _current_specs(session, stage.pipeline_id) if s["id"] != stage.id]
-    errors = _validate_stages(session, specs)
-    if errors:
-        raise ValidationFailed(errors)
-    _apply_stages(session, actor, session.get(Pipeline, stage.pipeline_id), specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=stage.pipeline_id, specs=specs)
 
 
 @needs_actor
@@ -439,11 +438,7 @@ def reorder_stages(*, session: Session, actor: Actor, pipeline_id: int,
     if sorted(specs) != sorted(int(i) for i in stage_ids):
         raise ValidationFailed({"stages": "La lista debe contener todas las etapas del embudo."})
     ordered = [specs[int(i)] for i in stage_ids]
-    errors = _validate_stages(session, ordered)
-    if errors:
-        raise ValidationFailed(errors)
-    _apply_stages(session, actor, session.get(Pipeline, pipeline_id), ordered)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=pipeline_id, specs=ordered)
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
 
 

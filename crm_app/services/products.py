@@ -16,12 +16,14 @@ from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.quote_maths import EXENTO, IVA_RATES
+from crm_app.services.records import add_record, delete_record, get_existing, save_changes
 from crm_app.services.sales_common import (
     Page,
     order_by,
     paginate,
     text,
     to_decimal,
+    unknown_fields,
 )
 from crm_app.services.search import matches
 from crm_app.settings import get_settings
@@ -54,9 +56,7 @@ def parse_tax_rate(value: Any, exempt: Any, field_name: str,
 
 def _clean(session: Session, data: Mapping[str, Any],
            current: Product | None) -> dict[str, Any]:
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - set(PRODUCT_FIELDS)):
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=PRODUCT_FIELDS)
     out: dict[str, Any] = {}
 
     def given(key: str) -> bool:
@@ -109,37 +109,26 @@ def _reader(actor: Actor) -> None:
         raise PermissionDenied()
 
 
+def _product(session: Session, product_id: int) -> Product:
+    return get_existing(session=session, model=Product, record_id=product_id,
+                        missing="Producto no encontrado.")
+
+
 @needs_actor
 def create_product(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Product:
     _changer(actor)
     values = _clean(session, data, None)
-    product = Product(**values, created_at=utcnow())
-    session.add(product)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                 action="create", after=audit.snapshot(product))
-    session.commit()
-    return product
+    return add_record(session=session, actor=actor, record=Product(**values, created_at=utcnow()),
+                      entity="product")
 
 
 @needs_actor
 def update_product(*, session: Session, actor: Actor, product_id: int,
                    data: Mapping[str, Any]) -> Product:
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     values = _clean(session, data, product)
-    before = audit.snapshot(product)
-    for key, value in values.items():
-        setattr(product, key, value)
-    product.updated_at = utcnow()
-    session.add(product)
-    old, new = audit.diff(before, audit.snapshot(product))
-    if new:
-        audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                     action="update", before=old, after=new)
-    session.commit()
+    save_changes(session=session, actor=actor, record=product, entity="product", values=values)
     return product
 
 
@@ -147,28 +136,20 @@ def update_product(*, session: Session, actor: Actor, product_id: int,
 def delete_product(*, session: Session, actor: Actor, product_id: int) -> None:
     """Delete an unused product; one used in quotes or opportunities is deactivated instead."""
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     used = session.exec(select(QuoteLine.id).where(QuoteLine.product_id == product.id)).first() \
         or session.exec(select(Opportunity.id).where(Opportunity.product_id == product.id)).first()
     if used is not None:
         raise Conflict("El producto aparece en presupuestos u oportunidades: desactívalo en "
                        "lugar de eliminarlo.")
-    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                 action="delete", before=audit.snapshot(product))
-    session.delete(product)
-    session.commit()
+    delete_record(session=session, actor=actor, record=product, entity="product")
     _remove_images(product_id)
 
 
 @needs_actor
 def get_product(*, session: Session, actor: Actor, product_id: int) -> Product:
     _reader(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
-    return product
+    return _product(session, product_id)
 
 
 @needs_actor
@@ -243,9 +224,7 @@ def set_product_image(*, session: Session, actor: Actor, product_id: int,
                       content: bytes) -> Product:
     """Store a PNG/JPEG/WebP image (≤ 2 MB) in the data dir; ``image_path`` is its key."""
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     if len(content) > MAX_IMAGE_BYTES:
         raise ValidationFailed({"image": "La imagen no puede pasar de 2 MB."})
     mime = image_type(content)

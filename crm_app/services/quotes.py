@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -50,7 +50,7 @@ from crm_app.services.opportunities import move_stage, touch_activity, won_stage
 from crm_app.services.overview import OPEN_QUOTE_STATUSES
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
-from crm_app.services.records import bin_clause, from_bin, to_bin
+from crm_app.services.records import bin_clause, from_bin, record_changes, to_bin
 from crm_app.services.sales_common import (
     Page,
     as_date,
@@ -62,7 +62,9 @@ from crm_app.services.sales_common import (
     require_user,
     to_decimal,
     today_local,
+    unknown_fields,
     user_names,
+    where_equal,
 )
 from crm_app.services.sales_reads import STATUS_LABELS, quote_row
 from crm_app.services.search import contains, matches
@@ -316,6 +318,33 @@ def _snapshot(quote: Quote) -> dict[str, Any]:
     return audit.snapshot(quote) or {}
 
 
+def _insert_numbered(*, session: Session, build: Callable[[], Quote], lines: list[dict[str, Any]],
+                     refused: str) -> tuple[Quote, list[dict[str, Any]]]:
+    """Insert the quote ``build()`` makes, with its totals and ``lines``; returns it and the
+    lines as saved. No commit.
+
+    ``build`` reads the next number (or version) each time it is called: two users may take
+    the same one between that read and the insert, and the unique ``(number, version)``
+    constraint refuses the second, which rolls back and tries again with the next, up to
+    ``NUMBER_RETRIES`` times (then ``Conflict(refused)``).
+    """
+    for attempt in range(NUMBER_RETRIES):
+        quote = build()
+        rows = [dict(ln) for ln in lines]
+        _apply_totals(quote, rows)
+        try:
+            session.add(quote)
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            if attempt == NUMBER_RETRIES - 1:
+                raise Conflict(refused) from None
+            continue
+        _add_lines(session, quote, rows)
+        return quote, rows
+    raise Conflict(refused)  # pragma: no cover
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -358,28 +387,19 @@ def create_quote(*, session: Session, actor: Actor, account_id: int | None,
                   notes=str(notes or ""),
                   owner_id=owner_src.owner_id if owner_src.owner_id else actor.id,
                   team_id=owner_src.team_id if owner_src.owner_id else actor.team_id)
-    for attempt in range(NUMBER_RETRIES):
+
+    def build() -> Quote:
         seq = _next_seq(session, issued.year)
-        quote = Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
-                      version=1, created_at=utcnow(), **header)
-        rows = [dict(ln) for ln in clean]
-        _apply_totals(quote, rows)
-        try:
-            session.add(quote)
-            session.flush()
-        except IntegrityError:
-            # Someone else took this number between our read and our insert: try the next.
-            session.rollback()
-            if attempt == NUMBER_RETRIES - 1:
-                raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.") from None
-            continue
-        _add_lines(session, quote, rows)
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="create", after={**_snapshot(quote), "lines": len(rows)},
-                     note=f"{quote.number} v1")
-        session.commit()
-        return quote
-    raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.")  # pragma: no cover
+        return Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
+                     version=1, created_at=utcnow(), **header)
+
+    quote, rows = _insert_numbered(session=session, build=build, lines=[dict(ln) for ln in clean],
+                                   refused="No se pudo numerar el presupuesto; inténtalo de nuevo.")
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="create", after={**_snapshot(quote), "lines": len(rows)},
+                 note=f"{quote.number} v1")
+    session.commit()
+    return quote
 
 
 @needs_actor
@@ -389,9 +409,7 @@ def update_quote(*, session: Session, actor: Actor, quote_id: int,
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status != QuoteStatus.BORRADOR:
         raise Conflict("Solo se puede modificar un borrador: crea una nueva versión.")
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - set(QUOTE_FIELDS)):
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=QUOTE_FIELDS)
     account, contact, opp = _links(session, actor, data, quote, errors)
     rows = _clean_lines(session, actor, data["lines"], errors) if "lines" in data else None
     before = _snapshot(quote)
@@ -431,16 +449,10 @@ def update_quote(*, session: Session, actor: Actor, quote_id: int,
         session.flush()
         _apply_totals(quote, rows)
         _add_lines(session, quote, rows)
-    quote.updated_at = utcnow()
-    session.add(quote)
-    old, new = audit.diff(before, _snapshot(quote))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if "lines" in data:
-        new["lines"] = len(rows)
-    if new:
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="update", before=old, after=new)
+    # New lines always count as a change (``before`` has no count): the event says how many.
+    after = {**_snapshot(quote), **({"lines": len(rows)} if "lines" in data else {})}
+    record_changes(session=session, actor=actor, record=quote, entity="quote", before=before,
+                   after=after)
     session.commit()
     return quote
 
@@ -460,29 +472,20 @@ def revise_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
         "number", "year", "seq", "account_id", "contact_id", "opportunity_id",
         "global_discount_pct", "recargo_equivalencia", "irpf_pct", "conditions", "notes",
         "owner_id", "team_id")}
-    for attempt in range(NUMBER_RETRIES):
-        version = _next_version(session, number)
-        quote = Quote(**keep, version=version, status=QuoteStatus.BORRADOR, issue_date=today,
-                      valid_until=today + timedelta(days=org.quote_validity_days or 30),
-                      created_at=utcnow())
-        rows = [dict(ln) for ln in lines]
-        _apply_totals(quote, rows)
-        try:
-            session.add(quote)
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            if attempt == NUMBER_RETRIES - 1:
-                raise Conflict("No se pudo crear la versión; inténtalo de nuevo.") from None
-            continue
-        _add_lines(session, quote, rows)
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="revise", before={"quote_id": source_id},
-                     after={"number": number, "version": version},
-                     note=f"{number} v{version}")
-        session.commit()
-        return quote
-    raise Conflict("No se pudo crear la versión; inténtalo de nuevo.")  # pragma: no cover
+
+    def build() -> Quote:
+        return Quote(**keep, version=_next_version(session, number), status=QuoteStatus.BORRADOR,
+                     issue_date=today, created_at=utcnow(),
+                     valid_until=today + timedelta(days=org.quote_validity_days or 30))
+
+    quote, _ = _insert_numbered(session=session, build=build, lines=lines,
+                                refused="No se pudo crear la versión; inténtalo de nuevo.")
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="revise", before={"quote_id": source_id},
+                 after={"number": number, "version": quote.version},
+                 note=f"{number} v{quote.version}")
+    session.commit()
+    return quote
 
 
 def _decide(session: Session, actor: Actor, quote: Quote, status: str, action: str,
@@ -664,16 +667,8 @@ def list_quotes(*, session: Session, actor: Actor, q: str = "", status: str = ""
         stmt = stmt.where(Quote.status.in_(OPEN_QUOTE_STATUSES))
     elif status:
         stmt = stmt.where(Quote.status == status)
-    if account_id:
-        stmt = stmt.where(Quote.account_id == account_id)
-    if opportunity_id:
-        stmt = stmt.where(Quote.opportunity_id == opportunity_id)
-    if year:
-        stmt = stmt.where(Quote.year == year)
-    if owner_id:
-        stmt = stmt.where(Quote.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Quote.team_id == team_id)
+    stmt = where_equal(stmt, Quote, account_id=account_id, opportunity_id=opportunity_id,
+                       year=year, owner_id=owner_id, team_id=team_id)
     stmt = restrict(stmt, actor)
     if sort.lstrip("-") == "number":
         desc = sort.startswith("-")

@@ -32,7 +32,8 @@ from crm_app.reports.monthly import render_monthly_report
 from crm_app.services import analytics as analytics_service
 from crm_app.services import audit, mailer
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.errors import ValidationFailed
+from crm_app.services.records import add_record, delete_record, get_existing, record_changes
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,12 @@ def create_schedule(*, session: Session, actor: Actor, report: str = "monthly",
                                 roles=roles, user_ids=user_ids)
     row = ReportSchedule(report=report, frequency=frequency, roles=roles, user_ids=user_ids,
                          active=active, created_at=utcnow())
-    session.add(row)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="create", after=audit.snapshot(row))
-    session.commit()
-    return row
+    return add_record(session=session, actor=actor, record=row, entity="report_schedule")
+
+
+def _schedule(session: Session, schedule_id: int) -> ReportSchedule:
+    return get_existing(session=session, model=ReportSchedule, record_id=schedule_id,
+                        missing="Programación no encontrada.")
 
 
 @needs_actor
@@ -103,9 +104,7 @@ def update_schedule(*, session: Session, actor: Actor, schedule_id: int,
                     **changes: Any) -> ReportSchedule:
     """Change report, frequency, roles, user_ids or active (admins only)."""
     require(actor, Perm.SETTINGS_CHANGE)
-    row = session.get(ReportSchedule, schedule_id)
-    if row is None:
-        raise NotFound("Programación no encontrada.")
+    row = _schedule(session, schedule_id)
     unknown = set(changes) - {"report", "frequency", "roles", "user_ids", "active"}
     if unknown:
         raise ValidationFailed({k: "Campo no editable." for k in unknown})
@@ -119,11 +118,8 @@ def update_schedule(*, session: Session, actor: Actor, schedule_id: int,
                                                           roles, user_ids)
     if "active" in changes:
         row.active = bool(changes["active"])
-    row.updated_at = utcnow()
-    session.add(row)
-    old, new = audit.diff(before, audit.snapshot(row))
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="update", before=old, after=new)
+    record_changes(session=session, actor=actor, record=row, entity="report_schedule",
+                   before=before)
     session.commit()
     return row
 
@@ -131,13 +127,8 @@ def update_schedule(*, session: Session, actor: Actor, schedule_id: int,
 @needs_actor
 def delete_schedule(*, session: Session, actor: Actor, schedule_id: int) -> None:
     require(actor, Perm.SETTINGS_CHANGE)
-    row = session.get(ReportSchedule, schedule_id)
-    if row is None:
-        raise NotFound("Programación no encontrada.")
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="delete", before=audit.snapshot(row))
-    session.delete(row)
-    session.commit()
+    delete_record(session=session, actor=actor, record=_schedule(session, schedule_id),
+                  entity="report_schedule")
 
 
 # ---------------------------------------------------------------- when and to whom

@@ -16,6 +16,7 @@ from crm_app.permissions import Perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor, owned_by, person
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
+from crm_app.services.records import add_record
 
 ENTITIES = ("lead", "account", "contact", "opportunity", "quote", "activity", "document")
 MAX_VIEWS = 50
@@ -79,13 +80,8 @@ def create_view(*, session: Session, actor: Actor, entity: str, name: str,
         raise Conflict(f"Ya tienes una vista llamada «{clean['name']}».")
     if len(mine) >= MAX_VIEWS:
         raise ValidationFailed({"name": f"Como máximo {MAX_VIEWS} vistas por lista."})
-    view = SavedView(user_id=actor.id, created_at=utcnow(), **clean)
-    session.add(view)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="saved_view", entity_id=view.id,
-                 action="create", after=view_dict(view))
-    session.commit()
-    return view
+    return add_record(session=session, actor=actor, entity="saved_view", snapshot=view_dict,
+                      record=SavedView(user_id=actor.id, created_at=utcnow(), **clean))
 
 
 @needs_actor

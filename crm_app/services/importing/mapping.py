@@ -19,6 +19,7 @@ from crm_app.permissions import Perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.records import get_existing
 from crm_app.services.spain import fold
 
 IGNORE = "ignore"
@@ -352,10 +353,8 @@ def list_templates(*, session: Session, actor: Actor, entity: str | None = None
 @needs_actor
 def get_template(*, session: Session, actor: Actor, template_id: int) -> ImportTemplate:
     require(actor, Perm.IMPORT)
-    tpl = session.get(ImportTemplate, template_id)
-    if tpl is None:
-        raise NotFound("Plantilla de importación no encontrada.")
-    return tpl
+    return get_existing(session=session, model=ImportTemplate, record_id=template_id,
+                        missing="Plantilla de importación no encontrada.")
 
 
 @needs_actor

@@ -61,7 +61,7 @@ from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.assignment import Assigner
 from crm_app.services.defaults import ensure_default_pipeline
-from crm_app.services.errors import Conflict, NotFound, ValidationFailed
+from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
@@ -77,6 +77,7 @@ from crm_app.services.importing.mapping import (
 from crm_app.services.importing.reader import ROW, FileUnreadable, RawTable, read_table
 from crm_app.services.importing.validate import OK, Lookups, StageInfo, prepare
 from crm_app.services.links import assign_error
+from crm_app.services.records import get_existing
 from crm_app.services.spain import fold, province_from_postal_code
 from crm_app.services.spreadsheet_cells import safe_cell
 
@@ -254,16 +255,23 @@ def _import_file(*, session: Session, actor: Actor, entity: str, data: bytes, fi
     return result
 
 
+def _own_batch(session: Session, actor: Actor, batch_id: int, *,
+               refused: str = "No tienes permiso para esta acción.") -> ImportBatch:
+    """A batch its creator or an admin may act on (undo it, download its rejected rows)."""
+    require(actor, Perm.IMPORT)
+    batch = get_existing(session=session, model=ImportBatch, record_id=batch_id,
+                         missing="Importación no encontrada.")
+    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
+        raise PermissionDenied(refused)
+    return batch
+
+
 @needs_actor
 def undo_batch(*, session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     """Delete what the batch created (and their stage history), restore what it updated,
     mark it undone. Only its creator or an admin; never twice."""
-    require(actor, Perm.IMPORT)
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound("Importación no encontrada.")
-    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
-        raise PermissionDenied("Solo quien hizo la importación o un administrador puede "
+    batch = _own_batch(session, actor, batch_id,
+                       refused="Solo quien hizo la importación o un administrador puede "
                                "deshacerla.")
     if batch.status == ImportStatus.UNDONE:
         raise Conflict("Esta importación ya se deshizo.")
@@ -295,12 +303,7 @@ def undo_batch(*, session: Session, actor: Actor, batch_id: int) -> ImportBatch:
 @needs_actor
 def batch_rejected_csv(*, session: Session, actor: Actor, batch_id: int) -> bytes:
     """The rejected rows of a committed batch as CSV (original values + row, field, error)."""
-    require(actor, Perm.IMPORT)
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound("Importación no encontrada.")
-    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
-        raise PermissionDenied()
+    batch = _own_batch(session, actor, batch_id)
     headers = list(batch.mapping or {})
     stored = batch.errors or []
     values: dict[int, list[str | None]] = {}
