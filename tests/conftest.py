@@ -5,6 +5,7 @@ The data dir is set before anything reads settings, so no test touches ./var.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +25,15 @@ import crm_app.models  # noqa: E402,F401
 from crm_app import db as db_module  # noqa: E402
 from crm_app.db import make_engine  # noqa: E402
 from crm_app.settings import get_settings  # noqa: E402
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """No test starts with an event loop running on the main thread: one left by an earlier
+    test (Playwright's sync API keeps one running while it is open) makes every later
+    ``asyncio.run`` fail far from its cause. Say where instead."""
+    if asyncio.events._get_running_loop() is not None and "tests/ui/" not in str(item.path):
+        pytest.fail("Un test anterior dejó un bucle de eventos en marcha en el hilo principal "
+                    "(¿Playwright sin cerrar?): cerrar lo que lo abrió al terminar.")
 
 
 @pytest.fixture

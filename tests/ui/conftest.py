@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,14 +86,39 @@ def live_app_data_dir(live_app: str) -> Path:
     return _DATA_DIRS[live_app]
 
 
+# Closed when the run leaves tests/ui (see pytest_runtest_teardown), not at the end of the
+# session: Playwright's sync API keeps an event loop *running* on the main thread while it is
+# open, and the unit tests that run after the browser tests call ``asyncio.run`` (CI failed
+# with "asyncio.run() cannot be called from a running event loop").
+_CLOSE_ON_LEAVING: list[Callable[[], None]] = []
+
+
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+    manager = sync_playwright()
+    playwright = manager.start()
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    def close() -> None:
         b.close()
+        manager.__exit__(None, None, None)
+
+    _CLOSE_ON_LEAVING.append(close)
+    yield b
+    if close in _CLOSE_ON_LEAVING:
+        _CLOSE_ON_LEAVING.remove(close)
+        close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last browser test, before any other test: close Playwright."""
+    if nextitem is not None and Path(str(nextitem.path)).is_relative_to(Path(__file__).parent):
+        return
+    while _CLOSE_ON_LEAVING:
+        _CLOSE_ON_LEAVING.pop()()
 
 
 @pytest.fixture
