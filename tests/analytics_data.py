@@ -61,6 +61,7 @@ from crm_app.models import (
     Team,
 )
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 
 def utc(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -253,6 +254,6 @@ def build_world(tmp: Path) -> World:
         people = make_people(session)
         data = build(session, people)
         tokens = {u.email.split("@")[0]: auth_service.create_api_token(
-            session=session, actor=None, user=u) for u in people.all()}
+            session=session, actor=SYSTEM, user=u) for u in people.all()}
     build_snapshot(database_url=url, target_dir=tmp / "snap")
     return World(url=url, engine=engine, data=data, snapshot_dir=tmp / "snap", tokens=tokens)

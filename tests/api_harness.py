@@ -48,6 +48,7 @@ from crm_app.api.app import build_api
 from crm_app.db import make_engine
 from crm_app.models import User
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 TIMEOUT = 60
 
@@ -106,7 +107,7 @@ class Api:
 
 def tokens_for(session: Session, users: list[User]) -> dict[str, str]:
     """A personal API token per user, keyed by the local part of the e-mail (``comercial1``)."""
-    return {u.email.split("@")[0]: auth_service.create_api_token(session=session, actor=None,
+    return {u.email.split("@")[0]: auth_service.create_api_token(session=session, actor=SYSTEM,
                                                                  user=u)
             for u in users}
 

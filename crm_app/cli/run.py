@@ -142,11 +142,12 @@ def run(
     upgrade_head()
     if seed_demo:
         from crm_app.services import demo as demo_service
+        from crm_app.services.actors import SYSTEM
 
         with session_scope() as session:
             if demo_service.database_is_empty(session=session):
                 typer.echo("Base de datos vacía: cargando los datos de demostración…")
-                demo_service.load_demo(session=session)
+                demo_service.load_demo(session=session, actor=SYSTEM)
                 refresh_statistics(session=session)
     build_frontend(force=rebuild)
 

@@ -11,25 +11,28 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_app.formatting import ago
-from crm_app.models import Alert, User
+from crm_app.models import Alert
 from crm_app.permissions import restrict
+from crm_app.services.actors import Actor, needs_actor, owned_by
 
 
 def _open() -> object:
     return Alert.resolved_at.is_(None)  # type: ignore[union-attr]
 
 
-def open_alerts_count(*, session: Session, actor: User) -> int:
+@needs_actor
+def open_alerts_count(*, session: Session, actor: Actor) -> int:
     """Unread, unresolved alerts: the number on the bell."""
     stmt = select(func.count(Alert.id)).where(  # type: ignore[union-attr]
-        _open(), Alert.read_at.is_(None), Alert.owner_id == actor.id)
+        _open(), Alert.read_at.is_(None), owned_by(Alert.owner_id, actor))
     return int(session.exec(restrict(stmt, actor)).one())
 
 
-def open_alerts(*, session: Session, actor: User, limit: int = 10) -> list[dict[str, str]]:
+@needs_actor
+def open_alerts(*, session: Session, actor: Actor, limit: int = 10) -> list[dict[str, str]]:
     """The newest open alerts as display rows (message, severity, age, where it leads)."""
     rows = session.exec(restrict(
-        select(Alert).where(_open(), Alert.owner_id == actor.id)
+        select(Alert).where(_open(), owned_by(Alert.owner_id, actor))
         .order_by(Alert.created_at.desc())  # type: ignore[attr-defined]
         .limit(max(1, min(limit, 50))), actor)).all()
     return [{"message": a.message, "severity": a.severity, "when": ago(a.created_at),

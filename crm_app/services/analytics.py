@@ -34,8 +34,10 @@ from analytics.scope import Filters, Scope
 from crm_app import db
 from crm_app.formatting import date_es, datetime_es, time_es, to_local
 from crm_app.i18n import t
-from crm_app.models import Alert, Opportunity, Role, User
+from crm_app.models import Alert, Opportunity, Role, Team, User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, require, restrict, scope_of
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.audit import jsonable as _jsonable
 from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import DomainError, ValidationFailed
 
@@ -88,8 +90,6 @@ def scope_label(scope: Scope, *, session: Session | None = None,
         return t("analytics.scope.company")
     if scope.kind == "team":
         if team_name is None and session is not None:
-            from crm_app.models import Team
-
             team = session.get(Team, scope.team_id)
             team_name = team.name if team else str(scope.team_id)
         name = team_name or ""
@@ -189,12 +189,13 @@ def snapshot_warning(built_at: datetime) -> str:
              good=datetime_es(built_at))
 
 
-def rebuild_snapshot(*, actor: User | None) -> snap.SnapshotInfo:
-    """Rebuild the snapshot now (managers, directors, admins; ``actor=None`` for the system)."""
-    if actor is not None and scope_of(actor) == "own":
+@needs_actor
+def rebuild_snapshot(*, actor: Actor) -> snap.SnapshotInfo:
+    """Rebuild the snapshot now (managers, directors, admins; ``actors.SYSTEM`` for the jobs)."""
+    if scope_of(actor) == "own":
         raise PermissionDenied("Solo jefes de equipo, dirección y administración pueden "
                                "actualizar los datos.")
-    if actor is not None and not actor.active:
+    if not actor.active:
         raise PermissionDenied()
     return _build()
 
@@ -237,7 +238,8 @@ def opportunity_names(*, session: Session, user: User, ids: list[int]) -> dict[i
 DRILL_MAX_ROWS = 10_000  # the most a drill-down list exports
 
 
-def opportunities_behind(*, session: Session, actor: User, status: str, start: date, end: date,
+@needs_actor
+def opportunities_behind(*, session: Session, actor: Actor, status: str, start: date, end: date,
                          filters: dict[str, Any] | None = None, offset: int = 0,
                          limit: int = 20) -> tuple[list[dict[str, Any]], int]:
     """One page of the opportunities behind a figure of ``actor``'s dashboards (the scope
@@ -296,6 +298,4 @@ def report_dates(*, kind: str, ref: str = "", start: str = "", end: str = "",
 
 def jsonable(value: Any) -> Any:
     """Decimals as strings, dates and times as ISO text, recursively."""
-    from crm_app.services.audit import jsonable as _jsonable
-
     return _jsonable(value)

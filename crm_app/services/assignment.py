@@ -38,11 +38,21 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, Organisation, User
+from crm_app.models import (
+    AssignmentAction,
+    AssignmentRule,
+    Lead,
+    LeadStatus,
+    Organisation,
+    User,
+    utcnow,
+)
 from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import ValidationFailed
+from crm_app.services.records import add_record, get_existing
 from crm_app.services.spain import (
     canonical_province,
     canonical_region,
@@ -144,6 +154,19 @@ def _key_fn(field_name: str) -> Callable[[Any], str]:
 # --- compiling conditions ------------------------------------------------------------------
 
 
+def _between(get: Callable[[dict], Any], parse: Callable[[Any], Any], lo: Any,
+             hi: Any) -> Callable[[dict], bool]:
+    """The ``between`` test: the lead's value, read by ``parse`` (numbers or dates, the same
+    as the bounds), is within ``lo``..``hi`` (either may be open); unreadable is outside."""
+    def test(lead: dict) -> bool:
+        value = parse(get(lead))
+        if value is None:
+            return False
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+    return test
+
+
 def _compile_condition(cond: dict) -> Callable[[dict], bool]:
     name = str(cond.get("field") or "")
     op = cond.get("op")
@@ -180,22 +203,8 @@ def _compile_condition(cond: dict) -> Callable[[dict], bool]:
             hi is None or hi == "" or hi_n is not None) and not (
             _is_dateish(lo) or _is_dateish(hi))
         if numeric:
-            def in_range_n(lead: dict) -> bool:
-                n = _number(get(lead))
-                if n is None:
-                    return False
-                return (lo_n is None or n >= lo_n) and (hi_n is None or n <= hi_n)
-
-            return in_range_n
-        lo_d, hi_d = _date(lo), _date(hi)
-
-        def in_range_d(lead: dict) -> bool:
-            d = _date(get(lead))
-            if d is None:
-                return False
-            return (lo_d is None or d >= lo_d) and (hi_d is None or d <= hi_d)
-
-        return in_range_d
+            return _between(get, _number, lo_n, hi_n)
+        return _between(get, _date, _date(lo), _date(hi))
 
     if op == "province_in":
         provs = {province_key(v) for v in _as_list(value)}
@@ -600,30 +609,26 @@ def rule_dict(rule: AssignmentRule) -> dict:
             "cursor": rule.cursor}
 
 
-def list_rules(*, session: Session, actor: User) -> list[AssignmentRule]:
+@needs_actor
+def list_rules(*, session: Session, actor: Actor) -> list[AssignmentRule]:
     require(actor, Perm.RULES_MANAGE)
     return list(session.exec(select(AssignmentRule)
                              .order_by(AssignmentRule.position, AssignmentRule.id)).all())
 
 
-def get_rule(*, session: Session, actor: User, rule_id: int) -> AssignmentRule:
+@needs_actor
+def get_rule(*, session: Session, actor: Actor, rule_id: int) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
-    rule = session.get(AssignmentRule, rule_id)
-    if rule is None:
-        raise NotFound("Regla no encontrada.")
-    return rule
+    return get_existing(session=session, model=AssignmentRule, record_id=rule_id,
+                        missing="Regla no encontrada.")
 
 
-def _add_rule(session: Session, actor: User, clean: dict, position: int) -> AssignmentRule:
-    rule = AssignmentRule(**clean, position=int(position))
-    session.add(rule)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
-                 action="create", after=audit.snapshot(rule))
-    return rule
+def _add_rule(session: Session, actor: Actor, clean: dict, position: int) -> AssignmentRule:
+    return add_record(session=session, actor=actor, entity="assignment_rule", commit=False,
+                      record=AssignmentRule(**clean, position=int(position)))
 
 
-def _change_rule(session: Session, actor: User, rule: AssignmentRule, data: dict,
+def _change_rule(session: Session, actor: Actor, rule: AssignmentRule, data: dict,
                  clean: dict) -> AssignmentRule:
     before = audit.snapshot(rule)
     for key, value in clean.items():
@@ -645,7 +650,7 @@ def _merged(rule: AssignmentRule, data: dict) -> dict:
     return {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
 
 
-def _remove_rule(session: Session, actor: User, rule: AssignmentRule) -> None:
+def _remove_rule(session: Session, actor: Actor, rule: AssignmentRule) -> None:
     snap = audit.snapshot(rule)
     session.execute(update(Lead).where(Lead.assigned_rule_id == rule.id)
                     .values(assigned_rule_id=None))
@@ -654,7 +659,8 @@ def _remove_rule(session: Session, actor: User, rule: AssignmentRule) -> None:
                  action="delete", before=snap)
 
 
-def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
+@needs_actor
+def create_rule(*, session: Session, actor: Actor, data: dict) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
     clean = validate_rule(data, session=session)
     position = data.get("position")
@@ -666,7 +672,8 @@ def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
     return rule
 
 
-def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> AssignmentRule:
+@needs_actor
+def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> AssignmentRule:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
     clean = validate_rule(_merged(rule, data), session=session)
     _change_rule(session, actor, rule, data, clean)
@@ -674,13 +681,15 @@ def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> A
     return rule
 
 
-def delete_rule(*, session: Session, actor: User, rule_id: int) -> None:
+@needs_actor
+def delete_rule(*, session: Session, actor: Actor, rule_id: int) -> None:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
     _remove_rule(session, actor, rule)
     session.commit()
 
 
-def save_rules(*, session: Session, actor: User, rules: list[dict],
+@needs_actor
+def save_rules(*, session: Session, actor: Actor, rules: list[dict],
                deleted: Iterable[int] = ()) -> list[AssignmentRule]:
     """Save an edited rule set in one commit (the settings screen's "Guardar reglas").
 
@@ -733,7 +742,9 @@ def save_rules(*, session: Session, actor: User, rules: list[dict],
     return saved
 
 
-def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> list[AssignmentRule]:
+@needs_actor
+def reorder_rules(*, session: Session, actor: Actor,
+                  ordered_ids: list[int]) -> list[AssignmentRule]:
     rules = {r.id: r for r in list_rules(session=session, actor=actor)}
     if set(ordered_ids) != set(rules):
         raise ValidationFailed({"ids": "La lista debe contener todas las reglas una vez."})
@@ -747,15 +758,14 @@ def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> l
 
 
 def _now() -> datetime:
-    from crm_app.models import utcnow
-
     return utcnow()
 
 
 # --- simulator -----------------------------------------------------------------------------
 
 
-def simulate(*, session: Session, actor: User, rules: list[dict], last_n: int = 200) -> dict:
+@needs_actor
+def simulate(*, session: Session, actor: Actor, rules: list[dict], last_n: int = 200) -> dict:
     """Where the last ``last_n`` leads would go under a DRAFT rule set (nothing is saved),
     beside where they went (their current owners).
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from crm_app.models import Organisation, User
+from crm_app.models import Organisation
 from crm_app.permissions import Perm, require
+from crm_app.services.actors import Actor, needs_actor
 
 
-def organisation(*, session: Session, actor: User) -> Organisation:
+@needs_actor
+def organisation(*, session: Session, actor: Actor) -> Organisation:
     """The organisation's row, or the defaults (EUR, Europe/Madrid…) when none is stored yet;
     reading never creates it."""
     require(actor, Perm.SETTINGS_CHANGE)

@@ -21,8 +21,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
-from crm_app.models import Activity, Lead, Opportunity, Quote, Stage, User, utcnow
+from crm_app.models import Activity, Lead, Opportunity, Quote, Stage, utcnow
 from crm_app.permissions import restrict
+from crm_app.services.actors import Actor, needs_actor
 
 OPEN_LEAD_STATUSES = ("nuevo", "contactado", "cualificado")
 OPEN_QUOTE_STATUSES = ("borrador", "enviado")
@@ -42,7 +43,7 @@ def task_window(which: str, *, now: datetime | None = None
     raise ValueError(f"unknown task window {which!r}: {TASK_WINDOWS}")
 
 
-def _pending_tasks(session: Session, actor: User, which: str, now: datetime) -> int:
+def _pending_tasks(session: Session, actor: Actor, which: str, now: datetime) -> int:
     start, before = task_window(which, now=now)
     stmt = select(func.count(Activity.id)).where(
         Activity.deleted_at.is_(None), Activity.done_at.is_(None),
@@ -52,7 +53,8 @@ def _pending_tasks(session: Session, actor: User, which: str, now: datetime) -> 
     return int(session.exec(restrict(stmt, actor)).one())
 
 
-def overview(*, session: Session, actor: User) -> dict[str, object]:
+@needs_actor
+def overview(*, session: Session, actor: Actor) -> dict[str, object]:
     now = utcnow()
     open_leads = session.exec(restrict(
         select(func.count(Lead.id)).where(Lead.deleted_at.is_(None),

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from crm_app.models import Activity, User, utcnow
+from crm_app.models import Activity, utcnow
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.browse import browse
 from crm_app.services.overview import task_window
 from crm_app.services.sales_common import user_names
@@ -19,7 +20,8 @@ WINDOWS = ("pendientes", "hoy", "vencidas", "proximas")
 SORTS = ("due_at", "created_at", "kind")
 
 
-def list_tasks(*, session: Session, actor: User, window: str = "pendientes", q: str = "",
+@needs_actor
+def list_tasks(*, session: Session, actor: Actor, window: str = "pendientes", q: str = "",
                sort: str = "due_at", desc: bool = False, offset: int = 0, limit: int = 25
                ) -> tuple[list[dict[str, Any]], int]:
     """One page of the actor's visible pending tasks in ``window`` (rows as plain dicts with

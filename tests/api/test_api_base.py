@@ -25,6 +25,7 @@ from crm_app.auth.tokens import token_hash
 from crm_app.db import make_engine
 from crm_app.models import ApiToken, User, UserSession, utcnow
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 from crm_app.services.users import create_user
 
 PASSWORD = "clave-segura-1"
@@ -65,7 +66,7 @@ def build_db(tmp: Path, users: list[tuple[str, str, str | None]] = USERS) -> tup
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as s:
         for email, role, team in users:
-            create_user(session=s, actor=None, email=email, name=email.split("@")[0].title(),
+            create_user(session=s, actor=SYSTEM, email=email, name=email.split("@")[0].title(),
                         role=role, password=PASSWORD, team_name=team)
     return url, engine
 
@@ -170,7 +171,7 @@ def test_me_without_credentials_is_401(live: Live) -> None:
 def test_bearer_token(live: Live) -> None:
     with Session(live.engine, expire_on_commit=False) as s:
         owner = s.exec(select(User).where(User.email == "manager@api.crm")).one()
-        raw = auth_service.create_api_token(session=s, actor=None, user=owner, name="api test")
+        raw = auth_service.create_api_token(session=s, actor=SYSTEM, user=owner, name="api test")
     assert raw.startswith("crm_")
     with live.client() as c:
         r = c.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
@@ -180,7 +181,7 @@ def test_bearer_token(live: Live) -> None:
         assert c.get("/api/v1/me", headers={"Authorization": f"bearer {raw}"}).status_code == 200
         with Session(live.engine, expire_on_commit=False) as s:
             token_id = s.exec(select(ApiToken)).all()[-1].id
-            auth_service.revoke_api_token(session=s, actor=None, token_id=token_id)
+            auth_service.revoke_api_token(session=s, actor=SYSTEM, token_id=token_id)
         assert c.get("/api/v1/me",
                      headers={"Authorization": f"Bearer {raw}"}).status_code == 401
 

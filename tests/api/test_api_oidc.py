@@ -35,6 +35,7 @@ from crm_app.auth.tokens import token_hash
 from crm_app.db import make_engine
 from crm_app.models import AuditEvent, User, UserSession
 from crm_app.services import sso
+from crm_app.services.actors import SYSTEM
 from crm_app.services.users import create_user
 
 CLIENT_ID = "crm-pyme"
@@ -67,7 +68,7 @@ def build_db(tmp: Path) -> tuple[str, Engine]:
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as s:
         for email in ("ana@sso.crm", "baja@sso.crm"):
-            create_user(session=s, actor=None, email=email, name=email.split("@")[0].title(),
+            create_user(session=s, actor=SYSTEM, email=email, name=email.split("@")[0].title(),
                         role="comercial", password="clave-que-no-se-usa", team_name="Norte")
         gone = s.exec(select(User).where(User.email == "baja@sso.crm")).one()
         gone.active = False

@@ -35,6 +35,7 @@ from crm_app.models import Lead, Quote
 from crm_app.services import auth as auth_service
 from crm_app.services import contacts as contact_service
 from crm_app.services import leads as lead_service
+from crm_app.services.actors import SYSTEM
 from crm_app.services.assignment import create_rule
 from crm_app.services.defaults import ensure_default_pipeline
 
@@ -101,7 +102,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         ids = {"account": acc.id, "contact": contact.id, "opportunity": opp.id,
                "product": prod.id, "pipeline": pipeline.id, "rule": rule.id, "lead": lead.id,
                "quote": quote.id}
-        token = auth_service.create_api_token(session=s, actor=None, user=admin, name="script")
+        token = auth_service.create_api_token(session=s, actor=SYSTEM, user=admin, name="script")
     server = ApiServer(tmp / "data", url, CRM_PORT="3000",
                        CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es").start()
     try:

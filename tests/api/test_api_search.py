@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from crm_app.db import make_engine
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 NAMES = ["García Pérez", "garcia lopez", "Muñoz Hermanos", "Munoz Viajes",
          "Ahorro 100% Seguro", "Red_Norte", "Barra\\Inversa", "Zapatería Luz"]
@@ -56,7 +57,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as s:
         admin = make_people(s).admin
-        token = auth_service.create_api_token(session=s, actor=None, user=admin)
+        token = auth_service.create_api_token(session=s, actor=SYSTEM, user=admin)
     engine.dispose()
     server = ApiServer(tmp / "data", url).start()
     try:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crm_app.db import make_engine
+from crm_app.services.actors import SYSTEM
 from crm_app.services.backup import (
     BackupError,
     create_backup,
@@ -69,7 +70,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     try:
         with Session(engine, expire_on_commit=False) as session:
-            demo.load_demo(session=session)
+            demo.load_demo(session=session, actor=SYSTEM)
             session.commit()
     finally:
         engine.dispose()

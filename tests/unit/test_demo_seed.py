@@ -50,7 +50,9 @@ from crm_app.models import (
     User,
 )
 from crm_app.services import defaults, demo, spain
+from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import Conflict
+from crm_app.services.quote_maths import compute_totals
 
 NOW = demo.reference_now()
 
@@ -79,7 +81,7 @@ def loaded(tmp_path_factory):  # noqa: ANN001, ANN201
     demo.demo_password_hash()  # argon2 once, outside the timing
     started = time.perf_counter()
     with Session(eng, expire_on_commit=False) as s:
-        counts = demo.load_demo(session=s, seed=2026, now=NOW)
+        counts = demo.load_demo(session=s, actor=SYSTEM, seed=2026, now=NOW)
     elapsed = time.perf_counter() - started
     with Session(eng, expire_on_commit=False) as s:
         d = SimpleNamespace(
@@ -356,10 +358,6 @@ def test_activities_cover_kinds_links_and_due_states(loaded):
 
 
 def test_quotes_when_the_quotes_service_exists(loaded):
-    compute = demo._quote_totals_function()
-    if compute is None:
-        assert "quotes" not in loaded.counts and not loaded.quotes
-        pytest.skip("crm_app.services.quotes has no compute_totals yet: no demo quotes")
     quotes, opps = loaded.quotes, {o.id: o for o in loaded.opps}
     assert 60 <= len(quotes) <= 110 and loaded.counts["quotes"] == len(quotes)
     assert {q.status for q in quotes} == set(QuoteStatus)
@@ -373,7 +371,7 @@ def test_quotes_when_the_quotes_service_exists(loaded):
         seqs[q.year].add(q.seq)
         opp = opps[q.opportunity_id]
         assert q.account_id == opp.account_id and q.owner_id == opp.owner_id
-        totals = compute(sorted(lines[q.id], key=lambda ln: ln.position),
+        totals = compute_totals(sorted(lines[q.id], key=lambda ln: ln.position),
                          global_discount_pct=q.global_discount_pct,
                          recargo_equivalencia=q.recargo_equivalencia, irpf_pct=q.irpf_pct)
         assert (q.base_total, q.tax_total, q.recargo_total, q.irpf_total, q.total) == (
@@ -391,10 +389,10 @@ def test_quotes_when_the_quotes_service_exists(loaded):
 def test_same_seed_same_rows_and_other_seed_other_rows(loaded, tmp_path):
     again = _fresh_engine(tmp_path / "again.db")
     with Session(again) as s:
-        demo.load_demo(session=s, seed=2026, now=NOW)
+        demo.load_demo(session=s, actor=SYSTEM, seed=2026, now=NOW)
     other = _fresh_engine(tmp_path / "other.db")
     with Session(other) as s:
-        demo.load_demo(session=s, seed=7, now=NOW)
+        demo.load_demo(session=s, actor=SYSTEM, seed=7, now=NOW)
     try:
         assert _digest(again) == _digest(loaded.engine)
         assert _digest(other) != _digest(loaded.engine)
@@ -405,7 +403,8 @@ def test_same_seed_same_rows_and_other_seed_other_rows(loaded, tmp_path):
 
 def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert demo.database_is_empty(session=session)
-    counts = demo.load_demo(session=session)  # default seed and "now" (today's midnight)
+    # default seed and "now" (today's midnight)
+    counts = demo.load_demo(session=session, actor=SYSTEM)
     assert counts["users"] == 10
     assert not demo.database_is_empty(session=session)
     latest = session.exec(select(Opportunity.created_at).order_by(
@@ -414,7 +413,7 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     event = session.exec(select(AuditEvent).where(AuditEvent.entity == "demo")).one()
     assert event.action == "seed" and event.after["seed"] == 2026
     with pytest.raises(Conflict):
-        demo.load_demo(session=session)
+        demo.load_demo(session=session, actor=SYSTEM)
     assert len(session.exec(select(User)).all()) == 10
 
 

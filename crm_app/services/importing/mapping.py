@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from crm_app.models import CustomFieldDef, ImportTemplate, User
+from crm_app.models import CustomFieldDef, ImportTemplate
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.records import get_existing
 from crm_app.services.spain import fold
 
 IGNORE = "ignore"
@@ -310,7 +312,8 @@ def resolve_mapping(*, entity: str, headers: list[str], custom: list[CustomField
 # --- templates -----------------------------------------------------------------------------
 
 
-def save_template(*, session: Session, actor: User, entity: str, name: str,
+@needs_actor
+def save_template(*, session: Session, actor: Actor, entity: str, name: str,
                   mapping: dict[str, str]) -> ImportTemplate:
     """Save (or replace, by name and entity) a mapping as a template."""
     require(actor, Perm.IMPORT)
@@ -337,7 +340,8 @@ def save_template(*, session: Session, actor: User, entity: str, name: str,
     return tpl
 
 
-def list_templates(*, session: Session, actor: User, entity: str | None = None
+@needs_actor
+def list_templates(*, session: Session, actor: Actor, entity: str | None = None
                    ) -> list[ImportTemplate]:
     require(actor, Perm.IMPORT)
     stmt = select(ImportTemplate).order_by(ImportTemplate.entity, ImportTemplate.name)
@@ -346,15 +350,15 @@ def list_templates(*, session: Session, actor: User, entity: str | None = None
     return list(session.exec(stmt).all())
 
 
-def get_template(*, session: Session, actor: User, template_id: int) -> ImportTemplate:
+@needs_actor
+def get_template(*, session: Session, actor: Actor, template_id: int) -> ImportTemplate:
     require(actor, Perm.IMPORT)
-    tpl = session.get(ImportTemplate, template_id)
-    if tpl is None:
-        raise NotFound("Plantilla de importación no encontrada.")
-    return tpl
+    return get_existing(session=session, model=ImportTemplate, record_id=template_id,
+                        missing="Plantilla de importación no encontrada.")
 
 
-def apply_template(*, session: Session, actor: User, entity: str, template_id: int,
+@needs_actor
+def apply_template(*, session: Session, actor: Actor, entity: str, template_id: int,
                    choices: dict[str, str]) -> tuple[ImportTemplate, dict[str, str]]:
     """A saved template over the current ``{header: target}`` choices: each header the
     template knows (compared folded) takes the template's target; the rest keep theirs."""
@@ -365,11 +369,10 @@ def apply_template(*, session: Session, actor: User, entity: str, template_id: i
     return tpl, {h: saved.get(header_key(h), target) for h, target in choices.items()}
 
 
-def delete_template(*, session: Session, actor: User, template_id: int) -> None:
+@needs_actor
+def delete_template(*, session: Session, actor: Actor, template_id: int) -> None:
     tpl = get_template(session=session, actor=actor, template_id=template_id)
     if tpl.created_by_id != actor.id and actor.role != "admin":
-        from crm_app.services.errors import PermissionDenied
-
         raise PermissionDenied("Solo quien creó la plantilla o un administrador puede borrarla.")
     audit.record(session=session, actor=actor, entity="import_template", entity_id=tpl.id,
                  action="delete", before={"entity": tpl.entity, "name": tpl.name})

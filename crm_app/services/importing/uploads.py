@@ -29,6 +29,7 @@ from pathlib import Path
 
 from crm_app.services.importing.errors import FileGone, FileTooBig
 from crm_app.services.importing.limits import MB, ImportLimits, check_size
+from crm_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ _TOKEN = re.compile(r"[0-9a-f]{32}(?:\.[a-z]{2,8}){1,2}")
 
 
 def import_dir() -> Path:
-    from crm_app.settings import get_settings
-
     path = get_settings().uploads_dir / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from crm_app.models import User
 from crm_app.permissions import Perm, require
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import DomainError
 from crm_app.services.importing import uploads
 from crm_app.services.importing.errors import FileTooBig
@@ -73,7 +74,8 @@ class Report:
     owners: list[tuple[str, int]] = field(default_factory=list)  # name, rows; most first
 
 
-def analyse(*, session: Session, actor: User, entity: str, token: str,
+@needs_actor
+def analyse(*, session: Session, actor: Actor, entity: str, token: str,
             filename: str) -> Analysis:
     """Read an uploaded file and propose a mapping: each column's automatic target and first
     value, and the targets to choose from. A file that cannot be read (or is over a limit)
@@ -101,7 +103,8 @@ def analyse(*, session: Session, actor: User, entity: str, token: str,
                     encoding=table.encoding, delimiter=table.delimiter, method=table.method)
 
 
-def run(*, session: Session, actor: User, entity: str, token: str, filename: str,
+@needs_actor
+def run(*, session: Session, actor: Actor, entity: str, token: str, filename: str,
         mapping: dict[str, str], on_duplicate: str, dry_run: bool,
         progress: Progress | None = None) -> Report:
     """Check (``dry_run``) or import the uploaded file with the chosen mapping, and keep the
