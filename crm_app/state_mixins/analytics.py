@@ -23,7 +23,7 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import analytics as svc
 from crm_app.services import table_export
-from crm_app.state import Ctx, events, handler
+from crm_app.state import Ctx, events, handler, setter
 
 # key -> (unit, direction): unit money|ratio|days|count; +1 = more is better, -1 = less is.
 KPI_META: dict[str, tuple[str, int]] = {
@@ -318,9 +318,7 @@ class AnalyticsMixin(rx.State, mixin=True):
                 self.drill_page -= 1
         await self._fetch_drill(ctx)
 
-    @rx.event
-    def set_drill_open(self, value: bool) -> None:
-        self.drill_open = bool(value)
+    set_drill_open = setter("drill_open")
 
     @handler(Perm.REPORTS_VIEW, background=True)
     async def export_drill(self, ctx: Ctx, fmt: str) -> Any:

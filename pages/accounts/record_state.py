@@ -15,7 +15,7 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import contacts as contact_service
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
 from pages.accounts.rows import (
     account_card,
     alert_rows,
@@ -124,9 +124,7 @@ class AccountRecordState(AppState):
         self.contact_errors = {}
         self.contact_open = True
 
-    @rx.event
-    def set_contact_open(self, value: bool) -> None:
-        self.contact_open = value
+    set_contact_open = setter("contact_open")
 
     @rx.event
     def set_contact_value(self, key: str, value: str) -> None:
@@ -136,17 +134,14 @@ class AccountRecordState(AppState):
     @handler(Perm.RECORDS_CHANGE, errors="contact_errors")
     def save_contact(self, ctx: Ctx) -> Any:
         data = {k: self.contact_form.get(k, "").strip() for k in CONTACT_FIELDS}
-        self.contact_saving = True
-        yield
-        try:
+        with self._busy("contact_saving"):
+            yield
             if self.contact_id:
                 contact_service.update_contact(session=ctx.session, actor=ctx.user,
                                                contact_id=self.contact_id, data=data)
             else:
                 contact_service.create_contact(session=ctx.session, actor=ctx.user,
                                                data={**data, "account_id": self.record_id})
-        finally:
-            self.contact_saving = False
         self.contact_open = False
         self._fill(ctx)
         yield rx.toast.success(t("sui.contacts.saved"))
@@ -163,14 +158,11 @@ class AccountRecordState(AppState):
 
     @handler(Perm.RECORDS_DELETE)
     def delete_account(self, ctx: Ctx) -> Any:
-        self.deleting = True
-        yield
-        try:
+        with self._busy("deleting"):
+            yield
             account_service.delete_account(session=ctx.session, actor=ctx.user,
                                            account_id=self.record_id)
-        finally:
-            self.deleting = False
-        yield [rx.toast.success(t("sui.accounts.deleted")), rx.redirect("/clientes")]
+        yield toast_and_go(t("sui.accounts.deleted"), "/clientes")
 
 
 __all__ = ["AccountRecordState"]

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import reflex as rx
-
 from crm_app.formatting import date_es, datetime_es, money
 from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import opportunities as opp_service
 from crm_app.services import quotes as quote_service
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, toast_and_go
 from crm_app.state_mixins.stage_move import StageMoveMixin
 from pages.opportunities.rows import card
 
@@ -71,14 +69,11 @@ class OpportunityRecordState(StageMoveMixin, AppState):
 
     @handler(Perm.RECORDS_DELETE)
     def delete(self, ctx: Ctx) -> Any:
-        self.deleting = True
-        yield
-        try:
+        with self._busy("deleting"):
+            yield
             opp_service.delete_opportunity(session=ctx.session, actor=ctx.user,
                                            opportunity_id=self.opp_id)
-        finally:
-            self.deleting = False
-        yield [rx.toast.success(t("sui.opps.deleted")), rx.redirect("/oportunidades")]
+        yield toast_and_go(t("sui.opps.deleted"), "/oportunidades")
 
 
 __all__ = ["OpportunityRecordState"]
