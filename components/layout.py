@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.empty_state import listing
 from crm_app.i18n import t
 from crm_app.state import AppState
 
@@ -166,9 +167,7 @@ def alerts_button() -> rx.Component:
         rx.popover.content(
             rx.vstack(
                 rx.text(t("alerts.open"), weight="bold"),
-                rx.cond(AppState.alerts.length() > 0,
-                        rx.vstack(rx.foreach(AppState.alerts, _alert_item), spacing="3"),
-                        rx.text(t("alerts.none"), size="2", color_scheme="gray")),
+                listing(AppState.alerts, _alert_item, t("alerts.none")),
                 spacing="3",
                 max_width="320px",
             ),

@@ -177,10 +177,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         elif inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         async for item in fn(self, ctx, *args, **kwargs):
                             yield item
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
@@ -190,10 +188,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         elif inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         yield from fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
                     yield fail(self, exc)
@@ -202,10 +198,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         else:
             @functools.wraps(fn)
             def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         return fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
                     return fail(self, exc)
@@ -309,8 +303,11 @@ class AppState(rx.State):
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
 
     @contextmanager
-    def _unit(self, perm: Perm | None) -> Iterator[Ctx]:
-        """A DB session and the signed-in user holding ``perm``: the unit every handler uses."""
+    def _unit(self, perm: Perm | None, errors: str | None = None) -> Iterator[Ctx]:
+        """A DB session and the signed-in user holding ``perm``: the unit every handler uses.
+        ``errors`` names the form's error dict, cleared as the handler starts."""
+        if errors:
+            setattr(self, errors, {})
         with Session(db.get_engine(), expire_on_commit=False) as session:
             user = self._current_user(session)
             if user is None:

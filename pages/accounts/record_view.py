@@ -11,7 +11,7 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
-from components.empty_state import empty_note
+from components.empty_state import empty_note, listing
 from components.forms import field, grid, info, section
 from components.layout import shell
 from components.record_header import link_button, record_header
@@ -22,18 +22,12 @@ A = R.acc
 NOWRAP = {"white_space": "nowrap"}
 
 
-def _listing(items: rx.Var, render: Any, empty: rx.Component) -> rx.Component:
-    return rx.cond(items.length() > 0,
-                   rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
-                   empty)
-
-
 def _list_section(title_key: str, items: rx.Var, render: Any, *, icon: str, empty_key: str,
                   empty_id: str, test_id: str, below: Sequence[rx.Component] = (),
                   actions: Sequence[rx.Component] = ()) -> rx.Component:
     """A section of the file that lists one kind of thing, or says there is none yet."""
     return section(t(title_key),
-                   _listing(items, render, empty_note(icon, t(empty_key), test_id=empty_id)),
+                   listing(items, render, empty_note(icon, t(empty_key), test_id=empty_id)),
                    *below, actions=actions, test_id=test_id, icon=icon)
 
 
@@ -192,11 +186,11 @@ def _opportunities() -> rx.Component:
     return section(
         t("sui.360.opportunities"),
         heading("sui.360.open"),
-        _listing(R.opps_open, lambda o: _opportunity(o),
+        listing(R.opps_open, lambda o: _opportunity(o),
                  empty_note("kanban", t("sui.360.empty.opportunities"),
                             test_id="opps-open-empty")),
         heading("sui.360.closed"),
-        _listing(R.opps_closed, lambda o: _opportunity(o, closed=True),
+        listing(R.opps_closed, lambda o: _opportunity(o, closed=True),
                  empty_note("archive", t("sui.360.empty.closed"), test_id="opps-closed-empty")),
         test_id="account-opportunities", icon="kanban")
 

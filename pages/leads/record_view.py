@@ -8,6 +8,7 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
+from components.empty_state import listing
 from components.forms import choice, field, info, section
 from components.layout import shell
 from components.record_header import link_button, record_header
@@ -169,9 +170,7 @@ def _timeline_item(item: rx.Var) -> rx.Component:
 def _timeline() -> rx.Component:
     return section(
         t("lead_ui.record.timeline"),
-        rx.cond(R.timeline.length() > 0,
-                rx.vstack(rx.foreach(R.timeline, _timeline_item), spacing="3", width="100%"),
-                rx.text(t("lead_ui.record.timeline_empty"), size="2", color_scheme="gray")),
+        listing(R.timeline, _timeline_item, t("lead_ui.record.timeline_empty")),
         test_id="lead-timeline",
     )
 

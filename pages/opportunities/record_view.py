@@ -3,12 +3,11 @@ the data, the quotes and the stage history (beside the data on wide screens)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm
+from components.empty_state import listing
 from components.forms import PHONE_FULL, info, section
 from components.layout import shell
 from components.record_header import link_button, record_header
@@ -102,16 +101,10 @@ def _history_item(h: rx.Var) -> rx.Component:
         align="start", spacing="3", data_testid="history-item")
 
 
-def _items(items: Any, render: Any, empty: str, empty_id: str) -> rx.Component:
-    """The entries of a card, or one line saying there are none."""
-    return rx.cond(items.length() > 0,
-                   rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
-                   rx.text(empty, size="2", color_scheme="gray", data_testid=empty_id))
-
-
 def _history() -> rx.Component:
     return section(t("sui.opp.history"),
-                   _items(R.history, _history_item, t("sui.opp.history_empty"), "history-empty"),
+                   listing(R.history, _history_item, t("sui.opp.history_empty"),
+                           empty_id="history-empty"),
                    test_id="opp-history", icon="history")
 
 
@@ -129,7 +122,7 @@ def _quote(q: rx.Var) -> rx.Component:
 def _quotes() -> rx.Component:
     return section(
         t("sui.360.quotes"),
-        _items(R.quotes, _quote, t("sui.opp.quotes_empty"), "opp-quotes-empty"),
+        listing(R.quotes, _quote, t("sui.opp.quotes_empty"), empty_id="opp-quotes-empty"),
         actions=[link_button(t("sui.quotes.new"), R.opp["new_quote_href"], icon="plus",
                              id="opp-new-quote-2", size="1", variant="soft")],
         test_id="opp-quotes", icon="file-text")
