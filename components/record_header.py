@@ -11,21 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from components.forms import PHONE_FULL
-
-
-def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str = "solid",
-                external: bool = False, **props: Any) -> rx.Component:
-    """A link that looks like a button (a real ``<a>``: opens in a new tab with the keyboard)."""
-    children: list[Any] = []
-    if icon:
-        children.append(rx.icon(icon, size=16))
-    children.append(text)
-    if external:
-        anchor = rx.el.a(*children, href=href, id=id, target="_blank", rel="noopener")
-    else:
-        anchor = rx.link(*children, href=href, id=id, underline="none")
-    return rx.button(anchor, as_child=True, variant=variant, **props)
+from components.forms import PHONE_FULL, link_button  # link_button: pages import it here too
 
 
 def _action_bar(actions: Sequence[rx.Component]) -> rx.Component:

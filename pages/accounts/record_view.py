@@ -12,7 +12,7 @@ import reflex as rx
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_note, listing
-from components.forms import field, grid, info, section
+from components.forms import field, grid, info, long_text, section
 from components.layout import shell
 from components.record_header import link_button, record_header
 from crm_app.i18n import t
@@ -88,11 +88,7 @@ def _data() -> rx.Component:
             info(t("sui.account.created_at"), A["created_at"]),
             columns="2", spacing="3", width="100%",
         ),
-        rx.cond(A["notes"] != "",
-                rx.vstack(rx.text(t("sui.account.notes"), size="1", color_scheme="gray"),
-                          rx.text(A["notes"], size="2", white_space="pre-wrap",
-                                  style={"overflowWrap": "anywhere"}),
-                          spacing="0")),
+        long_text(t("sui.account.notes"), A["notes"]),
         test_id="account-data", icon="building-2")
 
 

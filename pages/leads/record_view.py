@@ -9,7 +9,7 @@ import reflex as rx
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import listing
-from components.forms import choice, field, info, section
+from components.forms import choice, field, info, long_text, section
 from components.layout import shell
 from components.record_header import link_button, record_header
 from crm_app.i18n import t
@@ -69,10 +69,7 @@ def _data_card() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        rx.cond(R.lead["notes"] != "",
-                rx.vstack(rx.text(t("leads.field.notes"), size="1", color_scheme="gray"),
-                          rx.text(R.lead["notes"], size="2", white_space="pre-wrap"),
-                          spacing="0")),
+        long_text(t("leads.field.notes"), R.lead["notes"]),
         test_id="lead-data",
     )
 

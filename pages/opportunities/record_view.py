@@ -8,7 +8,7 @@ import reflex as rx
 from components.badges import status_badge
 from components.dialogs import confirm
 from components.empty_state import listing
-from components.forms import PHONE_FULL, info, section
+from components.forms import PHONE_FULL, info, long_text, section
 from components.layout import shell
 from components.record_header import link_button, record_header
 from components.stage_move import move_dialog
@@ -80,11 +80,7 @@ def _data() -> rx.Component:
             info(t("sui.opp.closed_at"), o["closed_at"]),
             columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%"),
         rx.cond(o["lost_reason"], info(t("sui.required.lost_reason"), o["lost_reason"])),
-        rx.cond(o["description"],
-                rx.vstack(rx.text(t("sui.opp.description"), size="1", color_scheme="gray"),
-                          rx.text(o["description"], size="2", white_space="pre-wrap",
-                                  style={"overflowWrap": "anywhere"}),
-                          spacing="0")),
+        long_text(t("sui.opp.description"), o["description"]),
         test_id="opp-data", icon="info")
 
 
