@@ -14,7 +14,7 @@ from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_note, listing
 from components.forms import field, grid, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.accounts.record_state import AccountRecordState as R
 
@@ -334,17 +334,10 @@ def account_record_page() -> rx.Component:
         _contact_dialog(),
         spacing="4", width="100%",
     )
-    return shell(
-        rx.cond(
-            R.loaded,
-            rx.cond(R.found, body,
-                    rx.callout(t("acc_ui.not_found"), icon="circle-alert", color_scheme="red",
-                               id="account-not-found")),
-            rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
-        ),
-        title=t("sui.accounts.file"),
-        active="/clientes",
-    )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("acc_ui.not_found"),
+                             not_found_id="account-not-found"),
+                 title=t("sui.accounts.file"), active="/clientes")
 
 
 __all__ = ["account_record_page"]

@@ -23,6 +23,7 @@ _DATA_FIELDS = ("company", "position", "email", "phone", "nif", "province", "cit
 class LeadRecordState(AppState):
     record_id: int = 0
     found: bool = True
+    loaded: bool = False
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -97,10 +98,12 @@ class LeadRecordState(AppState):
         """on_load. A lead that is missing or out of the user's scope shows "not found"."""
         self.errors, self.discard_open, self.convert_open = {}, False, False
         self.found, self.lead, self.fields, self.timeline = False, {}, [], []
+        self.loaded = False
         self.record_id = self._route_id("leads") or 0
         self._fill(ctx)
         self.owner_options = [option(u.id, u.name) for u in lead_options.assignable_users(
             session=ctx.session, actor=ctx.user)]
+        self.loaded = True
 
     # --- status -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from components.dialogs import confirm, form_dialog
 from components.empty_state import listing
 from components.forms import choice, field, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.leads.record_state import LeadRecordState as R
 from pages.leads.rows import status_options
@@ -173,28 +173,21 @@ def _timeline() -> rx.Component:
 
 
 def lead_record_page() -> rx.Component:
-    return shell(
-        rx.cond(
-            R.found,
-            rx.vstack(
-                _header(),
-                rx.grid(
-                    rx.vstack(_data_card(), _timeline(), spacing="4", width="100%",
-                              min_width="0"),
-                    rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
-                              order=rx.breakpoints(initial="-1", md="0")),
-                    columns=rx.breakpoints(initial="1", md="3fr 2fr"),
-                    spacing="4",
-                    width="100%",
-                ),
-                _discard_dialog(),
-                _convert_dialog(),
-                spacing="4",
-                width="100%",
-            ),
-            rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
-                       id="lead-not-found"),
+    body = rx.vstack(
+        _header(),
+        rx.grid(
+            rx.vstack(_data_card(), _timeline(), spacing="4", width="100%", min_width="0"),
+            rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
+                      order=rx.breakpoints(initial="-1", md="0")),
+            columns=rx.breakpoints(initial="1", md="3fr 2fr"),
+            spacing="4",
+            width="100%",
         ),
-        title=t("nav.leads"),
-        active="/leads",
+        _discard_dialog(),
+        _convert_dialog(),
+        spacing="4",
+        width="100%",
     )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("lead_ui.not_found"), not_found_id="lead-not-found"),
+                 title=t("nav.leads"), active="/leads")

@@ -10,7 +10,7 @@ from components.dialogs import confirm
 from components.empty_state import listing
 from components.forms import PHONE_FULL, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from components.stage_move import move_dialog
 from crm_app.i18n import t
 from pages.opportunities.record_state import OpportunityRecordState as R
@@ -125,28 +125,21 @@ def _quotes() -> rx.Component:
 
 
 def opportunity_record_page() -> rx.Component:
-    return shell(
-        rx.cond(
-            R.loaded,
-            rx.vstack(
-                _header(),
-                _stage_path(),
-                rx.grid(
-                    rx.vstack(_data(), _quotes(), spacing="4", width="100%", min_width="0",
-                              grid_column=rx.breakpoints(initial="auto", lg="span 2")),
-                    rx.box(_history(), width="100%", min_width="0"),
-                    columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
-                move_dialog(R),
-                spacing="4",
-                width="100%",
-            ),
-            rx.cond(R.found, rx.center(rx.spinner(size="3"), padding="var(--space-8)"),
-                    rx.callout(t("opp_ui.not_found"), icon="circle-alert", color_scheme="red",
-                               id="opp-not-found")),
-        ),
-        title=t("sui.opps.detail_title"),
-        active="/oportunidades",
+    body = rx.vstack(
+        _header(),
+        _stage_path(),
+        rx.grid(
+            rx.vstack(_data(), _quotes(), spacing="4", width="100%", min_width="0",
+                      grid_column=rx.breakpoints(initial="auto", lg="span 2")),
+            rx.box(_history(), width="100%", min_width="0"),
+            columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
+        move_dialog(R),
+        spacing="4",
+        width="100%",
     )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("opp_ui.not_found"), not_found_id="opp-not-found"),
+                 title=t("sui.opps.detail_title"), active="/oportunidades")
 
 
 __all__ = ["opportunity_record_page"]
