@@ -7,7 +7,7 @@ the file again, so what is shown is what is stored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -15,7 +15,8 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import contacts as contact_service
-from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
+from crm_app.state import AppState, Ctx, handler, setter
+from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.accounts.rows import (
     account_card,
     alert_rows,
@@ -32,10 +33,7 @@ TIMELINE_PAGE = 30
 TIMELINE_MORE = 50
 
 
-class AccountRecordState(AppState):
-    record_id: int = 0
-    found: bool = True
-    loaded: bool = False
+class AccountRecordState(RecordPageMixin, AppState):
     acc: dict[str, str] = {}
     contacts: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -49,13 +47,14 @@ class AccountRecordState(AppState):
     purchase_total: str = ""
     account_alerts: list[dict[str, str]] = []
     documents: list[dict[str, str]] = []
-    deleting: bool = False
     # the contact dialog
     contact_open: bool = False
     contact_id: int = 0
     contact_form: dict[str, str] = {}
     contact_errors: dict[str, str] = {}
     contact_saving: bool = False
+
+    _route: ClassVar[str] = "clientes"
 
     @rx.var
     def edit_href(self) -> str:
@@ -85,20 +84,14 @@ class AccountRecordState(AppState):
             data["purchases"])
         self.account_alerts = alert_rows(data["alerts"])
         self.documents = document_rows(data["documents"])
-        self.found = self.loaded = True
+
+    def _forget(self) -> None:
+        self.acc, self.contact_open, self.timeline_limit = {}, False, TIMELINE_PAGE
 
     @handler()
     def load(self, ctx: Ctx) -> None:
-        """on_load. A customer that is missing or out of the user's scope shows "not found"
-        (the service's refusal is the toast)."""
-        self.loaded, self.found, self.acc = False, False, {}
-        self.contact_open = self.deleting = False
-        self.timeline_limit = TIMELINE_PAGE
-        self.record_id = self._route_id("clientes") or 0
-        try:
-            self._fill(ctx)
-        finally:
-            self.loaded = True
+        """on_load: the customer of the path (or "no encontrado")."""
+        self._open(ctx)
 
     @handler()
     def more_timeline(self, ctx: Ctx) -> None:
@@ -158,11 +151,8 @@ class AccountRecordState(AppState):
 
     @handler(Perm.RECORDS_DELETE)
     def delete_account(self, ctx: Ctx) -> Any:
-        with self._busy("deleting"):
-            yield
-            account_service.delete_account(session=ctx.session, actor=ctx.user,
-                                           account_id=self.record_id)
-        yield toast_and_go(t("sui.accounts.deleted"), "/clientes")
+        yield from self._delete_and_leave(ctx, account_service.delete_account,
+                                          t("sui.accounts.deleted"), account_id=self.record_id)
 
 
 __all__ = ["AccountRecordState"]

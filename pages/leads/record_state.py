@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -15,15 +15,13 @@ from crm_app.services import leads as lead_service
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.pipelines import list_pipelines
 from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
+from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.leads.rows import CONVERTED, as_datetime, custom_text, option, timeline_rows
 
 _DATA_FIELDS = ("company", "position", "email", "phone", "nif", "province", "city", "source")
 
 
-class LeadRecordState(AppState):
-    record_id: int = 0
-    found: bool = True
-    loaded: bool = False
+class LeadRecordState(RecordPageMixin, AppState):
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -46,6 +44,7 @@ class LeadRecordState(AppState):
     converting: bool = False
     account_href: str = ""
 
+    _route: ClassVar[str] = "leads"
     _deleted_id: int | None = None
 
     @rx.var
@@ -60,7 +59,6 @@ class LeadRecordState(AppState):
         """The lead, its fields and its timeline, as the page shows them."""
         data = lead_service.get_lead_dict(session=ctx.session, actor=ctx.user,
                                           lead_id=self.record_id)
-        self.found = True
         self.status = data["status"]
         self.owner_id = str(data.get("owner_id") or "")
         created = as_datetime(data.get("created_at"))
@@ -95,15 +93,14 @@ class LeadRecordState(AppState):
 
     @handler()
     def load(self, ctx: Ctx) -> None:
-        """on_load. A lead that is missing or out of the user's scope shows "not found"."""
-        self.errors, self.discard_open, self.convert_open = {}, False, False
-        self.found, self.lead, self.fields, self.timeline = False, {}, [], []
-        self.loaded = False
-        self.record_id = self._route_id("leads") or 0
-        self._fill(ctx)
+        """on_load: the lead of the path (or "no encontrado") and whom it may be given to."""
+        self._open(ctx)
         self.owner_options = [option(u.id, u.name) for u in lead_options.assignable_users(
             session=ctx.session, actor=ctx.user)]
-        self.loaded = True
+
+    def _forget(self) -> None:
+        self.errors, self.discard_open, self.convert_open = {}, False, False
+        self.lead, self.fields, self.timeline = {}, [], []
 
     # --- status -------------------------------------------------------------------------------
 
