@@ -211,10 +211,13 @@ def user_menu() -> rx.Component:
 
 
 def topbar(title: str, active: str) -> rx.Component:
+    """The bar over every page. A long title takes one line and ends in "…" (a step smaller
+    on phones) so the bar keeps its height and its buttons stay on screen."""
     return rx.hstack(
         mobile_drawer(active),
-        rx.heading(title, size="6", weight="bold", id="page-title"),
-        rx.spacer(),
+        rx.heading(title, size=rx.breakpoints(initial="5", sm="6"), weight="bold",
+                   id="page-title", flex="1", min_width="0", white_space="nowrap",
+                   overflow="hidden", text_overflow="ellipsis"),
         alerts_button(),
         user_menu(),
         align="center",
