@@ -22,6 +22,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def _own_lock_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The locks of these tests' random ports in the test's own folder, not the machine's."""
+    monkeypatch.setattr(liveport, "LOCK_DIR", tmp_path)
+
+
 def test_a_second_session_cannot_take_a_claimed_port():
     port = _free_port()
     first = liveport.claim(port, where="/work/wt/uno")
