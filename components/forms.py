@@ -127,6 +127,38 @@ def form_actions(primary: rx.Component, *secondary: rx.Component) -> rx.Componen
                    justify="end", spacing="2", width="100%", padding_top="var(--space-2)")
 
 
+def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str = "solid",
+                external: bool = False, **props: Any) -> rx.Component:
+    """A link that looks like a button (a real ``<a>``: opens in a new tab with the keyboard)."""
+    children: list[Any] = []
+    if icon:
+        children.append(rx.icon(icon, size=16))
+    children.append(text)
+    if external:
+        anchor = rx.el.a(*children, href=href, id=id, target="_blank", rel="noopener")
+    else:
+        anchor = rx.link(*children, href=href, id=id, underline="none")
+    return rx.button(anchor, as_child=True, variant=variant, **props)
+
+
+def save_cancel(*, saving: Any, cancel_href: Any, id_prefix: str, icon: str = "check",
+                sticky: bool = False) -> rx.Component:
+    """A record form's Guardar (submits the form) and Cancelar (back to ``cancel_href``),
+    hooks ``<id_prefix>-save`` / ``<id_prefix>-cancel``. ``sticky`` keeps them at the bottom
+    of the screen while a long form scrolls."""
+    bar = form_actions(
+        rx.button(rx.icon(icon, size=16), t("common.save"), type="submit", loading=saving,
+                  disabled=saving, width=PHONE_FULL, id=f"{id_prefix}-save"),
+        link_button(t("common.cancel"), cancel_href, id=f"{id_prefix}-cancel", variant="soft",
+                    color_scheme="gray", width=PHONE_FULL),
+    )
+    if not sticky:
+        return bar
+    return rx.box(bar, position="sticky", bottom="0", width="100%",
+                  padding_bottom="var(--space-3)", background_color=rx.color("gray", 1),
+                  border_top=f"1px solid {rx.color('gray', 5)}", z_index="5")
+
+
 def form_error(errors: Any) -> rx.Component:
     """The error that belongs to no field (``errors["_"]``), as a callout above the buttons."""
     return rx.cond(errors.get("_", "") != "",
@@ -208,6 +240,16 @@ def info(label_text: Any, value: Any, test_id: Any = "") -> rx.Component:
     )
 
 
+def long_text(label_text: Any, value: Any) -> rx.Component:
+    """A read-only text of several lines (notes, a description) under its label, with its
+    line breaks; nothing at all when it is empty."""
+    return rx.cond(value != "", rx.vstack(
+        rx.text(label_text, size="1", color_scheme="gray"),
+        rx.text(value, size="2", white_space="pre-wrap", style={"overflowWrap": "anywhere"}),
+        spacing="0"))
+
+
 __all__ = ["NONE", "PHONE_FULL", "choice", "date_input", "decimal_input", "field",
-           "form_actions", "form_error", "form_page", "grid", "info", "label", "section",
-           "text_input", "textarea", "with_all"]
+           "form_actions", "form_error", "form_page", "grid", "info", "label", "link_button",
+           "long_text",
+           "save_cancel", "section", "text_input", "textarea", "with_all"]

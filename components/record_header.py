@@ -1,4 +1,5 @@
-"""The head of a record's page: back link, title, badges, facts and the action bar.
+"""A record's page: its body (``record_page``) and its head — back link, title, badges, facts
+and the action bar (``record_header``).
 
 On phones the actions sit under the title and share rows across the full width; on desktop
 they sit on the right. Every record page (lead, customer, opportunity, quote…) uses it.
@@ -11,21 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from components.forms import PHONE_FULL
-
-
-def link_button(text: Any, href: Any, *, icon: str = "", id: str, variant: str = "solid",
-                external: bool = False, **props: Any) -> rx.Component:
-    """A link that looks like a button (a real ``<a>``: opens in a new tab with the keyboard)."""
-    children: list[Any] = []
-    if icon:
-        children.append(rx.icon(icon, size=16))
-    children.append(text)
-    if external:
-        anchor = rx.el.a(*children, href=href, id=id, target="_blank", rel="noopener")
-    else:
-        anchor = rx.link(*children, href=href, id=id, underline="none")
-    return rx.button(anchor, as_child=True, variant=variant, **props)
+from components.forms import PHONE_FULL, link_button  # link_button: pages import it here too
 
 
 def _action_bar(actions: Sequence[rx.Component]) -> rx.Component:
@@ -74,4 +61,22 @@ def record_header(title: Any, *, back: tuple[Any, str] | None = None,
     )
 
 
-__all__ = ["link_button", "record_header"]
+def record_page(body: rx.Component, *, loaded: Any, found: Any, not_found_text: Any,
+                not_found_id: str, back: tuple[Any, str] | None = None) -> rx.Component:
+    """The body of a record's page: a spinner while its loader runs (``found`` and not yet
+    ``loaded``), then the record, or a callout (hook ``not_found_id``) when it is missing or
+    out of the user's scope — the service's refusal is the toast. ``back`` is (label, href)
+    of a link under the callout."""
+    missing: list[rx.Component] = [rx.callout(not_found_text, icon="circle-alert",
+                                              color_scheme="red", id=not_found_id)]
+    if back is not None:
+        missing.append(rx.link(back[0], href=back[1], size="2"))
+    return rx.cond(
+        found,
+        rx.cond(loaded, body,
+                rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%")),
+        rx.vstack(*missing, spacing="3", width="100%"),
+    )
+
+
+__all__ = ["link_button", "record_header", "record_page"]

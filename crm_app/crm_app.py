@@ -27,11 +27,18 @@ from pages import (
 # Authorization) of their websocket; crm_app.logsafe scrubs every record of the process.
 install_log_redaction()
 
+# Toasts: at the top centre on wide screens (bottom-right ones covered the primary buttons), at
+# the bottom on phones, where a toast at the top covers the bar's menu, bell and user buttons.
+# Sonner takes one position, so the browser picks it when the app starts (phones: below the
+# kit's "sm" breakpoint, 768 px, like every ``rx.breakpoints(initial=…)``).
+TOAST_POSITION = rx.Var(
+    '(typeof window !== "undefined" && window.matchMedia("(max-width: 767px)").matches'
+    ' ? "bottom-center" : "top-center")', _var_type=str)
+
 app = rx.App(
     backend_exception_handler=backend_error,
     api_transformer=build_api(),
-    # Top centre: bottom-right toasts covered the primary buttons (bottom/right by convention).
-    toaster=rx.toast.provider(position="top-center", close_button=True, rich_colors=True),
+    toaster=rx.toast.provider(position=TOAST_POSITION, close_button=True, rich_colors=True),
     html_lang="es",
     head_components=[rx.el.meta(name="theme-color", content="#3E63DD")],
 )

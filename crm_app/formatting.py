@@ -39,6 +39,19 @@ def percent(value: Decimal | float | None, decimals: int = 1) -> str:
     return format_percent(value, format="#,##0." + "0" * decimals + "\u00a0%", locale=LOCALE)
 
 
+def measure(value: Decimal | int | float | None, unit: str) -> str:
+    """A figure by its unit, as the dashboards and the reports show it: ``money``
+    ``1.234,56 €``, ``pct``/``ratio`` (a ratio) ``25,0 %``, ``days`` ``31,5``, anything else a
+    count ``1.234``; ``—`` when there is none."""
+    if value is None:
+        return "—"
+    if unit == "money":
+        return money(value)  # type: ignore[arg-type]
+    if unit in ("pct", "ratio"):
+        return percent(value)
+    return number(value, 1 if unit == "days" else 0)
+
+
 def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

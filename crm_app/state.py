@@ -79,6 +79,46 @@ def events(*items: Any) -> list[Any]:
     return out
 
 
+def toast_and_go(message: str, href: str) -> list[Any]:
+    """After a save, a delete or a conversion: say what was done and open ``href`` (the
+    record, or the list it left)."""
+    return [rx.toast.success(message), rx.redirect(href)]
+
+
+def scroll_into_view(elem_id: str) -> Any:
+    """Bring an element to the middle of the screen (clear of the sticky bars), once the
+    update that shows it has been drawn."""
+    return rx.call_script(f'setTimeout(() => document.getElementById("{elem_id}")'
+                          '?.scrollIntoView({block: "center"}), 50)')
+
+
+MAX_INPUT = 2000  # characters a plain setter keeps: the services bound each field again
+
+
+def setter(var: str, *, limit: int = MAX_INPUT) -> Any:
+    """The plain event ``set_<var>`` for an input, a switch or a dialog's ``on_open_change``.
+
+    Reflex 0.10 makes no setters of its own (``state_auto_setters`` is off, so only the vars a
+    screen means to expose can be set by the browser); this is the one way to write one. A
+    text keeps at most ``limit`` characters, a switch's value is a bool, and the event only
+    changes this tab's var: anything that reads or writes data is a ``@handler``. Assign it
+    to the attribute it names, ``set_name = setter("name")`` (the browser calls the event by
+    that name; ``tests/unit/test_ui_handlers.py`` checks both agree).
+    """
+
+    def set_var(self: Any, value: Any) -> None:  # not ``rx.State``: Reflex would bind it there
+        current = getattr(self, var)
+        if isinstance(current, bool):
+            value = bool(value)
+        elif isinstance(current, str):
+            value = str(value or "")[:limit]
+        setattr(self, var, value)
+
+    set_var.__name__ = set_var.__qualname__ = f"set_{var}"
+    set_var.__doc__ = f"Set ``{var}`` from the browser (a plain setter, see ``setter``)."
+    return rx.event(set_var)
+
+
 _log = logging.getLogger("crm.ui")
 
 
@@ -137,10 +177,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         elif inspect.isasyncgenfunction(fn):
             @functools.wraps(fn)
             async def run_async_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         async for item in fn(self, ctx, *args, **kwargs):
                             yield item
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
@@ -150,10 +188,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         elif inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def run_gen(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         yield from fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
                     yield fail(self, exc)
@@ -162,10 +198,8 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
         else:
             @functools.wraps(fn)
             def run(self: AppState, *args: Any, **kwargs: Any) -> Any:
-                if errors:
-                    setattr(self, errors, {})
                 try:
-                    with self._unit(perm) as ctx:
+                    with self._unit(perm, errors) as ctx:
                         return fn(self, ctx, *args, **kwargs)
                 except (NotSignedIn, DomainError, PermissionDenied) as exc:
                     return fail(self, exc)
@@ -269,8 +303,11 @@ class AppState(rx.State):
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
 
     @contextmanager
-    def _unit(self, perm: Perm | None) -> Iterator[Ctx]:
-        """A DB session and the signed-in user holding ``perm``: the unit every handler uses."""
+    def _unit(self, perm: Perm | None, errors: str | None = None) -> Iterator[Ctx]:
+        """A DB session and the signed-in user holding ``perm``: the unit every handler uses.
+        ``errors`` names the form's error dict, cleared as the handler starts."""
+        if errors:
+            setattr(self, errors, {})
         with Session(db.get_engine(), expire_on_commit=False) as session:
             user = self._current_user(session)
             if user is None:
@@ -301,6 +338,23 @@ class AppState(rx.State):
             return rx.toast.error(exc.message)
         raise exc
 
+    @contextmanager
+    def _busy(self, flag: str, on: Any = True, off: Any = False) -> Iterator[None]:
+        """``flag`` (a button's ``loading``, the card being moved) is ``on`` while the work
+        inside runs and ``off`` again whatever happens, so a refused save never leaves a
+        spinner turning. In a generator handler the block starts with ``yield``, which sends
+        the spinner to the browser before the slow part::
+
+            with self._busy("saving"):
+                yield
+                service.save(...)
+        """
+        setattr(self, flag, on)
+        try:
+            yield
+        finally:
+            setattr(self, flag, off)
+
     def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
         """Hook: events to send once a form's field errors land in ``var`` (e.g. bring the
         first wrong field into view on a long form). Default: none."""
@@ -328,29 +382,29 @@ class AppState(rx.State):
         self.is_admin = self.can_assign = False
         self.alerts_count = 0
 
-    @rx.event
-    def check_login(self) -> Any:
-        """on_load guard for every private page: no valid session → the login page."""
+    def _guard(self, perm: Perm | None) -> Any:
+        """The route guard: the identity for the shell, the login page without a session,
+        home and one toast without ``perm``. It reads the session itself because it is what
+        tells the shell who is signed in; the page's own loader (a ``@handler``) follows."""
         with Session(db.get_engine()) as session:
             user = self._current_user(session)
             if user is None:
                 self._clear_identity()
                 return self._login_redirect()
             self._load_identity(session, user)
+            if perm is not None and not has_perm(user, perm):
+                return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
         return None
+
+    @rx.event
+    def check_login(self) -> Any:
+        """on_load guard for every private page: no valid session → the login page."""
+        return self._guard(None)
 
     @rx.event
     def check_admin(self) -> Any:
         """on_load guard for settings pages: admins only (the denial is said once, here)."""
-        with Session(db.get_engine()) as session:
-            user = self._current_user(session)
-            if user is None:
-                self._clear_identity()
-                return self._login_redirect()
-            self._load_identity(session, user)
-            if not has_perm(user, Perm.SETTINGS_CHANGE):
-                return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
-        return None
+        return self._guard(Perm.SETTINGS_CHANGE)
 
     @handler(None)
     def load_alerts(self, ctx: Ctx) -> None:
@@ -358,5 +412,5 @@ class AppState(rx.State):
         self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
-__all__ = ["AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error", "events",
-           "handler"]
+__all__ = ["MAX_INPUT", "AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error",
+           "events", "handler", "scroll_into_view", "setter", "toast_and_go"]

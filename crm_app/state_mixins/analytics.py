@@ -18,12 +18,12 @@ from typing import Any
 import reflex as rx
 
 from analytics.periods import MONTHS_ES
-from crm_app.formatting import TZ, date_es, money, number, percent
+from crm_app.formatting import TZ, date_es, measure, money, number, percent
 from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import analytics as svc
 from crm_app.services import table_export
-from crm_app.state import Ctx, events, handler
+from crm_app.state import Ctx, events, handler, setter
 
 # key -> (unit, direction): unit money|ratio|days|count; +1 = more is better, -1 = less is.
 KPI_META: dict[str, tuple[str, int]] = {
@@ -71,15 +71,8 @@ def unit_of(key: str) -> str:
 def fmt_value(key: str, value: Any) -> str:
     """A KPI value in es-ES: ``1.234,56 €``, ``25,0 %``, ``31,5 días``, ``1.234``."""
     unit = unit_of(key)
-    if value is None:
-        return "—"
-    if unit == "money":
-        return money(value)
-    if unit == "ratio":
-        return percent(value)
-    if unit == "days":
-        return t("aui.days", n=number(value, 1))
-    return number(value)
+    text = measure(value, unit)
+    return t("aui.days", n=text) if unit == "days" and value is not None else text
 
 
 def plain_value(key: str, value: Any) -> float | None:
@@ -318,9 +311,7 @@ class AnalyticsMixin(rx.State, mixin=True):
                 self.drill_page -= 1
         await self._fetch_drill(ctx)
 
-    @rx.event
-    def set_drill_open(self, value: bool) -> None:
-        self.drill_open = bool(value)
+    set_drill_open = setter("drill_open")
 
     @handler(Perm.REPORTS_VIEW, background=True)
     async def export_drill(self, ctx: Ctx, fmt: str) -> Any:

@@ -102,12 +102,9 @@ class StageMoveMixin(rx.State, mixin=True):
     @handler(Perm.RECORDS_CHANGE)
     def request_move(self, ctx: Ctx, opp_id: str, stage_id: str) -> Any:
         """"Mover a…" and the stage path: move, or ask for the stage's required fields."""
-        self.moving_id = str(opp_id)
-        yield
-        try:
+        with self._busy("moving_id", str(opp_id), ""):
+            yield
             yield self._ask_or_move(ctx, str(opp_id), str(stage_id))
-        finally:
-            self.moving_id = ""
 
     @rx.event
     def set_move_value(self, key: str, value: str) -> None:
@@ -120,12 +117,9 @@ class StageMoveMixin(rx.State, mixin=True):
         if not self._move_opp or not self._move_stage:
             self._close_move()
             return
-        self.move_saving = True
-        yield
-        try:
+        with self._busy("move_saving"):
+            yield
             yield self._move(ctx, dict(self.move_values))
-        finally:
-            self.move_saving = False
 
     @rx.event
     def cancel_move(self) -> None:

@@ -9,9 +9,7 @@ edit never changes it by accident.
 
 from __future__ import annotations
 
-from typing import Any
-
-import reflex as rx
+from typing import Any, ClassVar
 
 from crm_app.i18n import t
 from crm_app.list_state import NONE
@@ -19,7 +17,8 @@ from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import lead_options
 from crm_app.services.sales_common import user_names
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, toast_and_go
+from crm_app.state_mixins.record_form import RecordFormMixin, picked
 from pages.accounts.rows import (
     FIELD_ORDER,
     SELECT_FIELDS,
@@ -31,33 +30,14 @@ from pages.accounts.rows import (
 )
 
 
-def _picked(value: Any) -> str:
-    value = str(value or "").strip()
-    return "" if value == NONE else value
-
-
-class AccountFormState(AppState):
-    record_id: int = 0
-    form_key: str = "new"
-    title: str = ""
-    values: dict[str, str] = {}
+class AccountFormState(RecordFormMixin, AppState):
     owner_options: list[dict[str, str]] = []
     channel_options: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    saving: bool = False
-    not_found: bool = False
-    ready: bool = False
 
-    @rx.var
-    def cancel_href(self) -> str:
-        return f"/clientes/{self.record_id}" if self.record_id else "/clientes"
+    _list_href: ClassVar[str] = "/clientes"
+    _field_order: ClassVar[tuple[str, ...]] = FIELD_ORDER
 
     # --- loading ----------------------------------------------------------------------------
-
-    def _reset(self) -> None:
-        self.record_id, self.title = 0, ""
-        self.errors, self.values = {}, {}
-        self.saving = self.not_found = self.ready = False
 
     def _fill(self, ctx: Ctx, values: dict[str, str]) -> None:
         """The selects' options, with ``values``' owner and channel among them."""
@@ -75,7 +55,7 @@ class AccountFormState(AppState):
     @handler()
     def new_account(self, ctx: Ctx) -> None:
         """on_load of /clientes/nuevo: an empty form, owned by the user."""
-        self._reset()
+        self._reset_form()
         self._fill(ctx, form_values(None, ctx.user.id or 0))
         self.form_key = f"new-{id(self)}-{ctx.user.id}"
 
@@ -83,7 +63,7 @@ class AccountFormState(AppState):
     def edit_account(self, ctx: Ctx) -> None:
         """on_load of /clientes/[cliente_id]/editar. A customer that is missing or out of the
         user's scope shows "not found" (the service's refusal is the toast)."""
-        self._reset()
+        self._reset_form()
         self.not_found = self.ready = True
         account = account_service.get_account(session=ctx.session, actor=ctx.user,
                                               account_id=self._route_id("clientes") or 0)
@@ -93,36 +73,23 @@ class AccountFormState(AppState):
         self.form_key = f"edit-{self.record_id}-{account.updated_at or ''}"
         self.not_found = False
 
-    @rx.event
-    def leave(self) -> None:
-        self.ready = False
-
     # --- saving -------------------------------------------------------------------------------
 
     def _collect(self, form: dict[str, Any]) -> dict[str, Any]:
         """The service's payload from the submitted form (every value as typed)."""
         data: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in TEXT_FIELDS}
-        data.update({k: _picked(form.get(k)) for k in SELECT_FIELDS})
+        data.update({k: picked(form.get(k)) for k in SELECT_FIELDS})
         data["recargo_equivalencia"] = str(form.get("recargo_equivalencia") or "") in (
             "on", "true", "True", "1")
-        owner = _picked(form.get("owner_id"))
+        owner = picked(form.get("owner_id"))
         if owner:  # the service decides whether this user may give the customer to them
             data["owner_id"] = int(owner) if owner.isdigit() else owner
         return data
 
-    def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
-        """A long form on a phone: bring the first field in error into view."""
-        first = next((k for k in FIELD_ORDER if k in errors), None)
-        if first is None:
-            return None
-        return rx.call_script(f'setTimeout(() => document.getElementById("{first}")'
-                              '?.scrollIntoView({block: "center"}), 50)')
-
     @handler(Perm.RECORDS_CHANGE, errors="errors")
     def submit(self, ctx: Ctx, form: dict[str, Any]) -> Any:
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             data = self._collect(form)
             if self.record_id:
                 account = account_service.update_account(
@@ -132,9 +99,7 @@ class AccountFormState(AppState):
                 account = account_service.create_account(session=ctx.session, actor=ctx.user,
                                                          data=data)
                 message = t("sui.accounts.created")
-        finally:
-            self.saving = False
-        yield [rx.toast.success(message), rx.redirect(f"/clientes/{account.id}")]
+        yield toast_and_go(message, f"/clientes/{account.id}")
 
 
 __all__ = ["AccountFormState"]

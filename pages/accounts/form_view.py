@@ -9,19 +9,17 @@ import reflex as rx
 
 from components.forms import (
     NONE,
-    PHONE_FULL,
     choice,
     field,
-    form_actions,
     form_error,
     form_page,
     grid,
+    save_cancel,
     section,
     text_input,
     textarea,
 )
 from components.layout import shell
-from components.record_header import link_button
 from crm_app.i18n import t
 from pages.accounts.form_state import AccountFormState as F
 from pages.accounts.rows import province_choices, sector_choices, size_band_choices
@@ -105,13 +103,7 @@ def _form() -> rx.Component:
             rx.text(t("sui.common.required_note"), size="1", color_scheme="gray"),
             fiscal, address, contact, classification,
             form_error(F.errors),
-            form_actions(
-                rx.button(rx.icon("check", size=16), t("common.save"), type="submit",
-                          loading=F.saving, disabled=F.saving, width=PHONE_FULL,
-                          id="account-save"),
-                link_button(t("common.cancel"), F.cancel_href, id="account-cancel",
-                            variant="soft", color_scheme="gray", width=PHONE_FULL),
-            ),
+            save_cancel(saving=F.saving, cancel_href=F.cancel_href, id_prefix="account"),
             spacing="4", width="100%",
         ),
         on_submit=F.submit,

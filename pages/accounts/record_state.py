@@ -7,7 +7,7 @@ the file again, so what is shown is what is stored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -15,7 +15,8 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import contacts as contact_service
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
+from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.accounts.rows import (
     account_card,
     alert_rows,
@@ -32,10 +33,7 @@ TIMELINE_PAGE = 30
 TIMELINE_MORE = 50
 
 
-class AccountRecordState(AppState):
-    record_id: int = 0
-    found: bool = True
-    loaded: bool = False
+class AccountRecordState(RecordPageMixin, AppState):
     acc: dict[str, str] = {}
     contacts: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -49,13 +47,14 @@ class AccountRecordState(AppState):
     purchase_total: str = ""
     account_alerts: list[dict[str, str]] = []
     documents: list[dict[str, str]] = []
-    deleting: bool = False
     # the contact dialog
     contact_open: bool = False
     contact_id: int = 0
     contact_form: dict[str, str] = {}
     contact_errors: dict[str, str] = {}
     contact_saving: bool = False
+
+    _route: ClassVar[str] = "clientes"
 
     @rx.var
     def edit_href(self) -> str:
@@ -85,20 +84,14 @@ class AccountRecordState(AppState):
             data["purchases"])
         self.account_alerts = alert_rows(data["alerts"])
         self.documents = document_rows(data["documents"])
-        self.found = self.loaded = True
+
+    def _forget(self) -> None:
+        self.acc, self.contact_open, self.timeline_limit = {}, False, TIMELINE_PAGE
 
     @handler()
     def load(self, ctx: Ctx) -> None:
-        """on_load. A customer that is missing or out of the user's scope shows "not found"
-        (the service's refusal is the toast)."""
-        self.loaded, self.found, self.acc = False, False, {}
-        self.contact_open = self.deleting = False
-        self.timeline_limit = TIMELINE_PAGE
-        self.record_id = self._route_id("clientes") or 0
-        try:
-            self._fill(ctx)
-        finally:
-            self.loaded = True
+        """on_load: the customer of the path (or "no encontrado")."""
+        self._open(ctx)
 
     @handler()
     def more_timeline(self, ctx: Ctx) -> None:
@@ -124,9 +117,7 @@ class AccountRecordState(AppState):
         self.contact_errors = {}
         self.contact_open = True
 
-    @rx.event
-    def set_contact_open(self, value: bool) -> None:
-        self.contact_open = value
+    set_contact_open = setter("contact_open")
 
     @rx.event
     def set_contact_value(self, key: str, value: str) -> None:
@@ -136,17 +127,14 @@ class AccountRecordState(AppState):
     @handler(Perm.RECORDS_CHANGE, errors="contact_errors")
     def save_contact(self, ctx: Ctx) -> Any:
         data = {k: self.contact_form.get(k, "").strip() for k in CONTACT_FIELDS}
-        self.contact_saving = True
-        yield
-        try:
+        with self._busy("contact_saving"):
+            yield
             if self.contact_id:
                 contact_service.update_contact(session=ctx.session, actor=ctx.user,
                                                contact_id=self.contact_id, data=data)
             else:
                 contact_service.create_contact(session=ctx.session, actor=ctx.user,
                                                data={**data, "account_id": self.record_id})
-        finally:
-            self.contact_saving = False
         self.contact_open = False
         self._fill(ctx)
         yield rx.toast.success(t("sui.contacts.saved"))
@@ -163,14 +151,8 @@ class AccountRecordState(AppState):
 
     @handler(Perm.RECORDS_DELETE)
     def delete_account(self, ctx: Ctx) -> Any:
-        self.deleting = True
-        yield
-        try:
-            account_service.delete_account(session=ctx.session, actor=ctx.user,
-                                           account_id=self.record_id)
-        finally:
-            self.deleting = False
-        yield [rx.toast.success(t("sui.accounts.deleted")), rx.redirect("/clientes")]
+        yield from self._delete_and_leave(ctx, account_service.delete_account,
+                                          t("sui.accounts.deleted"), account_id=self.record_id)
 
 
 __all__ = ["AccountRecordState"]

@@ -11,10 +11,10 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
-from components.empty_state import empty_note
-from components.forms import field, grid, info, section
+from components.empty_state import empty_note, listing
+from components.forms import field, grid, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.accounts.record_state import AccountRecordState as R
 
@@ -22,18 +22,12 @@ A = R.acc
 NOWRAP = {"white_space": "nowrap"}
 
 
-def _listing(items: rx.Var, render: Any, empty: rx.Component) -> rx.Component:
-    return rx.cond(items.length() > 0,
-                   rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
-                   empty)
-
-
 def _list_section(title_key: str, items: rx.Var, render: Any, *, icon: str, empty_key: str,
                   empty_id: str, test_id: str, below: Sequence[rx.Component] = (),
                   actions: Sequence[rx.Component] = ()) -> rx.Component:
     """A section of the file that lists one kind of thing, or says there is none yet."""
     return section(t(title_key),
-                   _listing(items, render, empty_note(icon, t(empty_key), test_id=empty_id)),
+                   listing(items, render, empty_note(icon, t(empty_key), test_id=empty_id)),
                    *below, actions=actions, test_id=test_id, icon=icon)
 
 
@@ -94,11 +88,7 @@ def _data() -> rx.Component:
             info(t("sui.account.created_at"), A["created_at"]),
             columns="2", spacing="3", width="100%",
         ),
-        rx.cond(A["notes"] != "",
-                rx.vstack(rx.text(t("sui.account.notes"), size="1", color_scheme="gray"),
-                          rx.text(A["notes"], size="2", white_space="pre-wrap",
-                                  style={"overflowWrap": "anywhere"}),
-                          spacing="0")),
+        long_text(t("sui.account.notes"), A["notes"]),
         test_id="account-data", icon="building-2")
 
 
@@ -192,11 +182,11 @@ def _opportunities() -> rx.Component:
     return section(
         t("sui.360.opportunities"),
         heading("sui.360.open"),
-        _listing(R.opps_open, lambda o: _opportunity(o),
+        listing(R.opps_open, lambda o: _opportunity(o),
                  empty_note("kanban", t("sui.360.empty.opportunities"),
                             test_id="opps-open-empty")),
         heading("sui.360.closed"),
-        _listing(R.opps_closed, lambda o: _opportunity(o, closed=True),
+        listing(R.opps_closed, lambda o: _opportunity(o, closed=True),
                  empty_note("archive", t("sui.360.empty.closed"), test_id="opps-closed-empty")),
         test_id="account-opportunities", icon="kanban")
 
@@ -344,17 +334,10 @@ def account_record_page() -> rx.Component:
         _contact_dialog(),
         spacing="4", width="100%",
     )
-    return shell(
-        rx.cond(
-            R.loaded,
-            rx.cond(R.found, body,
-                    rx.callout(t("acc_ui.not_found"), icon="circle-alert", color_scheme="red",
-                               id="account-not-found")),
-            rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%"),
-        ),
-        title=t("sui.accounts.file"),
-        active="/clientes",
-    )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("acc_ui.not_found"),
+                             not_found_id="account-not-found"),
+                 title=t("sui.accounts.file"), active="/clientes")
 
 
 __all__ = ["account_record_page"]

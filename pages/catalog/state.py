@@ -14,7 +14,7 @@ from crm_app.permissions import Perm, has_perm
 from crm_app.services import products as product_service
 from crm_app.services.quote_maths import EXENTO
 from crm_app.services.sales_common import rate_text
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 
 FIELDS = ("name", "sku", "description", "unit_price", "tax_rate", "unit")
 ACTIVE = {"active": True, "inactive": False, "all": None}
@@ -79,24 +79,19 @@ class CatalogState(ListState, AppState):
         self.form_key += 1
         self.dialog_open = True
 
-    @rx.event
-    def set_dialog_open(self, value: bool) -> None:
-        self.dialog_open = value
+    set_dialog_open = setter("dialog_open")
 
     @handler(Perm.CATALOG_CHANGE, errors="errors")
     def save(self, ctx: Ctx, form_data: dict[str, Any]) -> Any:
         data: dict[str, Any] = {k: str(form_data.get(k) or "").strip() for k in FIELDS}
         data["active"] = str(form_data.get("active", "")) in ("on", "true", "True", "1")
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             if self.product_id:
                 product_service.update_product(session=ctx.session, actor=ctx.user,
                                                product_id=self.product_id, data=data)
             else:
                 product_service.create_product(session=ctx.session, actor=ctx.user, data=data)
-        finally:
-            self.saving = False
         self.dialog_open = False
         yield self._done(ctx, t("sui.products.saved"))
 
@@ -105,15 +100,12 @@ class CatalogState(ListState, AppState):
         """The product's image, stored by the service in the data dir (never ``/_upload``)."""
         if not files or not self.product_id:
             return
-        self.uploading = True
-        yield
-        try:
+        with self._busy("uploading"):
+            yield
             content = await files[0].read(product_service.MAX_IMAGE_BYTES + 1)
             product = product_service.set_product_image(
                 session=ctx.session, actor=ctx.user, product_id=self.product_id,
                 content=content)
-        finally:
-            self.uploading = False
         self.image_url = product_service.image_url(product)
         yield self._done(ctx, t("sui.product.image_saved"))
 

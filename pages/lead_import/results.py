@@ -10,6 +10,7 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm
+from components.empty_state import listing
 from components.forms import PHONE_FULL, section
 from components.record_header import link_button
 from components.record_list import pager
@@ -212,8 +213,6 @@ def _batch_card(b: rx.Var) -> rx.Component:
 def recent_imports() -> rx.Component:
     return section(
         t("import_ui.recent"),
-        rx.cond(I.batches.length() > 0,
-                rx.vstack(rx.foreach(I.batches, _batch_card), spacing="2", width="100%"),
-                rx.text(t("import_ui.recent_none"), size="2", color_scheme="gray")),
+        listing(I.batches, _batch_card, t("import_ui.recent_none"), spacing="2"),
         test_id="import-batches",
     )

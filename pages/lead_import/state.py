@@ -39,7 +39,7 @@ from crm_app.services.importing import (
 )
 from crm_app.services.importing.mapping import IGNORE, apply_template, taken_by
 from crm_app.services.importing.service import rejected_rows
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 
 ENTITY = "lead"
 PAGE = 50  # error rows on screen
@@ -265,9 +265,7 @@ class LeadImportState(AppState):
         if value:
             self.template_errors = {}
 
-    @rx.event
-    def set_template_name(self, value: str) -> None:
-        self.template_name = value
+    set_template_name = setter("template_name")
 
     @handler(Perm.IMPORT, errors="template_errors")
     def save_template(self, ctx: Ctx) -> Any:

@@ -9,7 +9,7 @@ NIF are also checked as the user leaves the field, with the services' own normal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -26,7 +26,8 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
-from crm_app.state import AppState, Ctx, events, handler
+from crm_app.state import AppState, Ctx, events, handler, scroll_into_view, toast_and_go
+from crm_app.state_mixins.record_form import RecordFormMixin, picked
 from pages.leads.rows import custom_display, option
 
 TEXT_INPUTS = ("first_name", "last_name", "company", "position", "email", "phone", "nif",
@@ -41,52 +42,28 @@ _ORDER = ("first_name", "company", "email", "phone", "nif", "province", "status"
           "discard_reason", "owner_id")
 
 
-def _scroll_into_view(elem_id: str) -> Any:
-    """Bring an element to the middle of the screen (clear of the sticky bars), once the
-    update that shows it has been drawn."""
-    return rx.call_script(f'setTimeout(() => document.getElementById("{elem_id}")'
-                          '?.scrollIntoView({block: "center"}), 50)')
-
-
-def _picked(value: Any) -> str:
-    value = str(value or "")
-    return "" if value == NONE else value
-
-
-class LeadFormState(AppState):
-    record_id: int = 0
-    form_key: str = "new"
-    title: str = ""
-    values: dict[str, str] = {}
+class LeadFormState(RecordFormMixin, AppState):
     status: str = "nuevo"
     owner_options: list[dict[str, str]] = []
     custom_inputs: list[dict[str, str]] = []  # {key, label, type}
     custom_choices: dict[str, list[dict[str, str]]] = {}
-    errors: dict[str, str] = {}
     phone_hint: str = ""
     nif_hint: str = ""
     dups: list[dict[str, str]] = []
-    saving: bool = False
-    not_found: bool = False
-    ready: bool = False
 
+    _list_href: ClassVar[str] = "/leads"
     _pending: dict[str, Any] = {}
 
     @rx.var
     def has_dups(self) -> bool:
         return len(self.dups) > 0
 
-    @rx.var
-    def cancel_href(self) -> str:
-        return f"/leads/{self.record_id}" if self.record_id else "/leads"
-
     # --- loading ----------------------------------------------------------------------------
 
-    def _reset(self, record_id: int) -> None:
-        self.record_id = record_id
-        self.errors, self.dups, self._pending = {}, [], {}
-        self.phone_hint = self.nif_hint = self.title = ""
-        self.saving = self.not_found = False
+    def _reset(self) -> None:
+        self._reset_form()
+        self.dups, self._pending = [], {}
+        self.phone_hint = self.nif_hint = ""
         self.status = "nuevo"
 
     def _load_choices(self, ctx: Ctx, current: dict[str, Any]) -> None:
@@ -114,7 +91,7 @@ class LeadFormState(AppState):
     @handler()
     def new_lead(self, ctx: Ctx) -> None:
         """on_load of /leads/nuevo: an empty form."""
-        self._reset(0)
+        self._reset()
         self._load_choices(ctx, {})
         self.form_key = f"new-{id(self)}-{len(self.values)}"
         self.ready = True
@@ -123,7 +100,7 @@ class LeadFormState(AppState):
     def edit_lead(self, ctx: Ctx) -> None:
         """on_load of /leads/[lead_id]/editar. A lead that is missing or out of the user's
         scope shows "not found" (the service's refusal is the toast)."""
-        self._reset(0)
+        self._reset()
         self.not_found = self.ready = True
         lead = lead_service.get_lead_dict(session=ctx.session, actor=ctx.user,
                                           lead_id=self._route_id("leads") or 0)
@@ -133,10 +110,6 @@ class LeadFormState(AppState):
         self._load_choices(ctx, lead)
         self.form_key = f"edit-{self.record_id}-{lead.get('updated_at') or ''}"
         self.not_found = False
-
-    @rx.event
-    def leave(self) -> None:
-        self.ready = False
 
     @rx.event
     def set_status(self, value: str) -> None:
@@ -185,27 +158,27 @@ class LeadFormState(AppState):
         """The service's payload from the submitted form (every value as typed)."""
         data: dict[str, Any] = {k: str(form.get(k) or "") for k in TEXT_INPUTS}
         data["status"] = self.status
-        data["province"] = _picked(form.get("province"))
+        data["province"] = picked(form.get("province"))
         data["discard_reason"] = (str(form.get("discard_reason") or "")
                                   if self.status == "descartado" else "")
-        owner = _picked(form.get("owner_id"))
+        owner = picked(form.get("owner_id"))
         if owner:  # the service decides whether this user may give the lead to that one
             data["owner_id"] = owner
-        custom = {i["key"]: _picked(form.get(f"custom.{i['key']}")) for i in self.custom_inputs}
+        custom = {i["key"]: picked(form.get(f"custom.{i['key']}")) for i in self.custom_inputs}
         if custom:
             data["custom"] = custom
         return data
 
+    def _field_element(self, name: str) -> str:
+        return (f"lead-custom-{name[7:]}" if name.startswith("custom.")
+                else f"lead-{name.replace('_', '-')}")
+
+    def _fields_in_order(self) -> list[str]:
+        return [*_ORDER, *[f"custom.{c['key']}" for c in self.custom_inputs]]
+
     def _after_field_errors(self, var: str, errors: dict[str, str]) -> Any:
-        """A long form on a phone: bring the first field in error into view."""
-        self.dups = []
-        order = [*_ORDER, *[f"custom.{c['key']}" for c in self.custom_inputs]]
-        first = next((k for k in order if k in errors), None)
-        if first is None:
-            return None
-        target = (f"lead-custom-{first[7:]}" if first.startswith("custom.")
-                  else f"lead-{first.replace('_', '-')}")
-        return _scroll_into_view(target)
+        self.dups = []  # the field errors come first; the duplicates are asked about after
+        return super()._after_field_errors(var, errors)
 
     def _dup_rows(self, found: list[dict]) -> list[dict[str, str]]:
         rows = []
@@ -235,16 +208,14 @@ class LeadFormState(AppState):
         self._pending, self.dups = {}, []
         if not can_access(ctx.user, lead):  # the rules gave it to someone out of our scope
             written = lead_service.written_lead_dict(session=ctx.session, lead=lead)
-            return [rx.toast.success(t("lead_ui.form.created_elsewhere",
-                                       owner=written.get("owner_name") or "")),
-                    rx.redirect("/leads")]
-        return [rx.toast.success(message), rx.redirect(f"/leads/{lead.id}")]
+            return toast_and_go(t("lead_ui.form.created_elsewhere",
+                                  owner=written.get("owner_name") or ""), "/leads")
+        return toast_and_go(message, f"/leads/{lead.id}")
 
     @handler(Perm.RECORDS_CHANGE, errors="errors")
     def submit(self, ctx: Ctx, form: dict[str, Any]) -> Any:
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             current = (lead_service.get_lead(session=ctx.session, actor=ctx.user,
                                              lead_id=self.record_id, action="change")
                        if self.record_id else None)
@@ -255,11 +226,9 @@ class LeadFormState(AppState):
                                                      clean=clean, current=current)
             if found:
                 self._pending, self.dups = data, self._dup_rows(found)
-                yield _scroll_into_view("lead-duplicates")
+                yield scroll_into_view("lead-duplicates")
                 return
             yield self._save(ctx, data)
-        finally:
-            self.saving = False
 
     @handler(Perm.RECORDS_CHANGE, errors="errors")
     def save_anyway(self, ctx: Ctx) -> Any:

@@ -17,12 +17,12 @@ from components.forms import (
     form_error,
     form_page,
     grid,
+    save_cancel,
     section,
     text_input,
     textarea,
 )
 from components.layout import shell
-from components.record_header import link_button
 from crm_app.i18n import t
 from pages.leads.form_state import LeadFormState as F
 from pages.leads.rows import province_choices, status_options
@@ -115,26 +115,6 @@ def _duplicates_warning() -> rx.Component:
     )
 
 
-def _footer() -> rx.Component:
-    """Save and cancel, stuck to the bottom of the screen while the form scrolls."""
-    return rx.flex(
-        link_button(t("common.cancel"), F.cancel_href, id="lead-cancel", variant="soft",
-                    color_scheme="gray", width=PHONE_FULL),
-        rx.button(rx.icon("save", size=16), t("common.save"), type="submit",
-                  loading=F.saving, disabled=F.saving, id="lead-save", width=PHONE_FULL),
-        spacing="2",
-        justify="end",
-        direction=rx.breakpoints(initial="column-reverse", sm="row"),
-        width="100%",
-        position="sticky",
-        bottom="0",
-        padding_y="var(--space-3)",
-        background_color=rx.color("gray", 1),
-        border_top=f"1px solid {rx.color('gray', 5)}",
-        z_index="5",
-    )
-
-
 def _form() -> rx.Component:
     contact = section(
         t("lead_ui.form.contact"),
@@ -189,7 +169,9 @@ def _form() -> rx.Component:
                 test_id="lead-custom"),
     )
     return rx.form(
-        rx.vstack(contact, place, follow, custom, _duplicates_warning(), _footer(),
+        rx.vstack(contact, place, follow, custom, _duplicates_warning(),
+                  save_cancel(saving=F.saving, cancel_href=F.cancel_href, id_prefix="lead",
+                              icon="save", sticky=True),
                   spacing="4", width="100%"),
         on_submit=F.submit,
         key=F.form_key,

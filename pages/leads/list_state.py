@@ -22,7 +22,7 @@ from crm_app.services import saved_views as views_service
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.overview import OPEN_LEAD_STATUSES
 from crm_app.services.spain import canonical_province
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 from pages.leads.rows import lead_row, option, plural
 
 CUSTOM = "custom."
@@ -173,30 +173,20 @@ class LeadsListState(ListState, AppState):
     def open_assign(self) -> None:
         self.bulk_owner, self.bulk_errors, self.assign_open = "", {}, True
 
-    @rx.event
-    def set_assign_open(self, value: bool) -> None:
-        self.assign_open = value
+    set_assign_open = setter("assign_open")
 
-    @rx.event
-    def set_bulk_owner(self, value: str) -> None:
-        self.bulk_owner = value
+    set_bulk_owner = setter("bulk_owner")
 
     @rx.event
     def open_status(self) -> None:
         self.bulk_status, self.bulk_reason, self.bulk_errors = "", "", {}
         self.status_open = True
 
-    @rx.event
-    def set_status_open(self, value: bool) -> None:
-        self.status_open = value
+    set_status_open = setter("status_open")
 
-    @rx.event
-    def set_bulk_status(self, value: str) -> None:
-        self.bulk_status = value
+    set_bulk_status = setter("bulk_status")
 
-    @rx.event
-    def set_bulk_reason(self, value: str) -> None:
-        self.bulk_reason = value
+    set_bulk_reason = setter("bulk_reason")
 
     @handler(Perm.RECORDS_ASSIGN, errors="bulk_errors")
     def bulk_assign(self, ctx: Ctx) -> Any:
@@ -241,9 +231,7 @@ class LeadsListState(ListState, AppState):
         if value:
             self.view_name, self.view_errors = "", {}
 
-    @rx.event
-    def set_view_name(self, value: str) -> None:
-        self.view_name = value
+    set_view_name = setter("view_name")
 
     @handler(errors="view_errors")
     def save_view(self, ctx: Ctx) -> Any:

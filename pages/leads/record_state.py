@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -14,15 +14,14 @@ from crm_app.services import conversion, lead_options
 from crm_app.services import leads as lead_service
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.pipelines import list_pipelines
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
+from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.leads.rows import CONVERTED, as_datetime, custom_text, option, timeline_rows
 
 _DATA_FIELDS = ("company", "position", "email", "phone", "nif", "province", "city", "source")
 
 
-class LeadRecordState(AppState):
-    record_id: int = 0
-    found: bool = True
+class LeadRecordState(RecordPageMixin, AppState):
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -45,6 +44,7 @@ class LeadRecordState(AppState):
     converting: bool = False
     account_href: str = ""
 
+    _route: ClassVar[str] = "leads"
     _deleted_id: int | None = None
 
     @rx.var
@@ -59,7 +59,6 @@ class LeadRecordState(AppState):
         """The lead, its fields and its timeline, as the page shows them."""
         data = lead_service.get_lead_dict(session=ctx.session, actor=ctx.user,
                                           lead_id=self.record_id)
-        self.found = True
         self.status = data["status"]
         self.owner_id = str(data.get("owner_id") or "")
         created = as_datetime(data.get("created_at"))
@@ -94,13 +93,14 @@ class LeadRecordState(AppState):
 
     @handler()
     def load(self, ctx: Ctx) -> None:
-        """on_load. A lead that is missing or out of the user's scope shows "not found"."""
-        self.errors, self.discard_open, self.convert_open = {}, False, False
-        self.found, self.lead, self.fields, self.timeline = False, {}, [], []
-        self.record_id = self._route_id("leads") or 0
-        self._fill(ctx)
+        """on_load: the lead of the path (or "no encontrado") and whom it may be given to."""
+        self._open(ctx)
         self.owner_options = [option(u.id, u.name) for u in lead_options.assignable_users(
             session=ctx.session, actor=ctx.user)]
+
+    def _forget(self) -> None:
+        self.errors, self.discard_open, self.convert_open = {}, False, False
+        self.lead, self.fields, self.timeline = {}, [], []
 
     # --- status -------------------------------------------------------------------------------
 
@@ -114,13 +114,9 @@ class LeadRecordState(AppState):
             return None
         return self._change_status(ctx, value, "")
 
-    @rx.event
-    def set_discard_open(self, value: bool) -> None:
-        self.discard_open = value
+    set_discard_open = setter("discard_open")
 
-    @rx.event
-    def set_discard_reason(self, value: str) -> None:
-        self.discard_reason = value
+    set_discard_reason = setter("discard_reason")
 
     @handler(Perm.RECORDS_CHANGE, errors="errors")
     def confirm_discard(self, ctx: Ctx) -> Any:
@@ -143,7 +139,7 @@ class LeadRecordState(AppState):
         lead = lead_service.assign_lead(session=ctx.session, actor=ctx.user,
                                         lead_id=self.record_id, owner_id=int(value))
         if not can_access(ctx.user, lead):  # given to someone out of this user's scope
-            return [rx.toast.success(t("lead_ui.record.assigned_away")), rx.redirect("/leads")]
+            return toast_and_go(t("lead_ui.record.assigned_away"), "/leads")
         self._fill(ctx)
         return rx.toast.success(t("lead_ui.record.assigned", owner=self.lead.get("owner", "")))
 
@@ -164,7 +160,7 @@ class LeadRecordState(AppState):
         if lead_id is None:
             return None
         lead_service.restore_lead(session=ctx.session, actor=ctx.user, lead_id=lead_id)
-        return [rx.redirect(f"/leads/{lead_id}"), rx.toast.success(t("lead_ui.record.restored"))]
+        return toast_and_go(t("lead_ui.record.restored"), f"/leads/{lead_id}")
 
     # --- conversion ---------------------------------------------------------------------------
 
@@ -192,31 +188,20 @@ class LeadRecordState(AppState):
                                   name=preview.get("new_account_name") or "")
         self.convert_open = True
 
-    @rx.event
-    def set_convert_open(self, value: bool) -> None:
-        self.convert_open = value
+    set_convert_open = setter("convert_open")
 
-    @rx.event
-    def set_conv_opportunity(self, value: bool) -> None:
-        self.conv_opportunity = value
+    set_conv_opportunity = setter("conv_opportunity")
 
-    @rx.event
-    def set_conv_pipeline(self, value: str) -> None:
-        self.conv_pipeline = value
+    set_conv_pipeline = setter("conv_pipeline")
 
-    @rx.event
-    def set_conv_name(self, value: str) -> None:
-        self.conv_name = value
+    set_conv_name = setter("conv_name")
 
-    @rx.event
-    def set_conv_amount(self, value: str) -> None:
-        self.conv_amount = value
+    set_conv_amount = setter("conv_amount")
 
     @handler(Perm.RECORDS_CHANGE, errors="conv_errors")
     def convert(self, ctx: Ctx) -> Any:
-        self.converting = True
-        yield
-        try:
+        with self._busy("converting"):
+            yield
             with_opp = self.conv_opportunity
             result = conversion.convert_lead(
                 session=ctx.session, actor=ctx.user, lead_id=self.record_id,
@@ -224,8 +209,6 @@ class LeadRecordState(AppState):
                 pipeline_id=int(self.conv_pipeline) if with_opp and self.conv_pipeline.isdigit()
                 else None,
                 opportunity_name=self.conv_name, amount=self.conv_amount or None)
-        finally:
-            self.converting = False
         self._fill(ctx)
         self.convert_open = False
         self.account_href = f"/clientes/{result['account_id']}"

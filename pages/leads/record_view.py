@@ -8,9 +8,10 @@ import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
-from components.forms import choice, field, info, section
+from components.empty_state import listing
+from components.forms import choice, field, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.leads.record_state import LeadRecordState as R
 from pages.leads.rows import status_options
@@ -68,10 +69,7 @@ def _data_card() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        rx.cond(R.lead["notes"] != "",
-                rx.vstack(rx.text(t("leads.field.notes"), size="1", color_scheme="gray"),
-                          rx.text(R.lead["notes"], size="2", white_space="pre-wrap"),
-                          spacing="0")),
+        long_text(t("leads.field.notes"), R.lead["notes"]),
         test_id="lead-data",
     )
 
@@ -169,36 +167,27 @@ def _timeline_item(item: rx.Var) -> rx.Component:
 def _timeline() -> rx.Component:
     return section(
         t("lead_ui.record.timeline"),
-        rx.cond(R.timeline.length() > 0,
-                rx.vstack(rx.foreach(R.timeline, _timeline_item), spacing="3", width="100%"),
-                rx.text(t("lead_ui.record.timeline_empty"), size="2", color_scheme="gray")),
+        listing(R.timeline, _timeline_item, t("lead_ui.record.timeline_empty")),
         test_id="lead-timeline",
     )
 
 
 def lead_record_page() -> rx.Component:
-    return shell(
-        rx.cond(
-            R.found,
-            rx.vstack(
-                _header(),
-                rx.grid(
-                    rx.vstack(_data_card(), _timeline(), spacing="4", width="100%",
-                              min_width="0"),
-                    rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
-                              order=rx.breakpoints(initial="-1", md="0")),
-                    columns=rx.breakpoints(initial="1", md="3fr 2fr"),
-                    spacing="4",
-                    width="100%",
-                ),
-                _discard_dialog(),
-                _convert_dialog(),
-                spacing="4",
-                width="100%",
-            ),
-            rx.callout(t("lead_ui.not_found"), icon="circle-alert", color_scheme="red",
-                       id="lead-not-found"),
+    body = rx.vstack(
+        _header(),
+        rx.grid(
+            rx.vstack(_data_card(), _timeline(), spacing="4", width="100%", min_width="0"),
+            rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
+                      order=rx.breakpoints(initial="-1", md="0")),
+            columns=rx.breakpoints(initial="1", md="3fr 2fr"),
+            spacing="4",
+            width="100%",
         ),
-        title=t("nav.leads"),
-        active="/leads",
+        _discard_dialog(),
+        _convert_dialog(),
+        spacing="4",
+        width="100%",
     )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("lead_ui.not_found"), not_found_id="lead-not-found"),
+                 title=t("nav.leads"), active="/leads")

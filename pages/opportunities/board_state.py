@@ -168,12 +168,9 @@ class OpportunitiesState(StageMoveMixin, ListState, AppState):
         current = next((c for c in self.cards if c["id"] == opp_id), None)
         if not opp_id or (current is not None and current["stage_id"] == str(stage_id)):
             return
-        self.moving_id = opp_id
-        yield
-        try:
+        with self._busy("moving_id", opp_id, ""):
+            yield
             yield self._ask_or_move(ctx, opp_id, str(stage_id))
-        finally:
-            self.moving_id = ""
 
 
 __all__ = ["OpportunitiesState"]

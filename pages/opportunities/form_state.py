@@ -22,7 +22,7 @@ from crm_app.services import lead_options
 from crm_app.services import opportunities as opp_service
 from crm_app.services import pipelines as pipeline_service
 from crm_app.services import products as product_service
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, toast_and_go
 from crm_app.state_mixins.account_picker import AccountPickerMixin
 from pages.opportunities.rows import channel_options, option
 
@@ -162,9 +162,8 @@ class OpportunityFormState(AccountPickerMixin, AppState):
     @handler(Perm.RECORDS_CHANGE, errors="errors")
     def save(self, ctx: Ctx, form: dict[str, Any]) -> Any:
         data = self._data(form)
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             if self.opp_id:
                 opp = opp_service.update_opportunity(session=ctx.session, actor=ctx.user,
                                                      opportunity_id=self.opp_id, data=data)
@@ -174,9 +173,7 @@ class OpportunityFormState(AccountPickerMixin, AppState):
                 opp = opp_service.create_opportunity(session=ctx.session, actor=ctx.user,
                                                      data=data)
                 message = t("sui.opps.created")
-        finally:
-            self.saving = False
-        yield [rx.toast.success(message), rx.redirect(f"/oportunidades/{opp.id}")]
+        yield toast_and_go(message, f"/oportunidades/{opp.id}")
 
 
 __all__ = ["OpportunityFormState"]

@@ -8,20 +8,18 @@ import reflex as rx
 from components.account_picker import account_picker
 from components.forms import (
     NONE,
-    PHONE_FULL,
     choice,
     date_input,
     decimal_input,
     field,
-    form_actions,
     form_error,
     grid,
+    save_cancel,
     text_input,
     textarea,
     with_all,
 )
 from components.layout import shell
-from components.record_header import link_button
 from crm_app.i18n import t
 from pages.opportunities.form_state import OpportunityFormState as F
 
@@ -86,12 +84,7 @@ def _form() -> rx.Component:
                 spacing="3", width="100%"), width="100%"),
             rx.text(t("sui.common.required_note"), size="1", color_scheme="gray"),
             form_error(e),
-            form_actions(
-                rx.button(rx.icon("check", size=16), t("common.save"), type="submit",
-                          loading=F.saving, width=PHONE_FULL, id="opp-save"),
-                link_button(t("common.cancel"), F.cancel_href, id="opp-cancel",
-                            variant="soft", color_scheme="gray", width=PHONE_FULL),
-            ),
+            save_cancel(saving=F.saving, cancel_href=F.cancel_href, id_prefix="opp"),
             spacing="3",
             width="100%",
             max_width="880px",

@@ -3,9 +3,7 @@ moves it, asking for the stage's required fields), the stage history and its quo
 
 from __future__ import annotations
 
-from typing import Any
-
-import reflex as rx
+from typing import Any, ClassVar
 
 from crm_app.formatting import date_es, datetime_es, money
 from crm_app.i18n import t
@@ -13,25 +11,24 @@ from crm_app.permissions import Perm
 from crm_app.services import opportunities as opp_service
 from crm_app.services import quotes as quote_service
 from crm_app.state import AppState, Ctx, handler
+from crm_app.state_mixins.record_page import RecordPageMixin
 from crm_app.state_mixins.stage_move import StageMoveMixin
 from pages.opportunities.rows import card
 
 MAX_QUOTES = 50
 
 
-class OpportunityRecordState(StageMoveMixin, AppState):
-    opp_id: int = 0
-    found: bool = True
-    loaded: bool = False
+class OpportunityRecordState(RecordPageMixin, StageMoveMixin, AppState):
     opp: dict[str, str] = {}
     stages: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     quotes: list[dict[str, str]] = []
-    deleting: bool = False
+
+    _route: ClassVar[str] = "oportunidades"
 
     def _fill(self, ctx: Ctx) -> None:
         o = opp_service.opportunity_detail(session=ctx.session, actor=ctx.user,
-                                           opportunity_id=self.opp_id)
+                                           opportunity_id=self.record_id)
         self.opp = {
             **card(o),
             "account_href": f"/clientes/{o['account_id']}" if o["account_id"] else "",
@@ -48,9 +45,9 @@ class OpportunityRecordState(StageMoveMixin, AppState):
         self.history = [{"when": datetime_es(h["changed_at"]), "from": h["from_stage"] or "",
                          "to": h["to_stage"], "user": h["changed_by"]}
                         for h in reversed(opp_service.stage_history(
-                            session=ctx.session, actor=ctx.user, opportunity_id=self.opp_id))]
+                            session=ctx.session, actor=ctx.user, opportunity_id=self.record_id))]
         page = quote_service.list_quotes(session=ctx.session, actor=ctx.user,
-                                         opportunity_id=self.opp_id, limit=MAX_QUOTES)
+                                         opportunity_id=self.record_id, limit=MAX_QUOTES)
         self.quotes = [{"id": str(q["id"]), "label": q["label"], "status": str(q["status"]),
                         "status_label": q["status_label"], "total": money(q["total"]),
                         "issue_date": date_es(q["issue_date"]),
@@ -60,25 +57,18 @@ class OpportunityRecordState(StageMoveMixin, AppState):
     def _after_move(self, ctx: Ctx) -> None:
         self._fill(ctx)
 
+    def _forget(self) -> None:
+        self._close_move()
+
     @handler()
     def load(self, ctx: Ctx) -> None:
-        """on_load. An opportunity that is missing or out of scope shows "no encontrada"."""
-        self.found = self.loaded = self.deleting = False
-        self._close_move()
-        self.opp_id = self._route_id("oportunidades") or 0
-        self._fill(ctx)
-        self.found = self.loaded = True
+        """on_load: the opportunity of the path (or "no encontrada")."""
+        self._open(ctx)
 
     @handler(Perm.RECORDS_DELETE)
     def delete(self, ctx: Ctx) -> Any:
-        self.deleting = True
-        yield
-        try:
-            opp_service.delete_opportunity(session=ctx.session, actor=ctx.user,
-                                           opportunity_id=self.opp_id)
-        finally:
-            self.deleting = False
-        yield [rx.toast.success(t("sui.opps.deleted")), rx.redirect("/oportunidades")]
+        yield from self._delete_and_leave(ctx, opp_service.delete_opportunity,
+                                          t("sui.opps.deleted"), opportunity_id=self.record_id)
 
 
 __all__ = ["OpportunityRecordState"]

@@ -3,15 +3,14 @@ the data, the quotes and the stage history (beside the data on wide screens)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from components.badges import status_badge
 from components.dialogs import confirm
-from components.forms import PHONE_FULL, info, section
+from components.empty_state import listing
+from components.forms import PHONE_FULL, info, long_text, section
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from components.stage_move import move_dialog
 from crm_app.i18n import t
 from pages.opportunities.record_state import OpportunityRecordState as R
@@ -81,11 +80,7 @@ def _data() -> rx.Component:
             info(t("sui.opp.closed_at"), o["closed_at"]),
             columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%"),
         rx.cond(o["lost_reason"], info(t("sui.required.lost_reason"), o["lost_reason"])),
-        rx.cond(o["description"],
-                rx.vstack(rx.text(t("sui.opp.description"), size="1", color_scheme="gray"),
-                          rx.text(o["description"], size="2", white_space="pre-wrap",
-                                  style={"overflowWrap": "anywhere"}),
-                          spacing="0")),
+        long_text(t("sui.opp.description"), o["description"]),
         test_id="opp-data", icon="info")
 
 
@@ -102,16 +97,10 @@ def _history_item(h: rx.Var) -> rx.Component:
         align="start", spacing="3", data_testid="history-item")
 
 
-def _items(items: Any, render: Any, empty: str, empty_id: str) -> rx.Component:
-    """The entries of a card, or one line saying there are none."""
-    return rx.cond(items.length() > 0,
-                   rx.vstack(rx.foreach(items, render), spacing="3", width="100%"),
-                   rx.text(empty, size="2", color_scheme="gray", data_testid=empty_id))
-
-
 def _history() -> rx.Component:
     return section(t("sui.opp.history"),
-                   _items(R.history, _history_item, t("sui.opp.history_empty"), "history-empty"),
+                   listing(R.history, _history_item, t("sui.opp.history_empty"),
+                           empty_id="history-empty"),
                    test_id="opp-history", icon="history")
 
 
@@ -129,35 +118,28 @@ def _quote(q: rx.Var) -> rx.Component:
 def _quotes() -> rx.Component:
     return section(
         t("sui.360.quotes"),
-        _items(R.quotes, _quote, t("sui.opp.quotes_empty"), "opp-quotes-empty"),
+        listing(R.quotes, _quote, t("sui.opp.quotes_empty"), empty_id="opp-quotes-empty"),
         actions=[link_button(t("sui.quotes.new"), R.opp["new_quote_href"], icon="plus",
                              id="opp-new-quote-2", size="1", variant="soft")],
         test_id="opp-quotes", icon="file-text")
 
 
 def opportunity_record_page() -> rx.Component:
-    return shell(
-        rx.cond(
-            R.loaded,
-            rx.vstack(
-                _header(),
-                _stage_path(),
-                rx.grid(
-                    rx.vstack(_data(), _quotes(), spacing="4", width="100%", min_width="0",
-                              grid_column=rx.breakpoints(initial="auto", lg="span 2")),
-                    rx.box(_history(), width="100%", min_width="0"),
-                    columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
-                move_dialog(R),
-                spacing="4",
-                width="100%",
-            ),
-            rx.cond(R.found, rx.center(rx.spinner(size="3"), padding="var(--space-8)"),
-                    rx.callout(t("opp_ui.not_found"), icon="circle-alert", color_scheme="red",
-                               id="opp-not-found")),
-        ),
-        title=t("sui.opps.detail_title"),
-        active="/oportunidades",
+    body = rx.vstack(
+        _header(),
+        _stage_path(),
+        rx.grid(
+            rx.vstack(_data(), _quotes(), spacing="4", width="100%", min_width="0",
+                      grid_column=rx.breakpoints(initial="auto", lg="span 2")),
+            rx.box(_history(), width="100%", min_width="0"),
+            columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
+        move_dialog(R),
+        spacing="4",
+        width="100%",
     )
+    return shell(record_page(body, loaded=R.loaded, found=R.found,
+                             not_found_text=t("opp_ui.not_found"), not_found_id="opp-not-found"),
+                 title=t("sui.opps.detail_title"), active="/oportunidades")
 
 
 __all__ = ["opportunity_record_page"]

@@ -17,7 +17,7 @@ import reflex as rx
 from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import quotes as quote_service
-from crm_app.state import Ctx, handler
+from crm_app.state import Ctx, handler, setter, toast_and_go
 
 MAX_MESSAGE = 20_000
 MAX_RECIPIENTS_TEXT = 2_000
@@ -48,12 +48,9 @@ class QuoteCommandsMixin(rx.State, mixin=True):
         if not self.quote_id or self.dirty:
             yield rx.toast.error(t("sui.quote.save_first"))
             return
-        self.deciding = True
-        yield
-        try:
+        with self._busy("deciding"):
+            yield
             act(session=ctx.session, actor=ctx.user, quote_id=self.quote_id)
-        finally:
-            self.deciding = False
         self._reload(ctx)
         yield rx.toast.success(done)
 
@@ -70,29 +67,23 @@ class QuoteCommandsMixin(rx.State, mixin=True):
     def delete(self, ctx: Ctx) -> Any:
         if not self.quote_id:
             return
-        self.deciding = True
-        yield
-        try:
+        with self._busy("deciding"):
+            yield
             quote_service.delete_quote(session=ctx.session, actor=ctx.user,
                                        quote_id=self.quote_id)
-        finally:
-            self.deciding = False
-        yield [rx.toast.success(t("sui.quote.deleted")), rx.redirect("/presupuestos")]
+        yield toast_and_go(t("sui.quote.deleted"), "/presupuestos")
 
     @handler(Perm.RECORDS_CHANGE)
     def revise(self, ctx: Ctx) -> Any:
         """A new version (a borrador with the same lines), opened at once."""
         if not self.quote_id:
             return
-        self.revising = True
-        yield
-        try:
+        with self._busy("revising"):
+            yield
             quote = quote_service.revise_quote(session=ctx.session, actor=ctx.user,
                                                quote_id=self.quote_id)
-        finally:
-            self.revising = False
-        yield [rx.toast.success(t("sui.quote.revised", version=quote.version)),
-               rx.redirect(f"/presupuestos/{quote.id}")]
+        yield toast_and_go(t("sui.quote.revised", version=quote.version),
+                           f"/presupuestos/{quote.id}")
 
     # --- e-mail -------------------------------------------------------------------------------
 
@@ -113,13 +104,8 @@ class QuoteCommandsMixin(rx.State, mixin=True):
         if not self.sending:
             self.send_open = bool(value)
 
-    @rx.event
-    def set_send_to(self, value: str) -> None:
-        self.send_to = str(value or "")[:MAX_RECIPIENTS_TEXT]
-
-    @rx.event
-    def set_send_message(self, value: str) -> None:
-        self.send_message = str(value or "")[:MAX_MESSAGE]
+    set_send_to = setter("send_to", limit=MAX_RECIPIENTS_TEXT)
+    set_send_message = setter("send_message", limit=MAX_MESSAGE)
 
     @handler(Perm.RECORDS_CHANGE, errors="send_errors", background=True)
     async def send(self, ctx: Ctx) -> Any:

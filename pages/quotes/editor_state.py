@@ -23,7 +23,7 @@ from crm_app.services import opportunities as opp_service
 from crm_app.services import products as product_service
 from crm_app.services import quotes as quote_service
 from crm_app.services.links import as_id
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, toast_and_go
 from crm_app.state_mixins.account_picker import AccountPickerMixin
 from pages.quotes import rows
 from pages.quotes.commands import QuoteCommandsMixin
@@ -298,20 +298,16 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
         if not self._editing():
             return
         data = self._data()
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             if self.quote_id:
                 quote_service.update_quote(session=ctx.session, actor=ctx.user,
                                            quote_id=self.quote_id, data=data)
             else:
                 quote = quote_service.create_quote(session=ctx.session, actor=ctx.user, **data)
-        finally:
-            self.saving = False
         if not self.quote_id:
             self.dirty = False
-            yield [rx.toast.success(t("sui.quotes.created")),
-                   rx.redirect(f"/presupuestos/{quote.id}")]
+            yield toast_and_go(t("sui.quotes.created"), f"/presupuestos/{quote.id}")
             return
         self._reload(ctx)
         yield rx.toast.success(t("sui.quotes.saved"))

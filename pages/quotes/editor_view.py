@@ -31,7 +31,7 @@ from components.forms import (
     with_all,
 )
 from components.layout import shell
-from components.record_header import link_button, record_header
+from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.quotes.editor_state import QuoteEditorState as S
 from pages.quotes.lines_view import lines_card, totals_card
@@ -232,20 +232,10 @@ def _editor() -> rx.Component:
 
 
 def quote_editor_page() -> rx.Component:
-    return shell(
-        rx.cond(
-            S.loaded,
-            _editor(),
-            rx.cond(S.found, rx.center(rx.spinner(size="3"), padding="var(--space-8)"),
-                    rx.vstack(
-                        rx.callout(t("quote_ui.not_found"), icon="circle-alert",
-                                   color_scheme="red", id="quote-not-found"),
-                        rx.link(t("sui.quotes.back"), href="/presupuestos", size="2"),
-                        spacing="3")),
-        ),
-        title=t("sui.quotes.editor_title"),
-        active="/presupuestos",
-    )
+    return shell(record_page(_editor(), loaded=S.loaded, found=S.found,
+                             not_found_text=t("quote_ui.not_found"), not_found_id="quote-not-found",
+                             back=(t("sui.quotes.back"), "/presupuestos")),
+                 title=t("sui.quotes.editor_title"), active="/presupuestos")
 
 
 __all__ = ["quote_editor_page"]

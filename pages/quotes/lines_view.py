@@ -14,6 +14,7 @@ from typing import Any
 
 import reflex as rx
 
+from components.empty_state import listing
 from components.forms import PHONE_FULL, section
 from crm_app.i18n import t
 from crm_app.services.quote_maths import EXENTO
@@ -136,10 +137,7 @@ def lines_card() -> rx.Component:
     return section(
         t("sui.quote.lines"),
         header,
-        rx.cond(S.lines.length() > 0,
-                rx.vstack(rx.foreach(S.lines, _line_row), spacing="0", width="100%"),
-                rx.text(t("sui.quote.no_lines"), size="2", color_scheme="gray",
-                        data_testid="no-lines")),
+        listing(S.lines, _line_row, t("sui.quote.no_lines"), empty_id="no-lines", spacing="0"),
         rx.cond(S.errors.get("lines", "") != "",
                 rx.text(S.errors.get("lines", ""), size="1", color=rx.color("red", 11),
                         role="alert", id="lines-error")),

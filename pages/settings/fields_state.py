@@ -16,7 +16,7 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import custom_fields as fields_service
 from crm_app.services.links import as_id
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 
 ENTITIES = fields_service.ENTITIES
 TYPES = fields_service.TYPES
@@ -85,18 +85,14 @@ class CustomFieldsState(AppState):
             self.new_key = fields_service.key_from_label(value)
         self.new_label = value
 
-    @rx.event
-    def set_new_key(self, value: str) -> None:
-        self.new_key = value
+    set_new_key = setter("new_key")
 
     @rx.event
     def set_new_type(self, value: str) -> None:
         if value in TYPES:
             self.new_type = value
 
-    @rx.event
-    def set_new_choices(self, value: str) -> None:
-        self.new_choices = value
+    set_new_choices = setter("new_choices")
 
     @handler(Perm.SETTINGS_CHANGE, errors="errors")
     def create(self, ctx: Ctx) -> Any:
@@ -118,17 +114,11 @@ class CustomFieldsState(AppState):
         self.edit_type, self.edit_choices = row["type"], row["choices"]
         self.errors, self.edit_open = {}, True
 
-    @rx.event
-    def set_edit_open(self, value: bool) -> None:
-        self.edit_open = value
+    set_edit_open = setter("edit_open")
 
-    @rx.event
-    def set_edit_label(self, value: str) -> None:
-        self.edit_label = value
+    set_edit_label = setter("edit_label")
 
-    @rx.event
-    def set_edit_choices(self, value: str) -> None:
-        self.edit_choices = value
+    set_edit_choices = setter("edit_choices")
 
     @handler(Perm.SETTINGS_CHANGE, errors="errors")
     def save_edit(self, ctx: Ctx) -> Any:

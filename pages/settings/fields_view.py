@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.dialogs import confirm, form_dialog
+from components.empty_state import listing
 from components.forms import choice, field, form_error, section
 from components.layout import shell
 from crm_app.i18n import t
@@ -142,10 +143,8 @@ def fields_page() -> rx.Component:
             rx.text(t("fields_ui.help"), size="2", color_scheme="gray"),
             rx.flex(_entity_picker(), rx.spacer(), _create_dialog(),
                     spacing="2", wrap="wrap", align="center", width="100%"),
-            rx.cond(C.fields.length() > 0,
-                    rx.vstack(rx.foreach(C.fields, _field_row), spacing="2", width="100%"),
-                    rx.text(t("fields_ui.none"), size="2", color_scheme="gray",
-                            data_testid="fields-empty")),
+            listing(C.fields, _field_row, t("fields_ui.none"), empty_id="fields-empty",
+                    spacing="2"),
             test_id="fields-list",
         ),
         _edit_dialog(),

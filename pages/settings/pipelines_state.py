@@ -15,7 +15,7 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import pipelines as pipeline_service
 from crm_app.services.links import as_id
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 
 STAGE_FIELDS = ("name", "probability", "kind", "stale_days")
 KINDS = ("open", "won", "lost")
@@ -136,14 +136,11 @@ class PipelinesState(AppState):
             "kind": st["kind"], "stale_days": st["stale_days"],
             "required_fields": [k for k in st["required"].split(",") if k],
         } for st in self.stages]
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             pipeline_service.update_pipeline(
                 session=ctx.session, actor=ctx.user, pipeline_id=as_id(self.pipeline_id) or 0,
                 data={"name": self.name, "stages": stages})
-        finally:
-            self.saving = False
         self._load(ctx)
         yield rx.toast.success(t("sui.pipes.saved"))
 
@@ -160,9 +157,7 @@ class PipelinesState(AppState):
         self.new_open = value
         self.new_name, self.new_errors = "", {}
 
-    @rx.event
-    def set_new_name(self, value: str) -> None:
-        self.new_name = value
+    set_new_name = setter("new_name")
 
     @handler(Perm.SETTINGS_CHANGE, errors="new_errors")
     def create(self, ctx: Ctx) -> Any:

@@ -23,7 +23,7 @@ from crm_app.permissions import Perm
 from crm_app.services import assignment, lead_options
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.links import as_id
-from crm_app.state import AppState, Ctx, handler
+from crm_app.state import AppState, Ctx, handler, setter
 from pages.settings.common import option
 from pages.settings.rules_text import (
     ACTIONS,
@@ -204,9 +204,7 @@ class AssignmentRulesState(AppState):
         self.ed_default_user = str(config.get("default_user_id") or NONE)
         self.ed_errors, self.editor_open = {}, True
 
-    @rx.event
-    def set_editor_open(self, value: bool) -> None:
-        self.editor_open = value
+    set_editor_open = setter("editor_open")
 
     @rx.event
     def set_ed(self, name: str, value: Any) -> None:
@@ -286,21 +284,16 @@ class AssignmentRulesState(AppState):
 
     @handler(Perm.RULES_MANAGE, errors="save_errors")
     def save(self, ctx: Ctx) -> Any:
-        self.saving = True
-        yield
-        try:
+        with self._busy("saving"):
+            yield
             assignment.save_rules(session=ctx.session, actor=ctx.user, rules=self._payload(),
                                   deleted=self._deleted)
-        finally:
-            self.saving = False
         self._load(ctx)
         yield rx.toast.success(t("rules_ui.saved"))
 
     # --- simulator -------------------------------------------------------------------------
 
-    @rx.event
-    def set_sim_n(self, value: str) -> None:
-        self.sim_n = value
+    set_sim_n = setter("sim_n")
 
     @handler(Perm.RULES_MANAGE, errors="save_errors", background=True)
     async def simulate(self, ctx: Ctx) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.empty_state import listing
 from components.forms import choice, field, section, with_all
 from components.layout import shell
 from crm_app.i18n import t
@@ -61,10 +62,7 @@ def _rules() -> rx.Component:
     return section(
         t("leads.rules.title"),
         rx.text(t("rules_ui.help"), size="2", color_scheme="gray"),
-        rx.cond(A.rules.length() > 0,
-                rx.vstack(rx.foreach(A.rules, _rule_card), spacing="2", width="100%"),
-                rx.text(t("rules_ui.none"), size="2", color_scheme="gray",
-                        data_testid="rules-empty")),
+        listing(A.rules, _rule_card, t("rules_ui.none"), empty_id="rules-empty", spacing="2"),
         rx.button(rx.icon("plus", size=16), t("rules_ui.add"), variant="soft",
                   on_click=A.new_rule, id="rules-add"),
         rx.cond(A.save_problems.length() > 0,

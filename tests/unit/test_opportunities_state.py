@@ -278,7 +278,8 @@ def test_the_record_page_shows_the_opportunity_and_moves_it(world, people, sessi
 def test_the_record_page_of_another_team_is_not_found(world, people):
     r = tab(OpportunityRecordState, people.comercial3, path=f"/oportunidades/{world['a'].id}")
     out = run(r.load())
-    assert not r.found and not r.loaded and "Oportunidad no encontrada." in _toast(out)
+    # the loader has run (no spinner left) and found nothing: the page says "no encontrada"
+    assert not r.found and r.loaded and "Oportunidad no encontrada." in _toast(out)
     out = run(r.delete())  # forged: nothing to delete here
     assert "Oportunidad no encontrada." in _toast(out)
 

@@ -72,3 +72,12 @@ def test_every_screen_package_is_in_the_independence_contract():
     assert screens == listed
     assert not [p.name for p in (PROJECT_ROOT / "pages").glob("*.py")
                 if p.name != "__init__.py"], "a screen is a package: pages/<screen>/"
+
+
+def test_every_event_is_called_by_the_name_it_is_kept_under():
+    """The browser calls an event by its function's name; a setter made by ``setter("x")``
+    and kept under another attribute would be an event nobody can call."""
+    wrong = [(cls.__name__, name, h.fn.__qualname__)
+             for cls in _states() for name, h in cls.event_handlers.items()
+             if name != "setvar" and h.fn.__qualname__.rsplit(".", 1)[-1] != name]
+    assert wrong == []
