@@ -25,6 +25,9 @@ from crm_app import db as db_module  # noqa: E402
 from crm_app.db import make_engine  # noqa: E402
 from crm_app.settings import get_settings  # noqa: E402
 
+# The browser tests run last; a test that leaves an event loop running fails (suite_guards.py).
+pytest_plugins = ["suite_guards"]
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:

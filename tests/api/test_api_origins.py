@@ -10,7 +10,6 @@ The server runs with the default public URL (loopback, port 3000): the allowed o
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from aio import run_async
 from factories import FIXTURE_PASSWORD, People, make_people
 from live_api import ApiServer, prepare_database
 from sales_support import account as make_account
@@ -317,8 +317,8 @@ def test_origin_guard_wraps_every_route_of_the_mounted_app() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
             return (await client.post("/nuevo/tarde", headers=headers)).status_code
 
-    assert asyncio.run(post({"Cookie": "crm_session=x", "Origin": "https://evil.example"})) == 403
-    assert asyncio.run(post({"Cookie": "crm_session=x", "Origin": APP})) == 200
+    assert run_async(post({"Cookie": "crm_session=x", "Origin": "https://evil.example"})) == 403
+    assert run_async(post({"Cookie": "crm_session=x", "Origin": APP})) == 200
 
 
 def test_path_is_not_a_way_around() -> None:
