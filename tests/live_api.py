@@ -18,15 +18,10 @@ from pathlib import Path
 
 import httpx
 from alembic.config import Config
+from throwaway import stop_process
 
 from alembic import command
 from crm_app.settings import PROJECT_ROOT
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare_database(url: str) -> None:
@@ -104,13 +99,7 @@ class ApiServer:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.proc = None
 
 

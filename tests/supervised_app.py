@@ -13,7 +13,6 @@ supervisor module costs only what it imports itself.
 from __future__ import annotations
 
 import sys
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +21,6 @@ sys.path.insert(0, str(ROOT))
 from crm_app.cli import supervisor  # noqa: E402
 
 Child, Supervisor, serve = supervisor.Child, supervisor.Supervisor, supervisor.serve
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def main(argv: list[str]) -> int:
@@ -41,7 +32,7 @@ def main(argv: list[str]) -> int:
         return serve(sup, ready=lambda: all(sup.pid(c.name) for c in children),
                      on_ready=lambda: print("listo", flush=True), on_timeout=lambda: None)
     if argv[0] == "--celery":
-        from crm_app.cli.run import beat_command, worker_command
+        from crm_app.cli.run import beat_command, healthy, worker_command
 
         port = argv[1]
         web = [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",

@@ -20,10 +20,10 @@ import httpx
 import pytest
 import uvicorn
 from factories import FIXTURE_PASSWORD, make_people
-from live_api import free_port
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
+from throwaway import free_port
 
 from crm_app.api import deps
 from crm_app.api.app import build_api

@@ -252,7 +252,7 @@ def test_redis_is_shared_by_every_process(redis_url: str) -> None:
 
 def test_an_unreachable_redis_lets_logins_through_and_says_so(
         caplog: pytest.LogCaptureFixture) -> None:
-    from live_api import free_port
+    from throwaway import free_port
 
     throttle = small(RedisStore(f"redis://127.0.0.1:{free_port()}/0"), per_ip=1)
     with caplog.at_level(logging.WARNING, logger="crm_app.auth.throttle"):
