@@ -40,7 +40,7 @@ from crm_env import crm_environment
 from factories import make_people
 from live_api import ApiServer
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from crm_app import db as db_module
 from crm_app.api import deps
@@ -102,6 +102,11 @@ class Api:
 
     def log(self) -> str:
         return self.server.log() if self.server is not None else self._log.getvalue()
+
+    def user(self, email: str) -> User:
+        """The user row with ``email``, as the database has it now."""
+        with Session(self.engine) as s:
+            return s.exec(select(User).where(User.email == email)).one()
 
 
 def tokens_for(session: Session, users: list[User]) -> dict[str, str]:

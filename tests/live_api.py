@@ -14,13 +14,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from alembic.config import Config
+from sqlmodel import Session
 from throwaway import stop_process
 
 from alembic import command
+from crm_app.db import make_engine
 from crm_app.settings import PROJECT_ROOT
 
 
@@ -29,6 +33,19 @@ def prepare_database(url: str) -> None:
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["url"] = url
     command.upgrade(cfg, "head")
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on ``url`` after ``prepare_database``, for the rows a test starts with;
+    committed by the caller, the engine disposed on the way out."""
+    prepare_database(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:

@@ -15,10 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from factories import FIXTURE_PASSWORD, make_people
-from live_api import ApiServer, prepare_database
-from sqlmodel import Session
-
-from crm_app.db import make_engine
+from live_api import ApiServer, migrated_session
 
 LIMITS = {"CRM_LOGIN_RATE_IP": "3", "CRM_LOGIN_RATE_ACCOUNT": "50"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navigate",
@@ -27,11 +24,8 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navig
 
 def database(tmp: Path) -> str:
     url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with migrated_session(url) as s:
         make_people(s)
-    engine.dispose()
     return url
 
 

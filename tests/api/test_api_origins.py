@@ -74,6 +74,12 @@ class Live:
             admin = s.get(type(self.people.admin), self.people.admin.id)
             return make_quote(s, admin, self.ids["account"]).id
 
+    def targets(self, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        """A fresh lead and open quote to aim at, and ``headers`` with a fresh session
+        cookie: what a write from a page of some origin carries."""
+        cookie = self.cookie()
+        return self.lead(), self.quote(), {**headers, "Cookie": f"crm_session={cookie}"}
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
@@ -140,9 +146,7 @@ ATTACKS = {
 
 @pytest.mark.parametrize("attack", list(ATTACKS), ids=list(ATTACKS))
 def test_cookie_writes_from_a_foreign_origin_are_refused(live: Live, attack: str) -> None:
-    cookie = live.cookie()
-    lead_id, quote_id = live.lead(), live.quote()
-    headers = {**ATTACKS[attack], "Cookie": f"crm_session={cookie}"}
+    lead_id, quote_id, headers = live.targets(ATTACKS[attack])
     writes = [
         ("DELETE", f"/api/v1/leads/{lead_id}", {}),
         ("PATCH", f"/api/v1/leads/{lead_id}", {"json": {"company": "Hackeada S.L."}}),
@@ -163,7 +167,7 @@ def test_cookie_writes_from_a_foreign_origin_are_refused(live: Live, attack: str
         # session still valid, no new lead
         assert lead_state(live, lead_id) == (True, "Víctima S.L.")
         assert quote_status(live, quote_id) == "borrador"
-        assert c.get("/api/v1/me", headers={"Cookie": f"crm_session={cookie}"}).status_code == 200
+        assert c.get("/api/v1/me", headers={"Cookie": headers["Cookie"]}).status_code == 200
     with Session(live.engine) as s:
         assert s.exec(text("SELECT count(*) FROM lead")).one()[0] == leads_before
 
@@ -191,9 +195,7 @@ ALLOWED = {
 
 @pytest.mark.parametrize("case", list(ALLOWED), ids=list(ALLOWED))
 def test_the_apps_own_pages_still_write(live: Live, case: str) -> None:
-    cookie = live.cookie()
-    lead_id, quote_id = live.lead(), live.quote()
-    headers = {**ALLOWED[case], "Cookie": f"crm_session={cookie}"}
+    lead_id, quote_id, headers = live.targets(ALLOWED[case])
     with live.client() as c:
         r = c.patch(f"/api/v1/leads/{lead_id}", json={"company": "Cambiada S.L."},
                     headers=headers)
