@@ -94,6 +94,21 @@ def pg_url(pg_server) -> str:  # noqa: ANN001
     return pg_server.create_database("crm_test")
 
 
+@pytest.fixture
+def pg_session(pg_server, request: pytest.FixtureRequest) -> Iterator[Session]:  # noqa: ANN001
+    """A session on a fresh database of the throwaway server (named after the test module),
+    its tables made from the models; the tables are dropped afterwards."""
+    url = pg_server.create_database("crm_" + request.module.__name__.removeprefix("test_"))
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    try:
+        with Session(eng, expire_on_commit=False) as s:
+            yield s
+    finally:
+        SQLModel.metadata.drop_all(eng)
+        eng.dispose()
+
+
 # --- Redis: a throwaway server from Debian's packages, one per test session ---
 
 
