@@ -11,7 +11,7 @@ import secrets
 
 import pytest
 from stdnum.es import cif
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
+from uikit import DESKTOP, PHONE, account_to_bin, no_sideways_scroll, pick, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,7 @@ def _wait_count(page, expected: str) -> None:  # noqa: ANN001
 def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     base = live_app
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, base, "manager1@demo.crm", size)
     tag = secrets.token_hex(3)
     name = f"Talleres Prueba {tag} S.L."
     row = "account-card" if phone else "account-row"
@@ -132,11 +129,7 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     page.wait_for_selector(f"[data-testid=account-header] >> text=Talleres {tag}")
 
     # --- the recycle bin: delete from the file, restore from the bin ----------------------------
-    page.click("#account-delete")
-    page.click("#account-delete-confirm")
-    page.wait_for_url(re.compile(r".*/clientes$"))
-    page.get_by_role("radio", name="Papelera").click()
-    page.fill("#accounts-search", tag)
+    account_to_bin(page, tag)
     page.wait_for_selector(f"[data-testid={row}] >> text={name}")
     _wait_count(page, "1 cliente en la papelera")
     if phone:

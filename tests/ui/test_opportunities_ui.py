@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +48,8 @@ CARD_WIDTHS = """() => [...document.querySelectorAll('[data-testid=kanban-column
 @pytest.mark.parametrize("size", SIZES)
 def test_board_move_dialog_list_record_and_form(live_app, browser, shot, size):
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm" if phone else "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app,
+                          "comercial1@demo.crm" if phone else "manager1@demo.crm", size)
 
     # --- the board: every card of a column takes the column's width ----------------------------
     page.goto(live_app + "/oportunidades")

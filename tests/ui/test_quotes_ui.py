@@ -16,7 +16,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
+from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +27,8 @@ QTY_ERROR = "La cantidad debe ser mayor que 0."
 @pytest.mark.parametrize("size", SIZES)
 def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm" if phone else "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app,
+                          "comercial1@demo.crm" if phone else "manager1@demo.crm", size)
 
     # --- the list: cards on phones, the table on desktops; sort; the "pendientes" filter -------
     page.goto(live_app + "/presupuestos")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from crm_app.settings import PROJECT_ROOT
 
@@ -17,13 +18,25 @@ DESKTOP = {"width": 1440, "height": 900}
 PASSWORD = "demo1234"
 
 
-
 def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
     page.goto(base + "/login")
     page.wait_for_selector("#login-submit")
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("#login-submit")
+
+
+def signed_in(browser, base: str, email: str, size: dict,  # noqa: ANN001, ANN201
+              *, path: str | None = None, **context: object):
+    """A new browser context at ``size`` in Spanish, signed in as ``email`` and on Inicio
+    (``#greeting`` shown), then at ``path`` when given: ``(context, page)``."""
+    ctx = browser.new_context(viewport=size, locale="es-ES", **context)
+    page = ctx.new_page()
+    login(page, base, email)
+    page.wait_for_selector("#greeting")
+    if path is not None:
+        page.goto(base + path)
+    return ctx, page
 
 
 def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noqa: ANN001
@@ -36,6 +49,15 @@ def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noq
     page.wait_for_function(
         "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
         arg=[trigger, option])
+
+
+def account_to_bin(page, search: str) -> None:  # noqa: ANN001
+    """On a customer's file: delete it, and show the recycle bin searched for ``search``."""
+    page.click("#account-delete")
+    page.click("#account-delete-confirm")
+    page.wait_for_url(re.compile(r".*/clientes$"))
+    page.get_by_role("radio", name="Papelera").click()
+    page.fill("#accounts-search", search)
 
 
 def no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
