@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, signed_in
+from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, shown, signed_in, wait_shown
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+COUNT = "leads-count"  # the list's count line
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +38,12 @@ def _phone_number() -> str:
     return f"6{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
-def count_text(page) -> str:  # noqa: ANN001
-    return page.inner_text("[data-testid=leads-count]").strip()
-
-
-def wait_count(page, expected: str) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "t => document.querySelector('[data-testid=leads-count]')?.innerText.trim() === t",
-        arg=expected)
-
-
 def find_lead(page, base: str, text: str) -> None:  # noqa: ANN001
     """The leads list searched for ``text``, which only one lead matches."""
     page.goto(base + "/leads")
     page.wait_for_selector("[data-testid=leads-count]")
     page.fill("#leads-search", text)
-    wait_count(page, "1 lead")
+    wait_shown(page, COUNT, "1 lead")
 
 
 def open_lead_link(page, size: dict) -> None:  # noqa: ANN001
@@ -78,7 +69,7 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
 
     page.goto(base + "/leads")
     page.wait_for_selector("[data-testid=leads-count]")
-    assert re.match(r"^\d[\d.]* leads$", count_text(page)), count_text(page)
+    assert re.match(r"^\d[\d.]* leads$", shown(page, COUNT)), shown(page, COUNT)
     no_sideways_scroll(page, size)
     shot(page, "list")
 
@@ -143,9 +134,9 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     page.wait_for_selector("[data-testid=bulk-bar]")
     page.click("#bulk-delete")
     page.click("#bulk-delete-confirm")
-    wait_count(page, "0 leads")
+    wait_shown(page, COUNT, "0 leads")
     page.get_by_role("button", name="Deshacer").click()
-    wait_count(page, "1 lead")
+    wait_shown(page, COUNT, "1 lead")
     shot(page, "restored")
     ctx.close()
 
@@ -257,14 +248,14 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     assert batch_href and "lote=" in batch_href
     other = ctx.new_page()
     other.goto(base + batch_href)
-    wait_count(other, "3 leads")
+    wait_shown(other, COUNT, "3 leads")
     assert other.query_selector("[data-testid=chip-import_batch_id]") is not None
     page.click("#import-undo")
     page.click("#import-undo-confirm")
     page.wait_for_selector("#import-undone")
     shot(page, "undone")
     other.reload()
-    wait_count(other, "0 leads")
+    wait_shown(other, COUNT, "0 leads")
     other.wait_for_selector("[data-testid=leads-empty-filtered]")
     ctx.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
+
 from crm_app.settings import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -16,6 +18,9 @@ ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 PASSWORD = "demo1234"
+# The sales screens are walked by a comercial on a phone and by a manager on a desktop.
+SALES_WALKS = [pytest.param(PHONE, "comercial1@demo.crm", id="phone"),
+               pytest.param(DESKTOP, "manager1@demo.crm", id="desktop")]
 
 
 def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
@@ -49,6 +54,18 @@ def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noq
     page.wait_for_function(
         "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
         arg=[trigger, option])
+
+
+def shown(page, testid: str) -> str:  # noqa: ANN001
+    """The text of the element ``[data-testid=testid]``, trimmed."""
+    return page.inner_text(f"[data-testid={testid}]").strip()
+
+
+def wait_shown(page, testid: str, expected: str) -> None:  # noqa: ANN001
+    """Wait until the element ``[data-testid=testid]`` shows exactly ``expected``."""
+    page.wait_for_function(
+        "([id, t]) => document.querySelector(`[data-testid=${id}]`)?.innerText.trim() === t",
+        arg=[testid, expected])
 
 
 def account_to_bin(page, search: str) -> None:  # noqa: ANN001
