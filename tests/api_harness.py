@@ -147,7 +147,6 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
             return
         settings = {"CRM_DATA_DIR": str(data_dir), "CRM_DATABASE_URL": database_url,
                     "CRM_ENV": "test", **env}
-        app = build_api()
 
         def session_here() -> Iterator[Session]:
             with Session(engine, expire_on_commit=False) as session:
@@ -157,10 +156,11 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
             return engine
 
         engine_here.cache_clear = lambda: None  # type: ignore[attr-defined]  # as lru_cache's
-        app.dependency_overrides[deps.get_session] = session_here
         previous = db_module.get_engine
         log = io.StringIO()
         with crm_environment(settings), _captured_log(log), start_blocking_portal() as portal:
+            app = build_api()  # with the settings in place, as the process builds it
+            app.dependency_overrides[deps.get_session] = session_here
             api = Api(engine=engine, tokens=tokens or {}, people=people, app=app,
                       transport=InProcessTransport(app, portal), _log=log)
             db_module.get_engine = engine_here  # type: ignore[assignment]
