@@ -1,11 +1,12 @@
-"""Cross-site requests over real HTTP (issue 10, part 1): a page on another origin — another
-port of this very host included, which is the *same site* so ``SameSite=Lax`` does not help —
-must not change anything with the victim's session cookie, while the app's own pages, the
-extra allowed origins and scripts with a personal token keep working; and no route changes
-state on GET.
+"""Cross-site requests (issue 10, part 1): a page on another origin — another port of this
+very host included, which is the *same site* so ``SameSite=Lax`` does not help — must not
+change anything with the victim's session cookie, while the app's own pages, the extra allowed
+origins and scripts with a personal token keep working; and no route changes state on GET.
 
-The server runs with the default public URL (loopback, port 3000): the allowed origins are
-``http://127.0.0.1:3000`` and ``http://localhost:3000`` plus CRM_ALLOWED_ORIGINS.
+The API is served in process (``api_harness``: the guard is the app's own middleware; the
+whole web process is tested in test_reflex_origins.py), with the default public URL (loopback,
+port 3000): the allowed origins are ``http://127.0.0.1:3000`` and ``http://localhost:3000``
+plus CRM_ALLOWED_ORIGINS.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from aio import run_async
+from api_harness import Api, serve_api
 from factories import FIXTURE_PASSWORD, People, make_people
-from live_api import ApiServer, prepare_database
+from live_api import migrated_session
 from sales_support import account as make_account
 from sales_support import opportunity as make_opportunity
 from sales_support import product as make_product
@@ -29,7 +31,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from crm_app.api.app import build_api
-from crm_app.db import make_engine
 from crm_app.i18n import t
 from crm_app.models import Lead, Quote
 from crm_app.services import auth as auth_service
@@ -45,15 +46,17 @@ INTRANET = "https://intranet.example.es"
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     people: People
     ids: dict[str, int]
     token: str  # the admin's personal API token
 
+    @property
+    def engine(self) -> Engine:
+        return self.api.engine
+
     def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.server.base_url, follow_redirects=False, timeout=60)
+        return self.api.client()
 
     def cookie(self, email: str = "admin@test.crm") -> str:
         """A fresh session cookie value, logged in the way a script does (no Origin)."""
@@ -85,9 +88,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("origins")
     url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
+    with migrated_session(url) as s:
         people = make_people(s)
         admin = people.admin
         acc = make_account(s, admin)
@@ -108,13 +109,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                "product": prod.id, "pipeline": pipeline.id, "rule": rule.id, "lead": lead.id,
                "quote": quote.id}
         token = auth_service.create_api_token(session=s, actor=None, user=admin, name="script")
-    server = ApiServer(tmp / "data", url, CRM_PORT="3000",
-                       CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es").start()
-    try:
-        yield Live(server=server, engine=engine, people=people, ids=ids, token=token)
-    finally:
-        server.stop()
-        engine.dispose()
+    with serve_api(url, tmp / "data", CRM_PORT="3000",
+                   CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es") as api:
+        yield Live(api=api, people=people, ids=ids, token=token)
 
 
 def lead_state(live: Live, lead_id: int) -> tuple[bool, str]:
