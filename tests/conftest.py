@@ -6,6 +6,7 @@ The data dir is set before anything reads settings, so no test touches ./var.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,11 +30,27 @@ from crm_app.settings import get_settings  # noqa: E402
 pytest_plugins = ["suite_guards"]
 
 
+@pytest.fixture(scope="session")
+def _empty_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table of the models and no rows, made once per test run: a
+    copy costs ~4 ms where ``create_all`` costs ~70 ms, in each of hundreds of tests."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    eng = make_engine(f"sqlite:///{path}")
+    try:
+        SQLModel.metadata.create_all(eng)
+        with eng.connect() as conn:  # everything in the file itself, nothing left in the WAL
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        eng.dispose()
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh SQLite database for one test, installed as the app's engine too."""
+def engine(tmp_path: Path, _empty_schema: Path) -> Iterator[Engine]:
+    """A fresh SQLite database for one test (a copy of the empty schema), installed as the
+    app's engine too."""
+    shutil.copyfile(_empty_schema, tmp_path / "test.db")
     eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    SQLModel.metadata.create_all(eng)
     db_module.get_engine.cache_clear()
     previous = db_module.get_engine
     db_module.get_engine = lambda: eng  # type: ignore[assignment]
