@@ -1,25 +1,29 @@
 """A real HTTP server for the API tests: uvicorn in a subprocess serving ``build_api()``.
 
-``prepare_database`` migrates a fresh SQLite file with Alembic (``upgrade head``);
-``ApiServer`` starts ``uvicorn --factory crm_app.api.app:build_api`` on a free port with
-``CRM_DATA_DIR``/``CRM_DATABASE_URL`` pointing at it, waits for ``/api/health`` and stops the
-process on ``stop()``.
+``prepare_database`` gives a database migrated to head (a new SQLite file is a copy of one
+migrated once per test process); ``ApiServer`` starts ``uvicorn --factory
+crm_app.api.app:build_api`` on a free port with ``CRM_DATA_DIR``/``CRM_DATABASE_URL`` pointing at
+it, waits for ``/api/health`` and stops the process on ``stop()``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from throwaway import stop_process
 
@@ -28,11 +32,37 @@ from crm_app.db import make_engine
 from crm_app.settings import PROJECT_ROOT
 
 
-def prepare_database(url: str) -> None:
+def upgrade_head(url: str) -> None:
     """``alembic upgrade head`` on ``url`` with the project's alembic.ini."""
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["url"] = url
     command.upgrade(cfg, "head")
+
+
+_MIGRATED: list[Path] = []  # an empty SQLite file at head, made once per test process
+
+
+def _migrated_sqlite() -> Path:
+    if not _MIGRATED:
+        path = Path(tempfile.mkdtemp(prefix="crm-migrated-")) / "head.db"
+        upgrade_head(f"sqlite:///{path}")
+        with closing(sqlite3.connect(path)) as conn:  # all in the file, nothing in the WAL
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _MIGRATED.append(path)
+    return _MIGRATED[0]
+
+
+def prepare_database(url: str) -> None:
+    """A database migrated to head at ``url``: ``alembic upgrade head``, except that a new
+    SQLite file is a copy of one file migrated once per test process (~4 ms instead of
+    ~0.2 s of Alembic). The migrations themselves are tested in test_migrations.py."""
+    parsed = make_url(url)
+    path = Path(parsed.database or "")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not path.exists():
+        shutil.copyfile(_migrated_sqlite(), path)
+        return
+    upgrade_head(url)
 
 
 @contextmanager
