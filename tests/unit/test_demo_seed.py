@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -22,6 +20,7 @@ from types import SimpleNamespace
 
 import phonenumbers
 import pytest
+from cli_runner import crm
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 from stdnum.es import nif as es_nif
@@ -398,14 +397,13 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert len(session.exec(select(models.User)).all()) == 10
 
 
-def test_cli_seed_demo_and_if_empty(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env |= {"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_ENV": "test"}
-    crm = Path(sys.executable).with_name("crm")
+def test_cli_seed_demo_and_if_empty(tmp_path, monkeypatch):
+    """``crm db upgrade`` then ``crm seed demo --if-empty`` twice, as an operator runs them
+    (in-process through ``cli_runner``: test_cli.py starts the real console script)."""
+    monkeypatch.chdir(tmp_path)  # nothing may be written next to the caller
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(crm), *args], env=env, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=120)
+        return crm(*args, data_dir=tmp_path / "data")
 
     up = run("db", "upgrade")
     assert up.returncode == 0, up.stderr
@@ -424,8 +422,7 @@ def test_cli_seed_demo_and_if_empty(tmp_path):
 
 
 def test_cli_seed_demo_twice_is_a_clean_error(engine, monkeypatch):
-    """Without --if-empty a second load is refused with a message, not a traceback
-    (in-process: the subprocess test above already pays for the real command's start-up)."""
+    """Without --if-empty a second load is refused with a message, not a traceback."""
     from typer.testing import CliRunner
 
     from crm_app.cli import app, common
