@@ -17,17 +17,49 @@ os.environ["CRM_ENV"] = "test"
 os.environ.pop("CRM_DATABASE_URL", None)
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from factories import FIXTURE_PASSWORD, People, fixture_hash, make_people  # noqa: E402,F401
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import crm_app.models  # noqa: E402,F401
 from crm_app import db as db_module  # noqa: E402
+from crm_app.auth import passwords  # noqa: E402
 from crm_app.db import make_engine  # noqa: E402
 from crm_app.settings import get_settings  # noqa: E402
 
 # The browser tests run last; a test that leaves an event loop running fails (suite_guards.py).
 pytest_plugins = ["suite_guards"]
+
+
+# --- argon2 at a test strength ---
+# argon2id with the production parameters (64 MiB, 3 passes, 4 lanes) costs 0.1-0.8 s a hash or
+# a verification on this machine; the suite did ~180 of them in process (~55 s). Tests hash and
+# verify with the same algorithm at the lowest strength instead (~1 ms), as Django's test
+# settings do with their fast hasher; the tests marked ``real_argon2`` (the hash format and the
+# timing tests, whose point is that a verification is expensive) get the production hasher and
+# production-strength fixture users. Processes the tests start use the production hasher.
+PRODUCTION_ARGON2 = passwords._hasher
+TEST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """``passwords._dummy_hash`` (what an unknown email is verified against), per strength."""
+    key = id(passwords._hasher)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = passwords._hasher.hash("not-a-real-password-0f3c9a")
+    return _DUMMIES[key]
+
+
+passwords._hasher = TEST_ARGON2
+passwords._dummy_hash = _dummy_hash
+
+
+@pytest.fixture(autouse=True)
+def _argon2_strength(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_argon2"):
+        monkeypatch.setattr(passwords, "_hasher", PRODUCTION_ARGON2)
 
 
 @pytest.fixture(scope="session")

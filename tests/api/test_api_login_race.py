@@ -31,7 +31,7 @@ from crm_app.db import make_engine
 from crm_app.models import AuditEvent, User, utcnow
 from crm_app.settings import get_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_argon2]  # the logins race on argon2's cost
 
 EMAIL = "comercial1@test.crm"
 

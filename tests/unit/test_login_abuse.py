@@ -73,6 +73,7 @@ def test_unknown_inactive_and_real_accounts_lock_alike(session: Session, people)
     assert session.exec(select(UserSession)).all() == []
 
 
+@pytest.mark.real_argon2
 def test_locked_real_and_decoy_accounts_cost_the_same(session: Session, people) -> None:  # noqa: ANN001
     """Locked answers skip argon2 for both; unlocked failures pay it for both."""
     for email in ("comercial1@test.crm", "nadie@test.crm"):
@@ -116,6 +117,7 @@ def small(store=None, *, per_ip: int = 3, per_account: int = 100,  # noqa: ANN00
                          window=window, max_failures=5, lock_minutes=15)
 
 
+@pytest.mark.real_argon2
 def test_too_many_attempts_from_one_ip_are_refused_before_hashing(session: Session,
                                                                    people) -> None:  # noqa: ANN001
     throttle = small(per_ip=3)
