@@ -40,7 +40,7 @@ from crm_env import crm_environment
 from factories import make_people
 from live_api import ApiServer
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from crm_app import db as db_module
 from crm_app.api import deps
@@ -104,6 +104,11 @@ class Api:
     def log(self) -> str:
         return self.server.log() if self.server is not None else self._log.getvalue()
 
+    def user(self, email: str) -> User:
+        """The user row with ``email``, as the database has it now."""
+        with Session(self.engine) as s:
+            return s.exec(select(User).where(User.email == email)).one()
+
 
 def tokens_for(session: Session, users: list[User]) -> dict[str, str]:
     """A personal API token per user, keyed by the local part of the e-mail (``comercial1``)."""
@@ -143,7 +148,6 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
             return
         settings = {"CRM_DATA_DIR": str(data_dir), "CRM_DATABASE_URL": database_url,
                     "CRM_ENV": "test", **env}
-        app = build_api()
 
         def session_here() -> Iterator[Session]:
             with Session(engine, expire_on_commit=False) as session:
@@ -153,10 +157,11 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
             return engine
 
         engine_here.cache_clear = lambda: None  # type: ignore[attr-defined]  # as lru_cache's
-        app.dependency_overrides[deps.get_session] = session_here
         previous = db_module.get_engine
         log = io.StringIO()
         with crm_environment(settings), _captured_log(log), start_blocking_portal() as portal:
+            app = build_api()  # with the settings in place, as the process builds it
+            app.dependency_overrides[deps.get_session] = session_here
             api = Api(engine=engine, tokens=tokens or {}, people=people, app=app,
                       transport=InProcessTransport(app, portal), _log=log)
             db_module.get_engine = engine_here  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +18,64 @@ os.environ["CRM_ENV"] = "test"
 os.environ.pop("CRM_DATABASE_URL", None)
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from factories import FIXTURE_PASSWORD, People, fixture_hash, make_people  # noqa: E402,F401
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import crm_app.models  # noqa: E402,F401
 from crm_app import db as db_module  # noqa: E402
+from crm_app.auth import passwords  # noqa: E402
 from crm_app.db import make_engine  # noqa: E402
 from crm_app.settings import get_settings  # noqa: E402
+
+# The browser tests run last; a test that leaves an event loop running fails (suite_guards.py).
+pytest_plugins = ["suite_guards"]
+
+
+# --- argon2 at a test strength ---
+# argon2id with the production parameters (64 MiB, 3 passes, 4 lanes) costs 0.1-0.8 s a hash or
+# a verification on this machine; the suite did ~180 of them in process (~55 s). Tests hash and
+# verify with the same algorithm at the lowest strength instead (~1 ms), as Django's test
+# settings do with their fast hasher; the tests marked ``real_argon2`` (the hash format and the
+# timing tests, whose point is that a verification is expensive) get the production hasher and
+# production-strength fixture users. Processes the tests start use the production hasher.
+PRODUCTION_ARGON2 = passwords._hasher
+TEST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """``passwords._dummy_hash`` (what an unknown email is verified against), per strength."""
+    key = id(passwords._hasher)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = passwords._hasher.hash("not-a-real-password-0f3c9a")
+    return _DUMMIES[key]
+
+
+passwords._hasher = TEST_ARGON2
+passwords._dummy_hash = _dummy_hash
+
+
+@pytest.fixture(autouse=True)
+def _argon2_strength(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_argon2"):
+        monkeypatch.setattr(passwords, "_hasher", PRODUCTION_ARGON2)
+
+
+@pytest.fixture(scope="session")
+def _empty_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table of the models and no rows, made once per test run: a
+    copy costs ~4 ms where ``create_all`` costs ~70 ms, in each of hundreds of tests."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    eng = make_engine(f"sqlite:///{path}")
+    try:
+        SQLModel.metadata.create_all(eng)
+        with eng.connect() as conn:  # everything in the file itself, nothing left in the WAL
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        eng.dispose()
+    return path
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -37,10 +88,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh SQLite database for one test, installed as the app's engine too."""
+def engine(tmp_path: Path, _empty_schema: Path) -> Iterator[Engine]:
+    """A fresh SQLite database for one test (a copy of the empty schema), installed as the
+    app's engine too."""
+    shutil.copyfile(_empty_schema, tmp_path / "test.db")
     eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    SQLModel.metadata.create_all(eng)
     db_module.get_engine.cache_clear()
     previous = db_module.get_engine
     db_module.get_engine = lambda: eng  # type: ignore[assignment]
@@ -99,6 +151,21 @@ def pg_server():  # noqa: ANN201
 def pg_url(pg_server) -> str:  # noqa: ANN001
     """``postgresql+psycopg://`` URL of an empty database on the throwaway server."""
     return pg_server.create_database("crm_test")
+
+
+@pytest.fixture
+def pg_session(pg_server, request: pytest.FixtureRequest) -> Iterator[Session]:  # noqa: ANN001
+    """A session on a fresh database of the throwaway server (named after the test module),
+    its tables made from the models; the tables are dropped afterwards."""
+    url = pg_server.create_database("crm_" + request.module.__name__.removeprefix("test_"))
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    try:
+        with Session(eng, expire_on_commit=False) as s:
+            yield s
+    finally:
+        SQLModel.metadata.drop_all(eng)
+        eng.dispose()
 
 
 # --- Redis: a throwaway server from Debian's packages, one per test session ---

@@ -10,12 +10,12 @@ refuses to call directly) run to their end with ``run_bg``.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from aio import run_async
 from reflex.istate.data import RouterData
 from reflex.state import State
 from sqlmodel import Session
@@ -70,7 +70,7 @@ def run_bg(state: Any, name: str, *args: Any) -> list[Any]:
             return out
         return run(await result)
 
-    return asyncio.run(drain())
+    return run_async(drain())
 
 
 def names(events: list[Any]) -> list[str]:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from api_harness import Api, serve_with_people
-from live_api import free_port
+from throwaway import free_port
 
 from crm_app.settings import get_settings
 

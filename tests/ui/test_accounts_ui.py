@@ -11,11 +11,21 @@ import secrets
 
 import pytest
 from stdnum.es import cif
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
+from uikit import (
+    DESKTOP,
+    PHONE,
+    account_to_bin,
+    no_sideways_scroll,
+    pick,
+    shown,
+    signed_in,
+    wait_shown,
+)
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+COUNT = "accounts-count"  # the list's count line
 
 
 def _valid_cif() -> str:
@@ -23,24 +33,11 @@ def _valid_cif() -> str:
     return body + cif.calc_check_digits(body)[0]
 
 
-def _count(page) -> str:  # noqa: ANN001
-    return page.inner_text("[data-testid=accounts-count]").strip()
-
-
-def _wait_count(page, expected: str) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "t => document.querySelector('[data-testid=accounts-count]')?.innerText.trim() === t",
-        arg=expected)
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     base = live_app
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, base, "manager1@demo.crm", size)
     tag = secrets.token_hex(3)
     name = f"Talleres Prueba {tag} S.L."
     row = "account-card" if phone else "account-row"
@@ -48,12 +45,12 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     # --- the list: count, filters panel, a chip, no sideways scroll ---------------------------
     page.goto(base + "/clientes")
     page.wait_for_selector(f"[data-testid={row}]")
-    assert re.match(r"^\d[\d.]* clientes?$", _count(page)), _count(page)
+    assert re.match(r"^\d[\d.]* clientes?$", shown(page, COUNT)), shown(page, COUNT)
     assert page.is_visible("[data-testid=accounts-cards]") == phone
     assert page.is_visible("[data-testid=accounts-table]") != phone
     no_sideways_scroll(page, size)
     shot(page, "list")
-    before = _count(page)
+    before = shown(page, COUNT)
     page.click("#accounts-filters-toggle")
     pick(page, "#filter-sector", "Hostelería")
     page.wait_for_selector("[data-testid=chip-sector]")
@@ -132,13 +129,9 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     page.wait_for_selector(f"[data-testid=account-header] >> text=Talleres {tag}")
 
     # --- the recycle bin: delete from the file, restore from the bin ----------------------------
-    page.click("#account-delete")
-    page.click("#account-delete-confirm")
-    page.wait_for_url(re.compile(r".*/clientes$"))
-    page.get_by_role("radio", name="Papelera").click()
-    page.fill("#accounts-search", tag)
+    account_to_bin(page, tag)
     page.wait_for_selector(f"[data-testid={row}] >> text={name}")
-    _wait_count(page, "1 cliente en la papelera")
+    wait_shown(page, COUNT, "1 cliente en la papelera")
     if phone:
         assert "Eliminado el " in page.inner_text("[data-testid=account-card]")
     no_sideways_scroll(page, size)
@@ -147,7 +140,7 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     page.wait_for_selector(f"[data-testid={row}] >> text={name}", state="detached")
     page.get_by_role("radio", name="Activos").click()
     page.wait_for_selector(f"[data-testid={row}] >> text={name}")
-    _wait_count(page, "1 cliente")
+    wait_shown(page, COUNT, "1 cliente")
     # leave the demo data as it was: the customer goes back to the bin
     page.goto(f"{base}/clientes/{account_id}")
     page.click("#account-delete")

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
+from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, shown, signed_in, wait_shown
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+COUNT = "leads-count"  # the list's count line
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +38,12 @@ def _phone_number() -> str:
     return f"6{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
-def count_text(page) -> str:  # noqa: ANN001
-    return page.inner_text("[data-testid=leads-count]").strip()
-
-
-def wait_count(page, expected: str) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "t => document.querySelector('[data-testid=leads-count]')?.innerText.trim() === t",
-        arg=expected)
+def find_lead(page, base: str, text: str) -> None:  # noqa: ANN001
+    """The leads list searched for ``text``, which only one lead matches."""
+    page.goto(base + "/leads")
+    page.wait_for_selector("[data-testid=leads-count]")
+    page.fill("#leads-search", text)
+    wait_shown(page, COUNT, "1 lead")
 
 
 def open_lead_link(page, size: dict) -> None:  # noqa: ANN001
@@ -63,17 +62,14 @@ def check_first_row(page, size: dict) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("size", SIZES)
 def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     user = "comercial1@demo.crm" if size is PHONE else "admin@demo.crm"
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, user)
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, base, user, size)
     # An email that already exists in this user's leads, for the duplicate warning.
     existing = page.request.get(base + "/api/v1/leads?page_size=50").json()["data"]
     existing_email = next(r["email"] for r in existing if r["email"])
 
     page.goto(base + "/leads")
     page.wait_for_selector("[data-testid=leads-count]")
-    assert re.match(r"^\d[\d.]* leads$", count_text(page)), count_text(page)
+    assert re.match(r"^\d[\d.]* leads$", shown(page, COUNT)), shown(page, COUNT)
     no_sideways_scroll(page, size)
     shot(page, "list")
 
@@ -109,10 +105,7 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
                            arg=last_name)
 
     # Find it with the search and open it.
-    page.goto(base + "/leads")
-    page.wait_for_selector("[data-testid=leads-count]")
-    page.fill("#leads-search", last_name)
-    wait_count(page, "1 lead")
+    find_lead(page, base, last_name)
     open_lead_link(page, size)
     page.wait_for_selector("#lead-name")
     assert last_name in page.inner_text("#lead-name")
@@ -136,17 +129,14 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     shot(page, "record")
 
     # Recycle bin from the list, then undo from the toast.
-    page.goto(base + "/leads")
-    page.wait_for_selector("[data-testid=leads-count]")
-    page.fill("#leads-search", last_name)
-    wait_count(page, "1 lead")
+    find_lead(page, base, last_name)
     check_first_row(page, size)
     page.wait_for_selector("[data-testid=bulk-bar]")
     page.click("#bulk-delete")
     page.click("#bulk-delete-confirm")
-    wait_count(page, "0 leads")
+    wait_shown(page, COUNT, "0 leads")
     page.get_by_role("button", name="Deshacer").click()
-    wait_count(page, "1 lead")
+    wait_shown(page, COUNT, "1 lead")
     shot(page, "restored")
     ctx.close()
 
@@ -155,11 +145,7 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
 def test_next_page_starts_at_the_top_of_the_list(base, browser, shot, size):
     """"Siguiente" at the foot of a long page shows the next page from its first row, just
     under the sticky top bar (not the foot of the next page)."""
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(base + "/leads")
+    ctx, page = signed_in(browser, base, "admin@demo.crm", size, path="/leads")
     page.wait_for_selector("#leads-next")
     page.locator("#leads-next").scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > size["height"]  # at the foot of a long page
@@ -203,11 +189,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     suffix = _suffix()
     path = tmp_path / f"leads-feria-{suffix}.csv"
     path.write_bytes(_csv(suffix))
-    ctx = browser.new_context(viewport=size, locale="es-ES", accept_downloads=True)
-    page = ctx.new_page()
-    login(page, base, user)
-    page.wait_for_selector("#greeting")
-    page.goto(base + "/leads")
+    ctx, page = signed_in(browser, base, user, size, path="/leads", accept_downloads=True)
     page.wait_for_selector("[data-testid=leads-count]")
     page.click("#leads-import")
     page.wait_for_selector("[data-testid=import-dropzone]")
@@ -266,14 +248,14 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     assert batch_href and "lote=" in batch_href
     other = ctx.new_page()
     other.goto(base + batch_href)
-    wait_count(other, "3 leads")
+    wait_shown(other, COUNT, "3 leads")
     assert other.query_selector("[data-testid=chip-import_batch_id]") is not None
     page.click("#import-undo")
     page.click("#import-undo-confirm")
     page.wait_for_selector("#import-undone")
     shot(page, "undone")
     other.reload()
-    wait_count(other, "0 leads")
+    wait_shown(other, COUNT, "0 leads")
     other.wait_for_selector("[data-testid=leads-empty-filtered]")
     ctx.close()
 
@@ -283,11 +265,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
 
 @pytest.mark.parametrize("size", SIZES)
 def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(base + "/ajustes")
+    ctx, page = signed_in(browser, base, "admin@demo.crm", size, path="/ajustes")
     page.click("#settings-rules")
     page.wait_for_selector("[data-testid=rules-list]")
     page.click("#rules-add")

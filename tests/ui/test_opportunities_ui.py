@@ -14,11 +14,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import PHONE, SALES_WALKS, signed_in
 
 pytestmark = pytest.mark.browser
-
-SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 
 
 def _no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
@@ -45,16 +43,11 @@ CARD_WIDTHS = """() => [...document.querySelectorAll('[data-testid=kanban-column
 })"""
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_board_move_dialog_list_record_and_form(live_app, browser, shot, size):
+@pytest.mark.parametrize(("size", "user"), SALES_WALKS)
+def test_board_move_dialog_list_record_and_form(live_app, browser, shot, size, user):
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm" if phone else "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
-
     # --- the board: every card of a column takes the column's width ----------------------------
-    page.goto(live_app + "/oportunidades")
+    ctx, page = signed_in(browser, live_app, user, size, path="/oportunidades")
     page.wait_for_selector("[data-testid=kanban-card]")
     columns = page.evaluate(CARD_WIDTHS)
     assert sum(len(c["cards"]) for c in columns) > 3, columns

@@ -16,24 +16,18 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll, pick
+from uikit import PHONE, SALES_WALKS, no_sideways_scroll, pick, signed_in
 
 pytestmark = pytest.mark.browser
 
-SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 QTY_ERROR = "La cantidad debe ser mayor que 0."
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_list_record_send_dialog_and_editor(live_app, browser, shot, size):
+@pytest.mark.parametrize(("size", "user"), SALES_WALKS)
+def test_list_record_send_dialog_and_editor(live_app, browser, shot, size, user):
     phone = size is PHONE
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm" if phone else "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
-
     # --- the list: cards on phones, the table on desktops; sort; the "pendientes" filter -------
-    page.goto(live_app + "/presupuestos")
+    ctx, page = signed_in(browser, live_app, user, size, path="/presupuestos")
     page.wait_for_selector("[data-testid=quotes-count]")
     row = "[data-testid=quote-card]" if phone else "[data-testid=quote-row]"
     page.wait_for_selector(row)

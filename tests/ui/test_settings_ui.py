@@ -12,7 +12,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, login, no_sideways_scroll
+from uikit import DESKTOP, PHONE, no_sideways_scroll, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,7 @@ SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
 
 @pytest.mark.parametrize("size", SIZES)
 def test_admin_walks_through_the_settings(live_app, browser, shot, size):
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app, "admin@demo.crm", size)
 
     # Overview: the company and the users (cards on a phone, a table on a desktop).
     page.goto(live_app + "/ajustes")
@@ -89,10 +86,7 @@ def test_admin_walks_through_the_settings(live_app, browser, shot, size):
 
 
 def test_a_comercial_opening_settings_is_told_once(live_app, browser, shot):
-    ctx = browser.new_context(viewport=PHONE, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial2@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app, "comercial2@demo.crm", PHONE)
     # Count the toasts on screen every 50 ms from the page's first load: the most at once.
     page.add_init_script("""window.__mostToasts = 0; setInterval(() => {
         const n = document.querySelectorAll('[data-sonner-toast]').length;

@@ -293,20 +293,3 @@ def test_deleting_sends_the_customer_to_the_bin(world, people, session):
     out = run(s.delete_account())
     assert t("sui.accounts.deleted") in _toast(out) and "/clientes" in _redirects(out)[0]
     assert _account(session, acc.id).deleted_at is not None
-
-
-# --- without a session ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("state", "event", "path"), [
-    (AccountsListState, "open_list", "/clientes"),
-    (AccountFormState, "new_account", "/clientes/nuevo"),
-    (AccountFormState, "edit_account", "/clientes/1/editar"),
-    (AccountRecordState, "load", "/clientes/1"),
-])
-def test_a_tab_without_session_goes_to_the_login_page(engine, state, event, path):
-    s = tab(state, None, path=path)
-    out = run(getattr(s, event)())
-    assert names(out) == ["_redirect"]
-    assert f"/login?next={path}" in str(out[0].args)
-    assert not s.signed_in

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sales_support as build
-from state_harness import names, run, tab
+from state_harness import run, tab
 
 from crm_app.i18n import t
 from crm_app.services import products
@@ -55,14 +55,6 @@ def test_save_shows_the_services_field_errors_inline_then_saves(session, people)
                 "active": "on"}))
     assert s.errors == {} and not s.dialog_open and s.total == 1
     assert products.list_products(session=session, actor=people.admin, q="X-1").total == 1
-
-
-def test_a_tab_without_session_goes_to_the_login_page(engine):
-    s = tab(CatalogState, None, path="/productos")
-    out = run(s.open_list())
-    assert names(out) == ["_redirect"]
-    assert "/login?next=/productos" in str(out[0].args)
-    assert not s.signed_in
 
 
 def test_an_unexpected_error_becomes_a_spanish_toast_without_its_text(caplog):

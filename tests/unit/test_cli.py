@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from crm_app.db import make_engine
 from crm_app.models import ApiToken, Team, User
 
 CRM = str(Path(sys.executable).parent / "crm")
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,29 +49,17 @@ class Cli:
         finally:
             os.chdir(cwd)
 
+    def rows(self, model: type[T]) -> list[T]:
+        """Every row of ``model``, read from the CLI's database independently of the CLI."""
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as s:
+                return list(s.exec(select(model)).all())
+        finally:
+            engine.dispose()
+
     def users(self) -> dict[str, User]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return {u.email: u for u in s.exec(select(User)).all()}
-        finally:
-            engine.dispose()
-
-    def teams(self) -> list[Team]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return list(s.exec(select(Team)).all())
-        finally:
-            engine.dispose()
-
-    def tokens(self) -> list[ApiToken]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return list(s.exec(select(ApiToken)).all())
-        finally:
-            engine.dispose()
+        return {u.email: u for u in self.rows(User)}
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
@@ -121,7 +111,7 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
     assert ana.name == "Ana García" and ana.role == "manager" and ana.active
     assert ana.password_hash.startswith("$argon2id$")
     assert verify_password(ana.password_hash, "una clave larga")  # newline stripped, spaces kept
-    teams = {t.name: t for t in cli.teams()}
+    teams = {t.name: t for t in cli.rows(Team)}
     assert ana.team_id == teams["Levante"].id
     assert teams["Levante"].manager_id == ana.id  # first manager of a new team manages it
     # a second user joins the existing team instead of creating another
@@ -129,7 +119,7 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
                      "--role", "comercial", "--team", "Levante", "--password-stdin",
                      stdin="otra-clave-9\n")
     assert result.returncode == 0, result.stderr
-    assert [t.name for t in cli.teams()] == ["Levante"]
+    assert [t.name for t in cli.rows(Team)] == ["Levante"]
     assert cli.users()["pepe@empresa.crm"].team_id == teams["Levante"].id
 
 
@@ -149,7 +139,7 @@ def test_users_create_rejects_bad_input(cli: Cli, ana: User, args: list[str], pa
                      stdin=password + "\n")
     assert_clean_failure(result, *needles)
     assert set(cli.users()) == before
-    assert "Nuevo" not in {t.name for t in cli.teams()}  # no half-done team either
+    assert "Nuevo" not in {t.name for t in cli.rows(Team)}  # no half-done team either
 
 
 def test_users_list(cli: Cli, ana: User) -> None:
@@ -175,7 +165,7 @@ def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: Api) -> None:
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crm_")
     raw = lines[0]
-    (row,) = cli.tokens()
+    (row,) = cli.rows(ApiToken)
     assert row.token_hash == token_hash(raw) and raw not in (row.token_hash, row.prefix)
     assert row.user_id == ana.id and row.name == "ERP"
 
@@ -191,7 +181,7 @@ def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: Api) -> None:
     revoked = cli.run("tokens", "revoke", str(row.id))
     assert revoked.returncode == 0, revoked.stderr
     assert f"Token {row.id} revocado" in revoked.stdout
-    assert cli.tokens()[0].revoked_at is not None
+    assert cli.rows(ApiToken)[0].revoked_at is not None
     assert api.request(None, "GET", "/api/v1/me", headers=bearer).status_code == 401
 
     assert_clean_failure(cli.run("tokens", "revoke", "999"), "no encontrado")

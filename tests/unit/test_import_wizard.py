@@ -5,12 +5,12 @@ batches. Real files in the test session's data directory, a real SQLite database
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 
 import pytest
 import xlsx_files
+from aio import run_async
 from sqlmodel import select
 
 from crm_app.models import ImportBatch, Lead, Role
@@ -48,7 +48,7 @@ def _keep(data: bytes, filename: str = "leads.csv") -> str:
     async def read(n: int) -> bytes:
         return stream.read(n)
 
-    token, name = asyncio.run(uploads.receive(read, filename))
+    token, name = run_async(uploads.receive(read, filename))
     assert name == filename.replace("\\", "/").rsplit("/", 1)[-1]
     return token
 
@@ -70,7 +70,7 @@ def test_an_upload_is_kept_under_a_token_that_names_only_its_file(clean_dir):
     async def read(n: int) -> bytes:
         return stream.read(n)
 
-    token, name = asyncio.run(uploads.receive(read, "C:\\Users\\ana\\Ferias 2026.CSV"))
+    token, name = run_async(uploads.receive(read, "C:\\Users\\ana\\Ferias 2026.CSV"))
     assert name == "Ferias 2026.CSV" and token.endswith(".csv") and "/" not in token
     assert uploads.path_of(token).read_bytes() == b"Nombre\nAna\n"
     uploads.forget(token)
@@ -90,7 +90,7 @@ def test_the_browser_cap_is_the_lower_of_50_mb_and_the_import_limit(clean_dir, m
         return stream.read(n)
 
     with pytest.raises(FileTooBig):
-        asyncio.run(uploads.receive(read, "big.csv"))
+        run_async(uploads.receive(read, "big.csv"))
     assert uploads.BROWSER_MAX_BYTES == 50 * 1024 * 1024
 
 

@@ -321,23 +321,6 @@ def test_delete_from_the_record_page_can_be_undone(world, people, session):
     assert svc.list_leads(session=session, actor=people.comercial1)[1] == 3
 
 
-# --- no session -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("state,path,call", [
-    (LeadsListState, "/leads", lambda s: s.open_list()),
-    (LeadsListState, "/leads", lambda s: s.bulk_delete()),
-    (LeadFormState, "/leads/nuevo", lambda s: s.submit({"first_name": "X"})),
-    (LeadRecordState, "/leads/7", lambda s: s.load()),
-])
-def test_a_tab_without_session_goes_to_the_login_page(engine, state, path, call):
-    s = tab(state, None, path=path)
-    out = run(call(s))
-    assert names(out) == ["_redirect"]
-    assert f"/login?next={path}" in str(out[0].args)
-    assert not s.signed_in
-
-
 def test_the_open_leads_card_opens_what_it_counts(world, people, session):
     from crm_app.services import overview
 

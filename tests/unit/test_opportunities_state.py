@@ -282,20 +282,3 @@ def test_the_record_page_of_another_team_is_not_found(world, people):
     assert not r.found and r.loaded and "Oportunidad no encontrada." in _toast(out)
     out = run(r.delete())  # forged: nothing to delete here
     assert "Oportunidad no encontrada." in _toast(out)
-
-
-# --- no session -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("state", "path", "event"), [
-    (OpportunitiesState, "/oportunidades", "open_list"),
-    (OpportunitiesState, "/oportunidades", "request_move"),
-    (OpportunityFormState, "/oportunidades/nueva", "load"),
-    (OpportunityRecordState, "/oportunidades/1", "load"),
-])
-def test_a_tab_without_session_goes_to_the_login_page(engine, state, path, event):
-    s = tab(state, None, path=path)
-    args = ("1", "2") if event == "request_move" else ()
-    out = run(getattr(s, event)(*args))
-    assert names(out) == ["_redirect"] and f"/login?next={path}" in str(out[0].args)
-    assert not s.signed_in
