@@ -392,7 +392,7 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     event = session.exec(select(models.AuditEvent).where(models.AuditEvent.entity == "demo")).one()
     assert event.action == "seed" and event.after["seed"] == 2026
     with pytest.raises(Conflict):
-        demo.load_demo(session=session)
+        demo.load_demo(session=session, actor=SYSTEM)
     assert len(session.exec(select(models.User)).all()) == 10
 
 
