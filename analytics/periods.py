@@ -147,3 +147,38 @@ def infer(start: date, end: date, fiscal_start_month: int = 1) -> Period:
             if cand.start == start and cand.end == end:
                 return cand
     return custom(start, end)
+
+
+# ---------------------------------------------------------------- what a report may ask for
+
+REPORT_KINDS = ("month", "quarter", "fiscal_year", "custom")
+MAX_RANGE_DAYS = 3 * 366  # a custom range: at most three years
+
+
+class PeriodError(ValueError):
+    """A period a report refuses; ``code`` says why: ``bad_kind``, ``bad_range`` (the end is
+    before the start) or ``too_long`` (more than ``MAX_RANGE_DAYS``)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def of_kind(kind: str, ref: date, fiscal_start_month: int = 1) -> Period:
+    """The month, quarter or fiscal year containing ``ref``."""
+    if kind == "month":
+        return month_of(ref)
+    if kind == "quarter":
+        return quarter_of(ref)
+    if kind == "fiscal_year":
+        return fiscal_year_of(ref, fiscal_start_month)
+    raise PeriodError("bad_kind")
+
+
+def bounded(start: date, end: date) -> Period:
+    """A custom range a report accepts (the limits every screen and route share)."""
+    if end < start:
+        raise PeriodError("bad_range")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise PeriodError("too_long")
+    return custom(start, end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.empty_state import listing
 from crm_app.i18n import t
 from crm_app.state import AppState
 
@@ -74,12 +75,18 @@ def sidebar(active: str) -> rx.Component:
             width="232px",
             height="100vh",
             padding="var(--space-3)",
-            position="sticky",
-            top="0",
+            overflow_y="auto",
             border_right=f"1px solid {rx.color('gray', 5)}",
             background_color=rx.color("gray", 2),
             id="sidebar",
         ),
+        # Sticky on the wrapper: the flex row stretches it to the page's height, and an
+        # inner sticky box cannot move inside a wrapper exactly its own height.
+        position="sticky",
+        top="0",
+        align_self="flex-start",
+        height="100vh",
+        flex_shrink="0",
     )
 
 
@@ -160,9 +167,7 @@ def alerts_button() -> rx.Component:
         rx.popover.content(
             rx.vstack(
                 rx.text(t("alerts.open"), weight="bold"),
-                rx.cond(AppState.alerts.length() > 0,
-                        rx.vstack(rx.foreach(AppState.alerts, _alert_item), spacing="3"),
-                        rx.text(t("alerts.none"), size="2", color_scheme="gray")),
+                listing(AppState.alerts, _alert_item, t("alerts.none")),
                 spacing="3",
                 max_width="320px",
             ),
@@ -206,10 +211,13 @@ def user_menu() -> rx.Component:
 
 
 def topbar(title: str, active: str) -> rx.Component:
+    """The bar over every page. A long title takes one line and ends in "…" (a step smaller
+    on phones) so the bar keeps its height and its buttons stay on screen."""
     return rx.hstack(
         mobile_drawer(active),
-        rx.heading(title, size="6", weight="bold", id="page-title"),
-        rx.spacer(),
+        rx.heading(title, size=rx.breakpoints(initial="5", sm="6"), weight="bold",
+                   id="page-title", flex="1", min_width="0", white_space="nowrap",
+                   overflow="hidden", text_overflow="ellipsis"),
         alerts_button(),
         user_menu(),
         align="center",

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -36,6 +37,19 @@ def percent(value: Decimal | float | None, decimals: int = 1) -> str:
     if value is None:
         return "—"
     return format_percent(value, format="#,##0." + "0" * decimals + "\u00a0%", locale=LOCALE)
+
+
+def measure(value: Decimal | int | float | None, unit: str) -> str:
+    """A figure by its unit, as the dashboards and the reports show it: ``money``
+    ``1.234,56 €``, ``pct``/``ratio`` (a ratio) ``25,0 %``, ``days`` ``31,5``, anything else a
+    count ``1.234``; ``—`` when there is none."""
+    if value is None:
+        return "—"
+    if unit == "money":
+        return money(value)  # type: ignore[arg-type]
+    if unit in ("pct", "ratio"):
+        return percent(value)
+    return number(value, 1 if unit == "days" else 0)
 
 
 def to_local(value: datetime) -> datetime:
@@ -86,3 +100,31 @@ def long_date(value: date) -> str:
 
 __all__ = ["ago", "date_es", "datetime_es", "format_datetime", "long_date", "money",
            "month_name", "number", "percent", "time_es", "to_local"]
+
+
+def dec_text(value: Decimal | int | None) -> str:
+    """A decimal as a form shows it for editing: ``1234,5`` (comma, no grouping, no trailing
+    zeros), so what the user sees is what the services parse back."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def pct_text(value: Decimal | int | None) -> str:
+    """``21 %``, ``5,2 %``."""
+    return "" if value is None else f"{dec_text(value)}\u00a0%"
+
+
+def phone_es(e164: str | None) -> str:
+    """A stored phone (E.164) as people read it: ``+34600123456`` → ``+34 600 12 34 56``;
+    anything that does not parse is shown as stored."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, "ES")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

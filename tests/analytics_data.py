@@ -24,6 +24,12 @@ O13 c1    Norte (deleted: recycle bin)       P1      99999.00  Ganada       2025
 O14 m1    Norte A2 Barcelona, Feria          P1      600.00    Perdida      2025-10-20  2025-11-28
 
 O4 closes at 23:30 UTC on 31 October, which is 00:30 on 1 November in Madrid: a November deal.
+
+``build`` adds the rows to a session. ``build_world`` makes the one shared copy the read-only
+tests use (the session-scoped ``analytics_world`` fixture of ``conftest.py``: KPIs, PDF,
+pages, API, CLI): a migrated SQLite file holding the data, a personal API token per user and
+a snapshot of it, built once per test run instead of once per module. Tests that change the
+data build their own with ``build``.
 """
 
 from __future__ import annotations
@@ -31,9 +37,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+from factories import make_people
+from live_api import prepare_database
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from analytics.snapshot import build_snapshot
+from crm_app.db import make_engine
 from crm_app.models import (
     Account,
     Activity,
@@ -48,6 +60,8 @@ from crm_app.models import (
     StageChange,
     Team,
 )
+from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 
 
 def utc(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -219,3 +233,27 @@ def build(session: Session, people) -> Data:  # noqa: ANN001, PLR0915
     session.commit()
     return d
 
+
+
+@dataclass
+class World:
+    """The shared analytics dataset: do not change its rows (see the module doc)."""
+
+    url: str  # the migrated SQLite file
+    engine: Engine
+    data: Data
+    snapshot_dir: Path  # a snapshot of it (``open_snapshot(target_dir=...)``)
+    tokens: dict[str, str]  # a personal API token per user: ``tokens["comercial1"]``
+
+
+def build_world(tmp: Path) -> World:
+    url = f"sqlite:///{tmp / 'analytics.db'}"
+    prepare_database(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        people = make_people(session)
+        data = build(session, people)
+        tokens = {u.email.split("@")[0]: auth_service.create_api_token(
+            session=session, actor=SYSTEM, user=u) for u in people.all()}
+    build_snapshot(database_url=url, target_dir=tmp / "snap")
+    return World(url=url, engine=engine, data=data, snapshot_dir=tmp / "snap", tokens=tokens)

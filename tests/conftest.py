@@ -5,7 +5,9 @@ The data dir is set before anything reads settings, so no test touches ./var.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,21 +18,81 @@ os.environ["CRM_ENV"] = "test"
 os.environ.pop("CRM_DATABASE_URL", None)
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from factories import FIXTURE_PASSWORD, People, fixture_hash, make_people  # noqa: E402,F401
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import crm_app.models  # noqa: E402,F401
 from crm_app import db as db_module  # noqa: E402
+from crm_app.auth import passwords  # noqa: E402
 from crm_app.db import make_engine  # noqa: E402
 from crm_app.settings import get_settings  # noqa: E402
 
+# The browser tests run last; a test that leaves an event loop running fails (suite_guards.py).
+pytest_plugins = ["suite_guards"]
+
+
+# --- argon2 at a test strength ---
+# argon2id with the production parameters (64 MiB, 3 passes, 4 lanes) costs 0.1-0.8 s a hash or
+# a verification on this machine; the suite did ~180 of them in process (~55 s). Tests hash and
+# verify with the same algorithm at the lowest strength instead (~1 ms), as Django's test
+# settings do with their fast hasher; the tests marked ``real_argon2`` (the hash format and the
+# timing tests, whose point is that a verification is expensive) get the production hasher and
+# production-strength fixture users. Processes the tests start use the production hasher.
+PRODUCTION_ARGON2 = passwords._hasher
+TEST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """``passwords._dummy_hash`` (what an unknown email is verified against), per strength."""
+    key = id(passwords._hasher)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = passwords._hasher.hash("not-a-real-password-0f3c9a")
+    return _DUMMIES[key]
+
+
+passwords._hasher = TEST_ARGON2
+passwords._dummy_hash = _dummy_hash
+
+
+@pytest.fixture(autouse=True)
+def _argon2_strength(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_argon2"):
+        monkeypatch.setattr(passwords, "_hasher", PRODUCTION_ARGON2)
+
+
+@pytest.fixture(scope="session")
+def _empty_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table of the models and no rows, made once per test run: a
+    copy costs ~4 ms where ``create_all`` costs ~70 ms, in each of hundreds of tests."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+    eng = make_engine(f"sqlite:///{path}")
+    try:
+        SQLModel.metadata.create_all(eng)
+        with eng.connect() as conn:  # everything in the file itself, nothing left in the WAL
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        eng.dispose()
+    return path
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """No test starts with an event loop running on the main thread: one left by an earlier
+    test (Playwright's sync API keeps one running while it is open) makes every later
+    ``asyncio.run`` fail far from its cause. Say where instead."""
+    if asyncio.events._get_running_loop() is not None and "tests/ui/" not in str(item.path):
+        pytest.fail("Un test anterior dejó un bucle de eventos en marcha en el hilo principal "
+                    "(¿Playwright sin cerrar?): cerrar lo que lo abrió al terminar.")
+
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh SQLite database for one test, installed as the app's engine too."""
+def engine(tmp_path: Path, _empty_schema: Path) -> Iterator[Engine]:
+    """A fresh SQLite database for one test (a copy of the empty schema), installed as the
+    app's engine too."""
+    shutil.copyfile(_empty_schema, tmp_path / "test.db")
     eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    SQLModel.metadata.create_all(eng)
     db_module.get_engine.cache_clear()
     previous = db_module.get_engine
     db_module.get_engine = lambda: eng  # type: ignore[assignment]
@@ -91,6 +153,21 @@ def pg_url(pg_server) -> str:  # noqa: ANN001
     return pg_server.create_database("crm_test")
 
 
+@pytest.fixture
+def pg_session(pg_server, request: pytest.FixtureRequest) -> Iterator[Session]:  # noqa: ANN001
+    """A session on a fresh database of the throwaway server (named after the test module),
+    its tables made from the models; the tables are dropped afterwards."""
+    url = pg_server.create_database("crm_" + request.module.__name__.removeprefix("test_"))
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    try:
+        with Session(eng, expire_on_commit=False) as s:
+            yield s
+    finally:
+        SQLModel.metadata.drop_all(eng)
+        eng.dispose()
+
+
 # --- Redis: a throwaway server from Debian's packages, one per test session ---
 
 
@@ -112,3 +189,19 @@ def redis_url(redis_server) -> str:  # noqa: ANN001
     """URL of the throwaway Redis, emptied for this test."""
     redis_server.flush()
     return redis_server.url
+
+
+# --- the analytics dataset (tests/analytics_data.py): built once, read by many modules ---
+
+
+@pytest.fixture(scope="session")
+def analytics_world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """``analytics_data.World``: the hand-computed dataset in a migrated SQLite file, with
+    tokens and a snapshot. Read-only: a test that changes rows builds its own."""
+    from analytics_data import build_world
+
+    world = build_world(tmp_path_factory.mktemp("analytics-world"))
+    try:
+        yield world
+    finally:
+        world.engine.dispose()

@@ -10,18 +10,19 @@ from sqlmodel import Session
 
 from crm_app.models import Organisation, Role, Team, User, utcnow
 
-# One argon2 hash reused for fixture users: hashing costs ~50 ms and tests make many users.
+# One argon2 hash reused for fixture users (per hasher strength: see conftest's
+# ``_argon2_strength``): hashing is slow by design and tests make many users.
 FIXTURE_PASSWORD = "demo1234"
-_HASH: str | None = None
+_HASHES: dict[int, str] = {}
 
 
 def fixture_hash() -> str:
-    global _HASH
-    if _HASH is None:
-        from crm_app.auth.passwords import hash_password
+    from crm_app.auth import passwords
 
-        _HASH = hash_password(FIXTURE_PASSWORD)
-    return _HASH
+    key = id(passwords._hasher)
+    if key not in _HASHES:
+        _HASHES[key] = passwords.hash_password(FIXTURE_PASSWORD)
+    return _HASHES[key]
 
 
 class People:

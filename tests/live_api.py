@@ -1,39 +1,81 @@
 """A real HTTP server for the API tests: uvicorn in a subprocess serving ``build_api()``.
 
-``prepare_database`` migrates a fresh SQLite file with Alembic (``upgrade head``);
-``ApiServer`` starts ``uvicorn --factory crm_app.api.app:build_api`` on a free port with
-``CRM_DATA_DIR``/``CRM_DATABASE_URL`` pointing at it, waits for ``/api/health`` and stops the
-process on ``stop()``.
+``prepare_database`` gives a database migrated to head (a new SQLite file is a copy of one
+migrated once per test process); ``ApiServer`` starts ``uvicorn --factory
+crm_app.api.app:build_api`` on a free port with ``CRM_DATA_DIR``/``CRM_DATABASE_URL`` pointing at
+it, waits for ``/api/health`` and stops the process on ``stop()``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
 from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+from throwaway import stop_process
 
 from alembic import command
+from crm_app.db import make_engine
 from crm_app.settings import PROJECT_ROOT
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_database(url: str) -> None:
+def upgrade_head(url: str) -> None:
     """``alembic upgrade head`` on ``url`` with the project's alembic.ini."""
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.attributes["url"] = url
     command.upgrade(cfg, "head")
+
+
+_MIGRATED: list[Path] = []  # an empty SQLite file at head, made once per test process
+
+
+def _migrated_sqlite() -> Path:
+    if not _MIGRATED:
+        path = Path(tempfile.mkdtemp(prefix="crm-migrated-")) / "head.db"
+        upgrade_head(f"sqlite:///{path}")
+        with closing(sqlite3.connect(path)) as conn:  # all in the file, nothing in the WAL
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _MIGRATED.append(path)
+    return _MIGRATED[0]
+
+
+def prepare_database(url: str) -> None:
+    """A database migrated to head at ``url``: ``alembic upgrade head``, except that a new
+    SQLite file is a copy of one file migrated once per test process (~4 ms instead of
+    ~0.2 s of Alembic). The migrations themselves are tested in test_migrations.py."""
+    parsed = make_url(url)
+    path = Path(parsed.database or "")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not path.exists():
+        shutil.copyfile(_migrated_sqlite(), path)
+        return
+    upgrade_head(url)
+
+
+@contextmanager
+def migrated_session(url: str) -> Iterator[Session]:
+    """A session on ``url`` after ``prepare_database``, for the rows a test starts with;
+    committed by the caller, the engine disposed on the way out."""
+    prepare_database(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -104,13 +146,7 @@ class ApiServer:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.proc = None
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from crm_app.db import make_engine
 from crm_app.services import assignment, auth, contacts, custom_fields, leads, saved_views
+from crm_app.services.actors import SYSTEM
 
 
 def seed_database(tmp: Path, roles: tuple[str, ...] = ("admin", "comercial1")
@@ -52,7 +53,7 @@ def seed_database(tmp: Path, roles: tuple[str, ...] = ("admin", "comercial1")
             ids["view"] = saved_views.create_view(session=s, actor=people.comercial1,
                                                   entity="lead", name="Mis leads",
                                                   filters={}).id
-            tokens = {role: auth.create_api_token(session=s, actor=None,
+            tokens = {role: auth.create_api_token(session=s, actor=SYSTEM,
                                                   user=getattr(people, role))
                       for role in roles}
     finally:

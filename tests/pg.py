@@ -16,11 +16,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import throwaway
+from throwaway import free_port
 
 INSTALL_HINT = (
     "PostgreSQL server binaries not found (looked for initdb/pg_ctl in $CRM_TEST_PG_BINDIR, "
@@ -56,12 +58,6 @@ def find_bin_dir() -> Path | None:
     if initdb and pg_ctl and Path(initdb).parent == Path(pg_ctl).parent:
         return Path(initdb).parent
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgresServer:
@@ -176,16 +172,7 @@ class PostgresServer:
 
 
 def start_or_skip() -> PostgresServer:
-    """Start a server for the test session; without binaries skip, or fail when ``CI`` is set.
-
-    ``make test`` installs ``postgresql``, so under CI a missing server is a broken setup, not
-    an optional test.
-    """
-    import pytest
-
-    try:
-        return PostgresServer().start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but PostgreSQL is unavailable: {exc}", pytrace=False)
-        pytest.skip(str(exc))
+    """Start a server for the test session; without binaries skip, or fail when ``CI`` is set
+    (see ``throwaway.start_or_skip``)."""
+    return throwaway.start_or_skip(lambda: PostgresServer().start(), PostgresUnavailable,
+                                   "PostgreSQL")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -17,18 +16,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import throwaway
+from throwaway import free_port, stop_process
+
 INSTALL_HINT = ("redis-server not found on PATH. Install it with: apt-get install -y "
                 "redis-server  (make test does this when run as root).")
 
 
 class RedisUnavailable(RuntimeError):
     """The binary is missing; the fixture skips, or fails under CI."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:
@@ -47,7 +43,7 @@ class RedisServer:
 
     def start(self, attempts: int = 3) -> RedisServer:
         for _ in range(attempts):  # the free port can be taken between probe and bind
-            self.port = _free_port()
+            self.port = free_port()
             self.proc = subprocess.Popen(
                 [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--dir", str(self.base), "--daemonize", "no"],
@@ -65,13 +61,7 @@ class RedisServer:
         raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self.proc = None
 
     def flush(self) -> None:
@@ -82,11 +72,4 @@ class RedisServer:
 
 def start_or_skip() -> RedisServer:
     """Start a server; without the binary skip, or fail when ``CI`` is set."""
-    import pytest
-
-    try:
-        return RedisServer().start()
-    except RedisUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but Redis is unavailable: {exc}", pytrace=False)
-        pytest.skip(str(exc))
+    return throwaway.start_or_skip(lambda: RedisServer().start(), RedisUnavailable, "Redis")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
-from live_api import free_port
+from throwaway import free_port
 
 from crm_app.settings import Settings, get_settings
 

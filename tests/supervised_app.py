@@ -6,35 +6,21 @@
 all on the ``CRM_DATA_DIR`` of the environment. Ready when every child has started (python) or
 when ``/api/health`` answers (celery). The supervisor logs to stderr as ``crm run`` does.
 
-The supervisor module is loaded from its file: importing it as ``crm_app.cli.supervisor`` would
-first run ``crm_app/cli/__init__.py``, which imports every command (~10 s on a busy machine)
-and would make each of these tests wait for it.
+``crm_app/cli/__init__.py`` imports no command (they load when run), so importing the
+supervisor module costs only what it imports itself.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-_spec = importlib.util.spec_from_file_location("crm_supervisor",
-                                               ROOT / "crm_app" / "cli" / "supervisor.py")
-assert _spec is not None and _spec.loader is not None
-supervisor = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = supervisor  # dataclasses look their module up there
-_spec.loader.exec_module(supervisor)
+
+from crm_app.cli import supervisor  # noqa: E402
+
 Child, Supervisor, serve = supervisor.Child, supervisor.Supervisor, supervisor.serve
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def main(argv: list[str]) -> int:
@@ -46,7 +32,7 @@ def main(argv: list[str]) -> int:
         return serve(sup, ready=lambda: all(sup.pid(c.name) for c in children),
                      on_ready=lambda: print("listo", flush=True), on_timeout=lambda: None)
     if argv[0] == "--celery":
-        from crm_app.cli.run import beat_command, worker_command
+        from crm_app.cli.run import beat_command, healthy, worker_command
 
         port = argv[1]
         web = [sys.executable, "-m", "uvicorn", "--factory", "crm_app.api.app:build_api",

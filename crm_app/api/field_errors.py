@@ -53,7 +53,7 @@ MESSAGES = {
 DEFAULT_MESSAGE = "Valor no válido."
 
 
-class FieldErrorsOut(BaseModel):
+class FieldErrorsPublic(BaseModel):
     """The body of every 422, declared in the OpenAPI document for every operation."""
 
     detail: str
@@ -63,7 +63,7 @@ class FieldErrorsOut(BaseModel):
 # ``responses`` of ``FastAPI(...)``: replaces FastAPI's default 422 schema (a list of pydantic
 # errors), which is not what the handlers in ``app.py`` send.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": FieldErrorsOut,
+    422: {"model": FieldErrorsPublic,
           "description": "Datos no válidos: un mensaje en español por campo."},
 }
 
@@ -120,4 +120,4 @@ def plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["ERROR_RESPONSES", "FieldErrorsOut", "field_errors", "plain"]
+__all__ = ["ERROR_RESPONSES", "FieldErrorsPublic", "field_errors", "plain"]

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Query
 from analytics import kpis, periods
 from analytics.scope import Filters
 from crm_app.api.deps import CurrentUser, DBSession
+from crm_app.api.paging import PAGE_HELP, PAGE_SIZE_HELP, listing
 from crm_app.formatting import TZ as MADRID
 from crm_app.i18n import t
 from crm_app.models.bounds import Day, Id, Limit, Line, Month, PageNumber
@@ -113,10 +114,11 @@ def opportunities(
     month: Month | None = None,
     order: Annotated[str, Query(pattern="^(amount_desc|amount_asc|closed_desc|created_desc)$")]
     = "amount_desc",
-    page: PageNumber = 1,
-    page_size: Limit = 50,
+    page: Annotated[PageNumber, Query(description=PAGE_HELP)] = 1,
+    page_size: Annotated[Limit, Query(description=PAGE_SIZE_HELP)] = 50,
 ) -> dict:
-    """The opportunities behind a figure (a click on a chart), same scoping as the summary."""
+    """The opportunities behind a figure (a click on a chart), same scoping as the summary:
+    ``{"data", "count"}`` like every list, plus the snapshot's time."""
     scope, filters = _resolve(user, q)
     svc.ensure_snapshot()
     con = svc.snap.open_snapshot()
@@ -133,7 +135,7 @@ def opportunities(
                                   ids=[i["opportunity_id"] for i in result["items"]])
     for item in result["items"]:
         item["name"] = names.get(item["opportunity_id"], "")
-    return svc.jsonable({**result, "page": page, "page_size": page_size, "snapshot_at": built,
+    return svc.jsonable({**listing(result["items"], result["total"]), "snapshot_at": built,
                          "snapshot_label": svc.snapshot_label(built)})
 
 

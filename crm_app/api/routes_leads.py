@@ -4,6 +4,8 @@ assignment rules (+ simulator), custom fields, saved views.
 Records out of the caller's scope answer 404, not 403, so ids do not leak. Every error is
 ``{"detail", "errors": {field: mensaje}}``: domain validation and request-shape errors (missing
 field, wrong type, unknown key) alike, through the app's handlers (``app.py``, ``field_errors``).
+Lists follow the one API convention (``paging``): ``{"data", "count"}``, paged with
+``?page=&page_size=``.
 """
 
 from __future__ import annotations
@@ -13,29 +15,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from crm_app.api.deps import CurrentUser, DBSession, requires
+from crm_app.api.paging import DEFAULT_PAGE_SIZE, PAGE_HELP, PAGE_SIZE_HELP, listing
 from crm_app.models.bounds import Id, Limit, Line, PageNumber
 from crm_app.models.schemas_leads import (
-    BulkRequest,
-    BulkResult,
-    ConvertRequest,
-    ConvertResult,
-    CustomFieldIn,
+    CustomFieldCreate,
     CustomFieldPublic,
+    CustomFieldsPublic,
     CustomFieldUpdate,
-    DuplicateList,
+    DuplicatesPublic,
+    LeadBulk,
+    LeadBulkPublic,
+    LeadConversionPublic,
+    LeadConvert,
     LeadCreate,
-    LeadList,
     LeadPublic,
+    LeadsPublic,
     LeadUpdate,
-    RuleIn,
+    RuleCreate,
     RuleOrder,
     RulePublic,
+    RuleSimulate,
+    RulesPublic,
     RuleUpdate,
-    SavedViewIn,
+    SavedViewCreate,
     SavedViewPublic,
+    SavedViewsPublic,
     SavedViewUpdate,
-    SimulateRequest,
-    TimelineItem,
+    TimelinePublic,
 )
 from crm_app.permissions import Perm
 from crm_app.services import assignment, conversion, custom_fields, leads, saved_views
@@ -57,11 +63,11 @@ def _multi(values: list[str] | None) -> list[str]:
 # --- leads ---------------------------------------------------------------------------------
 
 
-@router.get("/leads", response_model=LeadList)
+@router.get("/leads", response_model=LeadsPublic)
 def list_leads(
     request: Request, user: CurrentUser, session: DBSession,
-    page: PageNumber = 1,
-    page_size: Limit = 25,
+    page: Annotated[PageNumber, Query(description=PAGE_HELP)] = 1,
+    page_size: Annotated[Limit, Query(description=PAGE_SIZE_HELP)] = DEFAULT_PAGE_SIZE,
     q: Line = "", status: ListParam = None, source: ListParam = None,
     owner_id: ListParam = None, team_id: ListParam = None, province: ListParam = None,
     created_from: Line | None = None, created_to: Line | None = None,
@@ -80,7 +86,7 @@ def list_leads(
         raise ValidationFailed({"sort": "Orden no válido: usa " + ", ".join(leads.SORTABLE)})
     rows, count = leads.list_leads(session=session, actor=user, q=q, filters=filters,
                                    sort=sort, desc=desc, page=page, page_size=page_size)
-    return {"data": rows, "count": count}
+    return listing(rows, count)
 
 
 @router.post("/leads", response_model=LeadPublic, status_code=201)
@@ -96,16 +102,16 @@ def create_lead(body: LeadCreate, user: CurrentUser, session: DBSession,
     return leads.written_lead_dict(session=session, lead=lead)
 
 
-@router.get("/leads/duplicates", response_model=DuplicateList)
+@router.get("/leads/duplicates", response_model=DuplicatesPublic)
 def duplicates(user: CurrentUser, session: DBSession, email: Line = "", phone: Line = "",
                nif: Line = "", exclude_id: Id | None = None) -> dict:
     rows = leads.find_duplicates(session=session, actor=user, email=email, phone=phone,
                                  nif=nif, exclude_id=exclude_id)
-    return {"data": rows, "count": len(rows)}
+    return listing(rows, len(rows))
 
 
-@router.post("/leads/bulk", response_model=BulkResult)
-def bulk(body: BulkRequest, user: CurrentUser, session: DBSession) -> dict:
+@router.post("/leads/bulk", response_model=LeadBulkPublic)
+def bulk(body: LeadBulk, user: CurrentUser, session: DBSession) -> dict:
     if body.action == "assign":
         if body.owner_id is None:
             raise ValidationFailed({"owner_id": "Elige a quién asignar los leads."})
@@ -145,15 +151,17 @@ def restore_lead(lead_id: Id, user: CurrentUser, session: DBSession) -> dict:
     return leads.get_lead_dict(session=session, actor=user, lead_id=lead_id)
 
 
-@router.get("/leads/{lead_id}/timeline", response_model=list[TimelineItem])
-def timeline(lead_id: Id, user: CurrentUser, session: DBSession) -> list[dict]:
-    return leads.lead_timeline(session=session, actor=user, lead_id=lead_id)
+@router.get("/leads/{lead_id}/timeline", response_model=TimelinePublic)
+def timeline(lead_id: Id, user: CurrentUser, session: DBSession) -> dict:
+    """Changes and activities, newest first: the latest 200 (not paged)."""
+    rows = leads.lead_timeline(session=session, actor=user, lead_id=lead_id)
+    return listing(rows, len(rows))
 
 
-@router.post("/leads/{lead_id}/convert", response_model=ConvertResult)
+@router.post("/leads/{lead_id}/convert", response_model=LeadConversionPublic)
 def convert(lead_id: Id, user: CurrentUser, session: DBSession,
-            body: ConvertRequest | None = None) -> dict:
-    body = body or ConvertRequest()
+            body: LeadConvert | None = None) -> dict:
+    body = body or LeadConvert()
     return conversion.convert_lead(
         session=session, actor=user, lead_id=lead_id,
         create_opportunity=body.create_opportunity, pipeline_id=body.pipeline_id,
@@ -166,35 +174,38 @@ def convert(lead_id: Id, user: CurrentUser, session: DBSession,
 RulesAdmin = requires(Perm.RULES_MANAGE)
 
 
-def _rule_data(body: RuleIn | RuleUpdate) -> dict:
+def _rule_data(body: RuleCreate | RuleUpdate) -> dict:
     data = body.model_dump(exclude_unset=isinstance(body, RuleUpdate))
     if data.get("conditions") is not None:
         data["conditions"] = [dict(c) for c in data["conditions"]]
     return data
 
 
-@router.get("/assignment-rules", response_model=list[RulePublic], dependencies=[RulesAdmin])
-def list_rules(user: CurrentUser, session: DBSession) -> list:
-    return assignment.list_rules(session=session, actor=user)
+@router.get("/assignment-rules", response_model=RulesPublic, dependencies=[RulesAdmin])
+def list_rules(user: CurrentUser, session: DBSession) -> dict:
+    """Every rule in the order they are tried (not paged)."""
+    rows = assignment.list_rules(session=session, actor=user)
+    return listing(rows, len(rows))
 
 
 @router.post("/assignment-rules", response_model=RulePublic, status_code=201,
              dependencies=[RulesAdmin])
-def create_rule(body: RuleIn, user: CurrentUser, session: DBSession) -> Any:
+def create_rule(body: RuleCreate, user: CurrentUser, session: DBSession) -> Any:
     return assignment.create_rule(session=session, actor=user, data=_rule_data(body))
 
 
 @router.post("/assignment-rules/simulate", dependencies=[RulesAdmin])
-def simulate(body: SimulateRequest, user: CurrentUser, session: DBSession) -> dict:
+def simulate(body: RuleSimulate, user: CurrentUser, session: DBSession) -> dict:
     """Where the last N leads would go under the draft rules (nothing is saved)."""
     return assignment.simulate(session=session, actor=user,
                                rules=[_rule_data(r) for r in body.rules], last_n=body.last_n)
 
 
-@router.put("/assignment-rules/order", response_model=list[RulePublic],
+@router.put("/assignment-rules/order", response_model=RulesPublic,
             dependencies=[RulesAdmin])
-def reorder_rules(body: RuleOrder, user: CurrentUser, session: DBSession) -> list:
-    return assignment.reorder_rules(session=session, actor=user, ordered_ids=body.ids)
+def reorder_rules(body: RuleOrder, user: CurrentUser, session: DBSession) -> dict:
+    rows = assignment.reorder_rules(session=session, actor=user, ordered_ids=body.ids)
+    return listing(rows, len(rows))
 
 
 @router.get("/assignment-rules/{rule_id}", response_model=RulePublic, dependencies=[RulesAdmin])
@@ -220,16 +231,18 @@ def delete_rule(rule_id: Id, user: CurrentUser, session: DBSession) -> Response:
 FieldsAdmin = requires(Perm.SETTINGS_CHANGE)
 
 
-@router.get("/custom-fields", response_model=list[CustomFieldPublic])
+@router.get("/custom-fields", response_model=CustomFieldsPublic)
 def list_fields(user: CurrentUser, session: DBSession, entity: Line | None = None,
-                include_inactive: bool = False) -> list:
-    return custom_fields.list_fields(session=session, actor=user, entity=entity,
+                include_inactive: bool = False) -> dict:
+    """The custom fields of ``entity`` (or of every entity), in their order (not paged)."""
+    rows = custom_fields.list_fields(session=session, actor=user, entity=entity,
                                      include_inactive=include_inactive)
+    return listing(rows, len(rows))
 
 
 @router.post("/custom-fields", response_model=CustomFieldPublic, status_code=201,
              dependencies=[FieldsAdmin])
-def create_field(body: CustomFieldIn, user: CurrentUser, session: DBSession) -> Any:
+def create_field(body: CustomFieldCreate, user: CurrentUser, session: DBSession) -> Any:
     return custom_fields.create_field(session=session, actor=user, **body.model_dump())
 
 
@@ -251,13 +264,15 @@ def delete_field(field_id: Id, user: CurrentUser, session: DBSession) -> Respons
 # --- saved views (own) ---------------------------------------------------------------------
 
 
-@router.get("/saved-views", response_model=list[SavedViewPublic])
-def list_views(user: CurrentUser, session: DBSession, entity: Line = "lead") -> list:
-    return saved_views.list_views(session=session, actor=user, entity=entity)
+@router.get("/saved-views", response_model=SavedViewsPublic)
+def list_views(user: CurrentUser, session: DBSession, entity: Line = "lead") -> dict:
+    """The caller's own views of ``entity`` (not paged)."""
+    rows = saved_views.list_views(session=session, actor=user, entity=entity)
+    return listing(rows, len(rows))
 
 
 @router.post("/saved-views", response_model=SavedViewPublic, status_code=201)
-def create_view(body: SavedViewIn, user: CurrentUser, session: DBSession) -> Any:
+def create_view(body: SavedViewCreate, user: CurrentUser, session: DBSession) -> Any:
     return saved_views.create_view(session=session, actor=user, **body.model_dump())
 
 

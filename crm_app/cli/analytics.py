@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from crm_app.cli.common import actor_by_email, cli_session, fail
+from crm_app.services.actors import SYSTEM
 
 app = typer.Typer(help="Analítica: instantánea de datos para cuadros de mando e informes.",
                   no_args_is_help=True)
@@ -21,7 +22,7 @@ def snapshot() -> None:
     from crm_app.services import analytics as analytics_service
 
     try:
-        info = analytics_service.rebuild_snapshot(actor=None)
+        info = analytics_service.rebuild_snapshot(actor=SYSTEM)
     except analytics_service.SnapshotFailed as exc:
         status = snapshot_status()
         fail(f"{exc.message}\n{status.error}" if status and not status.ok else exc.message)

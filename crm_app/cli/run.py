@@ -31,7 +31,8 @@ DEMO_LOGINS = ["admin@demo.crm", "director@demo.crm", "manager1@demo.crm", "mana
 
 # What the compiled frontend depends on: the pages, components, states and UI texts.
 UI_SOURCES = ["pages", "components", "crm_app/state.py", "crm_app/list_state.py",
-              "crm_app/crm_app.py", "crm_app/i18n", "rxconfig.py", "assets", "requirements.lock"]
+              "crm_app/state_mixins", "crm_app/crm_app.py", "crm_app/i18n", "rxconfig.py",
+              "assets", "requirements.lock"]
 
 
 def ui_fingerprint(root: Path = PROJECT_ROOT) -> str:
@@ -141,11 +142,12 @@ def run(
     upgrade_head()
     if seed_demo:
         from crm_app.services import demo as demo_service
+        from crm_app.services.actors import SYSTEM
 
         with session_scope() as session:
             if demo_service.database_is_empty(session=session):
                 typer.echo("Base de datos vacía: cargando los datos de demostración…")
-                demo_service.load_demo(session=session)
+                demo_service.load_demo(session=session, actor=SYSTEM)
                 refresh_statistics(session=session)
     build_frontend(force=rebuild)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from crm_app.cli.common import cli_session, fail
+from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import DomainError
 from crm_app.services.maintenance import refresh_statistics
 
@@ -24,7 +25,7 @@ def demo(
             typer.echo("La base de datos ya tiene datos: no se cargan los de demostración.")
             return
         try:
-            summary = demo_service.load_demo(session=session, seed=seed)
+            summary = demo_service.load_demo(session=session, actor=SYSTEM, seed=seed)
         except DomainError as exc:
             fail(exc.message)
         refresh_statistics(session=session)

@@ -1,4 +1,5 @@
-"""``crm users`` and ``crm tokens``."""
+"""``crm users`` and ``crm tokens``: the operator at the console acts as the system
+(``actors.SYSTEM``, audited as "Sistema"), not as one of the users."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from crm_app.cli.common import actor_by_email, cli_session, fail
 from crm_app.models import ApiToken, Team
 from crm_app.services import auth as auth_service
 from crm_app.services import users as users_service
+from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 
 app = typer.Typer(help="Usuarios.", no_args_is_help=True)
@@ -32,7 +34,7 @@ def create(
     password = sys.stdin.readline().rstrip("\r\n")
     with cli_session() as session:
         try:
-            user = users_service.create_user(session=session, actor=None, email=email, name=name,
+            user = users_service.create_user(session=session, actor=SYSTEM, email=email, name=name,
                                              role=role, password=password, team_name=team)
         except ValidationFailed as exc:
             fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
@@ -46,7 +48,7 @@ def list_users() -> None:
     """Lista los usuarios."""
     with cli_session() as session:
         teams = {t.id: t.name for t in session.exec(select(Team)).all()}
-        for u in users_service.list_users(session=session):
+        for u in users_service.list_users(session=session, actor=SYSTEM):
             state = "activo" if u.active else "inactivo"
             team = teams.get(u.team_id, "-")
             typer.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{team}\t{state}")
@@ -58,7 +60,7 @@ def token_create(user: str = typer.Option(..., "--user", help="Correo del usuari
     """Crea un token y lo imprime una sola vez."""
     with cli_session() as session:
         owner = actor_by_email(session, user)
-        raw = auth_service.create_api_token(session=session, actor=None, user=owner, name=name)
+        raw = auth_service.create_api_token(session=session, actor=SYSTEM, user=owner, name=name)
         typer.echo(raw)
 
 
@@ -79,7 +81,7 @@ def token_revoke(
     """Revoca un token."""
     with cli_session() as session:
         try:
-            auth_service.revoke_api_token(session=session, actor=None, token_id=token_id)
+            auth_service.revoke_api_token(session=session, actor=SYSTEM, token_id=token_id)
         except NotFound as exc:
             fail(exc.message)
         typer.echo(f"Token {token_id} revocado.")

@@ -23,9 +23,7 @@ ES = {
     # snapshot
     "aui.refresh": "Actualizar datos",
     "aui.refreshing": "Actualizando datos…",
-    "aui.refresh_denied": "Solo jefes de equipo, dirección y administración actualizan los datos.",
     "aui.loading": "Calculando…",
-    "aui.error": "No se pudieron calcular los datos. Inténtalo de nuevo.",
     # KPI cards
     "aui.kpi.pipeline_amount": "Pipeline abierto",
     "aui.kpi.weighted_amount": "Pipeline ponderado",
@@ -75,7 +73,6 @@ ES = {
     "aui.col.prev_year": "Año anterior",
     "aui.col.diff": "Diferencia",
     "aui.total": "Total",
-    "aui.no_value": "Sin valor",
     "aui.today": "Tu día",
     # drill-down
     "aui.drill.title": "Oportunidades · {what}",
@@ -115,7 +112,19 @@ ES = {
     "aui.report.export_csv": "CSV",
     "aui.report.export_xlsx": "Excel",
     "aui.report.export": "Exportar",
-    "aui.report.top": "Se muestran los {n} valores principales en el gráfico.",
+    "aui.report.others": "Otros",
+    "aui.report.others_note": "«Otros» agrupa {n} valores más: todos están en la tabla.",
+    # file names of the exports (Spanish, like everything the user reads)
+    "aui.file.cut.none": "total",
+    "aui.file.cut.channel": "canal",
+    "aui.file.cut.product": "producto",
+    "aui.file.cut.owner": "comercial",
+    "aui.file.cut.team": "equipo",
+    "aui.file.cut.stage": "etapa",
+    "aui.file.cut.province": "provincia",
+    "aui.file.view.monthly": "mensual",
+    "aui.file.view.cumulative": "acumulado",
+    "aui.file.view.yoy": "interanual",
     "aui.report.scope": "Ámbito: {scope}",
     "aui.report.pdf": "Descargar informe mensual (PDF)",
     "aui.report.pdf_month": "Mes del informe",

@@ -1,7 +1,8 @@
 """API shapes for leads, assignment rules, custom fields and saved views (not tables).
 
-Decimals travel as strings, datetimes as ISO 8601 in UTC. Request bodies forbid unknown keys so
-a typo is a 422 naming the field rather than a silently ignored value.
+Named ``XCreate``/``XUpdate``/``XPublic``/``XsPublic`` like every router's schemas (see
+``schema_config``). Decimals travel as strings, datetimes as ISO 8601 in UTC. Request bodies
+forbid unknown keys so a typo is a 422 naming the field rather than a silently ignored value.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, Field, field_serializer, field_validator
 
 from crm_app.models.bounds import (
     Id,
@@ -20,13 +21,20 @@ from crm_app.models.bounds import (
     Position,
     Text,
 )
+from crm_app.models.schema_config import body, public
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = body(strip=True)
 
 
 class LeadCreate(_In):
+    """A new lead; without ``owner_id`` the assignment rules choose the owner."""
+
+    model_config = body({"first_name": "Ana", "last_name": "Ruiz", "company": "Ruiz Reformas",
+                         "email": "ana@ruizreformas.es", "phone": "600 11 22 33",
+                         "province": "Sevilla", "source": "Web"}, strip=True)
+
     first_name: Line = Field(default="", max_length=120)
     last_name: Line = Field(default="", max_length=160)
     company: Line = Field(default="", max_length=200)
@@ -47,6 +55,9 @@ class LeadCreate(_In):
 class LeadUpdate(_In):
     """Partial update: only the keys sent are changed."""
 
+    model_config = body({"status": "descartado", "discard_reason": "Sin presupuesto"},
+                        strip=True)
+
     first_name: Line | None = Field(default=None, max_length=120)
     last_name: Line | None = Field(default=None, max_length=160)
     company: Line | None = Field(default=None, max_length=200)
@@ -65,7 +76,7 @@ class LeadUpdate(_In):
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = public()
 
     @field_serializer("*", when_used="json", check_fields=False)
     def _utc(self, value: Any) -> Any:
@@ -108,12 +119,15 @@ class LeadPublic(_Out):
     import_batch_id: int | None
 
 
-class LeadList(BaseModel):
+class LeadsPublic(BaseModel):
     data: list[LeadPublic]
     count: int
 
 
-class Duplicate(BaseModel):
+class DuplicatePublic(BaseModel):
+    """A record that shares an e-mail, phone or NIF; out of scope: ``visible`` false and no
+    details."""
+
     entity: Literal["lead", "contact", "account"]
     id: int | None
     visible: bool
@@ -129,12 +143,17 @@ class Duplicate(BaseModel):
     status: str | None
 
 
-class DuplicateList(BaseModel):
-    data: list[Duplicate]
+class DuplicatesPublic(BaseModel):
+    data: list[DuplicatePublic]
     count: int
 
 
-class ConvertRequest(_In):
+class LeadConvert(_In):
+    """Convert into a customer and a contact (and an opportunity if asked)."""
+
+    model_config = body({"create_opportunity": True, "opportunity_name": "Reforma local",
+                         "amount": "12500.50"}, strip=True)
+
     create_opportunity: bool = False
     pipeline_id: Id | None = None
     opportunity_name: Line | None = Field(default=None, max_length=200)
@@ -148,7 +167,7 @@ class ConvertRequest(_In):
             else value
 
 
-class ConvertResult(BaseModel):
+class LeadConversionPublic(BaseModel):
     lead_id: int
     account_id: int
     account_matched: bool
@@ -158,7 +177,11 @@ class ConvertResult(BaseModel):
     moved_documents: int
 
 
-class BulkRequest(_In):
+class LeadBulk(_In):
+    """``assign`` (with ``owner_id``), ``status`` (with ``status``) or ``delete``."""
+
+    model_config = body({"ids": [12, 15, 18], "action": "assign", "owner_id": 4}, strip=True)
+
     ids: IdList = Field(min_length=1)
     action: Literal["assign", "status", "delete"]
     owner_id: Id | None = None
@@ -166,11 +189,11 @@ class BulkRequest(_In):
     discard_reason: Line = ""
 
 
-class BulkResult(BaseModel):
+class LeadBulkPublic(BaseModel):
     changed: int
 
 
-class TimelineItem(BaseModel):
+class TimelineEntryPublic(BaseModel):
     kind: Literal["event", "activity"]
     id: int
     at: str
@@ -184,29 +207,42 @@ class TimelineItem(BaseModel):
     done_at: str | None = None
 
 
+class TimelinePublic(BaseModel):
+    data: list[TimelineEntryPublic]
+    count: int
+
+
 # --- assignment rules ----------------------------------------------------------------------
 
 
-class ConditionIn(_In):
+class RuleConditionCreate(_In):
     field: Line = ""
     op: Line
     value: JsonValue = None
 
 
-class RuleIn(_In):
+class RuleCreate(_In):
+    """A rule: all ``conditions`` must hold; ``action`` and ``config`` choose the owner."""
+
+    model_config = body({"name": "Andalucía por turnos", "conditions": [
+        {"field": "province", "op": "region_in", "value": ["Andalucía"]}],
+        "action": "round_robin", "config": {"team_id": 2}}, strip=True)
+
     name: Line = Field(max_length=120)
     position: Position | None = None
     active: bool = True
-    conditions: list[ConditionIn] = Field(default_factory=list)
+    conditions: list[RuleConditionCreate] = Field(default_factory=list)
     action: Line
     config: JsonObject = Field(default_factory=dict)
 
 
 class RuleUpdate(_In):
+    model_config = body({"active": False}, strip=True)
+
     name: Line | None = Field(default=None, max_length=120)
     position: Position | None = None
     active: bool | None = None
-    conditions: list[ConditionIn] | None = None
+    conditions: list[RuleConditionCreate] | None = None
     action: Line | None = None
     config: JsonObject | None = None
 
@@ -222,19 +258,36 @@ class RulePublic(_Out):
     cursor: int
 
 
+class RulesPublic(BaseModel):
+    data: list[RulePublic]
+    count: int
+
+
 class RuleOrder(_In):
+    """Every rule id, in the new order."""
+
+    model_config = body({"ids": [3, 1, 2]}, strip=True)
+
     ids: IdList
 
 
-class SimulateRequest(_In):
-    rules: list[RuleIn]
+class RuleSimulate(_In):
+    """Where the last ``last_n`` leads would have gone under the draft ``rules``."""
+
+    model_config = body({"rules": [{"name": "Todo a Norte", "action": "round_robin",
+                                    "config": {"team_id": 1}}], "last_n": 200}, strip=True)
+
+    rules: list[RuleCreate]
     last_n: int = Field(default=200, ge=1, le=10_000)
 
 
 # --- custom fields -------------------------------------------------------------------------
 
 
-class CustomFieldIn(_In):
+class CustomFieldCreate(_In):
+    model_config = body({"entity": "lead", "key": "zona", "label": "Zona", "type": "choice",
+                         "choices": ["Norte", "Sur"]}, strip=True)
+
     entity: Literal["lead", "account", "contact", "opportunity"]
     key: Line = Field(max_length=60)
     label: Line = Field(max_length=120)
@@ -244,6 +297,8 @@ class CustomFieldIn(_In):
 
 
 class CustomFieldUpdate(_In):
+    model_config = body({"label": "Zona comercial"}, strip=True)
+
     label: Line | None = Field(default=None, max_length=120)
     choices: list[Line] | None = None
     position: Position | None = None
@@ -261,16 +316,26 @@ class CustomFieldPublic(_Out):
     active: bool
 
 
+class CustomFieldsPublic(BaseModel):
+    data: list[CustomFieldPublic]
+    count: int
+
+
 # --- saved views ---------------------------------------------------------------------------
 
 
-class SavedViewIn(_In):
+class SavedViewCreate(_In):
+    model_config = body({"entity": "lead", "name": "Mis leads nuevos",
+                         "filters": {"status": ["nuevo"], "sort": "created_at"}}, strip=True)
+
     entity: Line = "lead"
     name: Line = Field(max_length=120)
     filters: JsonObject = Field(default_factory=dict)
 
 
 class SavedViewUpdate(_In):
+    model_config = body({"name": "Nuevos esta semana"}, strip=True)
+
     name: Line | None = Field(default=None, max_length=120)
     filters: JsonObject | None = None
 
@@ -281,3 +346,16 @@ class SavedViewPublic(_Out):
     name: str
     filters: dict[str, Any]
     created_at: datetime | None
+
+
+class SavedViewsPublic(BaseModel):
+    data: list[SavedViewPublic]
+    count: int
+
+
+__all__ = ["CustomFieldCreate", "CustomFieldPublic", "CustomFieldUpdate", "CustomFieldsPublic",
+           "DuplicatePublic", "DuplicatesPublic", "LeadBulk", "LeadBulkPublic",
+           "LeadConversionPublic", "LeadConvert", "LeadCreate", "LeadPublic", "LeadUpdate",
+           "LeadsPublic", "RuleConditionCreate", "RuleCreate", "RuleOrder", "RulePublic",
+           "RuleSimulate", "RuleUpdate", "RulesPublic", "SavedViewCreate", "SavedViewPublic",
+           "SavedViewUpdate", "SavedViewsPublic", "TimelineEntryPublic", "TimelinePublic"]

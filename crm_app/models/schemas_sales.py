@@ -1,7 +1,8 @@
 """API shapes for customers, pipelines, opportunities, catalog and quotes (not tables).
 
-Decimals travel as strings (``"1234.50"``): pydantic serialises ``Decimal`` that way and
-accepts strings or numbers on input. ``*Patch`` models are read with
+Named ``XCreate``/``XUpdate``/``XPublic``/``XsPublic`` like every router's schemas (see
+``schema_config``). Decimals travel as strings (``"1234.50"``): pydantic serialises ``Decimal``
+that way and accepts strings or numbers on input. ``XUpdate`` bodies are read with
 ``model_dump(exclude_unset=True)`` so only the fields sent are changed.
 """
 
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crm_app.models.bounds import (
     Day,
@@ -24,26 +25,22 @@ from crm_app.models.bounds import (
     SmallInt,
     Text,
 )
+from crm_app.models.schema_config import body, public
 
 TaxRate = Number | Literal["exento"]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class PageOut(BaseModel):
-    items: list[Any]
-    total: int
-    offset: int
-    limit: int
+    model_config = public()
 
 
 # --- accounts and contacts --------------------------------------------------------------------
 
 
-class AccountPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountUpdate(BaseModel):
+    """The customer's fields to change; ``created_at`` only for admins (history load)."""
+
+    model_config = body({"phone": "954 12 34 56", "sector": "Hostelería"})
     name: Line | None = None
     trade_name: Line | None = None
     nif: Line | None = None
@@ -66,11 +63,16 @@ class AccountPatch(BaseModel):
     created_at: Moment | None = None  # admins only (history load)
 
 
-class AccountIn(AccountPatch):
+class AccountCreate(AccountUpdate):
+    """A new customer (``name`` required); the NIF, phone and province are normalised."""
+
+    model_config = body({"name": "Talleres Ruiz S.L.", "nif": "B12345674",
+                         "postal_code": "41001", "city": "Sevilla",
+                         "email": "info@talleres.es", "recargo_equivalencia": True})
     name: Line
 
 
-class AccountOut(_Out):
+class AccountPublic(_Out):
     id: int
     name: str
     trade_name: str
@@ -97,8 +99,8 @@ class AccountOut(_Out):
     deleted_at: datetime | None
 
 
-class ContactPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactUpdate(BaseModel):
+    model_config = body({"position": "Compras", "phone": "600 11 22 33"})
     account_id: Id | None = None
     first_name: Line | None = None
     last_name: Line | None = None
@@ -112,11 +114,14 @@ class ContactPatch(BaseModel):
     created_at: Moment | None = None
 
 
-class ContactIn(ContactPatch):
-    pass
+class ContactCreate(ContactUpdate):
+    """A new contact; with ``account_id`` it belongs to (and is owned like) that customer."""
+
+    model_config = body({"account_id": 1, "first_name": "Eva", "last_name": "Martín",
+                         "email": "eva@talleres.es"})
 
 
-class ContactOut(_Out):
+class ContactPublic(_Out):
     id: int
     account_id: int | None
     first_name: str
@@ -133,11 +138,23 @@ class ContactOut(_Out):
     deleted_at: datetime | None
 
 
+class AccountsPublic(BaseModel):
+    data: list[AccountPublic]
+    count: int
+
+
+class ContactsPublic(BaseModel):
+    data: list[ContactPublic]
+    count: int
+
+
 # --- pipelines --------------------------------------------------------------------------------
 
 
-class StageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StageCreate(BaseModel):
+    """A stage as sent in a pipeline's ``stages`` (with ``id`` to keep an existing one)."""
+
+    model_config = body()
     id: Id | None = None
     name: Line
     kind: Literal["open", "won", "lost"] = "open"
@@ -146,33 +163,30 @@ class StageIn(BaseModel):
     stale_days: SmallInt | None = None
 
 
-class StagePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Line | None = None
-    kind: Literal["open", "won", "lost"] | None = None
-    probability: SmallInt | None = None
-    required_fields: list[Line] | None = None
-    stale_days: SmallInt | None = None
-    position: Position | None = None
+class PipelineCreate(BaseModel):
+    """Without ``stages`` the pipeline gets a copy of the default Spanish stages."""
 
-
-class PipelineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = body({"name": "Renovaciones", "stages": [
+        {"name": "Aviso", "probability": 30}, {"name": "Renovada", "kind": "won"},
+        {"name": "Baja", "kind": "lost", "required_fields": ["lost_reason"]}]})
     name: Line
     is_default: bool = False
-    stages: list[StageIn] | None = None
+    stages: list[StageCreate] | None = None
 
 
-class PipelinePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PipelineUpdate(BaseModel):
+    """``stages`` replaces the whole list: a stage left out is removed (409 while it still
+    holds opportunities)."""
+
+    model_config = body({"name": "Renovaciones anuales"})
     name: Line | None = None
     is_default: bool | None = None
     active: bool | None = None
     position: Position | None = None
-    stages: list[StageIn] | None = None
+    stages: list[StageCreate] | None = None
 
 
-class StageOut(BaseModel):
+class StagePublic(BaseModel):
     id: int
     name: str
     position: int
@@ -184,20 +198,27 @@ class StageOut(BaseModel):
     opportunities: int = 0
 
 
-class PipelineOut(BaseModel):
+class PipelinePublic(BaseModel):
     id: int
     name: str
     is_default: bool
     position: int
     active: bool
-    stages: list[StageOut]
+    stages: list[StagePublic]
+
+
+class PipelinesPublic(BaseModel):
+    data: list[PipelinePublic]
+    count: int
 
 
 # --- opportunities ----------------------------------------------------------------------------
 
 
-class OpportunityPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpportunityUpdate(BaseModel):
+    """``created_at`` and ``closed_at`` only for admins (history load)."""
+
+    model_config = body({"amount": "13000.00", "expected_close": "2026-03-31"})
     name: Line | None = None
     account_id: Id | None = None
     contact_id: Id | None = None
@@ -216,17 +237,24 @@ class OpportunityPatch(BaseModel):
     closed_at: Moment | None = None  # admins only
 
 
-class OpportunityIn(OpportunityPatch):
+class OpportunityCreate(OpportunityUpdate):
+    """A new opportunity: in ``pipeline_id`` (else the default pipeline), at ``stage_id``
+    (else that pipeline's first open stage)."""
+
+    model_config = body({"name": "Renovación flota", "account_id": 1,
+                         "amount": "12500.50", "expected_close": "2026-02-28"})
     name: Line
 
 
-class MoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpportunityMove(BaseModel):
+    """Move to another stage; ``fields`` carries what the stage requires."""
+
+    model_config = body({"stage_id": 6, "fields": {"lost_reason": "Precio"}})
     stage_id: Id
     fields: JsonObject = Field(default_factory=dict)  # e.g. {"lost_reason": "Precio"}
 
 
-class OpportunityOut(BaseModel):
+class OpportunityPublic(BaseModel):
     id: int
     name: str
     account_id: int | None
@@ -254,7 +282,12 @@ class OpportunityOut(BaseModel):
     stale: bool
 
 
-class StageChangeOut(BaseModel):
+class OpportunitiesPublic(BaseModel):
+    data: list[OpportunityPublic]
+    count: int
+
+
+class StageChangePublic(BaseModel):
     id: int
     from_stage_id: int | None
     to_stage_id: int
@@ -265,11 +298,16 @@ class StageChangeOut(BaseModel):
     changed_by: str
 
 
+class StageChangesPublic(BaseModel):
+    data: list[StageChangePublic]
+    count: int
+
+
 # --- catalog ----------------------------------------------------------------------------------
 
 
-class ProductPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProductUpdate(BaseModel):
+    model_config = body({"unit_price": "99.90", "tax_rate": "exento"})
     name: Line | None = None
     sku: Line | None = None
     description: Text | None = None
@@ -280,13 +318,17 @@ class ProductPatch(BaseModel):
     active: bool | None = None
 
 
-class ProductIn(ProductPatch):
+class ProductCreate(ProductUpdate):
+    """A catalog product: ``tax_rate`` 21, 10, 4, 0 or ``"exento"``."""
+
+    model_config = body({"name": "Licencia anual", "sku": "LIC-1", "unit_price": "1234.50",
+                         "tax_rate": "21", "unit": "ud."})
     name: Line
     sku: Line
     unit_price: Number
 
 
-class ProductOut(_Out):
+class ProductPublic(_Out):
     id: int
     name: str
     sku: str
@@ -301,11 +343,18 @@ class ProductOut(_Out):
     updated_at: datetime | None
 
 
+class ProductsPublic(BaseModel):
+    data: list[ProductPublic]
+    count: int
+
+
 # --- quotes -----------------------------------------------------------------------------------
 
 
-class QuoteLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuoteLineCreate(BaseModel):
+    """One line; price, tax and unit default to the product's when ``product_id`` is set."""
+
+    model_config = body()
     product_id: Id | None = None
     description: Text | None = None
     quantity: Number = Decimal(1)
@@ -316,12 +365,14 @@ class QuoteLineIn(BaseModel):
     unit: Line | None = None
 
 
-class QuotePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuoteUpdate(BaseModel):
+    """Only drafts change; ``lines`` replaces every line."""
+
+    model_config = body({"global_discount_pct": "10", "valid_until": "2026-01-31"})
     account_id: Id | None = None
     opportunity_id: Id | None = None
     contact_id: Id | None = None
-    lines: list[QuoteLineIn] | None = None
+    lines: list[QuoteLineCreate] | None = None
     global_discount_pct: Number | None = None
     recargo_equivalencia: bool | None = None
     irpf_pct: Number | None = None
@@ -331,43 +382,53 @@ class QuotePatch(BaseModel):
     notes: Text | None = None
 
 
-class QuoteIn(QuotePatch):
-    lines: list[QuoteLineIn]
+class QuoteCreate(QuoteUpdate):
+    """A draft quote; ``recargo_equivalencia`` defaults to the customer's flag."""
+
+    model_config = body({"account_id": 1, "opportunity_id": 1, "lines": [
+        {"product_id": 1, "description": "Taladro percutor", "quantity": "2",
+         "unit_price": "89.90", "discount_pct": "10", "tax_rate": "21"},
+        {"description": "Curso de uso", "quantity": "1", "unit_price": "50",
+         "tax_rate": "exento"}]})
+
+    lines: list[QuoteLineCreate]
 
 
-class SendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuoteSend(BaseModel):
+    """E-mail the PDF (to the contact's address when ``to`` is left out)."""
+
+    model_config = body({"to": ["compras@talleres.es"], "message": "Adjunto presupuesto."})
     to: list[Line] | None = None
     message: Text = ""
 
 
-class RejectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QuoteReject(BaseModel):
+    model_config = body({"reason": "No interesa"})
     reason: Text = ""
 
 
-class TaxRowOut(BaseModel):
+class TaxRowPublic(BaseModel):
     rate: str  # "21", "10", "4", "0", "exento"; for recargo "5.2", "1.4", "0.5"
     base: str
     amount: str
     iva_rate: str | None = None
 
 
-class TotalsOut(BaseModel):
+class QuoteTotalsPublic(BaseModel):
     subtotal: str
     global_discount_pct: str
     discount: str
     base: str
-    taxes: list[TaxRowOut]
+    taxes: list[TaxRowPublic]
     tax: str
-    recargo: list[TaxRowOut]
+    recargo: list[TaxRowPublic]
     recargo_total: str
     irpf_pct: str
     irpf: str
     total: str
 
 
-class QuoteLineOut(BaseModel):
+class QuoteLinePublic(BaseModel):
     id: int
     position: int
     product_id: int | None
@@ -381,13 +442,13 @@ class QuoteLineOut(BaseModel):
     line_base: Decimal
 
 
-class QuoteVersionOut(BaseModel):
+class QuoteVersionPublic(BaseModel):
     id: int
     version: int
     status: str
 
 
-class QuoteSummaryOut(BaseModel):
+class QuoteSummaryPublic(BaseModel):
     id: int
     number: str
     version: int
@@ -407,7 +468,9 @@ class QuoteSummaryOut(BaseModel):
     decided_at: datetime | None
 
 
-class QuoteOut(QuoteSummaryOut):
+class QuotePublic(QuoteSummaryPublic):
+    """The whole quote: header, lines, versions and the tax breakdown."""
+
     contact_id: int | None
     team_id: int | None
     global_discount_pct: Decimal
@@ -418,14 +481,25 @@ class QuoteOut(QuoteSummaryOut):
     created_at: datetime
     updated_at: datetime | None
     editable: bool
-    versions: list[QuoteVersionOut]
-    lines: list[QuoteLineOut]
-    totals: TotalsOut
+    versions: list[QuoteVersionPublic]
+    lines: list[QuoteLinePublic]
+    totals: QuoteTotalsPublic
 
 
-__all__ = ["AccountIn", "AccountOut", "AccountPatch", "ContactIn", "ContactOut", "ContactPatch",
-           "MoveIn", "OpportunityIn", "OpportunityOut", "OpportunityPatch", "PageOut",
-           "PipelineIn", "PipelineOut", "PipelinePatch", "ProductIn", "ProductOut",
-           "ProductPatch", "QuoteIn", "QuoteLineIn", "QuoteLineOut", "QuoteOut", "QuotePatch",
-           "QuoteSummaryOut", "RejectIn", "SendIn", "StageChangeOut", "StageIn", "StageOut",
-           "StagePatch", "TotalsOut"]
+
+class QuotesPublic(BaseModel):
+    """Quotes as listed (the summary of each; ``GET /quotes/{id}`` has the lines)."""
+
+    data: list[QuoteSummaryPublic]
+    count: int
+
+
+__all__ = ["AccountCreate", "AccountPublic", "AccountUpdate", "AccountsPublic", "ContactCreate",
+           "ContactPublic", "ContactUpdate", "ContactsPublic", "OpportunitiesPublic",
+           "OpportunityCreate", "OpportunityMove", "OpportunityPublic", "OpportunityUpdate",
+           "PipelineCreate", "PipelinePublic", "PipelineUpdate", "PipelinesPublic",
+           "ProductCreate", "ProductPublic", "ProductUpdate", "ProductsPublic", "QuoteCreate",
+           "QuoteLineCreate", "QuoteLinePublic", "QuotePublic", "QuoteReject", "QuoteSend",
+           "QuoteSummaryPublic", "QuoteTotalsPublic", "QuoteUpdate", "QuoteVersionPublic",
+           "QuotesPublic", "StageChangePublic", "StageChangesPublic", "StageCreate", "StagePublic",
+           "TaxRowPublic"]

@@ -17,22 +17,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from analytics import kpis, periods
 from analytics.scope import Scope
-from crm_app.formatting import datetime_es, money, number, percent
+from crm_app.formatting import datetime_es, measure, money, number, percent
 from crm_app.gcpause import collector_paused
 from crm_app.models import User
 from crm_app.reports import svg_charts
+from crm_app.reports.rendering import TEMPLATES, environment, font_config, write_pdf
 from crm_app.services import analytics as svc
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_OWNERS = 20  # a company of 1.000 comerciales gets the top 20 and a "y N más" line
 
 
@@ -52,18 +51,6 @@ def signed_change(value: float | None) -> str:
         return "—"
     text = percent(abs(value))
     return ("+" if value > 0 else "−" if value < 0 else "") + text
-
-
-def _fmt(kind: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if kind == "money":
-        return money(value)
-    if kind == "pct":
-        return percent(value)
-    if kind == "days":
-        return number(value, 1)
-    return number(value)
 
 
 KPI_ROWS = (  # key, label, format
@@ -101,18 +88,14 @@ def _kpi_rows(cur: dict, prev: dict, last: dict) -> list[KpiRow]:
             pc, lc = _points(c, p), _points(c, ly)
         else:
             pc, lc = signed_change(kpis.change(c, p)), signed_change(kpis.change(c, ly))
-        rows.append(KpiRow(label, _fmt(kind, c), _fmt(kind, p), pc, _fmt(kind, ly), lc))
+        rows.append(KpiRow(label, measure(c, kind), measure(p, kind), pc, measure(ly, kind), lc))
     return rows
 
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    env.filters.update(money=money, pct=percent, num=number, change=signed_change,
-                       days=lambda v: _fmt("days", v))
-    return env
+    return environment(money=money, pct=percent, num=number, change=signed_change,
+                       days=lambda v: measure(v, "days"))
 
 
 def report_data(con: duckdb.DuckDBPyConnection, *, scope: Scope, month: periods.Period,
@@ -247,30 +230,18 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _font_config() -> Any:
-    """One font configuration per process (a worker renders many reports): a new one per
-    render starts Pango's font and glyph caches cold again, ~5 % of a render."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-@lru_cache(maxsize=1)
 def _stylesheet() -> Any:
     """``monthly.css``, parsed once per process (~14 ms a render otherwise). Given to
     WeasyPrint as a user stylesheet: it still wins over the user-agent one, and the
     template's own ``<style>`` (the page set-up) is the only author style."""
     from weasyprint import CSS
 
-    return CSS(filename=str(TEMPLATES / "monthly.css"), font_config=_font_config())
+    return CSS(filename=str(TEMPLATES / "monthly.css"), font_config=font_config())
 
 
 def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
     with collector_paused():  # a render would set off a full collection (~10 %)
-        return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
-            stylesheets=[_stylesheet()], font_config=_font_config())
+        return write_pdf(html, stylesheets=[_stylesheet()])
 
 
 def render_monthly_report(*, user: User, month: date, con: duckdb.DuckDBPyConnection | None = None,

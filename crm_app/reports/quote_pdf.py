@@ -14,14 +14,14 @@ from typing import Any
 
 import phonenumbers
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from crm_app.formatting import date_es, money
+from crm_app.reports.rendering import environment, write_pdf
 from crm_app.services.quote_maths import Totals
 from crm_app.settings import get_settings
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 ACCENT = "#1d4ed8"
 LOCALE = "es_ES"
 EXEMPT_NOTE = "Operaciones exentas de IVA conforme a la Ley 37/1992, del IVA."
@@ -73,12 +73,8 @@ def css_string(value: str) -> Markup:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    env.filters.update(money=money, price=fmt_price, qty=fmt_qty, pct=fmt_pct,
+    return environment(money=money, price=fmt_price, qty=fmt_qty, pct=fmt_pct,
                        date_es=date_es, phone=fmt_phone, css_string=css_string)
-    return env
 
 
 def _logo_url(logo_path: str) -> str | None:
@@ -143,28 +139,15 @@ def render_quote_html(**kwargs: Any) -> str:
     return _env().get_template("quote.html").render(**quote_context(**kwargs))
 
 
-@lru_cache(maxsize=1)
-def _font_config() -> Any:
-    """One font configuration per process: building it costs more than the layout itself."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
 def render_quote_pdf(**kwargs: Any) -> bytes:
     """The PDF bytes; same keywords as ``quote_context``."""
-    from weasyprint import HTML
-
-    html = render_quote_html(**kwargs)
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=_font_config())
+    return write_pdf(render_quote_html(**kwargs))
 
 
 def warm_up() -> None:
     """Pay WeasyPrint's import and font set-up once (≈ 2–3 s of CPU) at process start, so the
     first quote a user opens renders as fast as the next ones (≈ 0,3 s)."""
-    from weasyprint import HTML
-
-    HTML(string="<p>·</p>").write_pdf(font_config=_font_config())
+    write_pdf("<p>·</p>")
     _env().get_template("quote.html")
 
 

@@ -72,55 +72,57 @@ def _legend(series: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
     return out
 
 
+# The margins of the charts over categories (bars by month, lines): room for the value axis on
+# the left, the legend on top and the category labels below.
+LEFT, RIGHT, TOP, BOTTOM = 58, 10, 26, 34
+
+
+def _axes(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *,
+          width: int, height: int, unit: str) -> tuple[list[str], float, float, float]:
+    """The frame of a chart over ``categories``: the legend, the grid, the value axis and the
+    category labels. Returns the SVG so far, the axis maximum, the width of one category's
+    column and the plot's height."""
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    top_value = _nice_max(max([float(v) for _, vals in series for v in vals] + [0]))
+    body = _legend([(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
+                   LEFT, 12)
+    body.append(_grid(LEFT, width - RIGHT, TOP, plot_h))
+    for i in range(5):
+        y = TOP + plot_h - plot_h * i / 4
+        body.append(_text(LEFT - 5, y + 3, compact(top_value * i / 4, unit), anchor="end",
+                          size=8, color=MUTED))
+    step = plot_w / max(len(categories), 1)
+    body += [_text(LEFT + step * (ci + 0.5), height - BOTTOM + 13, cat, size=8, color=MUTED)
+             for ci, cat in enumerate(categories)]
+    return body, top_value, step, plot_h
+
+
 def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *,
               title: str, width: int = 520, height: int = 220, unit: str = "€") -> str:
     """Grouped vertical bars: one group per category, one bar per series."""
-    left, right, top, bottom = 58, 10, 26, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max([float(v) for _, vals in series for v in vals] + [0]))
-    body = _legend([(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
-                   left, 12)
-    body.append(_grid(left, width - right, top, plot_h))
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
-        body.append(_text(left - 5, y + 3, compact(top_value * i / 4, unit), anchor="end",
-                          size=8, color=MUTED))
-    n = max(len(categories), 1)
-    group_w = plot_w / n
+    body, top_value, group_w, plot_h = _axes(categories, series, width=width, height=height,
+                                             unit=unit)
     bar_w = group_w * 0.75 / max(len(series), 1)
     for si, (_, values) in enumerate(series):  # one path of bars per series (see _grid)
         d = []
         for ci in range(len(categories)):
             value = float(values[ci]) if ci < len(values) else 0.0
             h = plot_h * value / top_value if top_value else 0
-            x = left + ci * group_w + group_w * 0.125 + si * bar_w
-            d.append(f"M{x:.1f} {top + plot_h - h:.1f}h{bar_w * 0.92:.1f}v{h:.1f}"
+            x = LEFT + ci * group_w + group_w * 0.125 + si * bar_w
+            d.append(f"M{x:.1f} {TOP + plot_h - h:.1f}h{bar_w * 0.92:.1f}v{h:.1f}"
                      f"h{-bar_w * 0.92:.1f}z")
         body.append(f'<path d="{"".join(d)}" fill="{PALETTE[si % len(PALETTE)]}"/>')
-    for ci, cat in enumerate(categories):
-        body.append(_text(left + ci * group_w + group_w / 2, height - bottom + 13, cat,
-                          size=8, color=MUTED))
     return _svg(width, height, body, title)
 
 
 def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]], *,
                title: str, width: int = 520, height: int = 200, unit: str = "€") -> str:
     """Lines with dots, one per series (e.g. the fiscal-year cumulative vs last year)."""
-    left, right, top, bottom = 58, 10, 26, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max([float(v) for _, vals in series for v in vals] + [0]))
-    body = _legend([(name, PALETTE[i % len(PALETTE)]) for i, (name, _) in enumerate(series)],
-                   left, 12)
-    body.append(_grid(left, width - right, top, plot_h))
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
-        body.append(_text(left - 5, y + 3, compact(top_value * i / 4, unit), anchor="end",
-                          size=8, color=MUTED))
-    n = max(len(categories), 1)
-    step = plot_w / n
+    body, top_value, step, plot_h = _axes(categories, series, width=width, height=height,
+                                          unit=unit)
 
     def xy(i: int, v: Number) -> tuple[float, float]:
-        return left + step * (i + 0.5), top + plot_h - plot_h * float(v) / top_value
+        return LEFT + step * (i + 0.5), TOP + plot_h - plot_h * float(v) / top_value
 
     for si, (_, values) in enumerate(series):
         color = PALETTE[si % len(PALETTE)]
@@ -133,9 +135,6 @@ def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[N
                        for x, y in (xy(i, v) for i, v in enumerate(values)))
         body.append(f'<path d="{dots}" fill="none" stroke="{color}" stroke-width="4.8" '
                     f'stroke-linecap="round"/>')
-    for ci, cat in enumerate(categories):
-        body.append(_text(left + step * (ci + 0.5), height - bottom + 13, cat, size=8,
-                          color=MUTED))
     return _svg(width, height, body, title)
 
 

@@ -30,13 +30,13 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
+from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
+from crm_app.services.errors import Conflict
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
     email_is_valid,
@@ -44,19 +44,30 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
-from crm_app.services.records import bin_clause, from_bin, save_changes, to_bin
+from crm_app.services.records import add_record, bin_clause, from_bin
 from crm_app.services.sales_common import (
     Page,
     assign_owner,
     aware,
+    bin_owned,
     check,
     get_owned,
     is_admin,
     order_by,
     paginate,
     require_user,
+    save_owned,
     text,
+    unknown_fields,
     user_names,
+    where_equal,
+)
+from crm_app.services.sales_reads import (
+    contact_row,
+    get_visible_account,
+    opportunity_row,
+    quote_row,
+    stages_by_id,
 )
 from crm_app.services.search import contains, matches, nif_fragment
 from crm_app.services.spain import canonical_province, province_from_postal_code
@@ -89,13 +100,10 @@ FIELD_LABELS = {
 # --- validation -------------------------------------------------------------------------------
 
 
-def _clean_account(session: Session, actor: User | None, data: Mapping[str, Any],
+def _clean_account(session: Session, actor: Actor, data: Mapping[str, Any],
                    current: Account | None) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate ``data`` (a full record on create, the changed fields on update)."""
-    errors: dict[str, str] = {}
-    unknown = sorted(set(data) - set(ACCOUNT_FIELDS))
-    for key in unknown:
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=ACCOUNT_FIELDS)
     merged: dict[str, Any] = {}
     if current is not None:
         merged.update({k: getattr(current, k) for k in ACCOUNT_FIELDS if hasattr(current, k)})
@@ -196,46 +204,39 @@ def _clean_account(session: Session, actor: User | None, data: Mapping[str, Any]
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_account(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Account:
+@needs_actor
+def create_account(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Account:
     """Create a customer. ``data`` holds the form fields (see ``ACCOUNT_FIELDS``)."""
     require_user(actor, Perm.RECORDS_CHANGE)
     values, errors = _clean_account(session, actor, data, None)
     owner_id, team_id = assign_owner(session=session, actor=actor, owner_id=data.get("owner_id"),
                                      errors=errors)
     check(errors)
-    now = utcnow()
     account = Account(**values, owner_id=owner_id, team_id=team_id)
-    account.created_at = values.get("created_at") or now
-    session.add(account)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="account", entity_id=account.id,
-                 action="create", after=audit.snapshot(account))
-    session.commit()
-    return account
+    account.created_at = values.get("created_at") or utcnow()
+    return add_record(session=session, actor=actor, record=account, entity="account")
 
 
-def update_account(*, session: Session, actor: User | None, account_id: int,
+@needs_actor
+def update_account(*, session: Session, actor: Actor, account_id: int,
                    data: Mapping[str, Any]) -> Account:
     """Change some fields of a customer (only the keys present in ``data``)."""
     account = get_owned(session, actor, Account, account_id, Action.CHANGE, label="Cliente")
     values, errors = _clean_account(session, actor, data, account)
-    if "owner_id" in data and data.get("owner_id") not in (None, account.owner_id):
-        owner_id, team_id = assign_owner(session=session, actor=actor,
-                                         owner_id=data.get("owner_id"), errors=errors)
-        values.update(owner_id=owner_id, team_id=team_id)
-    check(errors)
-    save_changes(session=session, actor=actor, record=account, entity="account", values=values)
+    save_owned(session=session, actor=actor, record=account, entity="account", data=data,
+               values=values, errors=errors)
     return account
 
 
-def delete_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def delete_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     """Send to the recycle bin (restorable)."""
-    account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente")
-    to_bin(session=session, actor=actor, record=account, entity="account")
-    return account
+    return bin_owned(session=session, actor=actor, model=Account, record_id=account_id,
+                     entity="account", label="Cliente")
 
 
-def restore_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def restore_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     account = get_owned(session, actor, Account, account_id, Action.DELETE, label="Cliente",
                         include_deleted=True)
     if account.deleted_at is None:
@@ -245,18 +246,18 @@ def restore_account(*, session: Session, actor: User | None, account_id: int) ->
             Account.nif == account.nif, Account.deleted_at.is_(None), Account.id != account.id)
         ).first()
         if clash is not None:
-            from crm_app.services.errors import Conflict
-
             raise Conflict("No se puede restaurar: ya hay otro cliente activo con este NIF.")
     from_bin(session=session, actor=actor, record=account, entity="account")
     return account
 
 
-def get_account(*, session: Session, actor: User | None, account_id: int) -> Account:
+@needs_actor
+def get_account(*, session: Session, actor: Actor, account_id: int) -> Account:
     return get_owned(session, actor, Account, account_id, label="Cliente")
 
 
-def list_accounts(*, session: Session, actor: User | None, q: str = "", province: str = "",
+@needs_actor
+def list_accounts(*, session: Session, actor: Actor, q: str = "", province: str = "",
                   sector: str = "", size_band: str = "", channel: str = "",
                   owner_id: int | None = None, team_id: int | None = None,
                   recargo_equivalencia: bool | None = None, deleted: bool = False,
@@ -272,19 +273,11 @@ def list_accounts(*, session: Session, actor: User | None, q: str = "", province
                               *([contains(Account.nif, compact)] if compact else [])))
     if province:
         stmt = stmt.where(Account.province == (canonical_province(province) or province))
-    if sector:
-        stmt = stmt.where(Account.sector == sector)
-    if size_band:
-        stmt = stmt.where(Account.size_band == size_band)
-    if channel:
-        stmt = stmt.where(Account.channel == channel)
-    if owner_id:
-        stmt = stmt.where(Account.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Account.team_id == team_id)
+    stmt = where_equal(stmt, Account, sector=sector, size_band=size_band, channel=channel,
+                       owner_id=owner_id, team_id=team_id)
     if recargo_equivalencia is not None:
         stmt = stmt.where(Account.recargo_equivalencia == recargo_equivalencia)
-    stmt = restrict(stmt, actor) if actor is not None else stmt
+    stmt = restrict(stmt, actor)
     stmt = order_by(stmt, Account, sort, ACCOUNT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)
@@ -336,7 +329,7 @@ def _entry(at: datetime | None, kind: str, title: str, detail: str = "", *,
             "user": "", "entity": entity, "entity_id": entity_id}
 
 
-def _timeline(session: Session, actor: User | None, account: Account, lead: Lead | None,
+def _timeline(session: Session, actor: Actor, account: Account, lead: Lead | None,
               contacts: list[Contact], opps: list[Opportunity], quotes: list[Quote],
               documents: list[Document], stages: dict[int, Stage],
               limit: int) -> list[dict[str, Any]]:
@@ -400,8 +393,7 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
     if opp_ids:
         who.append(Activity.opportunity_id.in_(opp_ids))
     stmt = select(Activity).where(or_(*who), Activity.deleted_at.is_(None))
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     for act in session.exec(stmt.order_by(Activity.created_at.desc()).limit(limit)).all():
         label = _ACTIVITY_TITLES.get(act.kind, act.kind)
         at = act.done_at or act.created_at
@@ -413,8 +405,7 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
     # Stage history of the account's opportunities.
     if opp_ids:
         stmt = select(StageChange).where(StageChange.opportunity_id.in_(opp_ids))
-        if actor is not None:
-            stmt = restrict(stmt, actor)
+        stmt = restrict(stmt, actor)
         for ch in session.exec(stmt.order_by(StageChange.changed_at.desc()).limit(limit)).all():
             to = stages.get(ch.to_stage_id)
             name = opp_names.get(ch.opportunity_id, "")
@@ -440,12 +431,13 @@ def _timeline(session: Session, actor: User | None, account: Account, lead: Lead
 
     names = user_names(session, {e["user_id"] for e in entries})
     for e in entries:
-        e["user"] = names.get(e["user_id"], "") if e["user_id"] else "Sistema"
+        e["user"] = names.get(e["user_id"], "") if e["user_id"] else SYSTEM.name
     entries.sort(key=lambda e: (e["at"] is not None, e["at"] or datetime.min), reverse=True)
     return entries[:limit]
 
 
-def account_360(*, session: Session, actor: User | None, account_id: int,
+@needs_actor
+def account_360(*, session: Session, actor: Actor, account_id: int,
                 timeline_limit: int = 200) -> dict[str, Any]:
     """Everything about one customer, for the ficha de cliente.
 
@@ -453,9 +445,6 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     first lead on), ``opportunities`` (``open``/``closed``), ``quotes``, ``purchases``
     (``items``, ``per_year``, ``total``), ``alerts``, ``documents``. Rows are plain dicts.
     """
-    from crm_app.services.opportunities import opportunity_row, stages_by_id
-    from crm_app.services.quotes import quote_row
-
     account = get_owned(session, actor, Account, account_id, label="Cliente")
     # The originating lead, read through the scope like every other linked record: a lead of
     # another team (an older link, or the customer reassigned since) adds nothing at all to
@@ -463,7 +452,7 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     lead = visible(session, actor, Lead, account.lead_id, field="lead_id", errors={})
 
     def scoped(stmt: Any) -> Any:
-        return restrict(stmt, actor) if actor is not None else stmt
+        return restrict(stmt, actor)
 
     contacts = list(session.exec(scoped(
         select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
@@ -555,20 +544,6 @@ def account_360(*, session: Session, actor: User | None, account_id: int,
     }
 
 
-def contact_row(c: Contact) -> dict[str, Any]:
-    return {"id": c.id, "name": f"{c.first_name} {c.last_name}".strip(),
-            "first_name": c.first_name, "last_name": c.last_name, "email": c.email,
-            "phone": c.phone, "position": c.position, "account_id": c.account_id,
-            "owner_id": c.owner_id}
-
-
-def get_visible_account(session: Session, actor: User | None, account_id: Any,
-                        errors: dict[str, str], field_name: str = "account_id",
-                        keep: int | None = None) -> Account | None:
-    """For forms: the account if the actor may see it, else a field error (no 404)."""
-    return visible(session, actor, Account, account_id, field=field_name, errors=errors,
-                   keep=keep)
-
-
 __all__ = ["ACCOUNT_FIELDS", "account_360", "contact_row", "create_account", "delete_account",
-           "get_account", "list_accounts", "restore_account", "update_account"]
+           "get_account", "get_visible_account", "list_accounts", "restore_account",
+           "update_account"]

@@ -19,20 +19,26 @@ Filters (channel, owner, team...) are separate and only ever narrow a scope.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from analytics import kpis, periods
 from analytics import snapshot as snap
-from analytics.scope import Scope
+from analytics.scope import Filters, Scope
 from crm_app import db
 from crm_app.formatting import date_es, datetime_es, time_es, to_local
 from crm_app.i18n import t
-from crm_app.models import Alert, Opportunity, Role, User
+from crm_app.models import Alert, Opportunity, Role, Team, User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, require, restrict, scope_of
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.audit import jsonable as _jsonable
+from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import DomainError, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -84,8 +90,6 @@ def scope_label(scope: Scope, *, session: Session | None = None,
         return t("analytics.scope.company")
     if scope.kind == "team":
         if team_name is None and session is not None:
-            from crm_app.models import Team
-
             team = session.get(Team, scope.team_id)
             team_name = team.name if team else str(scope.team_id)
         name = team_name or ""
@@ -185,12 +189,13 @@ def snapshot_warning(built_at: datetime) -> str:
              good=datetime_es(built_at))
 
 
-def rebuild_snapshot(*, actor: User | None) -> snap.SnapshotInfo:
-    """Rebuild the snapshot now (managers, directors, admins; ``actor=None`` for the system)."""
-    if actor is not None and scope_of(actor) == "own":
+@needs_actor
+def rebuild_snapshot(*, actor: Actor) -> snap.SnapshotInfo:
+    """Rebuild the snapshot now (managers, directors, admins; ``actors.SYSTEM`` for the jobs)."""
+    if scope_of(actor) == "own":
         raise PermissionDenied("Solo jefes de equipo, dirección y administración pueden "
                                "actualizar los datos.")
-    if actor is not None and not actor.active:
+    if not actor.active:
         raise PermissionDenied()
     return _build()
 
@@ -199,6 +204,17 @@ def open_reader() -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current snapshot (built first if missing)."""
     ensure_snapshot()
     return snap.open_snapshot()
+
+
+@contextmanager
+def reading() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only snapshot connection for one computation (built first if missing), closed
+    when it ends; run it in a worker thread, never on the UI's event loop."""
+    con = open_reader()
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def snapshot_label(built_at: datetime, now: datetime | None = None) -> str:
@@ -219,8 +235,67 @@ def opportunity_names(*, session: Session, user: User, ids: list[int]) -> dict[i
     return {row[0]: row[1] for row in session.exec(stmt).all()}
 
 
+DRILL_MAX_ROWS = 10_000  # the most a drill-down list exports
+
+
+@needs_actor
+def opportunities_behind(*, session: Session, actor: Actor, status: str, start: date, end: date,
+                         filters: dict[str, Any] | None = None, offset: int = 0,
+                         limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """One page of the opportunities behind a figure of ``actor``'s dashboards (the scope
+    their role gets, narrowed by ``filters``), newest closed first for closed deals, largest
+    first otherwise, with their names read through ``restrict``. Reads the snapshot: call it
+    from a worker thread."""
+    scope = scope_for(actor)
+    with reading() as con:
+        result = kpis.opportunities_list(
+            con, scope, periods.custom(start, end), Filters(**(filters or {})), status=status,
+            offset=max(0, int(offset)), limit=max(1, min(int(limit), DRILL_MAX_ROWS)),
+            order="closed_desc" if status in ("won", "lost", "closed") else "amount_desc")
+    names = opportunity_names(session=session, user=actor,
+                              ids=[i["opportunity_id"] for i in result["items"]])
+    for item in result["items"]:
+        item["name"] = names.get(item["opportunity_id"], "")
+    return result["items"], result["total"]
+
+
+def report_dates(*, kind: str, ref: str = "", start: str = "", end: str = "",
+                 today: date) -> tuple[date, date | None, date | None]:
+    """The dates of a report request as typed (``dd/mm/aaaa`` or ISO): (reference day, from,
+    to); from and to only for a custom range, within ``periods.MAX_RANGE_DAYS``. Errors are
+    field errors named like the form's fields: ``ref_date``, ``date_from``, ``date_to``."""
+    errors: dict[str, str] = {}
+
+    def read(text: str, name: str) -> date | None:
+        if not str(text or "").strip():
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            errors[name] = t("aui.period.bad_date")
+            return None
+
+    if kind not in periods.REPORT_KINDS:
+        raise ValidationFailed({"period": t("aui.period.bad_date")})
+    if kind != "custom":
+        day = read(ref, "ref_date")
+        if errors:
+            raise ValidationFailed(errors)
+        return day or today, None, None
+    first, last = read(start, "date_from"), read(end, "date_to")
+    for name, value in (("date_from", first), ("date_to", last)):
+        if value is None and name not in errors:
+            errors[name] = t("aui.period.bad_date")
+    if errors:
+        raise ValidationFailed(errors)
+    assert first is not None and last is not None
+    try:
+        periods.bounded(first, last)
+    except periods.PeriodError as exc:
+        raise ValidationFailed({"date_to": t(f"aui.period.{exc.code}")}) from None
+    return today, first, last
+
+
 def jsonable(value: Any) -> Any:
     """Decimals as strings, dates and times as ISO text, recursively."""
-    from crm_app.services.audit import jsonable as _jsonable
-
     return _jsonable(value)

@@ -15,7 +15,8 @@ Condition: ``{"field": "province", "op": "eq", "value": "Madrid"}``. ``field`` i
 just ``sector`` when it is not a Lead field). Ops: ``eq``, ``ne``, ``in``, ``not_in``,
 ``contains`` (text, or any of a list), ``between`` (``[lo, hi]`` numbers or ISO dates,
 inclusive, either end may be null), ``province_in`` and ``region_in`` (autonomous communities),
-``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks.
+``empty``, ``not_empty``. Text compares ignore case, accents and surrounding blanks. Every op
+but ``empty``/``not_empty`` needs a value (a blank one is a field error, never "matches blank").
 
 Actions and their ``config``:
 - ``fixed_user``: ``{"user_id": 7}``
@@ -37,11 +38,21 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from crm_app.models import AssignmentAction, AssignmentRule, Lead, LeadStatus, Organisation, User
+from crm_app.models import (
+    AssignmentAction,
+    AssignmentRule,
+    Lead,
+    LeadStatus,
+    Organisation,
+    User,
+    utcnow,
+)
 from crm_app.models.bounds import id_in_range
 from crm_app.permissions import Perm, require, restrict
 from crm_app.services import audit
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import ValidationFailed
+from crm_app.services.records import add_record, get_existing
 from crm_app.services.spain import (
     canonical_province,
     canonical_region,
@@ -143,6 +154,19 @@ def _key_fn(field_name: str) -> Callable[[Any], str]:
 # --- compiling conditions ------------------------------------------------------------------
 
 
+def _between(get: Callable[[dict], Any], parse: Callable[[Any], Any], lo: Any,
+             hi: Any) -> Callable[[dict], bool]:
+    """The ``between`` test: the lead's value, read by ``parse`` (numbers or dates, the same
+    as the bounds), is within ``lo``..``hi`` (either may be open); unreadable is outside."""
+    def test(lead: dict) -> bool:
+        value = parse(get(lead))
+        if value is None:
+            return False
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+    return test
+
+
 def _compile_condition(cond: dict) -> Callable[[dict], bool]:
     name = str(cond.get("field") or "")
     op = cond.get("op")
@@ -179,22 +203,8 @@ def _compile_condition(cond: dict) -> Callable[[dict], bool]:
             hi is None or hi == "" or hi_n is not None) and not (
             _is_dateish(lo) or _is_dateish(hi))
         if numeric:
-            def in_range_n(lead: dict) -> bool:
-                n = _number(get(lead))
-                if n is None:
-                    return False
-                return (lo_n is None or n >= lo_n) and (hi_n is None or n <= hi_n)
-
-            return in_range_n
-        lo_d, hi_d = _date(lo), _date(hi)
-
-        def in_range_d(lead: dict) -> bool:
-            d = _date(get(lead))
-            if d is None:
-                return False
-            return (lo_d is None or d >= lo_d) and (hi_d is None or d <= hi_d)
-
-        return in_range_d
+            return _between(get, _number, lo_n, hi_n)
+        return _between(get, _date, _date(lo), _date(hi))
 
     if op == "province_in":
         provs = {province_key(v) for v in _as_list(value)}
@@ -488,6 +498,19 @@ def fallback_owner_id(*, session: Session) -> int | None:
 
 # --- rule validation and CRUD --------------------------------------------------------------
 
+NO_VALUE_OPS = ("empty", "not_empty")
+_MISSING_VALUE = {
+    "in": "Indica al menos un valor.",
+    "not_in": "Indica al menos un valor.",
+    "province_in": "Indica al menos una provincia.",
+    "region_in": "Indica al menos una comunidad autónoma.",
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 
 def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
     """Check and clean one rule dict; raise ``ValidationFailed`` with Spanish messages."""
@@ -519,21 +542,28 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
             continue
         value = cond.get("value")
         if op == "between":
-            if not isinstance(value, (list, tuple)) or len(value) != 2 or all(
-                    v in (None, "") for v in value):
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
                 errors[key + ".value"] = "Un rango necesita [mínimo, máximo]."
                 continue
-            value = list(value)
+            value = [None if _blank(v) else v for v in value]
+            if value == [None, None]:
+                errors[key + ".value"] = "Indica el mínimo, el máximo o los dos."
+                continue
+        elif op not in NO_VALUE_OPS:
+            # A blank value is not "matches blank" (that is «está vacío»): the editor's new
+            # condition used to be saved as "Provincia es igual a" (nothing).
+            filled = [v for v in _as_list(value) if not _blank(v)]
+            if not filled:
+                errors[key + ".value"] = _MISSING_VALUE.get(op, "Indica el valor de la "
+                                                                "condición.")
+                continue
+            value = filled if isinstance(value, (list, tuple)) else value
         if op == "region_in":
             unknown = [r for r in _as_list(value) if not canonical_region(str(r))]
-            if unknown or not _as_list(value):
-                errors[key + ".value"] = ("Comunidad autónoma desconocida: "
-                                          + ", ".join(map(str, unknown)) if unknown
-                                          else "Indica al menos una comunidad autónoma.")
+            if unknown:
+                errors[key + ".value"] = "Comunidad autónoma desconocida: " + ", ".join(
+                    map(str, unknown))
                 continue
-        if op in ("in", "not_in", "province_in") and not _as_list(value):
-            errors[key + ".value"] = "Indica al menos un valor."
-            continue
         if op == "province_in":
             unknown = [v for v in _as_list(value) if not canonical_province(str(v))]
             if unknown:
@@ -579,41 +609,28 @@ def rule_dict(rule: AssignmentRule) -> dict:
             "cursor": rule.cursor}
 
 
-def list_rules(*, session: Session, actor: User) -> list[AssignmentRule]:
+@needs_actor
+def list_rules(*, session: Session, actor: Actor) -> list[AssignmentRule]:
     require(actor, Perm.RULES_MANAGE)
     return list(session.exec(select(AssignmentRule)
                              .order_by(AssignmentRule.position, AssignmentRule.id)).all())
 
 
-def get_rule(*, session: Session, actor: User, rule_id: int) -> AssignmentRule:
+@needs_actor
+def get_rule(*, session: Session, actor: Actor, rule_id: int) -> AssignmentRule:
     require(actor, Perm.RULES_MANAGE)
-    rule = session.get(AssignmentRule, rule_id)
-    if rule is None:
-        raise NotFound("Regla no encontrada.")
-    return rule
+    return get_existing(session=session, model=AssignmentRule, record_id=rule_id,
+                        missing="Regla no encontrada.")
 
 
-def create_rule(*, session: Session, actor: User, data: dict) -> AssignmentRule:
-    require(actor, Perm.RULES_MANAGE)
-    clean = validate_rule(data, session=session)
-    position = data.get("position")
-    if position is None:
-        last = session.exec(select(func.max(AssignmentRule.position))).one()
-        position = (last or 0) + 1 if last is not None else 0
-    rule = AssignmentRule(**clean, position=int(position))
-    session.add(rule)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
-                 action="create", after=audit.snapshot(rule))
-    session.commit()
-    return rule
+def _add_rule(session: Session, actor: Actor, clean: dict, position: int) -> AssignmentRule:
+    return add_record(session=session, actor=actor, entity="assignment_rule", commit=False,
+                      record=AssignmentRule(**clean, position=int(position)))
 
 
-def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> AssignmentRule:
-    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+def _change_rule(session: Session, actor: Actor, rule: AssignmentRule, data: dict,
+                 clean: dict) -> AssignmentRule:
     before = audit.snapshot(rule)
-    merged = {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
-    clean = validate_rule(merged, session=session)
     for key, value in clean.items():
         setattr(rule, key, value)
     if data.get("position") is not None:
@@ -625,22 +642,109 @@ def update_rule(*, session: Session, actor: User, rule_id: int, data: dict) -> A
     old, new = audit.diff(before, audit.snapshot(rule))
     audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
                  action="update", before=old, after=new)
+    return rule
+
+
+def _merged(rule: AssignmentRule, data: dict) -> dict:
+    """A rule's stored fields with the given ones over them (``None`` = keep)."""
+    return {**rule_dict(rule), **{k: v for k, v in data.items() if v is not None}}
+
+
+def _remove_rule(session: Session, actor: Actor, rule: AssignmentRule) -> None:
+    snap = audit.snapshot(rule)
+    session.execute(update(Lead).where(Lead.assigned_rule_id == rule.id)
+                    .values(assigned_rule_id=None))
+    session.delete(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule.id,
+                 action="delete", before=snap)
+
+
+@needs_actor
+def create_rule(*, session: Session, actor: Actor, data: dict) -> AssignmentRule:
+    require(actor, Perm.RULES_MANAGE)
+    clean = validate_rule(data, session=session)
+    position = data.get("position")
+    if position is None:
+        last = session.exec(select(func.max(AssignmentRule.position))).one()
+        position = (last or 0) + 1 if last is not None else 0
+    rule = _add_rule(session, actor, clean, int(position))
     session.commit()
     return rule
 
 
-def delete_rule(*, session: Session, actor: User, rule_id: int) -> None:
+@needs_actor
+def update_rule(*, session: Session, actor: Actor, rule_id: int, data: dict) -> AssignmentRule:
     rule = get_rule(session=session, actor=actor, rule_id=rule_id)
-    snap = audit.snapshot(rule)
-    session.execute(update(Lead).where(Lead.assigned_rule_id == rule_id)
-                    .values(assigned_rule_id=None))
-    session.delete(rule)
-    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=rule_id,
-                 action="delete", before=snap)
+    clean = validate_rule(_merged(rule, data), session=session)
+    _change_rule(session, actor, rule, data, clean)
+    session.commit()
+    return rule
+
+
+@needs_actor
+def delete_rule(*, session: Session, actor: Actor, rule_id: int) -> None:
+    rule = get_rule(session=session, actor=actor, rule_id=rule_id)
+    _remove_rule(session, actor, rule)
     session.commit()
 
 
-def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> list[AssignmentRule]:
+@needs_actor
+def save_rules(*, session: Session, actor: Actor, rules: list[dict],
+               deleted: Iterable[int] = ()) -> list[AssignmentRule]:
+    """Save an edited rule set in one commit (the settings screen's "Guardar reglas").
+
+    ``rules`` in their new order, each with ``id`` to change a stored rule or without it to
+    add one; ``deleted`` the ids removed. Every rule is validated before anything is written
+    (errors keyed ``rules.<i>.<field>``, the place on screen); stored rules in neither list
+    (added meanwhile by someone else) are kept, after these. Returns the rules in order.
+    """
+    require(actor, Perm.RULES_MANAGE)
+    if not isinstance(rules, list):
+        raise ValidationFailed({"rules": "Las reglas deben ser una lista."})
+    stored = {r.id: r for r in list_rules(session=session, actor=actor)}
+    gone = {_int(i) for i in deleted} - {None}
+    errors: dict[str, str] = {}
+    plan: list[tuple[AssignmentRule | None, dict, dict]] = []
+    for i, data in enumerate(rules):
+        data = data if isinstance(data, dict) else {}
+        rule_id = _int(data.get("id"))
+        rule = stored.get(rule_id) if rule_id is not None else None
+        if rule_id is not None and (rule is None or rule_id in gone):
+            errors[f"rules.{i}.id"] = "Esta regla ya no existe: descarta los cambios."
+            continue
+        try:
+            clean = validate_rule(_merged(rule, data) if rule else data, session=session,
+                                  prefix=f"rules.{i}.")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        plan.append((rule, data, clean))
+    if errors:
+        raise ValidationFailed(errors)
+    for rule_id in gone & set(stored):
+        _remove_rule(session, actor, stored[rule_id])
+    saved = []
+    for position, (rule, data, clean) in enumerate(plan):
+        if rule is None:
+            saved.append(_add_rule(session, actor, clean, position))
+        else:
+            saved.append(_change_rule(session, actor, rule, {**data, "position": position},
+                                      clean))
+    listed = {r.id for r in saved}
+    for position, rule in enumerate((r for r in stored.values()
+                                     if r.id not in listed and r.id not in gone),
+                                    start=len(saved)):
+        rule.position = position
+        session.add(rule)
+    audit.record(session=session, actor=actor, entity="assignment_rule", entity_id=None,
+                 action="reorder", after={"order": [r.id for r in saved]})
+    session.commit()
+    return saved
+
+
+@needs_actor
+def reorder_rules(*, session: Session, actor: Actor,
+                  ordered_ids: list[int]) -> list[AssignmentRule]:
     rules = {r.id: r for r in list_rules(session=session, actor=actor)}
     if set(ordered_ids) != set(rules):
         raise ValidationFailed({"ids": "La lista debe contener todas las reglas una vez."})
@@ -654,15 +758,14 @@ def reorder_rules(*, session: Session, actor: User, ordered_ids: list[int]) -> l
 
 
 def _now() -> datetime:
-    from crm_app.models import utcnow
-
     return utcnow()
 
 
 # --- simulator -----------------------------------------------------------------------------
 
 
-def simulate(*, session: Session, actor: User, rules: list[dict], last_n: int = 200) -> dict:
+@needs_actor
+def simulate(*, session: Session, actor: Actor, rules: list[dict], last_n: int = 200) -> dict:
     """Where the last ``last_n`` leads would go under a DRAFT rule set (nothing is saved),
     beside where they went (their current owners).
 

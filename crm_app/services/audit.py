@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from crm_app.models import AuditEvent, User, utcnow
+from crm_app.models import AuditEvent, utcnow
+from crm_app.services.actors import Actor, needs_actor
 
 _SKIP = {"password_hash", "updated_at"}
 
@@ -39,10 +40,11 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[d
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
+@needs_actor
 def record(
     *,
     session: Session,
-    actor: User | None,
+    actor: Actor,
     entity: str,
     entity_id: int | None,
     action: str,
@@ -51,7 +53,7 @@ def record(
     note: str = "",
 ) -> AuditEvent:
     event = AuditEvent(
-        actor_id=actor.id if actor else None,
+        actor_id=actor.id,  # NULL: the system (actors.SYSTEM has no id)
         at=utcnow(),
         entity=entity,
         entity_id=entity_id,

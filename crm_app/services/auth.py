@@ -35,6 +35,7 @@ from crm_app.auth.tokens import API_TOKEN_PREFIX, new_token, token_hash
 from crm_app.i18n import t
 from crm_app.models import ApiToken, User, UserSession, utcnow
 from crm_app.services import audit
+from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.errors import LoginFailed, LoginThrottled, NotFound
 from crm_app.settings import get_settings
 
@@ -74,7 +75,7 @@ def _count_failure(session: Session, user: User, now: datetime) -> datetime | No
     set_committed_value(user, "failed_logins", failed)
     set_committed_value(user, "locked_until", locked_until)
     if locked_until is not None and locked_until > now:  # this failure reached the limit
-        audit.record(session=session, actor=None, entity="user", entity_id=user.id,
+        audit.record(session=session, actor=SYSTEM, entity="user", entity_id=user.id,
                      action="locked", note=f"{settings.login_max_failures} intentos fallidos")
         session.commit()
         return locked_until
@@ -196,7 +197,8 @@ def logout(*, session: Session, token: str | None) -> None:
         session.commit()
 
 
-def create_api_token(*, session: Session, actor: User | None, user: User, name: str = "") -> str:
+@needs_actor
+def create_api_token(*, session: Session, actor: Actor, user: User, name: str = "") -> str:
     """Create a personal API token and return it; only its hash is kept."""
     raw = new_token(API_TOKEN_PREFIX)
     row = ApiToken(name=name[:120], prefix=raw[:12], token_hash=token_hash(raw), user_id=user.id,
@@ -209,7 +211,8 @@ def create_api_token(*, session: Session, actor: User | None, user: User, name: 
     return raw
 
 
-def revoke_api_token(*, session: Session, actor: User | None, token_id: int) -> ApiToken:
+@needs_actor
+def revoke_api_token(*, session: Session, actor: Actor, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound("Token no encontrado.")

@@ -12,15 +12,16 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from crm_app.models import User
 from crm_app.models.search import Searchable
 from crm_app.permissions import restrict
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.search import contains, matches
 
 MAX_PAGE_SIZE = 200
 
 
-def browse(*, session: Session, actor: User, model: Any, q: str = "",
+@needs_actor
+def browse(*, session: Session, actor: Actor, model: Any, q: str = "",
            search: tuple[str, ...] = (), filters: tuple[Any, ...] = (), sort: str = "id",
            desc: bool = True, sortable: tuple[str, ...] = ("id",), offset: int = 0,
            limit: int = 25) -> tuple[list[Any], int]:

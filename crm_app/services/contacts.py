@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import Account, Contact, Lead, User, utcnow
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
-from crm_app.services.accounts import get_visible_account
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import (
@@ -20,19 +19,28 @@ from crm_app.services.normalize import (
     normalize_nif,
     normalize_phone,
 )
-from crm_app.services.records import bin_clause, from_bin, save_changes, to_bin
+from crm_app.services.records import (
+    add_record,
+    bin_clause,
+)
 from crm_app.services.sales_common import (
     Page,
     assign_owner,
     aware,
+    bin_owned,
     check,
     get_owned,
     is_admin,
     order_by,
     paginate,
     require_user,
+    restore_owned,
+    save_owned,
     text,
+    unknown_fields,
+    where_equal,
 )
+from crm_app.services.sales_reads import get_visible_account
 from crm_app.services.search import contains, matches
 from crm_app.services.spain import canonical_province
 
@@ -43,12 +51,10 @@ CONTACT_SORTS = {"name": Contact.last_name, "first_name": Contact.first_name,
                  "updated_at": Contact.updated_at}
 
 
-def _clean_contact(session: Session, actor: User | None, data: Mapping[str, Any],
+def _clean_contact(session: Session, actor: Actor, data: Mapping[str, Any],
                    current: Contact | None) -> tuple[dict[str, Any], dict[str, str],
                                                      Account | None]:
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - set(CONTACT_FIELDS)):
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=CONTACT_FIELDS)
     out: dict[str, Any] = {}
 
     def given(key: str) -> bool:
@@ -102,7 +108,8 @@ def _clean_contact(session: Session, actor: User | None, data: Mapping[str, Any]
     return out, errors, account
 
 
-def create_contact(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Contact:
+@needs_actor
+def create_contact(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Contact:
     """Create a contact, optionally at a customer (``account_id``); its owner defaults to the
     customer's owner so the people who see the customer see its contacts."""
     require_user(actor, Perm.RECORDS_CHANGE)
@@ -113,45 +120,38 @@ def create_contact(*, session: Session, actor: User | None, data: Mapping[str, A
     check(errors)
     contact = Contact(**values, owner_id=owner_id, team_id=team_id)
     contact.created_at = values.get("created_at") or utcnow()
-    session.add(contact)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="contact", entity_id=contact.id,
-                 action="create", after=audit.snapshot(contact))
-    session.commit()
-    return contact
+    return add_record(session=session, actor=actor, record=contact, entity="contact")
 
 
-def update_contact(*, session: Session, actor: User | None, contact_id: int,
+@needs_actor
+def update_contact(*, session: Session, actor: Actor, contact_id: int,
                    data: Mapping[str, Any]) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.CHANGE, label="Contacto")
     values, errors, _ = _clean_contact(session, actor, data, contact)
-    if "owner_id" in data and data.get("owner_id") not in (None, contact.owner_id):
-        owner_id, team_id = assign_owner(session=session, actor=actor,
-                                         owner_id=data.get("owner_id"), errors=errors)
-        values.update(owner_id=owner_id, team_id=team_id)
-    check(errors)
-    save_changes(session=session, actor=actor, record=contact, entity="contact", values=values)
+    save_owned(session=session, actor=actor, record=contact, entity="contact", data=data,
+               values=values, errors=errors)
     return contact
 
 
-def delete_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
-    contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto")
-    to_bin(session=session, actor=actor, record=contact, entity="contact")
-    return contact
+@needs_actor
+def delete_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
+    return bin_owned(session=session, actor=actor, model=Contact, record_id=contact_id,
+                     entity="contact", label="Contacto")
 
 
-def restore_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
-    contact = get_owned(session, actor, Contact, contact_id, Action.DELETE, label="Contacto",
-                        include_deleted=True)
-    from_bin(session=session, actor=actor, record=contact, entity="contact")
-    return contact
+@needs_actor
+def restore_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
+    return restore_owned(session=session, actor=actor, model=Contact, record_id=contact_id,
+                         entity="contact", label="Contacto")
 
 
-def get_contact(*, session: Session, actor: User | None, contact_id: int) -> Contact:
+@needs_actor
+def get_contact(*, session: Session, actor: Actor, contact_id: int) -> Contact:
     return get_owned(session, actor, Contact, contact_id, label="Contacto")
 
 
-def list_contacts(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_contacts(*, session: Session, actor: Actor, q: str = "",
                   account_id: int | None = None, province: str = "", sector: str = "",
                   size_band: str = "", channel: str = "", owner_id: int | None = None,
                   team_id: int | None = None, deleted: bool = False, sort: str = "name",
@@ -180,14 +180,8 @@ def list_contacts(*, session: Session, actor: User | None, q: str = "",
         if len(digits) >= 3:
             clauses.append(contains(Contact.phone, digits))
         stmt = stmt.where(or_(*clauses))
-    if account_id:
-        stmt = stmt.where(Contact.account_id == account_id)
-    if owner_id:
-        stmt = stmt.where(Contact.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Contact.team_id == team_id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = where_equal(stmt, Contact, account_id=account_id, owner_id=owner_id, team_id=team_id)
+    stmt = restrict(stmt, actor)
     stmt = order_by(stmt, Contact, sort, CONTACT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from crm_app.i18n import t
 from crm_app.models import (
     Account,
     Activity,
@@ -38,15 +37,16 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.permissions import Action, restrict
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import active_defs, parse_decimal
+from crm_app.services.defaults import ensure_default_pipeline
 from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.leads import full_name, get_lead
-from crm_app.services.links import visible
+from crm_app.services.links import required
 from crm_app.services.normalize import email_domain
 from crm_app.services.search import contains, ends_with
 
@@ -81,7 +81,8 @@ def _match_clauses(lead: Lead) -> list[tuple[str, Any]]:
     return clauses
 
 
-def match_account(*, session: Session, actor: User, lead: Lead) -> Account | None:
+@needs_actor
+def match_account(*, session: Session, actor: Actor, lead: Lead) -> Account | None:
     """The existing account this lead belongs to, by NIF then email domain (see module doc).
     Raises ``Conflict`` when the only match is outside the actor's scope."""
     for what, clause in _match_clauses(lead):
@@ -97,37 +98,18 @@ def match_account(*, session: Session, actor: User, lead: Lead) -> Account | Non
     return None
 
 
-def _first_open_stage(session: Session, actor: User, pipeline_id: int | None
+def _first_open_stage(session: Session, actor: Actor, pipeline_id: int | None
                       ) -> tuple[Pipeline, Stage]:
     if pipeline_id is not None:
-        errors: dict[str, str] = {}
-        pipeline = visible(session, actor, Pipeline, pipeline_id, field="pipeline_id",
-                           errors=errors)
-        if pipeline is None:
-            raise ValidationFailed(errors or {"pipeline_id": t("links.missing.pipeline")})
+        pipeline = required(session, actor, Pipeline, pipeline_id, field="pipeline_id")
     else:
-        pipeline = _default_pipeline(session)
+        pipeline = ensure_default_pipeline(session=session)
     stage = session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id)
                          .where(Stage.kind == StageKind.OPEN)
                          .order_by(Stage.position, Stage.id)).first()
     if stage is None:
         raise ValidationFailed({"pipeline_id": "El embudo no tiene etapas abiertas."})
     return pipeline, stage
-
-
-def _default_pipeline(session: Session) -> Pipeline:
-    try:
-        from crm_app.services.defaults import ensure_default_pipeline
-    except ImportError:  # pragma: no cover - defaults.py ships with the sales work
-        ensure_default_pipeline = None
-    if ensure_default_pipeline is not None:
-        return ensure_default_pipeline(session=session)
-    pipeline = session.exec(select(Pipeline).where(Pipeline.active == True)  # noqa: E712
-                            .order_by(Pipeline.is_default.desc(), Pipeline.position,
-                                      Pipeline.id)).first()
-    if pipeline is None:
-        raise ValidationFailed({"pipeline_id": "No hay ningún embudo de ventas configurado."})
-    return pipeline
 
 
 def _amount(value: Any) -> Decimal:
@@ -152,7 +134,8 @@ def _carry_custom(session: Session, entity: str, values: dict) -> dict:
     return {k: v for k, v in values.items() if k in keys}
 
 
-def convert_lead(*, session: Session, actor: User, lead_id: int,
+@needs_actor
+def convert_lead(*, session: Session, actor: Actor, lead_id: int,
                  create_opportunity: bool = False, pipeline_id: int | None = None,
                  opportunity_name: str | None = None, amount: Any = None,
                  account_id: int | None = None) -> dict:
@@ -169,11 +152,7 @@ def convert_lead(*, session: Session, actor: User, lead_id: int,
     team_id = lead.team_id if lead.owner_id else actor.team_id
 
     if account_id is not None:
-        errors: dict[str, str] = {}
-        account = visible(session, actor, Account, account_id, field="account_id",
-                          errors=errors)
-        if account is None:
-            raise ValidationFailed(errors or {"account_id": t("links.missing.account")})
+        account = required(session, actor, Account, account_id, field="account_id")
     else:
         account = match_account(session=session, actor=actor, lead=lead)
     matched = account is not None
@@ -261,7 +240,8 @@ def convert_lead(*, session: Session, actor: User, lead_id: int,
             "moved_documents": int(moved_documents or 0)}
 
 
-def conversion_preview(*, session: Session, actor: User, lead_id: int) -> dict:
+@needs_actor
+def conversion_preview(*, session: Session, actor: Actor, lead_id: int) -> dict:
     """What conversion would do, for the dialog: the matched account (if any) and why."""
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.CHANGE)
     try:

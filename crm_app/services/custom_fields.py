@@ -31,10 +31,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from crm_app.i18n import t
-from crm_app.models import CustomFieldDef, CustomFieldType, Lead, User
+from crm_app.models import CustomFieldDef, CustomFieldType, Lead
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.records import add_record, get_existing
 from crm_app.services.spain import fold
 
 ENTITIES = ("lead", "account", "contact", "opportunity")
@@ -247,9 +249,10 @@ def field_dict(defn: CustomFieldDef) -> dict:
             "active": defn.active}
 
 
-def list_fields(*, session: Session, actor: User, entity: str | None = None,
+@needs_actor
+def list_fields(*, session: Session, actor: Actor, entity: str | None = None,
                 include_inactive: bool = False) -> list[CustomFieldDef]:
-    if actor is None or not actor.active:
+    if not actor.active:
         raise PermissionDenied()
     stmt = select(CustomFieldDef)
     if entity:
@@ -274,7 +277,8 @@ def _check_choices(kind: str, choices: Any, errors: dict[str, str]) -> list:
     return clean
 
 
-def create_field(*, session: Session, actor: User, entity: str, key: str, label: str,
+@needs_actor
+def create_field(*, session: Session, actor: Actor, entity: str, key: str, label: str,
                  type: str = CustomFieldType.TEXT, choices: list | None = None,  # noqa: A002
                  position: int | None = None) -> CustomFieldDef:
     require(actor, Perm.SETTINGS_CHANGE)
@@ -302,25 +306,20 @@ def create_field(*, session: Session, actor: User, entity: str, key: str, label:
     if position is None:
         position = len(session.exec(select(CustomFieldDef.id)
                                     .where(CustomFieldDef.entity == entity)).all())
-    defn = CustomFieldDef(entity=entity, key=key, label=label[:120], type=type,
-                          choices=clean_choices, position=int(position))
-    session.add(defn)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="custom_field", entity_id=defn.id,
-                 action="create", after=audit.snapshot(defn))
-    session.commit()
-    return defn
+    return add_record(session=session, actor=actor, entity="custom_field",
+                      record=CustomFieldDef(entity=entity, key=key, label=label[:120], type=type,
+                                            choices=clean_choices, position=int(position)))
 
 
-def update_field(*, session: Session, actor: User, field_id: int, label: str | None = None,
+@needs_actor
+def update_field(*, session: Session, actor: Actor, field_id: int, label: str | None = None,
                  choices: list | None = None, position: int | None = None,
                  active: bool | None = None) -> CustomFieldDef:
     """Change label, choices, position or active; the key, entity and type are fixed because
     stored values depend on them."""
     require(actor, Perm.SETTINGS_CHANGE)
-    defn = session.get(CustomFieldDef, field_id)
-    if defn is None:
-        raise NotFound("Campo personalizado no encontrado.")
+    defn = get_existing(session=session, model=CustomFieldDef, record_id=field_id,
+                        missing="Campo personalizado no encontrado.")
     before = audit.snapshot(defn)
     errors: dict[str, str] = {}
     if label is not None:
@@ -343,7 +342,47 @@ def update_field(*, session: Session, actor: User, field_id: int, label: str | N
     return defn
 
 
-def delete_field(*, session: Session, actor: User, field_id: int) -> CustomFieldDef:
+@needs_actor
+def move_field(*, session: Session, actor: Actor, field_id: int, delta: int
+               ) -> list[CustomFieldDef]:
+    """Move an active field one place up (``delta=-1``) or down (``1``) among its entity's
+    active fields, which are then numbered 0, 1, 2… in one commit (inactive ones keep their
+    place). Moving the first up or the last down changes nothing. Returns the active fields
+    in their new order."""
+    require(actor, Perm.SETTINGS_CHANGE)
+    defn = session.get(CustomFieldDef, field_id)
+    if defn is None or not defn.active:
+        raise NotFound("Campo personalizado no encontrado.")
+    if delta not in (-1, 1):
+        raise ValidationFailed({"delta": "Un campo se mueve de uno en uno: -1 o 1."})
+    fields = list_fields(session=session, actor=actor, entity=defn.entity)
+    fields.sort(key=lambda d: (d.position, d.id))
+    i = next(n for n, d in enumerate(fields) if d.id == defn.id)
+    j = i + delta
+    if not 0 <= j < len(fields):
+        return fields
+    fields[i], fields[j] = fields[j], fields[i]
+    for position, d in enumerate(fields):
+        d.position = position
+        session.add(d)
+    audit.record(session=session, actor=actor, entity="custom_field", entity_id=None,
+                 action="reorder", after={"entity": defn.entity,
+                                          "order": [d.key for d in fields]})
+    session.commit()
+    return fields
+
+
+def key_from_label(label: str) -> str:
+    """The key the form suggests for a label (``"Sector de actividad"`` →
+    ``"sector_de_actividad"``): what ``KEY_RE`` accepts, the admin may still change it."""
+    key = re.sub(r"[^a-z0-9]+", "_", fold(label or "")).strip("_")
+    if key and not key[0].isalpha():
+        key = "c_" + key
+    return key[:60].rstrip("_")
+
+
+@needs_actor
+def delete_field(*, session: Session, actor: Actor, field_id: int) -> CustomFieldDef:
     """Deactivate the field: it disappears from forms and lists, stored values are kept so
     re-activating it brings them back."""
     return update_field(session=session, actor=actor, field_id=field_id, active=False)
@@ -351,5 +390,5 @@ def delete_field(*, session: Session, actor: User, field_id: int) -> CustomField
 
 __all__ = ["ENTITIES", "MAX_CUSTOM_BYTES", "MAX_NUMBER", "MAX_PLACES", "MAX_TEXT", "TYPES",
            "active_defs", "clean_custom", "clean_values", "coerce_value", "create_field",
-           "decimal_text", "delete_field", "field_dict", "json_size", "list_fields",
-           "parse_date", "parse_decimal", "update_field"]
+           "decimal_text", "delete_field", "field_dict", "json_size", "key_from_label",
+           "list_fields", "move_field", "parse_date", "parse_decimal", "update_field"]

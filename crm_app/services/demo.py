@@ -55,7 +55,9 @@ from crm_app.models import (
     Team,
     User,
 )
+from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import (
     CHANNELS,
     DEFAULT_STAGES,
@@ -68,6 +70,7 @@ from crm_app.services.defaults import (
     pipeline_stages,
 )
 from crm_app.services.errors import Conflict
+from crm_app.services.quote_maths import compute_totals
 
 DEMO_PASSWORD = "demo1234"
 DEMO_DOMAIN = "demo.crm"
@@ -441,9 +444,7 @@ class _DemoBuilder:
         self.plan_leads()
         self.plan_opportunities()
         self.plan_activities()
-        compute = _quote_totals_function()
-        if compute is not None:
-            self.plan_quotes(compute, org)
+        self.plan_quotes(compute_totals, org)
         self.write()
         counts = {
             "organisation": 1,
@@ -457,10 +458,9 @@ class _DemoBuilder:
             "stage_changes": sum(len(o.changes) for o in self.opps),
             "activities": len(self.acts),
         }
-        if compute is not None:
-            quotes = [q for o in self.opps for q in o.quotes]
-            counts["quotes"] = len(quotes)
-            counts["quote_lines"] = sum(len(q.lines) for q in quotes)
+        quotes = [q for o in self.opps for q in o.quotes]
+        counts["quotes"] = len(quotes)
+        counts["quote_lines"] = sum(len(q.lines) for q in quotes)
         return counts
 
     def make_people(self) -> None:
@@ -1043,23 +1043,18 @@ class _DemoBuilder:
         s.flush()
 
 
-def _quote_totals_function() -> Any:
-    """The quotes service's totals function, or None while that service does not exist."""
-    try:
-        from crm_app.services.quotes import compute_totals
-    except ImportError:
-        return None
-    return compute_totals
-
-
-def load_demo(*, session: Session, seed: int = 2026,
+@needs_actor
+def load_demo(*, session: Session, actor: Actor, seed: int = 2026,
               now: datetime | None = None) -> dict[str, int]:
     """Load the demo company, users and three years of history; return the counts per entity.
 
+    ``crm seed demo`` and ``crm run`` pass ``actors.SYSTEM``; the actor must be allowed to
+    manage users (the demo creates them) and is who the audit trail names.
     Refuses (``Conflict``) when the demo users or catalogue are already there. ``now`` is the
     reference moment the history ends at (default: today's midnight UTC, see
     ``reference_now``). Commits once at the end.
     """
+    require(actor, Perm.USERS_MANAGE)
     if session.exec(select(User.id).where(User.email.in_(DEMO_EMAILS))).first() is not None:
         raise Conflict("Los datos de demostración ya están cargados (existen los usuarios demo).")
     skus = [c[0] for c in CATALOGUE]
@@ -1071,7 +1066,7 @@ def load_demo(*, session: Session, seed: int = 2026,
     builder = _DemoBuilder(session, seed, now.astimezone(UTC))
     try:
         counts = builder.run()
-        audit.record(session=session, actor=None, entity="demo", entity_id=None, action="seed",
+        audit.record(session=session, actor=actor, entity="demo", entity_id=None, action="seed",
                      after={"seed": seed, "now": now.isoformat(), **counts},
                      note="Datos de demostración cargados")
         session.commit()

@@ -13,13 +13,16 @@ from sqlmodel import Session, select
 from crm_app.models import Lead, Organisation, Team, User
 from crm_app.permissions import Perm, has_perm, require, restrict, scope_of
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import ValidationFailed
 from crm_app.services.links import assign_error
+from crm_app.services.spain import PROVINCES, fold
 
 MAX_SOURCES = 200
 
 
-def lead_sources(*, session: Session, actor: User) -> list[str]:
+@needs_actor
+def lead_sources(*, session: Session, actor: Actor) -> list[str]:
     """The distinct, non-blank sources (channels) of the leads the actor can see."""
     require(actor, Perm.RECORDS_VIEW)
     stmt = restrict(select(Lead.source).where(Lead.source != "").distinct(), actor)
@@ -27,7 +30,13 @@ def lead_sources(*, session: Session, actor: User) -> list[str]:
                   key=str.lower)
 
 
-def visible_users(*, session: Session, actor: User) -> list[User]:
+def provinces() -> list[str]:
+    """Spain's provinces in alphabetical order as people read it (accents ignored)."""
+    return sorted(PROVINCES, key=fold)
+
+
+@needs_actor
+def visible_users(*, session: Session, actor: Actor) -> list[User]:
     """Users whose records the actor may see (the owner filter): everybody for company scope,
     the team for a manager, oneself for a comercial."""
     require(actor, Perm.RECORDS_VIEW)
@@ -41,7 +50,8 @@ def visible_users(*, session: Session, actor: User) -> list[User]:
     return list(session.exec(stmt).all())
 
 
-def assignable_users(*, session: Session, actor: User) -> list[User]:
+@needs_actor
+def assignable_users(*, session: Session, actor: Actor) -> list[User]:
     """Active users the actor may give a lead to: the rule of every owner (``links``)."""
     if not has_perm(actor, Perm.RECORDS_ASSIGN):
         return [actor]
@@ -49,7 +59,8 @@ def assignable_users(*, session: Session, actor: User) -> list[User]:
             if assign_error(actor, u) is None]
 
 
-def visible_teams(*, session: Session, actor: User) -> list[Team]:
+@needs_actor
+def visible_teams(*, session: Session, actor: Actor) -> list[Team]:
     require(actor, Perm.RECORDS_VIEW)
     scope = scope_of(actor)
     stmt = select(Team).order_by(Team.name)
@@ -60,13 +71,15 @@ def visible_teams(*, session: Session, actor: User) -> list[Team]:
     return list(session.exec(stmt).all())
 
 
-def fallback_owner(*, session: Session, actor: User) -> int | None:
+@needs_actor
+def fallback_owner(*, session: Session, actor: Actor) -> int | None:
     require(actor, Perm.RULES_MANAGE)
     org = session.exec(select(Organisation).order_by(Organisation.id)).first()
     return org.lead_fallback_owner_id if org else None
 
 
-def set_fallback_owner(*, session: Session, actor: User, user_id: int | None) -> int | None:
+@needs_actor
+def set_fallback_owner(*, session: Session, actor: Actor, user_id: int | None) -> int | None:
     """The owner of the leads no assignment rule takes (``None``: the creator keeps them)."""
     require(actor, Perm.RULES_MANAGE)
     if user_id is not None:

@@ -40,8 +40,9 @@ from crm_app.models import (
 from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
 from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
 from crm_app.services import audit, links, search
+from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
-from crm_app.services.custom_fields import active_defs, clean_values, coerce_value
+from crm_app.services.custom_fields import active_defs, clean_values, coerce_value, parse_date
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.normalize import (
     EMAIL_INVALID,
@@ -69,6 +70,7 @@ NOT_FOUND = "Lead no encontrado."
 NAME_OR_COMPANY = "Indica un nombre o una empresa."
 EMAIL_OR_PHONE = "Indica un correo electrónico o un teléfono."
 DISCARD_REASON = "Indica el motivo del descarte."
+PICK_OWNER = "Elige un responsable."
 BAD_STATUS = "Estado no válido: nuevo, contactado, cualificado, descartado o convertido."
 USE_CONVERT = "Para convertir un lead usa la acción «Convertir»."
 CONVERTED_LOCKED = "El lead ya está convertido; su estado no se puede cambiar."
@@ -166,9 +168,12 @@ def clean_lead_data(*, session: Session, data: dict, current: Lead | None = None
     return out
 
 
-def check_assignable(*, session: Session, actor: User, owner_id: Any) -> User:
+@needs_actor
+def check_assignable(*, session: Session, actor: Actor, owner_id: Any) -> User:
     """The target user of an assignment, if ``actor`` may give records to them; else
     ``ValidationFailed`` on ``owner_id`` (the rule of every record: ``links.owner``)."""
+    if owner_id is None or str(owner_id).strip() == "":
+        raise ValidationFailed({"owner_id": PICK_OWNER})
     errors: dict[str, str] = {}
     target = links.owner(session, actor, owner_id, errors=errors)
     if target is None:
@@ -219,7 +224,8 @@ def _teams(session: Session) -> dict[int, str]:
 # --- create / read -------------------------------------------------------------------------
 
 
-def create_lead(*, session: Session, actor: User, data: dict,
+@needs_actor
+def create_lead(*, session: Session, actor: Actor, data: dict,
                 assigner: Assigner | None = None, reject_duplicates: bool = False,
                 commit: bool = True) -> Lead:
     """Create a lead (see the module docstring for who owns it). ``assigner`` may be shared
@@ -248,7 +254,9 @@ def create_lead(*, session: Session, actor: User, data: dict,
         owner_id, team_id, rule_id = assigner.assign(
             {**clean, "status": clean.get("status", LeadStatus.NUEVO),
              "custom": clean.get("custom", {}), "created_at": utcnow()})
-        if owner_id is None:
+        if owner_id is None and is_system(actor):  # the system owns nothing
+            note = "Sin regla aplicable: sin responsable"
+        elif owner_id is None:
             owner_id, team_id = actor.id, actor.team_id
             note = "Sin regla aplicable: asignado a quien lo crea"
         elif rule_id is not None:
@@ -272,7 +280,8 @@ def create_lead(*, session: Session, actor: User, data: dict,
     return lead
 
 
-def get_lead(*, session: Session, actor: User, lead_id: int, action: Action | str = Action.VIEW,
+@needs_actor
+def get_lead(*, session: Session, actor: Actor, lead_id: int, action: Action | str = Action.VIEW,
              include_deleted: bool = False) -> Lead:
     """One lead the actor may ``action``; ``NotFound`` when missing or out of scope."""
     lead = session.get(Lead, lead_id)
@@ -294,7 +303,8 @@ def written_lead_dict(*, session: Session, lead: Lead) -> dict:
     return lead_dict(lead, _names(session, {lead.owner_id}), _teams(session))
 
 
-def get_lead_dict(*, session: Session, actor: User, lead_id: int) -> dict:
+@needs_actor
+def get_lead_dict(*, session: Session, actor: Actor, lead_id: int) -> dict:
     lead = get_lead(session=session, actor=actor, lead_id=lead_id)
     return lead_dict(lead, _names(session, {lead.owner_id}), _teams(session))
 
@@ -326,7 +336,8 @@ def _email_eq(model: Any, email: str) -> Any:
     return func.lower(model.email) == email
 
 
-def find_duplicates(*, session: Session, actor: User, email: str | None = None,
+@needs_actor
+def find_duplicates(*, session: Session, actor: Actor, email: str | None = None,
                     phone: str | None = None, nif: str | None = None,
                     exclude_id: int | None = None, limit: int = 20) -> list[dict]:
     """Leads, contacts and accounts (not deleted) with the same email (case-insensitive),
@@ -392,12 +403,26 @@ def find_duplicates(*, session: Session, actor: User, email: str | None = None,
     return results
 
 
+@needs_actor
+def possible_duplicates(*, session: Session, actor: Actor, clean: dict,
+                        current: Lead | None = None) -> list[dict]:
+    """The records a save of ``clean`` (what ``clean_lead_data`` returned) would newly share
+    an email, phone or NIF with (``find_duplicates`` rows). On an edit of ``current`` only the
+    values that change count: a duplicate that was already there was already warned about."""
+    keys = {k: clean.get(k) or "" for k in ("email", "phone", "nif")}
+    if current is not None:
+        keys = {k: v for k, v in keys.items() if v != (getattr(current, k) or "")}
+    keys = {k: v for k, v in keys.items() if v}
+    if not keys:
+        return []
+    return find_duplicates(session=session, actor=actor,
+                           exclude_id=current.id if current is not None else None, **keys)
+
+
 # --- list ----------------------------------------------------------------------------------
 
 
 def _parse_day(value: Any, field: str) -> datetime:
-    from crm_app.services.custom_fields import parse_date
-
     try:
         day = parse_date(value)
     except ValueError:
@@ -548,7 +573,8 @@ def search_clauses(q: str, dialect: str = "sqlite") -> list[Any]:
     return clauses
 
 
-def list_leads(*, session: Session, actor: User, q: str = "", filters: dict | None = None,
+@needs_actor
+def list_leads(*, session: Session, actor: Actor, q: str = "", filters: dict | None = None,
                sort: str = "created_at", desc: bool = True, page: int = 1,
                page_size: int = 25) -> tuple[list[dict], int]:
     """One page of the leads the actor may see, plus the total count.
@@ -581,7 +607,8 @@ def list_leads(*, session: Session, actor: User, q: str = "", filters: dict | No
 # --- update / status / recycle bin ---------------------------------------------------------
 
 
-def update_lead(*, session: Session, actor: User, lead_id: int, data: dict,
+@needs_actor
+def update_lead(*, session: Session, actor: Actor, lead_id: int, data: dict,
                 commit: bool = True) -> Lead:
     """Partial update; the audit event keeps only the fields that changed (before/after).
     ``owner_id`` reassigns (same checks as ``assign``); ``None`` means "no change"."""
@@ -617,7 +644,8 @@ def update_lead(*, session: Session, actor: User, lead_id: int, data: dict,
     return lead
 
 
-def change_status(*, session: Session, actor: User, lead_id: int, status: str,
+@needs_actor
+def change_status(*, session: Session, actor: Actor, lead_id: int, status: str,
                   discard_reason: str = "") -> Lead:
     data: dict[str, Any] = {"status": status}
     if discard_reason:
@@ -625,12 +653,14 @@ def change_status(*, session: Session, actor: User, lead_id: int, status: str,
     return update_lead(session=session, actor=actor, lead_id=lead_id, data=data)
 
 
-def assign_lead(*, session: Session, actor: User, lead_id: int, owner_id: int) -> Lead:
+@needs_actor
+def assign_lead(*, session: Session, actor: Actor, lead_id: int, owner_id: int) -> Lead:
     return update_lead(session=session, actor=actor, lead_id=lead_id,
                        data={"owner_id": owner_id})
 
 
-def delete_lead(*, session: Session, actor: User, lead_id: int, commit: bool = True) -> Lead:
+@needs_actor
+def delete_lead(*, session: Session, actor: Actor, lead_id: int, commit: bool = True) -> Lead:
     """Move to the recycle bin (``deleted_at``); ``restore_lead`` brings it back."""
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.DELETE)
     lead.deleted_at = utcnow()
@@ -642,7 +672,8 @@ def delete_lead(*, session: Session, actor: User, lead_id: int, commit: bool = T
     return lead
 
 
-def restore_lead(*, session: Session, actor: User, lead_id: int) -> Lead:
+@needs_actor
+def restore_lead(*, session: Session, actor: Actor, lead_id: int) -> Lead:
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.DELETE,
                     include_deleted=True)
     if lead.deleted_at is None:
@@ -659,7 +690,7 @@ def restore_lead(*, session: Session, actor: User, lead_id: int) -> Lead:
 # --- bulk actions --------------------------------------------------------------------------
 
 
-def _scoped_many(session: Session, actor: User, lead_ids: list[int], action: Action) -> list[Lead]:
+def _scoped_many(session: Session, actor: Actor, lead_ids: list[int], action: Action) -> list[Lead]:
     ids = list(dict.fromkeys(int(i) for i in lead_ids or []))
     if not ids:
         raise ValidationFailed({"ids": "Selecciona al menos un lead."})
@@ -670,7 +701,8 @@ def _scoped_many(session: Session, actor: User, lead_ids: list[int], action: Act
     return list(session.exec(stmt).all())
 
 
-def bulk_assign(*, session: Session, actor: User, lead_ids: list[int], owner_id: int) -> int:
+@needs_actor
+def bulk_assign(*, session: Session, actor: Actor, lead_ids: list[int], owner_id: int) -> int:
     """Give the selected leads (those in the actor's scope) to ``owner_id``; returns how many
     changed. Needs ``Perm.RECORDS_ASSIGN`` for anyone but oneself, and a target in scope."""
     owner = check_assignable(session=session, actor=actor, owner_id=owner_id)
@@ -692,7 +724,8 @@ def bulk_assign(*, session: Session, actor: User, lead_ids: list[int], owner_id:
     return n
 
 
-def bulk_change_status(*, session: Session, actor: User, lead_ids: list[int], status: str,
+@needs_actor
+def bulk_change_status(*, session: Session, actor: Actor, lead_ids: list[int], status: str,
                        discard_reason: str = "") -> int:
     """Change the status of the selected leads; converted leads are left as they are."""
     status = str(status or "").strip().lower()
@@ -723,7 +756,8 @@ def bulk_change_status(*, session: Session, actor: User, lead_ids: list[int], st
     return n
 
 
-def bulk_delete(*, session: Session, actor: User, lead_ids: list[int]) -> int:
+@needs_actor
+def bulk_delete(*, session: Session, actor: Actor, lead_ids: list[int]) -> int:
     """Move the selected leads to the recycle bin."""
     now = utcnow()
     n = 0
@@ -751,7 +785,8 @@ _ACTIVITY_TITLES = {"task": "Tarea", "call": "Llamada", "meeting": "Reunión", "
 _HIDDEN_FIELDS = {"updated_at", "id", "created_at", "custom"}
 
 
-def lead_timeline(*, session: Session, actor: User, lead_id: int,
+@needs_actor
+def lead_timeline(*, session: Session, actor: Actor, lead_id: int,
                   limit: int = 200) -> list[dict]:
     """Audit events and activities of one lead, newest first.
 
@@ -792,8 +827,7 @@ def lead_timeline(*, session: Session, actor: User, lead_id: int,
             title = f"Asignado a {names.get(after.get('owner_id'), 'nadie')}"
         items.append({"kind": "event", "id": e.id, "at": e.at, "title": title,
                       "detail": e.note, "action": e.action, "actor_id": e.actor_id,
-                      "actor_name": names.get(e.actor_id, "Sistema") if e.actor_id else "Sistema",
-                      "changes": changes})
+                      "actor_name": names.get(e.actor_id, SYSTEM.name), "changes": changes})
     for a in activities:
         items.append({"kind": "activity", "id": a.id, "at": a.done_at or a.created_at,
                       "title": f"{_ACTIVITY_TITLES.get(a.kind, a.kind)}: {a.subject}",
@@ -813,5 +847,5 @@ __all__ = ["EDITABLE", "MAX_PAGE_SIZE", "SORTABLE", "STATUSES", "assign_lead", "
            "bulk_change_status", "bulk_delete", "change_status", "check_assignable",
            "clean_lead_data", "create_lead", "delete_lead", "display_name", "find_duplicates",
            "full_name", "get_lead", "get_lead_dict", "lead_dict", "lead_filters",
-           "lead_timeline", "list_leads", "restore_lead", "search_clauses", "update_lead",
-           "written_lead_dict"]
+           "lead_timeline", "list_leads", "possible_duplicates", "restore_lead", "search_clauses",
+           "update_lead", "written_lead_dict"]

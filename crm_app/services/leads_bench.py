@@ -20,6 +20,15 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from crm_app.models import Lead, User
+from crm_app.permissions import restrict
+from crm_app.services.actors import Actor
+from crm_app.services.importing.bench import fresh_db, generate_csv
+from crm_app.services.importing.service import import_file
+from crm_app.services.importing.writer import wait_for_checkpoints
+from crm_app.services.leads import list_leads
+from crm_app.services.maintenance import refresh_statistics
+
 STATUS_MIX = ("CASE WHEN id % 50 = 0 THEN 'convertido' WHEN id % 12 = 0 THEN 'descartado' "
               "WHEN id % 10 = 0 THEN 'cualificado' WHEN id % 4 = 0 THEN 'contactado' "
               "ELSE 'nuevo' END")
@@ -37,14 +46,6 @@ def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
 
 def run(rows: int = 200_000, *, seed: int = 2026, workdir: Path | None = None,
         repeat: int = 5, log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    from crm_app.models import Lead, User
-    from crm_app.permissions import restrict
-    from crm_app.services.importing.bench import fresh_db, generate_csv
-    from crm_app.services.importing.service import import_file
-    from crm_app.services.importing.writer import wait_for_checkpoints
-    from crm_app.services.leads import list_leads
-    from crm_app.services.maintenance import refresh_statistics
-
     say = log or (lambda _m: None)
     tmp = Path(workdir or tempfile.mkdtemp(prefix="crm-bench-leads-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,7 @@ def run(rows: int = 200_000, *, seed: int = 2026, workdir: Path | None = None,
             "SELECT source FROM lead WHERE source != '' GROUP BY source "
             "ORDER BY count(*) DESC LIMIT 1").scalar_one()
 
-        def page(actor: Any, **kw: Any) -> Callable[[], Any]:
+        def page(actor: Actor, **kw: Any) -> Callable[[], Any]:
             return lambda: list_leads(session=s, actor=actor, page_size=25, **kw)
 
         cases: list[tuple[str, Callable[[], Any]]] = [

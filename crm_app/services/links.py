@@ -18,7 +18,7 @@ on the database's foreign key (a 500). So every id a user sets goes through ``vi
 
 An id equal to the record's current value (``keep``) is not a new link: it is accepted as it
 is, so editing a record whose legacy link points out of scope does not fail on a field the user
-did not touch. ``actor=None`` is the system (seed, imports' own checks, jobs): existence only.
+did not touch. The system (``actors.SYSTEM``: seed, jobs) sees every row: existence only.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from crm_app.models import (
 )
 from crm_app.models.bounds import MAX_ID  # a larger id cannot exist: "not found"
 from crm_app.permissions import Perm, has_perm, restrict, scope_of
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import ValidationFailed
 
 _KIND: dict[Any, str] = {Lead: "lead", Account: "account", Contact: "contact",
                          Opportunity: "opportunity", Quote: "quote", Product: "product",
@@ -68,7 +70,16 @@ def as_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def visible(session: Session, actor: User | None, model: Any, value: Any, *, field: str,
+def missing_text(model: Any, label: str = "") -> str:
+    """"Oportunidad no encontrada.": the not-found message of a model, in its own gender
+    (a model without one: "<label> no encontrado.", or "Registro no encontrado.")."""
+    if model not in _KIND and label:
+        return f"{label} no encontrado."
+    return t(f"links.missing.{_KIND.get(model, 'record')}")
+
+
+@needs_actor
+def visible(session: Session, actor: Actor, model: Any, value: Any, *, field: str,
             errors: dict[str, str], keep: int | None = None) -> Any | None:
     """The ``model`` row that ``value`` names, if ``actor`` may see it; else ``None`` and a
     Spanish error in ``errors[field]``. Blank ``value``: ``None``, no error (no link)."""
@@ -83,11 +94,10 @@ def visible(session: Session, actor: User | None, model: Any, value: Any, *, fie
         stmt = select(model).where(model.id == rid)
         if "deleted_at" in model.model_fields:
             stmt = stmt.where(model.deleted_at.is_(None))
-        if actor is not None:
-            stmt = restrict(stmt, actor)
+        stmt = restrict(stmt, actor)
         row = session.exec(stmt).first()
     if row is None:
-        errors[field] = t(f"links.missing.{kind}")
+        errors[field] = missing_text(model)
         return None
     if getattr(row, "active", True) is False:
         errors[field] = t(f"links.inactive.{kind}")
@@ -95,7 +105,20 @@ def visible(session: Session, actor: User | None, model: Any, value: Any, *, fie
     return row
 
 
-def stage_of(session: Session, actor: User | None, pipeline_id: int | None, value: Any, *,
+@needs_actor
+def required(session: Session, actor: Actor, model: Any, value: Any, *, field: str) -> Any:
+    """``visible`` for a link a command cannot do without (the customer a lead converts
+    into, the pipeline it opens a deal in): anything but a visible row is
+    ``ValidationFailed`` on ``field``, shown beside that field."""
+    errors: dict[str, str] = {}
+    row = visible(session, actor, model, value, field=field, errors=errors)
+    if row is None:
+        raise ValidationFailed(errors or {field: missing_text(model)})
+    return row
+
+
+@needs_actor
+def stage_of(session: Session, actor: Actor, pipeline_id: int | None, value: Any, *,
              field: str = "stage_id", errors: dict[str, str]) -> Stage | None:
     """A stage of ``pipeline_id`` (stages of another pipeline read as not found)."""
     stage = visible(session, actor, Stage, value, field=field, errors=errors)
@@ -105,19 +128,19 @@ def stage_of(session: Session, actor: User | None, pipeline_id: int | None, valu
     return stage
 
 
-def assign_error(actor: User | None, target: User | None, *,
+@needs_actor
+def assign_error(actor: Actor, target: User | None, *,
                  default: User | None = None) -> str | None:
     """Why ``actor`` may not make ``target`` the owner of a record, or ``None`` if they may.
 
     The rule of the whole application (forms, API, bulk actions, imports): the target is an
     active user; oneself (or ``default``, e.g. the customer's owner for its contact) is always
     allowed; anyone else needs ``records.assign``, and a manager stays inside their team (a
-    manager without a team assigns to themselves only). ``actor=None`` is the system.
+    manager without a team assigns to themselves only). The system may give it to anyone.
     """
     if target is None or not target.active:
         return t("links.owner.missing")
-    if actor is None or target.id == actor.id or (default is not None
-                                                   and target.id == default.id):
+    if target.id == actor.id or (default is not None and target.id == default.id):
         return None
     if not has_perm(actor, Perm.RECORDS_ASSIGN):
         return t("links.owner.not_yours")
@@ -127,7 +150,8 @@ def assign_error(actor: User | None, target: User | None, *,
     return None
 
 
-def owner(session: Session, actor: User | None, value: Any, *, errors: dict[str, str],
+@needs_actor
+def owner(session: Session, actor: Actor, value: Any, *, errors: dict[str, str],
           field: str = "owner_id", default: User | None = None) -> User | None:
     """The user ``value`` names if ``actor`` may give them a record; else a field error."""
     if blank(value):
@@ -141,4 +165,5 @@ def owner(session: Session, actor: User | None, value: Any, *, errors: dict[str,
     return target
 
 
-__all__ = ["MAX_ID", "as_id", "assign_error", "blank", "owner", "stage_of", "visible"]
+__all__ = ["MAX_ID", "as_id", "assign_error", "blank", "missing_text", "owner", "stage_of",
+           "visible"]

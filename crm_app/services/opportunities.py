@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from crm_app.formatting import TZ
@@ -30,38 +30,52 @@ from crm_app.models import (
     Stage,
     StageChange,
     StageKind,
-    User,
     utcnow,
 )
 from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services import audit
-from crm_app.services.accounts import get_visible_account
+from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
     ensure_default_pipeline,
-    ensure_organisation,
     pipeline_stages,
 )
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import as_id, blank, stage_of, visible
-from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable
-from crm_app.services.records import bin_clause, from_bin, to_bin
+from crm_app.services.pipelines import REQUIRABLE_FIELDS, custom_requirable, requirable_specs
+from crm_app.services.records import (
+    add_record,
+    bin_clause,
+    record_changes,
+)
 from crm_app.services.sales_common import (
     Page,
     as_date,
     assign_owner,
     aware,
+    bin_owned,
     cents,
     check,
     get_owned,
     is_admin,
     order_by,
+    owner_change,
     paginate,
     require_user,
+    restore_owned,
     text,
     to_decimal,
     user_names,
+    where_equal,
+)
+from crm_app.services.sales_reads import (
+    get_visible_account,
+    is_stale,
+    opportunity_row,
+    org_stale_default,
+    stages_by_id,
+    stale_clause,
 )
 from crm_app.services.search import matches
 
@@ -78,83 +92,13 @@ OPPORTUNITY_SORTS = {
     "stage_entered_at": Opportunity.stage_entered_at,
 }
 KANBAN_PAGE = 20
+# The won/lost columns of the board show what closed in the last N days (older closes are
+# history: the list and the reports have them).
+KANBAN_CLOSED_DAYS = 90
 KANBAN_MAX = 100  # cards per column at most
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def stages_by_id(session: Session) -> dict[int, Stage]:
-    return {s.id: s for s in session.exec(select(Stage)).all()}
-
-
-def stale_days_for(stage: Stage | None, default_days: int) -> int | None:
-    """The "sin actividad" threshold of a stage; ``None`` for closed stages."""
-    if stage is None or stage.kind != StageKind.OPEN:
-        return None
-    return stage.stale_days or default_days or None
-
-
-def last_touch(opp: Opportunity) -> datetime | None:
-    """max(stage_entered_at, last_activity_at), falling back to created_at."""
-    times = [t for t in (opp.stage_entered_at, opp.last_activity_at) if t is not None]
-    return max(times) if times else opp.created_at
-
-
-def is_stale(opp: Opportunity, stage: Stage | None, *, default_days: int,
-             now: datetime | None = None) -> bool:
-    """True when an open opportunity has had no movement for more than its stage allows."""
-    days = stale_days_for(stage, default_days)
-    touched = last_touch(opp)
-    if days is None or touched is None:
-        return False
-    return (now or utcnow()) - touched > timedelta(days=days)
-
-
-def stale_clause(session: Session, now: datetime, default_days: int) -> Any:
-    """SQL version of ``is_stale`` (per-stage thresholds), for list filters."""
-    entered = func.coalesce(Opportunity.stage_entered_at, Opportunity.created_at)
-    touched = case((and_(Opportunity.last_activity_at.is_not(None),
-                         Opportunity.last_activity_at > entered), Opportunity.last_activity_at),
-                   else_=entered)
-    parts = []
-    for stage in session.exec(select(Stage).where(Stage.kind == StageKind.OPEN)).all():
-        days = stale_days_for(stage, default_days)
-        if days:
-            parts.append(and_(Opportunity.stage_id == stage.id,
-                              touched < now - timedelta(days=days)))
-    return or_(*parts) if parts else false()
-
-
-def _org_stale_default(session: Session) -> int:
-    return ensure_organisation(session=session).stale_days_default or 14
-
-
-def opportunity_row(session: Session, opp: Opportunity, stages: dict[int, Stage], *,
-                    now: datetime | None = None, default_days: int | None = None,
-                    account_names: dict[int, str] | None = None) -> dict[str, Any]:
-    """A plain dict for lists, cards and the customer file."""
-    stage = stages.get(opp.stage_id)
-    if default_days is None:
-        default_days = _org_stale_default(session)
-    now = now or utcnow()
-    touched = last_touch(opp)
-    return {
-        "id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "account_name": (account_names or {}).get(opp.account_id, ""),
-        "contact_id": opp.contact_id, "pipeline_id": opp.pipeline_id, "stage_id": opp.stage_id,
-        "stage_name": stage.name if stage else "", "kind": stage.kind if stage else "",
-        "probability": stage.probability if stage else 0, "amount": opp.amount,
-        "weighted": cents(opp.amount * Decimal(stage.probability if stage else 0) / 100),
-        "expected_close": opp.expected_close, "channel": opp.channel,
-        "owner_id": opp.owner_id, "owner": "", "team_id": opp.team_id,
-        "created_at": opp.created_at, "closed_at": opp.closed_at,
-        "stage_entered_at": opp.stage_entered_at, "last_activity_at": opp.last_activity_at,
-        "lost_reason": opp.lost_reason,
-        "days_in_stage": (now - opp.stage_entered_at).days if opp.stage_entered_at else None,
-        "days_idle": (now - touched).days if touched else None,
-        "stale": is_stale(opp, stage, default_days=default_days, now=now),
-    }
 
 
 def _is_empty(value: Any) -> bool:
@@ -167,7 +111,7 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _clean(session: Session, actor: User | None, data: Mapping[str, Any], allowed: tuple,
+def _clean(session: Session, actor: Actor, data: Mapping[str, Any], allowed: tuple,
            current: Opportunity | None, errors: dict[str, str]) -> dict[str, Any]:
     """Validate the opportunity fields present in ``data`` (``custom.<key>`` keys allowed)."""
     out: dict[str, Any] = {}
@@ -265,11 +209,11 @@ def won_stage(session: Session, pipeline_id: int) -> Stage:
     raise ValidationFailed({"stage_id": "El embudo no tiene etapa ganada."})
 
 
-def _record_change(session: Session, actor: User | None, opp: Opportunity,
+def _record_change(session: Session, actor: Actor, opp: Opportunity,
                    from_stage_id: int | None, to_stage_id: int, at: datetime) -> StageChange:
     change = StageChange(opportunity_id=opp.id, from_stage_id=from_stage_id,
                          to_stage_id=to_stage_id, changed_at=at,
-                         changed_by_id=actor.id if actor else None,
+                         changed_by_id=actor.id,
                          owner_id=opp.owner_id, team_id=opp.team_id)
     session.add(change)
     return change
@@ -289,7 +233,8 @@ def _enter(opp: Opportunity, stage: Stage, at: datetime, closed_at: datetime | N
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def create_opportunity(*, session: Session, actor: Actor,
                        data: Mapping[str, Any]) -> Opportunity:
     """Create an opportunity in ``pipeline_id`` (default pipeline) at ``stage_id`` (its first
     open stage). The entry into that stage is the first ``StageChange``. Admins may give
@@ -326,16 +271,14 @@ def create_opportunity(*, session: Session, actor: User | None,
     # Created straight into a won/lost stage (history load): it entered it when it closed.
     entered = (closed_at or created_at) if stage.kind != StageKind.OPEN else created_at
     _enter(opp, stage, entered, closed_at)
-    session.add(opp)
-    session.flush()
+    add_record(session=session, actor=actor, record=opp, entity="opportunity", commit=False)
     _record_change(session, actor, opp, None, stage.id, entered)
-    audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                 action="create", after=audit.snapshot(opp))
     session.commit()
     return opp
 
 
-def update_opportunity(*, session: Session, actor: User | None, opportunity_id: int,
+@needs_actor
+def update_opportunity(*, session: Session, actor: Actor, opportunity_id: int,
                        data: Mapping[str, Any]) -> Opportunity:
     """Change fields; a ``stage_id`` in ``data`` is a stage move (with its rules)."""
     opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE,
@@ -345,10 +288,8 @@ def update_opportunity(*, session: Session, actor: User | None, opportunity_id: 
     values = _clean(session, actor, fields, OPPORTUNITY_FIELDS, opp, errors)
     if "pipeline_id" in data and data["pipeline_id"] not in (None, opp.pipeline_id):
         errors["pipeline_id"] = "Para cambiar de embudo crea la oportunidad en el otro embudo."
-    if "owner_id" in data and data.get("owner_id") not in (None, opp.owner_id):
-        owner_id, team_id = assign_owner(session=session, actor=actor,
-                                         owner_id=data.get("owner_id"), errors=errors)
-        values.update(owner_id=owner_id, team_id=team_id)
+    values.update(owner_change(session=session, actor=actor, record=opp, data=data,
+                               errors=errors))
     if "closed_at" in values and values["closed_at"] is not None and opp.closed_at is None \
             and data.get("stage_id") in (None, opp.stage_id):
         errors["closed_at"] = "Solo una oportunidad cerrada tiene fecha de cierre."
@@ -363,27 +304,33 @@ def update_opportunity(*, session: Session, actor: User | None, opportunity_id: 
         if current is not None:
             _check_required(session, opp, current, values, errors)
     check(errors)
-    before = audit.snapshot(opp)
-    closed_at = values.pop("closed_at", None)
-    for key, value in values.items():
-        setattr(opp, key, value)
-    if stage is not None:
-        _move(session, actor, opp, stage, closed_at=closed_at)
-    elif closed_at is not None:
-        opp.closed_at = closed_at
-    opp.updated_at = utcnow()
-    session.add(opp)
-    old, new = audit.diff(before, audit.snapshot(opp))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if new:
-        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                     action="move" if stage is not None else "update", before=old, after=new)
+    _write(session=session, actor=actor, opp=opp, values=values, stage=stage,
+           action="move" if stage is not None else "update")
     session.commit()
     return opp
 
 
-def _move(session: Session, actor: User | None, opp: Opportunity, stage: Stage, *,
+def _write(*, session: Session, actor: Actor, opp: Opportunity, values: dict[str, Any],
+           stage: Stage | None, action: str, at: datetime | None = None) -> None:
+    """Set validated ``values`` on ``opp``, move it to ``stage`` when that is another stage,
+    and audit what changed as ``action``; no commit.
+
+    An edit and a move are one write: the fields a move asks for go with it, and a
+    ``closed_at`` re-dates the close (a move into won/lost) or an already closed deal only.
+    """
+    before = audit.snapshot(opp)
+    closed_at = values.pop("closed_at", None)
+    for key, value in values.items():
+        setattr(opp, key, value)
+    if stage is not None and stage.id != opp.stage_id:
+        _move(session, actor, opp, stage, closed_at=closed_at, at=at)
+    elif closed_at is not None and opp.closed_at is not None:
+        opp.closed_at = closed_at
+    record_changes(session=session, actor=actor, record=opp, entity="opportunity",
+                   before=before, action=action)
+
+
+def _move(session: Session, actor: Actor, opp: Opportunity, stage: Stage, *,
           closed_at: datetime | None = None, at: datetime | None = None) -> StageChange:
     if stage.kind == StageKind.OPEN:
         closed_at = None
@@ -393,7 +340,8 @@ def _move(session: Session, actor: User | None, opp: Opportunity, stage: Stage, 
     return change
 
 
-def move_stage(*, session: Session, actor: User | None, opportunity_id: int, stage_id: int,
+@needs_actor
+def move_stage(*, session: Session, actor: Actor, opportunity_id: int, stage_id: int,
                fields: Mapping[str, Any] | None = None, at: datetime | None = None,
                commit: bool = True) -> Opportunity:
     """Move an opportunity to ``stage_id`` (same pipeline), setting ``fields`` with it.
@@ -414,22 +362,8 @@ def move_stage(*, session: Session, actor: User | None, opportunity_id: int, sta
     if stage is not None:
         _check_required(session, opp, stage, values, errors)
     check(errors)
-    before = audit.snapshot(opp)
-    closed_at = values.pop("closed_at", None)
-    for key, value in values.items():
-        setattr(opp, key, value)
-    if stage.id != opp.stage_id:
-        _move(session, actor, opp, stage, closed_at=closed_at, at=at)
-    elif closed_at is not None and opp.closed_at is not None:
-        opp.closed_at = closed_at
-    opp.updated_at = utcnow()
-    session.add(opp)
-    old, new = audit.diff(before, audit.snapshot(opp))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if new:
-        audit.record(session=session, actor=actor, entity="opportunity", entity_id=opp.id,
-                     action="move", before=old, after=new)
+    _write(session=session, actor=actor, opp=opp, values=values, stage=stage, action="move",
+           at=at)
     if commit:
         session.commit()
     else:
@@ -437,20 +371,18 @@ def move_stage(*, session: Session, actor: User | None, opportunity_id: int, sta
     return opp
 
 
-def delete_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def delete_opportunity(*, session: Session, actor: Actor,
                        opportunity_id: int) -> Opportunity:
-    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
-                    label="Oportunidad")
-    to_bin(session=session, actor=actor, record=opp, entity="opportunity")
-    return opp
+    return bin_owned(session=session, actor=actor, model=Opportunity, record_id=opportunity_id,
+                     entity="opportunity", label="Oportunidad")
 
 
-def restore_opportunity(*, session: Session, actor: User | None,
+@needs_actor
+def restore_opportunity(*, session: Session, actor: Actor,
                         opportunity_id: int) -> Opportunity:
-    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.DELETE,
-                    label="Oportunidad", include_deleted=True)
-    from_bin(session=session, actor=actor, record=opp, entity="opportunity")
-    return opp
+    return restore_owned(session=session, actor=actor, model=Opportunity,
+                         record_id=opportunity_id, entity="opportunity", label="Oportunidad")
 
 
 def touch_activity(*, session: Session, opportunity_id: int | None,
@@ -469,11 +401,12 @@ def touch_activity(*, session: Session, opportunity_id: int | None,
 # --- reads ------------------------------------------------------------------------------------
 
 
-def get_opportunity(*, session: Session, actor: User | None, opportunity_id: int) -> Opportunity:
+@needs_actor
+def get_opportunity(*, session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     return get_owned(session, actor, Opportunity, opportunity_id, label="Oportunidad")
 
 
-def _filtered(session: Session, actor: User | None, *, q: str = "",
+def _filtered(session: Session, actor: Actor, *, q: str = "",
               pipeline_id: int | None = None, stage_id: int | None = None, status: str = "",
               owner_id: int | None = None, team_id: int | None = None,
               account_id: int | None = None, channel: str = "", stale: bool | None = None,
@@ -485,20 +418,11 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
         stmt = stmt.where(or_(matches(Opportunity, q),
                               Opportunity.account_id.in_(select(Account.id).where(
                                   matches(Account, q, first_section=True)))))
-    if pipeline_id:
-        stmt = stmt.where(Opportunity.pipeline_id == pipeline_id)
-    if stage_id:
-        stmt = stmt.where(Opportunity.stage_id == stage_id)
+    stmt = where_equal(stmt, Opportunity, pipeline_id=pipeline_id, stage_id=stage_id,
+                       owner_id=owner_id, team_id=team_id, account_id=account_id,
+                       channel=channel)
     if status:
         stmt = stmt.where(Opportunity.stage_id.in_(select(Stage.id).where(Stage.kind == status)))
-    if owner_id:
-        stmt = stmt.where(Opportunity.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Opportunity.team_id == team_id)
-    if account_id:
-        stmt = stmt.where(Opportunity.account_id == account_id)
-    if channel:
-        stmt = stmt.where(Opportunity.channel == channel)
     errors: dict[str, str] = {}
     since = aware(closed_from, field_name="closed_from", errors=errors) if closed_from else None
     # aware() checks the range first, so the day after closed_to is a valid date too.
@@ -512,12 +436,13 @@ def _filtered(session: Session, actor: User | None, *, q: str = "",
         stmt = stmt.where(Opportunity.closed_at < datetime(
             next_day.year, next_day.month, next_day.day, tzinfo=TZ).astimezone(UTC))
     if stale is not None:
-        clause = stale_clause(session, utcnow(), _org_stale_default(session))
+        clause = stale_clause(session, utcnow(), org_stale_default(session))
         stmt = stmt.where(clause if stale else ~clause)
-    return restrict(stmt, actor) if actor is not None else stmt
+    return restrict(stmt, actor)
 
 
-def list_opportunities(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_opportunities(*, session: Session, actor: Actor, q: str = "",
                        pipeline_id: int | None = None, stage_id: int | None = None,
                        status: str = "", owner_id: int | None = None,
                        team_id: int | None = None, account_id: int | None = None,
@@ -539,7 +464,7 @@ def list_opportunities(*, session: Session, actor: User | None, q: str = "",
 def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str, Any]]:
     """Plain dicts with stage, account and owner names, for lists and the API."""
     stages = stages_by_id(session)
-    default_days = _org_stale_default(session)
+    default_days = org_stale_default(session)
     account_ids = {o.account_id for o in opps if o.account_id}
     accounts = dict(session.exec(select(Account.id, Account.name)
                                  .where(Account.id.in_(account_ids))).all()) if account_ids \
@@ -553,15 +478,19 @@ def opportunity_rows(session: Session, opps: list[Opportunity]) -> list[dict[str
     return rows
 
 
-def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = None,
+@needs_actor
+def kanban(*, session: Session, actor: Actor, pipeline_id: int | None = None,
            q: str = "", owner_id: int | None = None, team_id: int | None = None,
-           account_id: int | None = None, channel: str = "", closed_days: int | None = None,
+           account_id: int | None = None, channel: str = "",
+           closed_days: int | None = KANBAN_CLOSED_DAYS,
            per_column: int = KANBAN_PAGE) -> dict[str, Any]:
     """The board: per stage column ``count``, ``amount``, ``weighted`` (amount × stage
     probability) over every visible opportunity, and the first ``per_column`` cards.
 
-    ``closed_days`` limits the won/lost columns to opportunities closed in the last N days.
-    More cards of one column: ``list_opportunities(stage_id=…, offset=…)``.
+    ``closed_days`` limits the won/lost columns to opportunities closed in the last N days
+    (``None``: all of them); the board says which window it used. Each column names the
+    fields its stage asks for on entry (``required_labels``). More cards of one column:
+    ``list_opportunities(stage_id=…, offset=…)``.
     """
     pipeline = session.get(Pipeline, pipeline_id) if pipeline_id else \
         ensure_default_pipeline(session=session)
@@ -579,8 +508,9 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
         select(sub.c.stage_id, func.count(), func.sum(sub.c.amount)).group_by(sub.c.stage_id)
     ).all()}
     per_column = max(1, min(per_column, KANBAN_MAX))
-    default_days = _org_stale_default(session)
+    default_days = org_stale_default(session)
     all_stages = {s.id: s for s in stages}
+    specs = requirable_specs(session)
     now = utcnow()
     columns = []
     card_opps: list[Opportunity] = []
@@ -599,6 +529,8 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
             "probability": stage.probability, "count": count, "amount": cents(amount),
             "weighted": cents(amount * Decimal(stage.probability) / 100),
             "required_fields": list(stage.required_fields or []),
+            "required_labels": [specs[k]["label"] if k in specs else k
+                                for k in stage.required_fields or []],
             "cards": cards, "has_more": count > len(cards),
         })
     account_ids = {o.account_id for o in card_opps if o.account_id}
@@ -617,6 +549,7 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     open_cols = [c for c in columns if c["kind"] == StageKind.OPEN]
     return {
         "pipeline": {"id": pipeline.id, "name": pipeline.name},
+        "closed_days": closed_days or None,
         "columns": columns,
         "totals": {
             "open_count": sum(c["count"] for c in open_cols),
@@ -626,13 +559,61 @@ def kanban(*, session: Session, actor: User | None, pipeline_id: int | None = No
     }
 
 
-def stage_history(*, session: Session, actor: User | None,
+@needs_actor
+def move_requirements(*, session: Session, actor: Actor, opportunity_id: int | str,
+                      stage_id: int | str) -> dict[str, Any]:
+    """What moving the opportunity to ``stage_id`` still needs: the target stage's required
+    fields that are empty on it, as ``{key, label, kind}`` for the dialog that asks for them
+    (none: the move can go ahead as it is).
+
+    Checked like the move itself: an opportunity the actor may not change reads as not found,
+    a stage of another pipeline is a field error. ``account_id`` tells the dialog whose
+    contacts to offer.
+    """
+    opp = get_owned(session, actor, Opportunity, opportunity_id, Action.CHANGE)
+    errors: dict[str, str] = {}
+    stage = stage_of(session, actor, opp.pipeline_id, stage_id, errors=errors)
+    if stage is None and "stage_id" not in errors:  # blank
+        errors["stage_id"] = t("links.missing.stage")
+    check(errors)
+    specs = requirable_specs(session)
+    missing = [k for k in stage.required_fields or [] if _is_empty(_value_of(opp, {}, k))]
+    return {"opportunity_id": opp.id, "account_id": opp.account_id, "stage_id": stage.id,
+            "stage_name": stage.name,
+            "fields": [specs.get(k, {"key": k, "label": k, "kind": "text"}) for k in missing]}
+
+
+@needs_actor
+def opportunity_detail(*, session: Session, actor: Actor,
+                       opportunity_id: int | str) -> dict[str, Any]:
+    """The opportunity as its page and its form show it: the list row (stage, amounts,
+    owner, customer) plus its contact and product names, description, pipeline and the
+    pipeline's stages (``current`` marks its own). Linked records are read through the scope:
+    a contact the actor may not see shows no name."""
+    opp = get_opportunity(session=session, actor=actor, opportunity_id=opportunity_id)
+    row = opportunity_rows(session, [opp])[0]
+    contact = visible(session, actor, Contact, opp.contact_id, field="contact_id", errors={})
+    product = session.get(Product, opp.product_id) if opp.product_id else None
+    pipeline = session.get(Pipeline, opp.pipeline_id)
+    return {
+        **row,
+        "contact": f"{contact.first_name} {contact.last_name}".strip() if contact else "",
+        "product_id": opp.product_id, "product": product.name if product else "",
+        "description": opp.description or "", "custom": dict(opp.custom or {}),
+        "pipeline": pipeline.name if pipeline else "",
+        "stages": [{"id": st.id, "name": st.name, "kind": st.kind,
+                    "current": st.id == opp.stage_id}
+                   for st in pipeline_stages(session=session, pipeline_id=opp.pipeline_id)],
+    }
+
+
+@needs_actor
+def stage_history(*, session: Session, actor: Actor,
                   opportunity_id: int) -> list[dict[str, Any]]:
     """The opportunity's stage changes, oldest first, with stage and user names."""
     opp = get_opportunity(session=session, actor=actor, opportunity_id=opportunity_id)
     stmt = select(StageChange).where(StageChange.opportunity_id == opp.id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = restrict(stmt, actor)
     changes = list(session.exec(stmt.order_by(StageChange.changed_at, StageChange.id)).all())
     stages = stages_by_id(session)
     names = user_names(session, {c.changed_by_id for c in changes})
@@ -640,11 +621,13 @@ def stage_history(*, session: Session, actor: User | None,
              "from_stage": stages[c.from_stage_id].name if c.from_stage_id in stages else "",
              "to_stage": stages[c.to_stage_id].name if c.to_stage_id in stages else "",
              "changed_at": c.changed_at, "changed_by_id": c.changed_by_id,
-             "changed_by": names.get(c.changed_by_id, "") if c.changed_by_id else "Sistema"}
+             "changed_by": names.get(c.changed_by_id, "") if c.changed_by_id
+             else SYSTEM.name}
             for c in changes]
 
 
-__all__ = ["MOVE_FIELDS", "OPPORTUNITY_FIELDS", "create_opportunity", "delete_opportunity",
-           "get_opportunity", "is_stale", "kanban", "list_opportunities", "move_stage",
-           "opportunity_row", "opportunity_rows", "restore_opportunity", "stage_history",
-           "stages_by_id", "touch_activity", "update_opportunity", "won_stage"]
+__all__ = ["KANBAN_CLOSED_DAYS", "MOVE_FIELDS", "OPPORTUNITY_FIELDS", "create_opportunity",
+           "delete_opportunity", "get_opportunity", "is_stale", "kanban", "list_opportunities",
+           "move_requirements", "move_stage", "opportunity_detail", "opportunity_row",
+           "opportunity_rows", "restore_opportunity", "stage_history", "stages_by_id",
+           "touch_activity", "update_opportunity", "won_stage"]

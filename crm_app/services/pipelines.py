@@ -14,11 +14,16 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.models import CustomFieldDef, Opportunity, Pipeline, Stage, StageKind, User
+from crm_app.i18n import t
+from crm_app.models import CustomFieldDef, Opportunity, Pipeline, Stage, StageKind
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import DEFAULT_STAGES, ensure_default_pipeline, pipeline_stages
-from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.errors import Conflict, PermissionDenied, ValidationFailed
+from crm_app.services.links import as_id
+from crm_app.services.records import add_record, get_existing
+from crm_app.services.sales_common import unknown_fields
 
 # Opportunity fields a stage may require on entry, with the label used in error messages.
 REQUIRABLE_FIELDS: dict[str, str] = {
@@ -30,17 +35,18 @@ REQUIRABLE_FIELDS: dict[str, str] = {
     "description": "la descripción",
     "channel": "el canal",
 }
+# Their order in the pickers; each has its label ``sui.required.<key>`` in the catalog.
+REQUIRED_FIELD_KEYS: tuple[str, ...] = tuple(REQUIRABLE_FIELDS)
 KIND_LABELS = {StageKind.OPEN: "Abierta", StageKind.WON: "Ganada", StageKind.LOST: "Perdida"}
 STAGE_FIELDS = ("id", "name", "position", "probability", "kind", "required_fields", "stale_days")
 
 
-def _admin(actor: User | None) -> None:
-    if actor is not None:
-        require(actor, Perm.SETTINGS_CHANGE)
+def _admin(actor: Actor) -> None:
+    require(actor, Perm.SETTINGS_CHANGE)
 
 
-def _reader(actor: User | None) -> None:
-    if actor is not None and not has_perm(actor, Perm.RECORDS_VIEW):
+def _reader(actor: Actor) -> None:
+    if not has_perm(actor, Perm.RECORDS_VIEW):
         raise PermissionDenied()
 
 
@@ -49,6 +55,29 @@ def custom_requirable(session: Session) -> dict[str, str]:
                                                      CustomFieldDef.active == True)  # noqa: E712
                         ).all()
     return {f"custom.{r.key}": r.label for r in rows}
+
+
+# The input a required field asks for when a stage move needs it (the move dialog).
+REQUIRED_KINDS: dict[str, str] = {
+    "lost_reason": "reason", "amount": "number", "expected_close": "date",
+    "contact_id": "contact", "product_id": "product", "description": "textarea",
+    "channel": "channel",
+}
+_CUSTOM_KINDS = {"number": "number", "date": "date"}
+
+
+def requirable_specs(session: Session) -> dict[str, dict[str, str]]:
+    """Every field a stage may require, as ``{key, label, kind}`` labelled like the forms
+    label it ("Motivo de pérdida", a custom field's own label): what the kanban says a column
+    asks for and what the move dialog asks."""
+    specs = {key: {"key": key, "label": t(f"sui.required.{key}"), "kind": kind}
+             for key, kind in REQUIRED_KINDS.items()}
+    rows = session.exec(select(CustomFieldDef).where(
+        CustomFieldDef.entity == "opportunity", CustomFieldDef.active == True)).all()  # noqa: E712
+    for row in rows:
+        key = f"custom.{row.key}"
+        specs[key] = {"key": key, "label": row.label, "kind": _CUSTOM_KINDS.get(row.type, "text")}
+    return specs
 
 
 def _validate_stages(session: Session, specs: list[dict[str, Any]]) -> dict[str, str]:
@@ -136,7 +165,7 @@ def _stage_snapshot(stage: Stage) -> dict[str, Any]:
     return {k: getattr(stage, k) for k in STAGE_FIELDS}
 
 
-def _apply_stages(session: Session, actor: User | None, pipeline: Pipeline,
+def _apply_stages(session: Session, actor: Actor, pipeline: Pipeline,
                   specs: list[dict[str, Any]]) -> None:
     """Create, update and delete stages so the pipeline matches ``specs`` (validated)."""
     existing = {s.id: s for s in pipeline_stages(session=session, pipeline_id=pipeline.id)}
@@ -161,10 +190,8 @@ def _apply_stages(session: Session, actor: User | None, pipeline: Pipeline,
             stage = Stage(pipeline_id=pipeline.id, name=spec["name"], position=spec["position"],
                           probability=spec["probability"], kind=spec["kind"],
                           required_fields=spec["required_fields"], stale_days=spec["stale_days"])
-            session.add(stage)
-            session.flush()
-            audit.record(session=session, actor=actor, entity="stage", entity_id=stage.id,
-                         action="create", after=_stage_snapshot(stage))
+            add_record(session=session, actor=actor, record=stage, entity="stage",
+                       snapshot=_stage_snapshot, commit=False)
     for sid, stage in existing.items():
         if sid in keep:
             continue
@@ -191,7 +218,8 @@ def _make_default(session: Session, pipeline: Pipeline) -> None:
 # --- reads ------------------------------------------------------------------------------------
 
 
-def list_pipelines(*, session: Session, actor: User | None,
+@needs_actor
+def list_pipelines(*, session: Session, actor: Actor,
                    include_inactive: bool = False) -> list[Pipeline]:
     """All pipelines in their order (the default one is created on first use)."""
     _reader(actor)
@@ -204,12 +232,11 @@ def list_pipelines(*, session: Session, actor: User | None,
     return list(session.exec(stmt).all())
 
 
-def get_pipeline(*, session: Session, actor: User | None, pipeline_id: int) -> Pipeline:
+@needs_actor
+def get_pipeline(*, session: Session, actor: Actor, pipeline_id: int) -> Pipeline:
     _reader(actor)
-    pipeline = session.get(Pipeline, pipeline_id)
-    if pipeline is None:
-        raise NotFound("Embudo no encontrado.")
-    return pipeline
+    return get_existing(session=session, model=Pipeline, record_id=pipeline_id,
+                        missing="Embudo no encontrado.")
 
 
 def default_pipeline(*, session: Session) -> Pipeline:
@@ -220,7 +247,17 @@ def stages_of(*, session: Session, pipeline_id: int) -> list[Stage]:
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
 
 
-def pipeline_view(*, session: Session, actor: User | None, pipeline_id: int) -> dict[str, Any]:
+@needs_actor
+def open_stages(*, session: Session, actor: Actor, pipeline_id: int | str) -> list[Stage]:
+    """The stages a new opportunity of the form may start in (the open ones, in order);
+    a pipeline that does not exist is not found."""
+    pipeline = get_pipeline(session=session, actor=actor, pipeline_id=as_id(pipeline_id) or 0)
+    return [s for s in pipeline_stages(session=session, pipeline_id=pipeline.id)
+            if s.kind == StageKind.OPEN]
+
+
+@needs_actor
+def pipeline_view(*, session: Session, actor: Actor, pipeline_id: int) -> dict[str, Any]:
     """The pipeline and its stages as plain dicts (Ajustes, API)."""
     pipeline = get_pipeline(session=session, actor=actor, pipeline_id=pipeline_id)
     return pipeline_dict(session, pipeline)
@@ -243,7 +280,8 @@ def pipeline_dict(session: Session, pipeline: Pipeline) -> dict[str, Any]:
 # --- commands (admin) -------------------------------------------------------------------------
 
 
-def create_pipeline(*, session: Session, actor: User | None, name: str,
+@needs_actor
+def create_pipeline(*, session: Session, actor: Actor, name: str,
                     stages: Sequence[Mapping[str, Any]] | None = None, is_default: bool = False,
                     position: int | None = None) -> Pipeline:
     """A new pipeline; without ``stages`` it gets a copy of the default Spanish stages."""
@@ -274,18 +312,17 @@ def create_pipeline(*, session: Session, actor: User | None, name: str,
     return pipeline
 
 
-def update_pipeline(*, session: Session, actor: User | None, pipeline_id: int,
+@needs_actor
+def update_pipeline(*, session: Session, actor: Actor, pipeline_id: int,
                     data: Mapping[str, Any]) -> Pipeline:
     """Change ``name``, ``is_default``, ``active``, ``position`` and/or the whole ``stages``
     list (each stage a dict; with ``id`` to keep an existing one, without to add one; stages
     left out are deleted if they hold no opportunities)."""
     _admin(actor)
-    pipeline = session.get(Pipeline, pipeline_id)
-    if pipeline is None:
-        raise NotFound("Embudo no encontrado.")
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - {"name", "is_default", "active", "position", "stages"}):
-        errors[key] = "Campo desconocido."
+    pipeline = get_existing(session=session, model=Pipeline, record_id=pipeline_id,
+                            missing="Embudo no encontrado.")
+    errors = unknown_fields(data=data,
+                            allowed=("name", "is_default", "active", "position", "stages"))
     before = {"name": pipeline.name, "is_default": pipeline.is_default,
               "active": pipeline.active, "position": pipeline.position}
     if "name" in data:
@@ -330,33 +367,49 @@ def _current_specs(session: Session, pipeline_id: int) -> list[dict[str, Any]]:
     return [_stage_snapshot(s) for s in pipeline_stages(session=session, pipeline_id=pipeline_id)]
 
 
-def create_stage(*, session: Session, actor: User | None, pipeline_id: int,
+def _stage(session: Session, stage_id: int) -> Stage:
+    return get_existing(session=session, model=Stage, record_id=stage_id,
+                        missing="Etapa no encontrada.")
+
+
+def _save_stages(*, session: Session, actor: Actor, pipeline_id: int,
+                 specs: list[dict[str, Any]], error_prefix: str = "") -> None:
+    """Validate a pipeline's whole new stage list and apply it in one commit.
+
+    The one-stage commands (add, change, delete, reorder) all edit the full list, so a
+    pipeline is always checked as a whole (one won stage, no stage left with deals…).
+    ``error_prefix`` (``stages.<i>.``) is taken off the error keys when the form shows one
+    stage's own fields.
+    """
+    errors = _validate_stages(session, specs)
+    if errors:
+        raise ValidationFailed({k.removeprefix(error_prefix): v for k, v in errors.items()})
+    _apply_stages(session, actor, session.get(Pipeline, pipeline_id), specs)
+    session.commit()
+
+
+@needs_actor
+def create_stage(*, session: Session, actor: Actor, pipeline_id: int,
                  data: Mapping[str, Any]) -> Stage:
     """Add one stage (at ``position``, default last)."""
     _admin(actor)
-    get_pipeline(session=session, actor=None, pipeline_id=pipeline_id)
+    get_pipeline(session=session, actor=actor, pipeline_id=pipeline_id)
     specs = _current_specs(session, pipeline_id)
     new = {k: v for k, v in dict(data).items() if k in STAGE_FIELDS and k != "id"}
     index = new.pop("position", None)
     index = len(specs) if index in (None, "") else max(0, min(int(index), len(specs)))
     specs.insert(index, new)
-    errors = _validate_stages(session, specs)
-    if errors:
-        raise ValidationFailed(errors)
-    pipeline = session.get(Pipeline, pipeline_id)
-    _apply_stages(session, actor, pipeline, specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=pipeline_id, specs=specs)
     return session.exec(select(Stage).where(Stage.pipeline_id == pipeline_id,
                                             Stage.position == index)).one()
 
 
-def update_stage(*, session: Session, actor: User | None, stage_id: int,
+@needs_actor
+def update_stage(*, session: Session, actor: Actor, stage_id: int,
                  data: Mapping[str, Any]) -> Stage:
     """Change one stage (``position`` moves it within its pipeline)."""
     _admin(actor)
-    stage = session.get(Stage, stage_id)
-    if stage is None:
-        raise NotFound("Etapa no encontrada.")
+    stage = _stage(session, stage_id)
     specs = _current_specs(session, stage.pipeline_id)
     index = next(i for i, s in enumerate(specs) if s["id"] == stage.id)
     spec = specs.pop(index)
@@ -364,45 +417,32 @@ def update_stage(*, session: Session, actor: User | None, stage_id: int,
     target = spec.pop("position", index)
     target = index if target in (None, "") else max(0, min(int(target), len(specs)))
     specs.insert(target, spec)
-    errors = _validate_stages(session, specs)
-    if errors:
-        # Report on the stage's own fields, not on its index in the list.
-        prefix = f"stages.{target}."
-        raise ValidationFailed({k.removeprefix(prefix): v for k, v in errors.items()})
-    _apply_stages(session, actor, session.get(Pipeline, stage.pipeline_id), specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=stage.pipeline_id, specs=specs,
+                 error_prefix=f"stages.{target}.")
     return stage
 
 
-def delete_stage(*, session: Session, actor: User | None, stage_id: int) -> None:
+@needs_actor
+def delete_stage(*, session: Session, actor: Actor, stage_id: int) -> None:
     _admin(actor)
-    stage = session.get(Stage, stage_id)
-    if stage is None:
-        raise NotFound("Etapa no encontrada.")
+    stage = _stage(session, stage_id)
     specs = [s for s in _current_specs(session, stage.pipeline_id) if s["id"] != stage.id]
-    errors = _validate_stages(session, specs)
-    if errors:
-        raise ValidationFailed(errors)
-    _apply_stages(session, actor, session.get(Pipeline, stage.pipeline_id), specs)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=stage.pipeline_id, specs=specs)
 
 
-def reorder_stages(*, session: Session, actor: User | None, pipeline_id: int,
+@needs_actor
+def reorder_stages(*, session: Session, actor: Actor, pipeline_id: int,
                    stage_ids: Sequence[int]) -> list[Stage]:
     _admin(actor)
     specs = {s["id"]: s for s in _current_specs(session, pipeline_id)}
     if sorted(specs) != sorted(int(i) for i in stage_ids):
         raise ValidationFailed({"stages": "La lista debe contener todas las etapas del embudo."})
     ordered = [specs[int(i)] for i in stage_ids]
-    errors = _validate_stages(session, ordered)
-    if errors:
-        raise ValidationFailed(errors)
-    _apply_stages(session, actor, session.get(Pipeline, pipeline_id), ordered)
-    session.commit()
+    _save_stages(session=session, actor=actor, pipeline_id=pipeline_id, specs=ordered)
     return pipeline_stages(session=session, pipeline_id=pipeline_id)
 
 
-__all__ = ["KIND_LABELS", "REQUIRABLE_FIELDS", "create_pipeline", "create_stage",
-           "default_pipeline", "delete_stage", "get_pipeline", "list_pipelines",
-           "pipeline_dict", "pipeline_view", "reorder_stages", "stages_of", "update_pipeline",
-           "update_stage"]
+__all__ = ["KIND_LABELS", "REQUIRABLE_FIELDS", "REQUIRED_KINDS", "create_pipeline",
+           "create_stage", "default_pipeline", "delete_stage", "get_pipeline", "list_pipelines",
+           "open_stages", "pipeline_dict", "pipeline_view", "reorder_stages", "requirable_specs",
+           "stages_of", "update_pipeline", "update_stage"]

@@ -10,17 +10,20 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.models import Opportunity, Product, QuoteLine, User, utcnow
+from crm_app.models import Opportunity, Product, QuoteLine, utcnow
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.quote_maths import EXENTO, IVA_RATES
+from crm_app.services.records import add_record, delete_record, get_existing, save_changes
 from crm_app.services.sales_common import (
     Page,
     order_by,
     paginate,
     text,
     to_decimal,
+    unknown_fields,
 )
 from crm_app.services.search import matches
 from crm_app.settings import get_settings
@@ -53,9 +56,7 @@ def parse_tax_rate(value: Any, exempt: Any, field_name: str,
 
 def _clean(session: Session, data: Mapping[str, Any],
            current: Product | None) -> dict[str, Any]:
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - set(PRODUCT_FIELDS)):
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=PRODUCT_FIELDS)
     out: dict[str, Any] = {}
 
     def given(key: str) -> bool:
@@ -99,75 +100,60 @@ def _clean(session: Session, data: Mapping[str, Any],
     return out
 
 
-def _changer(actor: User | None) -> None:
-    if actor is not None:
-        require(actor, Perm.CATALOG_CHANGE)
+def _changer(actor: Actor) -> None:
+    require(actor, Perm.CATALOG_CHANGE)
 
 
-def _reader(actor: User | None) -> None:
-    if actor is not None and not has_perm(actor, Perm.RECORDS_VIEW):
+def _reader(actor: Actor) -> None:
+    if not has_perm(actor, Perm.RECORDS_VIEW):
         raise PermissionDenied()
 
 
-def create_product(*, session: Session, actor: User | None, data: Mapping[str, Any]) -> Product:
+def _product(session: Session, product_id: int) -> Product:
+    return get_existing(session=session, model=Product, record_id=product_id,
+                        missing="Producto no encontrado.")
+
+
+@needs_actor
+def create_product(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> Product:
     _changer(actor)
     values = _clean(session, data, None)
-    product = Product(**values, created_at=utcnow())
-    session.add(product)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                 action="create", after=audit.snapshot(product))
-    session.commit()
-    return product
+    return add_record(session=session, actor=actor, record=Product(**values, created_at=utcnow()),
+                      entity="product")
 
 
-def update_product(*, session: Session, actor: User | None, product_id: int,
+@needs_actor
+def update_product(*, session: Session, actor: Actor, product_id: int,
                    data: Mapping[str, Any]) -> Product:
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     values = _clean(session, data, product)
-    before = audit.snapshot(product)
-    for key, value in values.items():
-        setattr(product, key, value)
-    product.updated_at = utcnow()
-    session.add(product)
-    old, new = audit.diff(before, audit.snapshot(product))
-    if new:
-        audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                     action="update", before=old, after=new)
-    session.commit()
+    save_changes(session=session, actor=actor, record=product, entity="product", values=values)
     return product
 
 
-def delete_product(*, session: Session, actor: User | None, product_id: int) -> None:
+@needs_actor
+def delete_product(*, session: Session, actor: Actor, product_id: int) -> None:
     """Delete an unused product; one used in quotes or opportunities is deactivated instead."""
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     used = session.exec(select(QuoteLine.id).where(QuoteLine.product_id == product.id)).first() \
         or session.exec(select(Opportunity.id).where(Opportunity.product_id == product.id)).first()
     if used is not None:
         raise Conflict("El producto aparece en presupuestos u oportunidades: desactívalo en "
                        "lugar de eliminarlo.")
-    audit.record(session=session, actor=actor, entity="product", entity_id=product.id,
-                 action="delete", before=audit.snapshot(product))
-    session.delete(product)
-    session.commit()
+    delete_record(session=session, actor=actor, record=product, entity="product")
     _remove_images(product_id)
 
 
-def get_product(*, session: Session, actor: User | None, product_id: int) -> Product:
+@needs_actor
+def get_product(*, session: Session, actor: Actor, product_id: int) -> Product:
     _reader(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
-    return product
+    return _product(session, product_id)
 
 
-def list_products(*, session: Session, actor: User | None, q: str = "",
+@needs_actor
+def list_products(*, session: Session, actor: Actor, q: str = "",
                   active: bool | None = True, sort: str = "name", offset: int = 0,
                   limit: int = 25) -> Page[Product]:
     """One page of the catalog; search on name, SKU and description."""
@@ -180,6 +166,14 @@ def list_products(*, session: Session, actor: User | None, q: str = "",
     stmt = order_by(stmt, Product, sort, PRODUCT_SORTS, "name")
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)
+
+
+def image_url(product: Product) -> str:
+    """The authorised image route; ``v`` changes with the product, so a new image shows."""
+    if not product.image_path:
+        return ""
+    stamp = product.updated_at or product.created_at
+    return f"/api/v1/products/{product.id}/image?v={int(stamp.timestamp()) if stamp else 0}"
 
 
 def catalog_dir() -> Path:
@@ -212,7 +206,8 @@ def _remove_images(product_id: int, keep: str = "") -> None:
             path.unlink(missing_ok=True)
 
 
-def product_image(*, session: Session, actor: User | None,
+@needs_actor
+def product_image(*, session: Session, actor: Actor,
                   product_id: int) -> tuple[bytes, str]:
     """``(bytes, content type)`` of the product's image; ``NotFound`` when it has none."""
     product = get_product(session=session, actor=actor, product_id=product_id)
@@ -224,13 +219,12 @@ def product_image(*, session: Session, actor: User | None,
     return content, mime
 
 
-def set_product_image(*, session: Session, actor: User | None, product_id: int,
+@needs_actor
+def set_product_image(*, session: Session, actor: Actor, product_id: int,
                       content: bytes) -> Product:
     """Store a PNG/JPEG/WebP image (≤ 2 MB) in the data dir; ``image_path`` is its key."""
     _changer(actor)
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("Producto no encontrado.")
+    product = _product(session, product_id)
     if len(content) > MAX_IMAGE_BYTES:
         raise ValidationFailed({"image": "La imagen no puede pasar de 2 MB."})
     mime = image_type(content)
@@ -253,5 +247,5 @@ def set_product_image(*, session: Session, actor: User | None, product_id: int,
 
 
 __all__ = ["MAX_IMAGE_BYTES", "PRODUCT_FIELDS", "create_product", "delete_product", "get_product",
-           "image_type", "list_products", "parse_tax_rate", "product_image", "set_product_image",
-           "update_product"]
+           "image_type", "image_url", "list_products", "parse_tax_rate", "product_image",
+           "set_product_image", "update_product"]

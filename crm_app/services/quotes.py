@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,13 +39,18 @@ from crm_app.models import (
     utcnow,
 )
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
+from crm_app.reports.quote_pdf import render_quote_pdf
+from crm_app.services import audit, mailer
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import ensure_organisation
-from crm_app.services.errors import Conflict, DomainError, ValidationFailed
+from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
+from crm_app.services.normalize import email_is_valid, normalize_email
+from crm_app.services.opportunities import move_stage, touch_activity, won_stage
+from crm_app.services.overview import OPEN_QUOTE_STATUSES
 from crm_app.services.products import parse_tax_rate
 from crm_app.services.quote_maths import EXENTO, TaxLine, Totals, compute_totals, line_base
-from crm_app.services.records import bin_clause, from_bin, to_bin
+from crm_app.services.records import bin_clause, from_bin, record_changes, to_bin
 from crm_app.services.sales_common import (
     Page,
     as_date,
@@ -55,12 +62,16 @@ from crm_app.services.sales_common import (
     require_user,
     to_decimal,
     today_local,
+    unknown_fields,
     user_names,
+    where_equal,
 )
+from crm_app.services.sales_reads import STATUS_LABELS, quote_row
 from crm_app.services.search import contains, matches
 
 __all__ = [
     "STATUS_LABELS",
+    "Preview",
     "TaxLine",
     "Totals",
     "accept_quote",
@@ -70,7 +81,10 @@ __all__ = [
     "expire_quotes",
     "get_quote",
     "line_base",
+    "list_quote_rows",
     "list_quotes",
+    "new_quote_draft",
+    "preview_quote",
     "quote_lines",
     "quote_pdf",
     "quote_row",
@@ -79,16 +93,13 @@ __all__ = [
     "reject_quote",
     "restore_quote",
     "revise_quote",
+    "send_draft",
     "send_quote",
     "update_quote",
 ]
 
-STATUS_LABELS = {
-    QuoteStatus.BORRADOR: "Borrador", QuoteStatus.ENVIADO: "Enviado",
-    QuoteStatus.ACEPTADO: "Aceptado", QuoteStatus.RECHAZADO: "Rechazado",
-    QuoteStatus.CADUCADO: "Caducado",
-}
 OPEN_STATUSES = (QuoteStatus.BORRADOR, QuoteStatus.ENVIADO)
+OPEN_FILTER = "abiertos"  # list_quotes(status=...): overview's OPEN_QUOTE_STATUSES
 QUOTE_FIELDS = ("account_id", "contact_id", "opportunity_id", "lines", "global_discount_pct",
                 "recargo_equivalencia", "irpf_pct", "issue_date", "valid_until", "conditions",
                 "notes")
@@ -110,7 +121,7 @@ def format_number(year: int, seq: int) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _clean_lines(session: Session, actor: User | None, lines: Any,
+def _clean_lines(session: Session, actor: Actor, lines: Any,
                  errors: dict[str, str]) -> list[dict[str, Any]]:
     if not isinstance(lines, Sequence) or isinstance(lines, str | bytes):
         errors["lines"] = "Formato de líneas no válido."
@@ -173,7 +184,73 @@ def _pct(value: Any, name: str, label: str, errors: dict[str, str], default: Dec
                       minimum=Decimal(0), maximum=HUNDRED, places=2, label=label)
 
 
-def _links(session: Session, actor: User | None, data: Mapping[str, Any],
+def _new_terms(org: Organisation, global_discount_pct: Any, irpf_pct: Any,
+               errors: dict[str, str]) -> tuple[Decimal, Decimal]:
+    """A new quote's global discount and IRPF (blank IRPF: the organisation's)."""
+    g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
+             Decimal(0))
+    irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
+    return g, irpf
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a quote with these lines and terms would total, and what its save would refuse."""
+
+    totals: Totals
+    errors: dict[str, str]
+
+
+@needs_actor
+def preview_quote(*, session: Session, actor: Actor, lines: Any,
+                  global_discount_pct: Any = None, recargo_equivalencia: bool = False,
+                  irpf_pct: Any = None) -> Preview:
+    """The editor's live totals, without saving: the lines and percentages go through the
+    validation ``create_quote``/``update_quote`` use (``_clean_lines``, ``_pct``) and the totals
+    through ``compute_totals``, so a value the save refuses (quantity 0, a 101 % discount, a
+    product out of the catalog) is refused here with the same message under the same field,
+    and what the editor shows is what the save stores. A value in error counts as the save
+    would have read it (a quantity of 0 adds nothing). Writes nothing."""
+    require_user(actor, Perm.RECORDS_VIEW)
+    errors: dict[str, str] = {}
+    clean = _clean_lines(session, actor, lines, errors)
+    g, irpf = _new_terms(ensure_organisation(session=session), global_discount_pct, irpf_pct,
+                         errors)
+    totals = compute_totals(clean, global_discount_pct=g,
+                            recargo_equivalencia=bool(recargo_equivalencia), irpf_pct=irpf)
+    return Preview(totals, errors)
+
+
+@needs_actor
+def new_quote_draft(*, session: Session, actor: Actor, opportunity_id: Any = None,
+                    account_id: Any = None) -> dict[str, Any]:
+    """What a new quote starts with in the editor: the organisation's IRPF, validity and
+    conditions; from an opportunity (``?oportunidad=``) its customer and contact, or a
+    customer (``?cliente=``). Each read through the actor's scope: someone else's customer or
+    deal is not found, like any other read. Writes nothing."""
+    require_user(actor, Perm.RECORDS_VIEW)
+    org = ensure_organisation(session=session)
+    errors: dict[str, str] = {}
+    opp = visible(session, actor, Opportunity, opportunity_id, field="opportunity_id",
+                  errors=errors)
+    if opp is not None:
+        account_id = opp.account_id
+    account = visible(session, actor, Account, account_id, field="account_id", errors=errors)
+    if errors:
+        raise NotFound(next(iter(errors.values())))
+    contact = visible(session, actor, Contact, opp.contact_id, field="contact_id",
+                      errors={}) if opp is not None and opp.contact_id else None
+    return {"irpf_pct": org.default_irpf_pct or Decimal(0),
+            "valid_until": today_local() + timedelta(days=org.quote_validity_days or 30),
+            "conditions": org.quote_conditions or "",
+            "account_id": account.id if account else None,
+            "account_name": account.name if account else "",
+            "recargo_equivalencia": bool(account and account.recargo_equivalencia),
+            "opportunity_id": opp.id if opp else None,
+            "contact_id": contact.id if contact else None}
+
+
+def _links(session: Session, actor: Actor, data: Mapping[str, Any],
            current: Quote | None, errors: dict[str, str]
            ) -> tuple[Account | None, Contact | None, Opportunity | None]:
     """The quote's customer, contact and opportunity, all visible to the actor and coherent."""
@@ -241,10 +318,38 @@ def _snapshot(quote: Quote) -> dict[str, Any]:
     return audit.snapshot(quote) or {}
 
 
+def _insert_numbered(*, session: Session, build: Callable[[], Quote], lines: list[dict[str, Any]],
+                     refused: str) -> tuple[Quote, list[dict[str, Any]]]:
+    """Insert the quote ``build()`` makes, with its totals and ``lines``; returns it and the
+    lines as saved. No commit.
+
+    ``build`` reads the next number (or version) each time it is called: two users may take
+    the same one between that read and the insert, and the unique ``(number, version)``
+    constraint refuses the second, which rolls back and tries again with the next, up to
+    ``NUMBER_RETRIES`` times (then ``Conflict(refused)``).
+    """
+    for attempt in range(NUMBER_RETRIES):
+        quote = build()
+        rows = [dict(ln) for ln in lines]
+        _apply_totals(quote, rows)
+        try:
+            session.add(quote)
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            if attempt == NUMBER_RETRIES - 1:
+                raise Conflict(refused) from None
+            continue
+        _add_lines(session, quote, rows)
+        return quote, rows
+    raise Conflict(refused)  # pragma: no cover
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
-def create_quote(*, session: Session, actor: User | None, account_id: int | None,
+@needs_actor
+def create_quote(*, session: Session, actor: Actor, account_id: int | None,
                  lines: Sequence[Mapping[str, Any]], opportunity_id: int | None = None,
                  contact_id: int | None = None, global_discount_pct: Any = None,
                  recargo_equivalencia: bool | None = None, irpf_pct: Any = None,
@@ -264,9 +369,7 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
         "account_id": account_id, "opportunity_id": opportunity_id, "contact_id": contact_id},
         None, errors)
     clean = _clean_lines(session, actor, lines, errors)
-    g = _pct(global_discount_pct, "global_discount_pct", "El descuento global", errors,
-             Decimal(0))
-    irpf = _pct(irpf_pct, "irpf_pct", "El IRPF", errors, org.default_irpf_pct or Decimal(0))
+    g, irpf = _new_terms(org, global_discount_pct, irpf_pct, errors)
     issued = as_date(issue_date, field_name="issue_date", errors=errors) or today_local()
     valid = as_date(valid_until, field_name="valid_until", errors=errors) or (
         issued + timedelta(days=org.quote_validity_days or 30))
@@ -282,43 +385,31 @@ def create_quote(*, session: Session, actor: User | None, account_id: int | None
                   recargo_equivalencia=recargo, irpf_pct=irpf,
                   conditions=org.quote_conditions if conditions is None else str(conditions),
                   notes=str(notes or ""),
-                  owner_id=owner_src.owner_id if owner_src.owner_id else (
-                      actor.id if actor else None),
-                  team_id=owner_src.team_id if owner_src.owner_id else (
-                      actor.team_id if actor else None))
-    for attempt in range(NUMBER_RETRIES):
+                  owner_id=owner_src.owner_id if owner_src.owner_id else actor.id,
+                  team_id=owner_src.team_id if owner_src.owner_id else actor.team_id)
+
+    def build() -> Quote:
         seq = _next_seq(session, issued.year)
-        quote = Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
-                      version=1, created_at=utcnow(), **header)
-        rows = [dict(ln) for ln in clean]
-        _apply_totals(quote, rows)
-        try:
-            session.add(quote)
-            session.flush()
-        except IntegrityError:
-            # Someone else took this number between our read and our insert: try the next.
-            session.rollback()
-            if attempt == NUMBER_RETRIES - 1:
-                raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.") from None
-            continue
-        _add_lines(session, quote, rows)
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="create", after={**_snapshot(quote), "lines": len(rows)},
-                     note=f"{quote.number} v1")
-        session.commit()
-        return quote
-    raise Conflict("No se pudo numerar el presupuesto; inténtalo de nuevo.")  # pragma: no cover
+        return Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
+                     version=1, created_at=utcnow(), **header)
+
+    quote, rows = _insert_numbered(session=session, build=build, lines=[dict(ln) for ln in clean],
+                                   refused="No se pudo numerar el presupuesto; inténtalo de nuevo.")
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="create", after={**_snapshot(quote), "lines": len(rows)},
+                 note=f"{quote.number} v1")
+    session.commit()
+    return quote
 
 
-def update_quote(*, session: Session, actor: User | None, quote_id: int,
+@needs_actor
+def update_quote(*, session: Session, actor: Actor, quote_id: int,
                  data: Mapping[str, Any]) -> Quote:
     """Change a borrador (sent quotes are revised instead: ``revise_quote``)."""
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status != QuoteStatus.BORRADOR:
         raise Conflict("Solo se puede modificar un borrador: crea una nueva versión.")
-    errors: dict[str, str] = {}
-    for key in sorted(set(data) - set(QUOTE_FIELDS)):
-        errors[key] = "Campo desconocido."
+    errors = unknown_fields(data=data, allowed=QUOTE_FIELDS)
     account, contact, opp = _links(session, actor, data, quote, errors)
     rows = _clean_lines(session, actor, data["lines"], errors) if "lines" in data else None
     before = _snapshot(quote)
@@ -346,7 +437,7 @@ def update_quote(*, session: Session, actor: User | None, quote_id: int,
     for key, value in values.items():
         setattr(quote, key, value)
     if rows is None:
-        existing = quote_lines(session=session, actor=None, quote_id=quote.id)
+        existing = _lines(session, quote.id)
         rows = [_line_dict(ln) for ln in existing]
         _apply_totals(quote, rows)
         for ln, row in zip(existing, rows, strict=True):
@@ -358,61 +449,46 @@ def update_quote(*, session: Session, actor: User | None, quote_id: int,
         session.flush()
         _apply_totals(quote, rows)
         _add_lines(session, quote, rows)
-    quote.updated_at = utcnow()
-    session.add(quote)
-    old, new = audit.diff(before, _snapshot(quote))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if "lines" in data:
-        new["lines"] = len(rows)
-    if new:
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="update", before=old, after=new)
+    # New lines always count as a change (``before`` has no count): the event says how many.
+    after = {**_snapshot(quote), **({"lines": len(rows)} if "lines" in data else {})}
+    record_changes(session=session, actor=actor, record=quote, entity="quote", before=before,
+                   after=after)
     session.commit()
     return quote
 
 
-def revise_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def revise_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     """A new version (v2, v3…) of the same number: a borrador with the lines copied, dated
     today with a fresh validity. An accepted quote cannot be revised."""
     source = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if source.status == QuoteStatus.ACEPTADO:
         raise Conflict("Un presupuesto aceptado no se puede revisar.")
     org = ensure_organisation(session=session)
-    lines = [_line_dict(ln) for ln in quote_lines(session=session, actor=None,
-                                                  quote_id=source.id)]
+    lines = [_line_dict(ln) for ln in _lines(session, source.id)]
     source_id, number = source.id, source.number
     today = today_local()
     keep = {k: getattr(source, k) for k in (
         "number", "year", "seq", "account_id", "contact_id", "opportunity_id",
         "global_discount_pct", "recargo_equivalencia", "irpf_pct", "conditions", "notes",
         "owner_id", "team_id")}
-    for attempt in range(NUMBER_RETRIES):
-        version = _next_version(session, number)
-        quote = Quote(**keep, version=version, status=QuoteStatus.BORRADOR, issue_date=today,
-                      valid_until=today + timedelta(days=org.quote_validity_days or 30),
-                      created_at=utcnow())
-        rows = [dict(ln) for ln in lines]
-        _apply_totals(quote, rows)
-        try:
-            session.add(quote)
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            if attempt == NUMBER_RETRIES - 1:
-                raise Conflict("No se pudo crear la versión; inténtalo de nuevo.") from None
-            continue
-        _add_lines(session, quote, rows)
-        audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
-                     action="revise", before={"quote_id": source_id},
-                     after={"number": number, "version": version},
-                     note=f"{number} v{version}")
-        session.commit()
-        return quote
-    raise Conflict("No se pudo crear la versión; inténtalo de nuevo.")  # pragma: no cover
+
+    def build() -> Quote:
+        return Quote(**keep, version=_next_version(session, number), status=QuoteStatus.BORRADOR,
+                     issue_date=today, created_at=utcnow(),
+                     valid_until=today + timedelta(days=org.quote_validity_days or 30))
+
+    quote, _ = _insert_numbered(session=session, build=build, lines=lines,
+                                refused="No se pudo crear la versión; inténtalo de nuevo.")
+    audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
+                 action="revise", before={"quote_id": source_id},
+                 after={"number": number, "version": quote.version},
+                 note=f"{number} v{quote.version}")
+    session.commit()
+    return quote
 
 
-def _decide(session: Session, actor: User | None, quote: Quote, status: str, action: str,
+def _decide(session: Session, actor: Actor, quote: Quote, status: str, action: str,
             note: str = "") -> None:
     before = {"status": quote.status}
     quote.status = status
@@ -423,12 +499,11 @@ def _decide(session: Session, actor: User | None, quote: Quote, status: str, act
                  action=action, before=before, after={"status": status}, note=note)
 
 
-def accept_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def accept_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     """The customer accepted: status aceptado; its opportunity moves to the pipeline's won
     stage with amount = the quote's taxable base; the other open quotes of that opportunity
     (and the other versions of this number) are rejected. One transaction."""
-    from crm_app.services.opportunities import move_stage, won_stage
-
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
         raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
@@ -459,7 +534,8 @@ def accept_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     return quote
 
 
-def reject_quote(*, session: Session, actor: User | None, quote_id: int,
+@needs_actor
+def reject_quote(*, session: Session, actor: Actor, quote_id: int,
                  reason: str = "") -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
@@ -470,22 +546,24 @@ def reject_quote(*, session: Session, actor: User | None, quote_id: int,
     return quote
 
 
-def expire_quotes(*, session: Session, today: date | None = None) -> int:
+@needs_actor
+def expire_quotes(*, session: Session, actor: Actor, today: date | None = None) -> int:
     """Mark caducado every borrador/enviado quote whose validity ended before today (Madrid).
-    Run daily by the worker; returns how many changed."""
+    Run daily by the worker as ``actors.SYSTEM``; returns how many changed."""
     today = today or today_local()
     rows = session.exec(select(Quote).where(Quote.status.in_(OPEN_STATUSES),
                                             Quote.valid_until < today,
                                             Quote.deleted_at.is_(None))).all()
     for quote in rows:
-        _decide(session, None, quote, QuoteStatus.CADUCADO, "expire",
+        _decide(session, actor, quote, QuoteStatus.CADUCADO, "expire",
                 note=f"Válido hasta {quote.valid_until.strftime('%d/%m/%Y')}")
         quote.decided_at = None  # expiry is not a customer decision
     session.commit()
     return len(rows)
 
 
-def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def delete_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto")
     if quote.status == QuoteStatus.ACEPTADO:
         raise Conflict("Un presupuesto aceptado no se puede eliminar.")
@@ -494,7 +572,8 @@ def delete_quote(*, session: Session, actor: User | None, quote_id: int) -> Quot
     return quote
 
 
-def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def restore_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     quote = get_owned(session, actor, Quote, quote_id, Action.DELETE, label="Presupuesto",
                       include_deleted=True)
     from_bin(session=session, actor=actor, record=quote, entity="quote",
@@ -505,13 +584,19 @@ def restore_quote(*, session: Session, actor: User | None, quote_id: int) -> Quo
 # --- reads ------------------------------------------------------------------------------------
 
 
-def get_quote(*, session: Session, actor: User | None, quote_id: int) -> Quote:
+@needs_actor
+def get_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
     return get_owned(session, actor, Quote, quote_id, label="Presupuesto")
 
 
-def quote_lines(*, session: Session, actor: User | None, quote_id: int) -> list[QuoteLine]:
-    if actor is not None:
-        get_quote(session=session, actor=actor, quote_id=quote_id)
+@needs_actor
+def quote_lines(*, session: Session, actor: Actor, quote_id: int) -> list[QuoteLine]:
+    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
+    return _lines(session, quote.id)
+
+
+def _lines(session: Session, quote_id: int) -> list[QuoteLine]:
+    """The lines of a quote the caller has already checked."""
     return list(session.exec(select(QuoteLine).where(QuoteLine.quote_id == quote_id)
                              .order_by(QuoteLine.position, QuoteLine.id)).all())
 
@@ -520,32 +605,20 @@ def _line_dict(ln: QuoteLine) -> dict[str, Any]:
     return {k: getattr(ln, k) for k in (*LINE_FIELDS, "line_base")}
 
 
-def quote_totals(*, session: Session, actor: User | None, quote_id: int) -> Totals:
+@needs_actor
+def quote_totals(*, session: Session, actor: Actor, quote_id: int) -> Totals:
     quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    lines = _lines(session, quote.id)
     return compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                           recargo_equivalencia=quote.recargo_equivalencia,
                           irpf_pct=quote.irpf_pct)
 
 
-def quote_row(quote: Quote, names: Mapping[int, str] | None = None,
-              account_name: str = "") -> dict[str, Any]:
-    """A plain dict for lists and the customer file."""
-    return {"id": quote.id, "number": quote.number, "version": quote.version,
-            "label": f"{quote.number} v{quote.version}", "status": quote.status,
-            "status_label": STATUS_LABELS.get(quote.status, quote.status),
-            "account_id": quote.account_id, "account_name": account_name,
-            "opportunity_id": quote.opportunity_id, "issue_date": quote.issue_date,
-            "valid_until": quote.valid_until, "base_total": quote.base_total,
-            "total": quote.total, "owner_id": quote.owner_id,
-            "owner": (names or {}).get(quote.owner_id, ""), "sent_at": quote.sent_at,
-            "decided_at": quote.decided_at}
-
-
-def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[str, Any]:
+@needs_actor
+def quote_view(*, session: Session, actor: Actor, quote_id: int) -> dict[str, Any]:
     """The full quote as plain data (API, detail page): header, lines, totals breakdown."""
     quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+    lines = _lines(session, quote.id)
     totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                             recargo_equivalencia=quote.recargo_equivalencia,
                             irpf_pct=quote.irpf_pct)
@@ -554,6 +627,9 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
                             .where(Quote.number == quote.number, Quote.deleted_at.is_(None))
                             .order_by(Quote.version)).all()
     names = user_names(session, {quote.owner_id})
+    # The deal's name through the actor's scope (a link to a deal they cannot open says nothing).
+    opp = visible(session, actor, Opportunity, quote.opportunity_id, field="opportunity_id",
+                  errors={})
     return {
         **quote_row(quote, names, account.name if account else ""),
         "contact_id": quote.contact_id, "team_id": quote.team_id,
@@ -562,6 +638,7 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
         "conditions": quote.conditions, "notes": quote.notes, "created_at": quote.created_at,
         "updated_at": quote.updated_at,
         "editable": quote.status == QuoteStatus.BORRADOR,
+        "opportunity_name": opp.name if opp is not None else "",
         "versions": [{"id": i, "version": v, "status": s} for i, v, s in versions],
         "lines": [{"id": ln.id, "position": ln.position, "product_id": ln.product_id,
                    "description": ln.description, "quantity": ln.quantity, "unit": ln.unit,
@@ -572,32 +649,27 @@ def quote_view(*, session: Session, actor: User | None, quote_id: int) -> dict[s
     }
 
 
-def list_quotes(*, session: Session, actor: User | None, q: str = "", status: str = "",
+@needs_actor
+def list_quotes(*, session: Session, actor: Actor, q: str = "", status: str = "",
                 account_id: int | None = None, opportunity_id: int | None = None,
                 year: int | None = None, owner_id: int | None = None,
                 team_id: int | None = None, deleted: bool = False, sort: str = "-number",
                 offset: int = 0, limit: int = 25) -> Page[Quote]:
-    """One page of quotes; search on the number and the customer's name."""
+    """One page of quotes; search on the number and the customer's name. ``status`` is one
+    status or ``"abiertos"`` (borrador or enviado: still waiting for the customer)."""
     stmt = select(Quote).where(bin_clause(Quote, deleted=deleted))
     if (q or "").strip():
         number = " ".join(q.split()).lower()  # numbers are ASCII: lower() is their fold
         stmt = stmt.where(or_(contains(func.lower(Quote.number), number),
                               Quote.account_id.in_(select(Account.id).where(
                                   matches(Account, q, first_section=True)))))
-    if status:
+    if status == OPEN_FILTER:  # what Inicio's "Presupuestos pendientes" counts
+        stmt = stmt.where(Quote.status.in_(OPEN_QUOTE_STATUSES))
+    elif status:
         stmt = stmt.where(Quote.status == status)
-    if account_id:
-        stmt = stmt.where(Quote.account_id == account_id)
-    if opportunity_id:
-        stmt = stmt.where(Quote.opportunity_id == opportunity_id)
-    if year:
-        stmt = stmt.where(Quote.year == year)
-    if owner_id:
-        stmt = stmt.where(Quote.owner_id == owner_id)
-    if team_id:
-        stmt = stmt.where(Quote.team_id == team_id)
-    if actor is not None:
-        stmt = restrict(stmt, actor)
+    stmt = where_equal(stmt, Quote, account_id=account_id, opportunity_id=opportunity_id,
+                       year=year, owner_id=owner_id, team_id=team_id)
+    stmt = restrict(stmt, actor)
     if sort.lstrip("-") == "number":
         desc = sort.startswith("-")
         cols = (Quote.year, Quote.seq, Quote.version)
@@ -608,6 +680,20 @@ def list_quotes(*, session: Session, actor: User | None, q: str = "", status: st
     return Page(rows, total, max(0, offset), limit)
 
 
+@needs_actor
+def list_quote_rows(*, session: Session, actor: Actor, **filters: Any
+                    ) -> Page[dict[str, Any]]:
+    """``list_quotes`` (same filters, same scope) as ``quote_row`` dicts naming the customer
+    and the owner: the quotes list screen."""
+    page = list_quotes(session=session, actor=actor, **filters)
+    ids = {q.account_id for q in page.items}
+    accounts = dict(session.exec(select(Account.id, Account.name)
+                                 .where(Account.id.in_(ids))).all()) if ids else {}
+    names = user_names(session, {q.owner_id for q in page.items})
+    return Page([quote_row(q, names, accounts.get(q.account_id, "")) for q in page.items],
+                page.total, page.offset, page.limit)
+
+
 # --- PDF and email ----------------------------------------------------------------------------
 
 
@@ -615,12 +701,15 @@ def pdf_filename(quote: Quote) -> str:
     return f"Presupuesto-{quote.number}-v{quote.version}.pdf"
 
 
-def quote_pdf(*, session: Session, actor: User | None, quote_id: int) -> tuple[str, bytes]:
+@needs_actor
+def quote_pdf(*, session: Session, actor: Actor, quote_id: int) -> tuple[str, bytes]:
     """``(filename, pdf bytes)`` of the quote as the customer receives it."""
-    from crm_app.reports.quote_pdf import render_quote_pdf
+    return _render_pdf(session, get_quote(session=session, actor=actor, quote_id=quote_id))
 
-    quote = get_quote(session=session, actor=actor, quote_id=quote_id)
-    lines = quote_lines(session=session, actor=None, quote_id=quote.id)
+
+def _render_pdf(session: Session, quote: Quote) -> tuple[str, bytes]:
+    """``quote_pdf`` of a quote the caller has already checked."""
+    lines = _lines(session, quote.id)
     totals = compute_totals(lines, global_discount_pct=quote.global_discount_pct,
                             recargo_equivalencia=quote.recargo_equivalencia,
                             irpf_pct=quote.irpf_pct)
@@ -642,6 +731,16 @@ def _default_recipients(session: Session, quote: Quote) -> list[str]:
     return [account.email] if account is not None and account.email else []
 
 
+@needs_actor
+def send_draft(*, session: Session, actor: Actor, quote_id: int) -> dict[str, str]:
+    """The send dialog's starting values: the recipients ``send_quote`` would use by default
+    and its default message (the actor must be allowed to send it)."""
+    quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
+    contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
+    return {"to": ", ".join(_default_recipients(session, quote)),
+            "message": default_message(ensure_organisation(session=session), quote, contact)}
+
+
 def default_message(org: Organisation, quote: Quote, contact: Contact | None) -> str:
     greeting = f"Hola, {contact.first_name}:" if contact and contact.first_name else "Hola:"
     return (f"{greeting}\n\nTe adjuntamos el presupuesto {quote.number} (versión "
@@ -650,15 +749,16 @@ def default_message(org: Organisation, quote: Quote, contact: Contact | None) ->
             f"{org.legal_name}".rstrip())
 
 
-def send_quote(*, session: Session, actor: User | None, quote_id: int,
-               to: list[str] | None = None, message: str = "", settings: Any = None) -> Quote:
+@needs_actor
+def send_quote(*, session: Session, actor: Actor, quote_id: int,
+               to: list[str] | str | None = None, message: str = "",
+               settings: Any = None) -> Quote:
     """Email the quote's PDF (SMTP from settings). Status enviado, ``sent_at``, an email
     activity on the customer's timeline and an audit event. Recipients default to the
-    quote's contact, else the customer's email."""
-    from crm_app.services import mailer
-    from crm_app.services.normalize import email_is_valid, normalize_email
-    from crm_app.services.opportunities import touch_activity
-
+    quote's contact, else the customer's email; ``to`` may be a list or what a user types
+    in the send dialog (``"a@x.es, b@y.es"``: commas, semicolons or spaces between them)."""
+    if isinstance(to, str):
+        to = re.split(r"[,;\s]+", to)
     quote = get_owned(session, actor, Quote, quote_id, Action.CHANGE, label="Presupuesto")
     if quote.status not in OPEN_STATUSES:
         raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
@@ -674,9 +774,9 @@ def send_quote(*, session: Session, actor: User | None, quote_id: int,
     org = ensure_organisation(session=session)
     contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
     body = (message or "").strip() or default_message(org, quote, contact)
-    filename, pdf = quote_pdf(session=session, actor=None, quote_id=quote.id)
+    filename, pdf = _render_pdf(session, quote)
     subject = f"Presupuesto {quote.number}" + (f" — {org.legal_name}" if org.legal_name else "")
-    reply_to = actor.email if actor is not None else None
+    reply_to = actor.email  # None for the system
     try:
         mailer.send_email(to=recipients, subject=subject, body=body,
                           attachments=[(filename, pdf, "application/pdf")], reply_to=reply_to,
@@ -693,7 +793,7 @@ def send_quote(*, session: Session, actor: User | None, quote_id: int,
         kind=ActivityKind.EMAIL, subject=f"Presupuesto {quote.number} v{quote.version} enviado",
         description=f"Para: {', '.join(recipients)}\n\n{body}", done_at=now,
         account_id=quote.account_id, contact_id=quote.contact_id,
-        opportunity_id=quote.opportunity_id, created_by_id=actor.id if actor else None,
+        opportunity_id=quote.opportunity_id, created_by_id=actor.id,
         owner_id=quote.owner_id, team_id=quote.team_id, source="system", created_at=now))
     touch_activity(session=session, opportunity_id=quote.opportunity_id, at=now)
     audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,

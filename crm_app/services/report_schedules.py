@@ -28,8 +28,12 @@ from crm_app.formatting import month_name, to_local
 from crm_app.i18n import t
 from crm_app.models import Organisation, ReportSchedule, Role, User, utcnow
 from crm_app.permissions import Perm, has_perm, require
-from crm_app.services import audit
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.reports.monthly import render_monthly_report
+from crm_app.services import analytics as analytics_service
+from crm_app.services import audit, mailer
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import ValidationFailed
+from crm_app.services.records import add_record, delete_record, get_existing, record_changes
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +67,22 @@ def _validate(*, session: Session, report: str, frequency: str, roles: Iterable[
     return roles, user_ids
 
 
-def list_schedules(*, session: Session, actor: User) -> list[ReportSchedule]:
+@needs_actor
+def list_schedules(*, session: Session, actor: Actor) -> list[ReportSchedule]:
     require(actor, Perm.SETTINGS_CHANGE)
     return list(session.exec(select(ReportSchedule).order_by(ReportSchedule.id)).all())
 
 
-def create_schedule(*, session: Session, actor: User, report: str = "monthly",
+@needs_actor
+def recipient_choices(*, session: Session, actor: Actor) -> list[User]:
+    """The people an admin may name as recipients: the active users, by name (admins only)."""
+    require(actor, Perm.SETTINGS_CHANGE)
+    return list(session.exec(select(User).where(User.active == True)  # noqa: E712
+                             .order_by(User.name, User.id)).all())
+
+
+@needs_actor
+def create_schedule(*, session: Session, actor: Actor, report: str = "monthly",
                     frequency: str = "monthly", roles: Iterable[str] = (),
                     user_ids: Iterable[int] = (), active: bool = True) -> ReportSchedule:
     """Create a delivery (admins only)."""
@@ -77,21 +91,20 @@ def create_schedule(*, session: Session, actor: User, report: str = "monthly",
                                 roles=roles, user_ids=user_ids)
     row = ReportSchedule(report=report, frequency=frequency, roles=roles, user_ids=user_ids,
                          active=active, created_at=utcnow())
-    session.add(row)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="create", after=audit.snapshot(row))
-    session.commit()
-    return row
+    return add_record(session=session, actor=actor, record=row, entity="report_schedule")
 
 
-def update_schedule(*, session: Session, actor: User, schedule_id: int,
+def _schedule(session: Session, schedule_id: int) -> ReportSchedule:
+    return get_existing(session=session, model=ReportSchedule, record_id=schedule_id,
+                        missing="Programación no encontrada.")
+
+
+@needs_actor
+def update_schedule(*, session: Session, actor: Actor, schedule_id: int,
                     **changes: Any) -> ReportSchedule:
     """Change report, frequency, roles, user_ids or active (admins only)."""
     require(actor, Perm.SETTINGS_CHANGE)
-    row = session.get(ReportSchedule, schedule_id)
-    if row is None:
-        raise NotFound("Programación no encontrada.")
+    row = _schedule(session, schedule_id)
     unknown = set(changes) - {"report", "frequency", "roles", "user_ids", "active"}
     if unknown:
         raise ValidationFailed({k: "Campo no editable." for k in unknown})
@@ -105,24 +118,17 @@ def update_schedule(*, session: Session, actor: User, schedule_id: int,
                                                           roles, user_ids)
     if "active" in changes:
         row.active = bool(changes["active"])
-    row.updated_at = utcnow()
-    session.add(row)
-    old, new = audit.diff(before, audit.snapshot(row))
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="update", before=old, after=new)
+    record_changes(session=session, actor=actor, record=row, entity="report_schedule",
+                   before=before)
     session.commit()
     return row
 
 
-def delete_schedule(*, session: Session, actor: User, schedule_id: int) -> None:
+@needs_actor
+def delete_schedule(*, session: Session, actor: Actor, schedule_id: int) -> None:
     require(actor, Perm.SETTINGS_CHANGE)
-    row = session.get(ReportSchedule, schedule_id)
-    if row is None:
-        raise NotFound("Programación no encontrada.")
-    audit.record(session=session, actor=actor, entity="report_schedule", entity_id=row.id,
-                 action="delete", before=audit.snapshot(row))
-    session.delete(row)
-    session.commit()
+    delete_record(session=session, actor=actor, record=_schedule(session, schedule_id),
+                  entity="report_schedule")
 
 
 # ---------------------------------------------------------------- when and to whom
@@ -173,10 +179,6 @@ def deliver_due_reports(*, session: Session, now: datetime,
     (``last_sent_at = now``) when at least one recipient got it. Returns one dict per
     recipient: schedule_id, user_id, email, month, status (``sent``/``failed``), error.
     """
-    from crm_app.reports.monthly import render_monthly_report
-    from crm_app.services import analytics as analytics_service
-    from crm_app.services import mailer
-
     send = send or mailer.send_email
     due = [s for s in session.exec(select(ReportSchedule).where(
         ReportSchedule.active == True)).all() if is_due(s, now)]  # noqa: E712

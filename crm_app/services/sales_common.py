@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -21,14 +22,19 @@ from crm_app.formatting import TZ
 from crm_app.i18n import t
 from crm_app.models import Role, Team, User
 from crm_app.models.bounds import day_in_range, day_range_message
-from crm_app.permissions import Action, Perm, can_access, require
+from crm_app.permissions import Action, Perm, PermissionDenied, can_access, require
 from crm_app.services import links
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.custom_fields import parse_date
 from crm_app.services.errors import NotFound, ValidationFailed
 from crm_app.services.links import blank
+from crm_app.services.records import from_bin, save_changes, to_bin
 
 T = TypeVar("T")
+R = TypeVar("R")
 CENT = Decimal("0.01")
 MAX_PAGE_SIZE = 200
+UNKNOWN_FIELD = "Campo desconocido."
 # Decimal inputs beyond 10^±20 are refused: quantize() needs them to fit the 28-digit context.
 MAX_EXPONENT = 20
 
@@ -170,17 +176,18 @@ def aware(value: datetime | date | str | None, *, field_name: str,
 
 
 def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]) -> date | None:
-    if value is None or value == "":
+    """A date from a date, an ISO string or what a Spanish user types (``31/12/2026``): the
+    screens' date inputs are text in ``dd/mm/aaaa`` whatever the browser's language."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        if isinstance(value, datetime):
+        if isinstance(value, datetime):  # an aware moment is a day in Madrid
             day = value.astimezone(TZ).date() if value.tzinfo else value.date()
-        elif isinstance(value, date):
-            day = value
         else:
-            day = date.fromisoformat(str(value).strip()[:10])
-    except (ValueError, OverflowError):
-        errors[field_name] = "Fecha no válida (usa aaaa-mm-dd)."
+            day = parse_date(value)
+    except (ValueError, OverflowError) as exc:
+        errors[field_name] = str(exc) if isinstance(exc, ValueError) and "dd/mm" in str(exc) \
+            else "Fecha no válida: usa dd/mm/aaaa."
         return None
     if not day_in_range(day):  # quotes add validity days to it; analytics go back years
         errors[field_name] = day_range_message()
@@ -188,19 +195,20 @@ def as_date(value: date | str | None, *, field_name: str, errors: dict[str, str]
     return day
 
 
-def is_admin(actor: User | None) -> bool:
-    """Admins (and the system, ``actor=None``) may write history: created_at, closed_at."""
-    return actor is None or (actor.active and actor.role == Role.ADMIN)
+@needs_actor
+def is_admin(actor: Actor) -> bool:
+    """Admins (and the system, ``actors.SYSTEM``) may write history: created_at, closed_at."""
+    return actor.active and actor.role == Role.ADMIN
 
 
-def require_user(actor: User | None, perm: Perm) -> User:
-    """Like ``permissions.require`` but the system (``actor=None``) is always allowed."""
-    if actor is None:
-        return actor  # type: ignore[return-value]
+@needs_actor
+def require_user(actor: Actor, perm: Perm) -> Actor:
+    """``permissions.require`` for the sales services (the system holds every permission)."""
     return require(actor, perm)
 
 
-def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
+@needs_actor
+def assign_owner(*, session: Session, actor: Actor, owner_id: int | None,
                  errors: dict[str, str], default: User | None = None) -> tuple[int | None,
                                                                                   int | None]:
     """The ``(owner_id, team_id)`` of a new or reassigned record.
@@ -210,9 +218,7 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
     (the rule lives in ``links.assign_error``).
     """
     if blank(owner_id) or owner_id == 0:
-        owner = default or actor
-        if owner is None:
-            return None, None
+        owner = default or actor  # the system's id and team are None: no owner
         return owner.id, owner.team_id
     owner = links.owner(session, actor, owner_id, errors=errors, default=default)
     if owner is None:
@@ -220,37 +226,106 @@ def assign_owner(*, session: Session, actor: User | None, owner_id: int | None,
     return owner.id, owner.team_id
 
 
-def get_owned(session: Session, actor: User | None, model: Any, record_id: Any,
+@needs_actor
+def owner_change(*, session: Session, actor: Actor, record: Any, data: Mapping[str, Any],
+                 errors: dict[str, str]) -> dict[str, int | None]:
+    """``{"owner_id", "team_id"}`` when ``data`` gives ``record`` another owner (checked
+    like every assignment: ``assign_owner``), else ``{}``: the edit forms send the current
+    owner back unchanged, which is no reassignment."""
+    wanted = data.get("owner_id") if "owner_id" in data else None
+    if wanted in (None, record.owner_id):
+        return {}
+    owner_id, team_id = assign_owner(session=session, actor=actor, owner_id=wanted,
+                                     errors=errors)
+    return {"owner_id": owner_id, "team_id": team_id}
+
+
+@needs_actor
+def save_owned(*, session: Session, actor: Actor, record: Any, entity: str,
+               data: Mapping[str, Any], values: dict[str, Any], errors: dict[str, str]) -> None:
+    """Save an edit of an owned record: the owner change ``data`` asks for is checked with
+    the other fields (``owner_change``), any error refuses the whole edit
+    (``ValidationFailed``, nothing written), else ``records.save_changes`` commits it."""
+    values = {**values, **owner_change(session=session, actor=actor, record=record, data=data,
+                                       errors=errors)}
+    check(errors)
+    save_changes(session=session, actor=actor, record=record, entity=entity, values=values)
+
+
+@needs_actor
+def get_owned(session: Session, actor: Actor, model: Any, record_id: Any,
               action: Action | str = Action.VIEW, *, label: str = "Registro",
               include_deleted: bool = False) -> Any:
-    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404."""
+    """The record if it exists, is not in the bin and ``actor`` may ``action`` it; else 404.
+
+    The message comes from the links catalog when the model has one ("Oportunidad no
+    encontrada."), so it agrees in gender; ``label`` names the others."""
     rid = links.as_id(record_id)
     record = session.get(model, rid) if rid is not None else None
+    missing = links.missing_text(model, label)
     if record is None or (not include_deleted and getattr(record, "deleted_at", None)):
-        raise NotFound(f"{label} no encontrado.")
-    if actor is not None and not can_access(actor, record, Action.VIEW):
-        raise NotFound(f"{label} no encontrado.")
-    if actor is not None and action != Action.VIEW and not can_access(actor, record, action):
-        from crm_app.permissions import PermissionDenied
-
+        raise NotFound(missing)
+    if not can_access(actor, record, Action.VIEW):
+        raise NotFound(missing)
+    if action != Action.VIEW and not can_access(actor, record, action):
         raise PermissionDenied()
     return record
 
 
-def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+@needs_actor
+def bin_owned(*, session: Session, actor: Actor, model: type[R], record_id: Any,
+              entity: str, label: str) -> R:
+    """``to_bin`` the owned record ``record_id`` if ``actor`` may delete it (else 404/403,
+    as ``get_owned``); returns it."""
+    record = get_owned(session, actor, model, record_id, Action.DELETE, label=label)
+    to_bin(session=session, actor=actor, record=record, entity=entity)
+    return record
+
+
+@needs_actor
+def restore_owned(*, session: Session, actor: Actor, model: type[R], record_id: Any,
+                  entity: str, label: str) -> R:
+    """``from_bin`` the owned record ``record_id`` if ``actor`` may delete it; returns it."""
+    record = get_owned(session, actor, model, record_id, Action.DELETE, label=label,
+                       include_deleted=True)
+    from_bin(session=session, actor=actor, record=record, entity=entity)
+    return record
+
+
+def _names(session: Session, model: Any, ids: set[int | None]) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
-    rows = session.exec(select(User.id, User.name).where(User.id.in_(ids))).all()
-    return {i: n for i, n in rows}
+    return dict(session.exec(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """``{id: name}`` of the users ``ids`` names (blanks skipped), in one query."""
+    return _names(session, User, ids)
 
 
 def team_names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    rows = session.exec(select(Team.id, Team.name).where(Team.id.in_(ids))).all()
-    return {i: n for i, n in rows}
+    """``{id: name}`` of the teams ``ids`` names (blanks skipped), in one query."""
+    return _names(session, Team, ids)
+
+
+def where_equal(stmt: Any, model: Any, **values: Any) -> Any:
+    """``stmt`` with ``model.<column> == value`` for each filter given; a blank value
+    (``None``, ``""``, ``0``) is no filter.
+
+    The lists' exact-match filters (owner, team, channel, customer…): written out one ``if``
+    per filter in every list, they were the same lines in each service.
+    """
+    for column, value in values.items():
+        if value:
+            stmt = stmt.where(getattr(model, column) == value)
+    return stmt
+
+
+def unknown_fields(*, data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, str]:
+    """``{key: "Campo desconocido."}`` for each key of ``data`` outside ``allowed``: every
+    record's validation starts with it, so a misspelt field is reported, never dropped."""
+    return {key: UNKNOWN_FIELD for key in sorted(set(data) - set(allowed))}
 
 
 def check(errors: dict[str, str]) -> None:
@@ -268,6 +343,30 @@ def text(value: Any, *, field_name: str, errors: dict[str, str], max_len: int,
     return value
 
 
-__all__ = ["CENT", "Page", "as_date", "assign_owner", "aware", "cents", "check", "clamp_page",
-           "get_owned", "is_admin", "order_by", "paginate", "rate_text", "require_user",
-           "text", "to_decimal", "today_local", "user_names"]
+__all__ = [
+    "CENT",
+    "Page",
+    "as_date",
+    "assign_owner",
+    "aware",
+    "bin_owned",
+    "cents",
+    "check",
+    "clamp_page",
+    "get_owned",
+    "is_admin",
+    "order_by",
+    "owner_change",
+    "paginate",
+    "rate_text",
+    "require_user",
+    "restore_owned",
+    "save_owned",
+    "team_names",
+    "text",
+    "to_decimal",
+    "today_local",
+    "unknown_fields",
+    "user_names",
+    "where_equal",
+]

@@ -11,10 +11,12 @@ import json
 
 from sqlmodel import Session, select
 
-from crm_app.models import SavedView, User, utcnow
+from crm_app.models import SavedView, utcnow
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor, owned_by, person
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
+from crm_app.services.records import add_record
 
 ENTITIES = ("lead", "account", "contact", "opportunity", "quote", "activity", "document")
 MAX_VIEWS = 50
@@ -51,14 +53,16 @@ def view_dict(view: SavedView) -> dict:
             "created_at": view.created_at.isoformat() if view.created_at else None}
 
 
-def list_views(*, session: Session, actor: User, entity: str = "lead") -> list[SavedView]:
+@needs_actor
+def list_views(*, session: Session, actor: Actor, entity: str = "lead") -> list[SavedView]:
     require(actor, Perm.RECORDS_VIEW)
-    return list(session.exec(select(SavedView).where(SavedView.user_id == actor.id)
+    return list(session.exec(select(SavedView).where(owned_by(SavedView.user_id, actor))
                              .where(SavedView.entity == entity)
                              .order_by(SavedView.name, SavedView.id)).all())
 
 
-def get_view(*, session: Session, actor: User, view_id: int) -> SavedView:
+@needs_actor
+def get_view(*, session: Session, actor: Actor, view_id: int) -> SavedView:
     require(actor, Perm.RECORDS_VIEW)
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != actor.id:
@@ -66,25 +70,22 @@ def get_view(*, session: Session, actor: User, view_id: int) -> SavedView:
     return view
 
 
-def create_view(*, session: Session, actor: User, entity: str, name: str,
+@needs_actor
+def create_view(*, session: Session, actor: Actor, entity: str, name: str,
                 filters: dict) -> SavedView:
-    require(actor, Perm.RECORDS_VIEW)
+    require(person(actor), Perm.RECORDS_VIEW)
     clean = _clean(entity, name, filters)
     mine = list_views(session=session, actor=actor, entity=entity)
     if any(v.name.lower() == clean["name"].lower() for v in mine):
         raise Conflict(f"Ya tienes una vista llamada «{clean['name']}».")
     if len(mine) >= MAX_VIEWS:
         raise ValidationFailed({"name": f"Como máximo {MAX_VIEWS} vistas por lista."})
-    view = SavedView(user_id=actor.id, created_at=utcnow(), **clean)
-    session.add(view)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="saved_view", entity_id=view.id,
-                 action="create", after=view_dict(view))
-    session.commit()
-    return view
+    return add_record(session=session, actor=actor, entity="saved_view", snapshot=view_dict,
+                      record=SavedView(user_id=actor.id, created_at=utcnow(), **clean))
 
 
-def update_view(*, session: Session, actor: User, view_id: int, name: str | None = None,
+@needs_actor
+def update_view(*, session: Session, actor: Actor, view_id: int, name: str | None = None,
                 filters: dict | None = None) -> SavedView:
     view = get_view(session=session, actor=actor, view_id=view_id)
     before = view_dict(view)
@@ -103,7 +104,8 @@ def update_view(*, session: Session, actor: User, view_id: int, name: str | None
     return view
 
 
-def delete_view(*, session: Session, actor: User, view_id: int) -> None:
+@needs_actor
+def delete_view(*, session: Session, actor: Actor, view_id: int) -> None:
     view = get_view(session=session, actor=actor, view_id=view_id)
     snap = view_dict(view)
     session.delete(view)

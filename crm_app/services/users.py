@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
@@ -9,10 +11,12 @@ from crm_app.auth.passwords import hash_password, password_problem
 from crm_app.models import Role, Team, User, utcnow
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import Conflict, ValidationFailed
 
 
-def get_or_create_team(*, session: Session, actor: User | None, name: str) -> Team:
+@needs_actor
+def get_or_create_team(*, session: Session, actor: Actor, name: str) -> Team:
     team = session.exec(select(Team).where(Team.name == name)).first()
     if team is None:
         team = Team(name=name)
@@ -23,11 +27,11 @@ def get_or_create_team(*, session: Session, actor: User | None, name: str) -> Te
     return team
 
 
-def create_user(*, session: Session, actor: User | None, email: str, name: str, role: str,
+@needs_actor
+def create_user(*, session: Session, actor: Actor, email: str, name: str, role: str,
                 password: str, team_name: str | None = None) -> User:
-    """Create a local account. ``actor=None`` is the CLI/seed acting as the system."""
-    if actor is not None:
-        require(actor, Perm.USERS_MANAGE)
+    """Create a local account (``crm users create`` passes ``actors.SYSTEM``)."""
+    require(actor, Perm.USERS_MANAGE)
     errors: dict[str, str] = {}
     try:
         email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
@@ -57,9 +61,22 @@ def create_user(*, session: Session, actor: User | None, email: str, name: str, 
     return user
 
 
-def list_users(*, session: Session, actor: User | None = None) -> list[User]:
+@needs_actor
+def list_users(*, session: Session, actor: Actor) -> list[User]:
+    require(actor, Perm.USERS_MANAGE)
     return list(session.exec(select(User).order_by(User.email)).all())
 
 
 def team_names(*, session: Session) -> dict[int, str]:
     return {t.id: t.name for t in session.exec(select(Team)).all()}
+
+
+@needs_actor
+def directory(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Every user with the team's name, by role then email: the list Ajustes shows an admin
+    (read-only until the administration screens arrive)."""
+    require(actor, Perm.USERS_MANAGE)
+    teams = team_names(session=session)
+    users = session.exec(select(User).order_by(User.role, User.email)).all()
+    return [{"id": u.id, "name": u.name, "email": u.email, "role": u.role,
+             "team_name": teams.get(u.team_id or 0, ""), "active": u.active} for u in users]

@@ -7,12 +7,13 @@ from crm_app.db import session_scope
 from crm_app.models import utcnow
 from crm_app.services import analytics as analytics_service
 from crm_app.services import report_schedules
+from crm_app.services.actors import SYSTEM
 from crm_app.worker.app import celery_app
 
 
 @celery_app.task(name="crm.analytics.snapshot")
 def snapshot() -> dict:
-    info = analytics_service.rebuild_snapshot(actor=None)
+    info = analytics_service.rebuild_snapshot(actor=SYSTEM)
     return {"version": info.version, "duration_s": info.duration_s, "rows": info.row_counts}
 
 

@@ -1,6 +1,8 @@
-"""Analytics API over real HTTP (uvicorn subprocess serving ``build_api()``): the scope each
-role gets, 403 for a scope above the role, filters that narrow and never widen, decimal-string
-amounts, the drill-down list and the snapshot rebuild. Figures from tests/analytics_data.py."""
+"""Analytics API (served in process, ``api_harness``): the scope each role gets, 403 for a
+scope above the role, filters that narrow and never widen, decimal-string amounts, the
+drill-down list and the snapshot rebuild. Figures from tests/analytics_data.py, over the
+shared ``analytics_world`` database; the API builds its own snapshot in its data dir on first
+use, as in production."""
 
 from __future__ import annotations
 
@@ -9,57 +11,32 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from analytics_data import Data, build
-from factories import make_people
-from live_api import ApiServer, prepare_database
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
-from crm_app.db import make_engine
-from crm_app.services import auth as auth_service
+from analytics_data import Data, World
+from api_harness import Api, serve_api
 
 NOV = {"from": "2025-11-01", "to": "2025-11-30"}
 
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     data: Data
-    tokens: dict[str, str]
 
     def get(self, who: str, path: str, **params: object) -> httpx.Response:
-        self.server.assert_alive()
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return httpx.get(f"{self.server.base_url}{path}", params=params, headers=headers,
-                         timeout=60)
+        return self.api.request(who or None, "GET", path, params=params)
 
     def post(self, who: str, path: str) -> httpx.Response:
-        return httpx.post(f"{self.server.base_url}{path}",
-                          headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=60)
+        return self.api.request(who, "POST", path)
 
     def summary(self, who: str, **params: object) -> httpx.Response:
         return self.get(who, "/api/v1/analytics/summary", **{**NOV, **params})
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp = tmp_path_factory.mktemp("api-analytics")
-    url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
-        people = make_people(s)
-        data = build(s, people)
-        tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=s, actor=None,
-                                                                       user=u)
-                  for u in people.all()}
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        yield Live(server=server, engine=engine, data=data, tokens=tokens)
-    finally:
-        server.stop()
-        engine.dispose()
+def live(analytics_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    data_dir = tmp_path_factory.mktemp("api-analytics") / "data"
+    with serve_api(analytics_world.url, data_dir, tokens=analytics_world.tokens) as api:
+        yield Live(api=api, data=analytics_world.data)
 
 
 def test_requires_authentication(live: Live) -> None:
@@ -150,19 +127,20 @@ def test_drill_down_follows_the_same_scope(live: Live) -> None:
     r = live.get("comercial2", "/api/v1/analytics/opportunities", status="lost", **NOV)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["total"] == 1
-    [item] = body["items"]
+    assert body["count"] == 1
+    [item] = body["data"]
     assert (item["name"], item["amount"], item["stage_name"]) == (
         "Oportunidad O3", "800.00", "Perdida")
     assert live.get("comercial2", "/api/v1/analytics/opportunities", scope="company",
                     **NOV).status_code == 403
     won = live.get("director", "/api/v1/analytics/opportunities", status="won",
                    month="2025-11", page_size=2, **NOV).json()
-    assert won["total"] == 3
-    assert [i["name"] for i in won["items"]] == ["Oportunidad O4", "Oportunidad O2"]
+    assert won["count"] == 3
+    assert [i["name"] for i in won["data"]] == ["Oportunidad O4", "Oportunidad O2"]
     page2 = live.get("director", "/api/v1/analytics/opportunities", status="won", page=2,
                      page_size=2, **NOV).json()
-    assert [i["name"] for i in page2["items"]] == ["Oportunidad O1"]
+    assert [i["name"] for i in page2["data"]] == ["Oportunidad O1"]
+    assert {"snapshot_at", "snapshot_label"} <= set(page2)
 
 
 def test_snapshot_rebuild_is_for_managers_and_up(live: Live) -> None:

@@ -1,13 +1,13 @@
-"""The HTTP API base over real HTTP: uvicorn serving ``build_api()`` on a migrated SQLite file.
+"""The HTTP API base, served in process (``api_harness``) on a migrated SQLite file.
 
 Health, login/logout with the HttpOnly session cookie, lockout, redirects, ``/api/v1/me`` with
-the cookie and with a personal API token, OpenAPI.
+the cookie and with a personal API token, OpenAPI; and once over a real socket, the uvicorn
+process the deployment runs (``test_a_real_uvicorn_process_serves_the_api``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -15,14 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from live_api import ApiServer, prepare_database
-from sqlalchemy.engine import Engine
+from api_harness import Api, serve_api
+from live_api import migrated_session
 from sqlmodel import Session, select
 
 from crm_app.auth.tokens import token_hash
-from crm_app.db import make_engine
 from crm_app.models import ApiToken, User, UserSession, utcnow
 from crm_app.services import auth as auth_service
+from crm_app.services.actors import SYSTEM
 from crm_app.services.users import create_user
 
 PASSWORD = "clave-segura-1"
@@ -41,45 +41,21 @@ USERS = [  # email, role, team
 ]
 
 
-@dataclass
-class Live:
-    server: ApiServer
-    engine: Engine
-
-    @property
-    def url(self) -> str:
-        return self.server.base_url
-
-    def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=20)
-
-    def user(self, email: str) -> User:
-        with Session(self.engine) as s:
-            return s.exec(select(User).where(User.email == email)).one()
-
-
-def build_db(tmp: Path, users: list[tuple[str, str, str | None]] = USERS) -> tuple[str, Engine]:
+def build_db(tmp: Path, users: list[tuple[str, str, str | None]] = USERS) -> str:
     url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
+    with migrated_session(url) as s:
         for email, role, team in users:
-            create_user(session=s, actor=None, email=email, name=email.split("@")[0].title(),
+            create_user(session=s, actor=SYSTEM, email=email, name=email.split("@")[0].title(),
                         role=role, password=PASSWORD, team_name=team)
-    return url, engine
+    return url
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     tmp = tmp_path_factory.mktemp("api")
-    url, engine = build_db(tmp)
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        yield Live(server=server, engine=engine)
-    finally:
-        server.stop()
-        engine.dispose()
+    url = build_db(tmp)
+    with serve_api(url, tmp / "data") as api:
+        yield api
 
 
 def login(c: httpx.Client, email: str, password: str = PASSWORD, **extra: str) -> httpx.Response:
@@ -103,14 +79,14 @@ def redirect_error(resp: httpx.Response) -> str:
 # --- health and docs ---
 
 
-def test_health_checks_the_database(live: Live) -> None:
+def test_health_checks_the_database(live: Api) -> None:
     with live.client() as c:
         r = c.get("/api/health")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "database": "ok", "backend": "sqlite"}
 
 
-def test_openapi_is_served(live: Live) -> None:
+def test_openapi_is_served(live: Api) -> None:
     with live.client() as c:
         r = c.get("/api/openapi.json")
         assert r.status_code == 200
@@ -122,7 +98,7 @@ def test_openapi_is_served(live: Live) -> None:
 # --- login, cookie, /me ---
 
 
-def test_login_sets_httponly_lax_cookie_and_redirects_home(live: Live) -> None:
+def test_login_sets_httponly_lax_cookie_and_redirects_home(live: Api) -> None:
     with live.client() as c:
         r = login(c, "comercial@api.crm")
         assert r.status_code == 303
@@ -150,7 +126,7 @@ def test_login_sets_httponly_lax_cookie_and_redirects_home(live: Live) -> None:
     assert token_hash(morsel.value) in hashes
 
 
-def test_me_for_each_role_reports_scope(live: Live) -> None:
+def test_me_for_each_role_reports_scope(live: Api) -> None:
     expected = {"admin@api.crm": "company", "manager@api.crm": "team",
                 "comercial@api.crm": "own"}
     for email, scope in expected.items():
@@ -159,7 +135,7 @@ def test_me_for_each_role_reports_scope(live: Live) -> None:
             assert c.get("/api/v1/me").json()["scope"] == scope
 
 
-def test_me_without_credentials_is_401(live: Live) -> None:
+def test_me_without_credentials_is_401(live: Api) -> None:
     with live.client() as c:
         r = c.get("/api/v1/me")
         assert r.status_code == 401
@@ -170,10 +146,10 @@ def test_me_without_credentials_is_401(live: Live) -> None:
                      headers={"Authorization": "Bearer crm_inventado"}).status_code == 401
 
 
-def test_bearer_token(live: Live) -> None:
+def test_bearer_token(live: Api) -> None:
     with Session(live.engine, expire_on_commit=False) as s:
         owner = s.exec(select(User).where(User.email == "manager@api.crm")).one()
-        raw = auth_service.create_api_token(session=s, actor=None, user=owner, name="api test")
+        raw = auth_service.create_api_token(session=s, actor=SYSTEM, user=owner, name="api test")
     assert raw.startswith("crm_")
     with live.client() as c:
         r = c.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
@@ -183,12 +159,12 @@ def test_bearer_token(live: Live) -> None:
         assert c.get("/api/v1/me", headers={"Authorization": f"bearer {raw}"}).status_code == 200
         with Session(live.engine, expire_on_commit=False) as s:
             token_id = s.exec(select(ApiToken)).all()[-1].id
-            auth_service.revoke_api_token(session=s, actor=None, token_id=token_id)
+            auth_service.revoke_api_token(session=s, actor=SYSTEM, token_id=token_id)
         assert c.get("/api/v1/me",
                      headers={"Authorization": f"Bearer {raw}"}).status_code == 401
 
 
-def test_json_login_and_logout(live: Live) -> None:
+def test_json_login_and_logout(live: Api) -> None:
     with live.client() as c:
         r = c.post("/auth/login", data={"email": "json@api.crm", "password": PASSWORD},
                    headers={"Accept": "application/json"})
@@ -204,7 +180,7 @@ def test_json_login_and_logout(live: Live) -> None:
         assert c.get("/api/v1/me").status_code == 401
 
 
-def test_logout_revokes_the_server_side_session(live: Live) -> None:
+def test_logout_revokes_the_server_side_session(live: Api) -> None:
     with live.client() as c:
         value = session_cookie(login(c, "logout@api.crm"))["crm_session"].value
         assert c.get("/api/v1/me").status_code == 200
@@ -221,7 +197,7 @@ def test_logout_revokes_the_server_side_session(live: Live) -> None:
         assert row.revoked_at is not None
 
 
-def test_expired_session_cookie_is_401(live: Live) -> None:
+def test_expired_session_cookie_is_401(live: Api) -> None:
     with live.client() as c:
         value = session_cookie(login(c, "comercial@api.crm"))["crm_session"].value
         with Session(live.engine) as s:
@@ -233,7 +209,7 @@ def test_expired_session_cookie_is_401(live: Live) -> None:
         assert c.get("/api/v1/me").status_code == 401
 
 
-def test_inactive_user_cannot_log_in_or_use_a_session(live: Live) -> None:
+def test_inactive_user_cannot_log_in_or_use_a_session(live: Api) -> None:
     with live.client() as c:
         assert login(c, "inactive@api.crm").status_code == 303
         assert c.get("/api/v1/me").status_code == 200
@@ -252,7 +228,7 @@ def test_inactive_user_cannot_log_in_or_use_a_session(live: Live) -> None:
 # --- failures, lockout, redirects ---
 
 
-def test_bad_login_redirects_back_with_error(live: Live) -> None:
+def test_bad_login_redirects_back_with_error(live: Api) -> None:
     with live.client() as c:
         for email, password in (("comercial@api.crm", "mala-clave"),
                                 ("nadie@api.crm", PASSWORD), ("", "")):
@@ -269,7 +245,7 @@ def test_bad_login_redirects_back_with_error(live: Live) -> None:
         s.commit()
 
 
-def test_lockout_over_http(live: Live) -> None:
+def test_lockout_over_http(live: Api) -> None:
     with live.client() as c:
         errors = [redirect_error(login(c, "lockout@api.crm", "mala-clave")) for _ in range(5)]
         assert errors[:4] == [auth_service.BAD_CREDENTIALS] * 4
@@ -305,7 +281,7 @@ def test_lockout_over_http(live: Live) -> None:
     ("javascript:alert(1)", "/"),
     ("", "/"),
 ])
-def test_next_only_allows_local_paths(live: Live, next_value: str, expected: str) -> None:
+def test_next_only_allows_local_paths(live: Api, next_value: str, expected: str) -> None:
     with live.client() as c:
         r = login(c, "admin@api.crm", next=next_value)
     assert r.status_code == 303
@@ -314,19 +290,28 @@ def test_next_only_allows_local_paths(live: Live, next_value: str, expected: str
 
 def test_secure_cookie_when_served_over_https(tmp_path: Path) -> None:
     """Behind HTTPS (``CRM_PUBLIC_URL=https://…``) the session cookie is also Secure."""
-    url, engine = build_db(tmp_path, USERS[:1])
-    server = ApiServer(tmp_path / "data", url, CRM_PUBLIC_URL="https://crm.example.es").start()
-    try:
-        with httpx.Client(base_url=server.base_url, follow_redirects=False, timeout=20) as c:
-            morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
-        assert morsel["secure"] is True
-        assert morsel["httponly"] is True and morsel["samesite"].lower() == "lax"
-    finally:
-        server.stop()
-        engine.dispose()
+    url = build_db(tmp_path, USERS[:1])
+    with serve_api(url, tmp_path / "data", CRM_PUBLIC_URL="https://crm.example.es") as api, \
+            api.client() as c:
+        morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
+    assert morsel["secure"] is True
+    assert morsel["httponly"] is True and morsel["samesite"].lower() == "lax"
 
 
-def test_malformed_query_gets_spanish_field_errors_on_every_router(live: Live) -> None:
+@pytest.mark.slow
+def test_a_real_uvicorn_process_serves_the_api(tmp_path: Path) -> None:
+    """The one test over a socket: ``uvicorn --factory crm_app.api.app:build_api`` in its own
+    process answers health, logs in with the cookie and knows the caller from it."""
+    url = build_db(tmp_path, USERS[:1])
+    with serve_api(url, tmp_path / "data", real=True) as api, api.client() as c:
+        assert api.base_url.startswith("http://127.0.0.1:")
+        assert c.get("/api/health").json()["database"] == "ok"
+        morsel = session_cookie(login(c, "admin@api.crm"))["crm_session"]
+        assert morsel["httponly"] is True
+        assert c.get("/api/v1/me").json()["email"] == "admin@api.crm"
+
+
+def test_malformed_query_gets_spanish_field_errors_on_every_router(live: Api) -> None:
     with live.client() as c:
         assert c.post("/auth/login", data={"email": "admin@api.crm",
                                            "password": PASSWORD}).status_code == 303

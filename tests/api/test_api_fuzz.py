@@ -1,12 +1,15 @@
 """Property-based fuzzing of the whole HTTP API with schemathesis (issue 10, section 4).
 
-The real OpenAPI document (``/api/openapi.json``) of a real uvicorn process, over a migrated
-SQLite database that holds some rows (accounts, contacts, leads, opportunities, products,
-quotes, a rule, a custom field, a saved view: ``live_seed``). Every generated request — valid
-and invalid (schemathesis' "all" mode: the coverage phase's boundaries and values just past
-them, then random data: huge numbers, lone surrogates, odd dates…) — is sent with a personal
-API token, of the admin and of a comercial in turn, and must never answer 5xx; a documented
-status must also match its documented body (the 422 ``{"detail", "errors"}``).
+The real OpenAPI document (``/api/openapi.json``) of the app, served in process
+(``api_harness``: the settings, database and data dir a process would have; schemathesis
+reaches it through its ASGI transport, so an exception in a route fails the test with its
+traceback) over a migrated SQLite database that holds some rows (accounts, contacts, leads,
+opportunities, products, quotes, a rule, a custom field, a saved view: ``live_seed``). Every
+generated request — valid and invalid (schemathesis' "all" mode: the coverage phase's
+boundaries and values just past them, then random data: huge numbers, lone surrogates, odd
+dates…) — is sent with a personal API token, of the admin and of a comercial in turn, and must
+never answer 5xx; a documented status must also match its documented body (the 422
+``{"detail", "errors"}``).
 
 Derandomized with a fixed seed and a bounded number of random examples per operation, so it
 is the same run every time and costs about a minute and a half of CPU on two cores. The auth
@@ -20,10 +23,9 @@ import itertools
 import json
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import schemathesis
-from live_api import ApiServer
+from api_harness import Api, serve_api
 from live_seed import seed_database
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -38,7 +40,6 @@ MAX_EXAMPLES = 10
 SLOW_OPERATIONS = ("/api/v1/quotes/{quote_id}/pdf", "/api/v1/analytics/snapshot",
                    "/api/v1/quotes/{quote_id}/send")
 
-_TOKENS: dict[str, str] = {}
 _TURN = itertools.count()  # each case goes as the admin or the comercial, in turn
 
 
@@ -66,22 +67,18 @@ schema = schemathesis.openapi.from_dict(OPENAPI, config=CONFIG).exclude(path_reg
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a uvicorn process serving the app over the seeded database."""
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The app served over the seeded database."""
     tmp = tmp_path_factory.mktemp("fuzz")
     url, tokens, _ = seed_database(tmp, ROLES)
-    _TOKENS.update(tokens)
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        served = httpx.get(f"{server.base_url}/api/openapi.json", timeout=30).json()
+    with serve_api(url, tmp / "data", tokens=tokens) as api:
+        served = api.request(None, "GET", "/api/openapi.json").json()
         assert served == json.loads(json.dumps(OPENAPI))
-        yield server.base_url
-    finally:
-        server.stop()
+        yield api
 
 
 @schema.parametrize()
-def test_no_operation_answers_5xx(case: schemathesis.Case, live: str) -> None:
+def test_no_operation_answers_5xx(case: schemathesis.Case, live: Api) -> None:
     role = ROLES[next(_TURN) % len(ROLES)]
-    response = case.call(base_url=live, headers={"Authorization": f"Bearer {_TOKENS[role]}"})
+    response = case.call(app=live.app, headers={"Authorization": f"Bearer {live.tokens[role]}"})
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

@@ -1,4 +1,4 @@
-"""The leads API over real HTTP (uvicorn serving ``build_api()`` on a SQLite file).
+"""The leads API, served in process (``api_harness``) over a SQLite file.
 
 CRUD, 422 shapes (domain and request errors alike), row scoping with 404 out of scope, list
 filters, duplicates, bulk, conversion, assignment rules + simulator (admin only), custom fields.
@@ -7,52 +7,19 @@ filters, duplicates, bulk, conversion, assignment rules + simulator (admin only)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from factories import People, make_people
-from live_api import ApiServer
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from api_harness import Api, serve_with_people
+from sqlmodel import Session, select
 
-from crm_app.db import make_engine
 from crm_app.models import AuditEvent, Lead
-from crm_app.services import auth as auth_service
-
-
-@dataclass
-class Live:
-    server: ApiServer
-    engine: Engine
-    people: People
-    tokens: dict[str, str]
-
-    def client(self, who: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return httpx.Client(base_url=self.server.base_url, headers=headers, timeout=20)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp: Path = tmp_path_factory.mktemp("leads-api")
-    url = f"sqlite:///{tmp / 'api.db'}"
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    tokens: dict[str, str] = {}
-    with Session(engine, expire_on_commit=False) as s:
-        people = make_people(s)
-        for key in ("admin", "director", "manager1", "manager2", "comercial1", "comercial2",
-                    "comercial3"):
-            tokens[key] = auth_service.create_api_token(session=s, actor=None,
-                                                        user=getattr(people, key))
-    server = ApiServer(tmp / "data", url).start()
-    try:
-        yield Live(server=server, engine=engine, people=people, tokens=tokens)
-    finally:
-        server.stop()
-        engine.dispose()
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with serve_with_people(tmp_path_factory.mktemp("leads-api")) as api:
+        yield api
 
 
 def post_lead(c: httpx.Client, **data) -> dict:
@@ -61,13 +28,13 @@ def post_lead(c: httpx.Client, **data) -> dict:
     return r.json()
 
 
-def test_requires_authentication(live: Live) -> None:
+def test_requires_authentication(live: Api) -> None:
     with live.client() as c:
         assert c.get("/api/v1/leads").status_code == 401
         assert c.post("/api/v1/leads", json={}).status_code == 401
 
 
-def test_create_get_patch_delete_roundtrip(live: Live) -> None:
+def test_create_get_patch_delete_roundtrip(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Ana", last_name="Ruiz", company="Ruiz Reformas",
                          email=" Ana@RuizReformas.es ", phone="600 11 22 33", nif="12345678z",
@@ -83,14 +50,16 @@ def test_create_get_patch_delete_roundtrip(live: Live) -> None:
                     json={"status": "descartado", "discard_reason": "Sin presupuesto"})
         assert r.status_code == 200 and r.json()["status"] == "descartado"
         r = c.get(f"/api/v1/leads/{lead['id']}/timeline")
-        assert [i["title"] for i in r.json()] == ["Estado: nuevo → descartado", "Lead creado"]
+        assert r.json()["count"] == 2
+        assert [i["title"] for i in r.json()["data"]] == ["Estado: nuevo → descartado",
+                                                          "Lead creado"]
         assert c.delete(f"/api/v1/leads/{lead['id']}").status_code == 204
         assert c.get(f"/api/v1/leads/{lead['id']}").status_code == 404
         assert c.post(f"/api/v1/leads/{lead['id']}/restore").status_code == 200
         assert c.get(f"/api/v1/leads/{lead['id']}").status_code == 200
 
 
-def test_validation_errors_are_422_with_field_messages(live: Live) -> None:
+def test_validation_errors_are_422_with_field_messages(live: Api) -> None:
     with live.client("comercial1") as c:
         r = c.post("/api/v1/leads", json={"first_name": "", "email": "ana@", "phone": "12",
                                           "nif": "12345678A"})
@@ -119,7 +88,7 @@ def test_validation_errors_are_422_with_field_messages(live: Live) -> None:
         assert r.status_code == 422 and "created_from" in r.json()["errors"]
 
 
-def test_row_scoping_and_404_out_of_scope(live: Live) -> None:
+def test_row_scoping_and_404_out_of_scope(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Scope", phone="611000001")
     url = f"/api/v1/leads/{lead['id']}"
@@ -147,7 +116,7 @@ def test_row_scoping_and_404_out_of_scope(live: Live) -> None:
         assert c.get(url).status_code == 404
 
 
-def test_list_filters_search_sort_and_pagination(live: Live) -> None:
+def test_list_filters_search_sort_and_pagination(live: Api) -> None:
     with live.client("comercial3") as c:
         made = [post_lead(c, first_name=f"Filtro{i}", company=f"Lista {i}",
                           phone=f"62200000{i}", province=["Sevilla", "Cádiz"][i % 2],
@@ -174,7 +143,7 @@ def test_list_filters_search_sort_and_pagination(live: Live) -> None:
         assert c.get("/api/v1/leads", params={"q": "filtro"}).json()["count"] == 0
 
 
-def test_duplicates_endpoint(live: Live) -> None:
+def test_duplicates_endpoint(live: Api) -> None:
     with live.client("comercial2") as c:
         post_lead(c, first_name="Dup", email="dup@api-dup.es", phone="633000001")
         r = c.get("/api/v1/leads/duplicates", params={"email": "DUP@api-dup.es "})
@@ -192,7 +161,7 @@ def test_duplicates_endpoint(live: Live) -> None:
                                  "owner_name": "", "status": None}]
 
 
-def test_bulk_actions(live: Live) -> None:
+def test_bulk_actions(live: Api) -> None:
     with live.client("comercial2") as c:
         ids = [post_lead(c, first_name=f"Bulk{i}", phone=f"64400000{i}")["id"]
                for i in range(3)]
@@ -215,7 +184,7 @@ def test_bulk_actions(live: Live) -> None:
         assert r.json() == {"changed": 3}
 
 
-def test_convert_over_http(live: Live) -> None:
+def test_convert_over_http(live: Api) -> None:
     with live.client("comercial1") as c:
         lead = post_lead(c, first_name="Conv", company="Convertible SL",
                          email="conv@convertible-api.es", nif="B12345674")
@@ -235,7 +204,7 @@ def test_convert_over_http(live: Live) -> None:
         assert r.json()["account_id"] == out["account_id"]  # same email domain
 
 
-def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
+def test_assignment_rules_admin_only_and_applied_on_post(live: Api) -> None:
     p = live.people
     rule = {"name": "Andalucía", "action": "round_robin",
             "conditions": [{"field": "province", "op": "region_in", "value": ["Andalucía"]}],
@@ -251,6 +220,12 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert r.status_code == 422 and "action" in r.json()["errors"]
         r = c.post("/api/v1/assignment-rules", json={**rule, "conditions": [{"op": 3}]})
         assert r.status_code == 422 and "conditions.0.op" in r.json()["errors"]
+        blank = {**rule, "conditions": [{"field": "province", "op": "eq", "value": " "}]}
+        r = c.post("/api/v1/assignment-rules", json=blank)  # "Provincia es igual a" (nothing)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == {"conditions.0.value": "Indica el valor de la condición."}
+        r = c.post("/api/v1/assignment-rules/simulate", json={"rules": [blank]})
+        assert r.status_code == 422 and "rules.0.conditions.0.value" in r.json()["errors"]
         r = c.post("/api/v1/assignment-rules", json=rule)
         assert r.status_code == 201
         rule_id = r.json()["id"]
@@ -270,7 +245,7 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert other["owner_id"] == p.admin.id and other["assigned_rule_id"] is None
         r = c.patch(f"/api/v1/assignment-rules/{rule_id}", json={"active": False})
         assert r.status_code == 200 and r.json()["active"] is False
-        assert len(c.get("/api/v1/assignment-rules").json()) == 1
+        assert c.get("/api/v1/assignment-rules").json()["count"] == 1
         assert c.delete(f"/api/v1/assignment-rules/{rule_id}").status_code == 204
         assert c.get(f"/api/v1/assignment-rules/{rule_id}").status_code == 404
     with Session(live.engine) as s:
@@ -281,7 +256,7 @@ def test_assignment_rules_admin_only_and_applied_on_post(live: Live) -> None:
         assert lead.assigned_rule_id is None  # rule deleted: link cleared, audit keeps it
 
 
-def test_custom_fields_api_and_filter(live: Live) -> None:
+def test_custom_fields_api_and_filter(live: Api) -> None:
     field = {"entity": "lead", "key": "tamano", "label": "Tamaño", "type": "choice",
              "choices": ["Pequeña", "Mediana"]}
     with live.client("comercial1") as c:
@@ -294,7 +269,7 @@ def test_custom_fields_api_and_filter(live: Live) -> None:
         field_id = r.json()["id"]
     with live.client("comercial1") as c:
         assert [f["key"] for f in c.get("/api/v1/custom-fields",
-                                        params={"entity": "lead"}).json()] == ["tamano"]
+                                        params={"entity": "lead"}).json()["data"]] == ["tamano"]
         r = c.post("/api/v1/leads", json={"first_name": "CF", "phone": "666000001",
                                           "custom": {"tamano": "Enorme"}})
         assert r.status_code == 422 and "custom.tamano" in r.json()["errors"]
@@ -306,18 +281,20 @@ def test_custom_fields_api_and_filter(live: Live) -> None:
         r = c.patch(f"/api/v1/custom-fields/{field_id}", json={"label": "Tamaño empresa"})
         assert r.json()["label"] == "Tamaño empresa"
         assert c.delete(f"/api/v1/custom-fields/{field_id}").status_code == 204
-        assert c.get("/api/v1/custom-fields", params={"entity": "lead"}).json() == []
+        assert c.get("/api/v1/custom-fields", params={"entity": "lead"}).json() == {
+            "data": [], "count": 0}
 
 
-def test_saved_views_api(live: Live) -> None:
+def test_saved_views_api(live: Api) -> None:
     with live.client("comercial1") as c:
         r = c.post("/api/v1/saved-views", json={"name": "Mis nuevos",
                                                 "filters": {"status": ["nuevo"]}})
         assert r.status_code == 201
         view_id = r.json()["id"]
-        assert [v["name"] for v in c.get("/api/v1/saved-views").json()] == ["Mis nuevos"]
+        assert [v["name"] for v in c.get("/api/v1/saved-views").json()["data"]] == [
+            "Mis nuevos"]
     with live.client("comercial2") as c:
-        assert c.get("/api/v1/saved-views").json() == []
+        assert c.get("/api/v1/saved-views").json() == {"data": [], "count": 0}
         assert c.delete(f"/api/v1/saved-views/{view_id}").status_code == 404
     with live.client("comercial1") as c:
         assert c.delete(f"/api/v1/saved-views/{view_id}").status_code == 204

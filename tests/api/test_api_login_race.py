@@ -20,10 +20,10 @@ import httpx
 import pytest
 import uvicorn
 from factories import FIXTURE_PASSWORD, make_people
-from live_api import free_port
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
+from throwaway import free_port
 
 from crm_app.api import deps
 from crm_app.api.app import build_api
@@ -31,7 +31,7 @@ from crm_app.db import make_engine
 from crm_app.models import AuditEvent, User, utcnow
 from crm_app.settings import get_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_argon2]  # the logins race on argon2's cost
 
 EMAIL = "comercial1@test.crm"
 

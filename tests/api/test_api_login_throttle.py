@@ -1,8 +1,9 @@
-"""The login throttle over real HTTP (issue 10, part 2): a script or JSON client gets 429 with
-``Retry-After``; the browser's login form is sent back to /login with the wait explained; with
-``CRM_REDIS_URL`` two web processes share one limit.
+"""The login throttle over HTTP (issue 10, part 2): a script or JSON client gets 429 with
+``Retry-After``; the browser's login form is sent back to /login with the wait explained (the
+API served in process by ``api_harness``); with ``CRM_REDIS_URL`` two web processes (real
+uvicorn processes: their being two is the point) share one limit.
 
-The servers run with ``CRM_LOGIN_RATE_IP=3`` (the suites' default under CRM_ENV=test is 1000,
+The API runs with ``CRM_LOGIN_RATE_IP=3`` (the suites' default under CRM_ENV=test is 1000,
 so that the tests that are not about the throttle are not throttled).
 """
 
@@ -14,11 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from api_harness import Api, serve_api
 from factories import FIXTURE_PASSWORD, make_people
-from live_api import ApiServer, prepare_database
-from sqlmodel import Session
-
-from crm_app.db import make_engine
+from live_api import migrated_session
 
 LIMITS = {"CRM_LOGIN_RATE_IP": "3", "CRM_LOGIN_RATE_ACCOUNT": "50"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navigate",
@@ -27,34 +26,27 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navig
 
 def database(tmp: Path) -> str:
     url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with migrated_session(url) as s:
         make_people(s)
-    engine.dispose()
     return url
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ApiServer]:
-    srv = ApiServer(tmp_path / "data", database(tmp_path), **LIMITS).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def api(tmp_path: Path) -> Iterator[Api]:
+    with serve_api(database(tmp_path), tmp_path / "data", **LIMITS) as served:
+        yield served
 
 
-def login(base: str, email: str, password: str = "mala-clave", **headers: str) -> httpx.Response:
-    return httpx.post(f"{base}/auth/login", data={"email": email, "password": password},
-                      headers=headers, timeout=60, follow_redirects=False)
+def login(api: Api, email: str, password: str = "mala-clave", **headers: str) -> httpx.Response:
+    return api.request(None, "POST", "/auth/login", data={"email": email, "password": password},
+                       headers=headers)
 
 
-def test_json_and_script_clients_get_429_with_retry_after(server: ApiServer) -> None:
-    base = server.base_url
+def test_json_and_script_clients_get_429_with_retry_after(api: Api) -> None:
     for email in ("comercial1@test.crm", "nadie@test.crm", "manager1@test.crm"):
-        r = login(base, email, Accept="application/json")
+        r = login(api, email, Accept="application/json")
         assert r.status_code == 401
-    r = login(base, "director@test.crm", FIXTURE_PASSWORD, Accept="application/json")
+    r = login(api, "director@test.crm", FIXTURE_PASSWORD, Accept="application/json")
     assert r.status_code == 429  # over the limit: even the right password waits
     retry = int(r.headers["retry-after"])
     assert 1 <= retry <= 60
@@ -63,15 +55,14 @@ def test_json_and_script_clients_get_429_with_retry_after(server: ApiServer) -> 
                               "vuelve a intentarlo.")
     assert body["retry_after"] == retry and body["locked"] is False
     assert "crm_session" not in r.headers.get("set-cookie", "")
-    plain = login(base, "director@test.crm")  # a script without Accept: a status, not a page
+    plain = login(api, "director@test.crm")  # a script without Accept: a status, not a page
     assert plain.status_code == 429 and "retry-after" in plain.headers
 
 
-def test_the_login_form_is_sent_back_with_the_wait_explained(server: ApiServer) -> None:
-    base = server.base_url
+def test_the_login_form_is_sent_back_with_the_wait_explained(api: Api) -> None:
     for _ in range(3):
-        assert login(base, "nadie@test.crm", **BROWSER).status_code == 303
-    r = login(base, "nadie@test.crm", **BROWSER)
+        assert login(api, "nadie@test.crm", **BROWSER).status_code == 303
+    r = login(api, "nadie@test.crm", **BROWSER)
     assert r.status_code == 303
     parts = urlsplit(r.headers["location"])
     assert parts.path == "/login"
@@ -79,23 +70,19 @@ def test_the_login_form_is_sent_back_with_the_wait_explained(server: ApiServer) 
     assert "retry-after" in r.headers
 
 
-def test_successful_logins_do_not_use_up_the_limit(server: ApiServer) -> None:
+def test_successful_logins_do_not_use_up_the_limit(api: Api) -> None:
     """Seven colleagues behind one address log in one after another with a limit of 3."""
-    base = server.base_url
     for who in ("admin", "director", "manager1", "manager2", "comercial1", "comercial2",
                 "comercial3"):
-        assert login(base, f"{who}@test.crm", FIXTURE_PASSWORD).status_code == 303, who
+        assert login(api, f"{who}@test.crm", FIXTURE_PASSWORD).status_code == 303, who
 
 
 @pytest.mark.slow
 def test_two_web_processes_share_the_limit_through_redis(tmp_path: Path, redis_url: str) -> None:
     url = database(tmp_path)
-    first = ApiServer(tmp_path / "one", url, CRM_REDIS_URL=redis_url, **LIMITS).start()
-    second = ApiServer(tmp_path / "two", url, CRM_REDIS_URL=redis_url, **LIMITS).start()
-    try:
-        answers = [login(srv.base_url, "nadie@test.crm", Accept="application/json").status_code
-                   for srv in (first, second, first, second, first)]
-        assert answers == [401, 401, 401, 429, 429]
-    finally:
-        first.stop()
-        second.stop()
+    env = {"CRM_REDIS_URL": redis_url, **LIMITS}
+    with serve_api(url, tmp_path / "one", real=True, **env) as first, \
+            serve_api(url, tmp_path / "two", real=True, **env) as second:
+        answers = [login(api, "nadie@test.crm", Accept="application/json").status_code
+                   for api in (first, second, first, second, first)]
+    assert answers == [401, 401, 401, 429, 429]

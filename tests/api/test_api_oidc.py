@@ -1,7 +1,8 @@
 """SSO with OpenID Connect over real HTTP.
 
-A tiny provider (``tests/oidc_provider.py``, uvicorn in a thread) and the CRM API (uvicorn in
-a subprocess, ``CRM_OIDC_*`` pointing at the provider). httpx follows the redirects by hand:
+A tiny provider (``tests/oidc_provider.py``, uvicorn in a thread: the CRM calls it over real
+HTTP) and the CRM API (in process, ``api_harness``, ``CRM_OIDC_*`` pointing at the provider;
+the discovery and key caches cleared as in a new process). httpx follows the redirects by hand:
 CRM ``/auth/oidc/login`` → provider ``/authorize`` → CRM ``/auth/oidc/callback`` → session.
 
 ``CRM_PUBLIC_URL`` is ``http://crm.test``, the address the browser would see behind a reverse
@@ -23,16 +24,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from live_api import ApiServer, prepare_database
+from api_harness import Api, serve_api
+from live_api import migrated_session
 from oidc_provider import OidcProvider, new_key, s256
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from crm_app.auth import oidc
 from crm_app.auth.tokens import token_hash
-from crm_app.db import make_engine
 from crm_app.models import AuditEvent, User, UserSession
 from crm_app.services import sso
+from crm_app.services.actors import SYSTEM
 from crm_app.services.users import create_user
 
 CLIENT_ID = "crm-pyme"
@@ -43,32 +44,22 @@ CALLBACK = PUBLIC_URL + "/auth/oidc/callback"
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     idp: OidcProvider
-
-    def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.server.base_url, follow_redirects=False, timeout=20)
-
-    def user(self, email: str) -> User:
-        with Session(self.engine) as s:
-            return s.exec(select(User).where(User.email == email)).one()
+    url: str  # the database
 
 
-def build_db(tmp: Path) -> tuple[str, Engine]:
+def build_db(tmp: Path) -> str:
     url = f"sqlite:///{tmp / 'sso.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
+    with migrated_session(url) as s:
         for email in ("ana@sso.crm", "baja@sso.crm"):
-            create_user(session=s, actor=None, email=email, name=email.split("@")[0].title(),
+            create_user(session=s, actor=SYSTEM, email=email, name=email.split("@")[0].title(),
                         role="comercial", password="clave-que-no-se-usa", team_name="Norte")
         gone = s.exec(select(User).where(User.email == "baja@sso.crm")).one()
         gone.active = False
         s.add(gone)
         s.commit()
-    return url, engine
+    return url
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +76,15 @@ def provider() -> Iterator[OidcProvider]:
 def live_server(tmp_path_factory: pytest.TempPathFactory,
                 provider: OidcProvider) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("sso")
-    url, engine = build_db(tmp)
-    server = ApiServer(tmp / "data", url, CRM_OIDC_ISSUER=provider.issuer,
-                       CRM_OIDC_CLIENT_ID=CLIENT_ID, CRM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-                       CRM_PUBLIC_URL=PUBLIC_URL).start()
+    url = build_db(tmp)
+    oidc.clear_caches()
     try:
-        yield Live(server=server, engine=engine, idp=provider)
+        with serve_api(url, tmp / "data", CRM_OIDC_ISSUER=provider.issuer,
+                       CRM_OIDC_CLIENT_ID=CLIENT_ID, CRM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+                       CRM_PUBLIC_URL=PUBLIC_URL) as api:
+            yield Live(api=api, idp=provider, url=url)
     finally:
-        server.stop()
-        engine.dispose()
+        oidc.clear_caches()
 
 
 @pytest.fixture
@@ -154,7 +145,6 @@ def assert_refused(live: Live, c: httpx.Client, resp: httpx.Response, message: s
     assert login_error(resp) == message
     assert not sets_session(resp)
     assert c.get("/api/v1/me").status_code == 401
-    live.server.assert_alive()
 
 
 # --- the happy path ---
@@ -162,7 +152,7 @@ def assert_refused(live: Live, c: httpx.Client, resp: httpx.Response, message: s
 
 def test_sso_login_end_to_end(live: Live) -> None:
     idp = live.idp
-    with live.client() as c:
+    with live.api.client() as c:
         r = to_provider(c, "/oportunidades?etapa=3")
         authorize = urlsplit(r.headers["location"])
         assert f"{authorize.scheme}://{authorize.netloc}{authorize.path}" == \
@@ -202,9 +192,9 @@ def test_sso_login_end_to_end(live: Live) -> None:
         replay = c.get(local(callback))
         assert login_error(replay) == oidc.STATE_INVALID and not sets_session(replay)
 
-    ana = live.user("ana@sso.crm")
+    ana = live.api.user("ana@sso.crm")
     assert ana.last_login_at is not None
-    with Session(live.engine) as s:
+    with Session(live.api.engine) as s:
         assert token_hash(morsel.value) in {r.token_hash for r in s.exec(select(UserSession))}
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "login",
                                                  AuditEvent.actor_id == ana.id)).all()
@@ -213,7 +203,7 @@ def test_sso_login_end_to_end(live: Live) -> None:
 
 def test_discovery_is_cached_and_login_is_repeatable(live: Live) -> None:
     for _ in range(2):
-        with live.client() as c:
+        with live.api.client() as c:
             assert sso_login(c).headers["location"] == "/"
             assert c.get("/api/v1/me").json()["email"] == "ana@sso.crm"
     # one CRM process: discovery fetched once whatever ran before
@@ -226,7 +216,7 @@ def test_rotated_signing_key_is_picked_up(live: Live) -> None:
     idp.published.append(rotated)
     idp.signing_key = rotated
     before = idp.hits.get("jwks", 0)
-    with live.client() as c:
+    with live.api.client() as c:
         r = sso_login(c)
         assert r.status_code == 303 and r.headers["location"] == "/", r.headers
         assert c.get("/api/v1/me").status_code == 200
@@ -235,7 +225,7 @@ def test_rotated_signing_key_is_picked_up(live: Live) -> None:
 
 def test_email_claim_is_matched_case_insensitively(live: Live) -> None:
     live.idp.user["email"] = "  ANA@Sso.CRM "
-    with live.client() as c:
+    with live.api.client() as c:
         assert sso_login(c).headers["location"] == "/"
         assert c.get("/api/v1/me").json()["email"] == "ana@sso.crm"
 
@@ -243,7 +233,7 @@ def test_email_claim_is_matched_case_insensitively(live: Live) -> None:
 @pytest.mark.parametrize("verified", [None, "true"])  # None: the claim is absent
 def test_email_verified_absent_or_string_true_is_accepted(live: Live, verified: Any) -> None:
     live.idp.user["email_verified"] = verified
-    with live.client() as c:
+    with live.api.client() as c:
         assert sso_login(c).headers["location"] == "/"
         assert c.get("/api/v1/me").status_code == 200
 
@@ -253,7 +243,7 @@ def test_email_verified_absent_or_string_true_is_accepted(live: Live, verified: 
     ("/informes?anio=2024", "/informes?anio=2024"),
 ])
 def test_next_is_only_a_local_path(live: Live, next_path: str, expected: str) -> None:
-    with live.client() as c:
+    with live.api.client() as c:
         assert sso_login(c, next_path).headers["location"] == expected
 
 
@@ -270,7 +260,7 @@ def _forge(cookie_value: str, **changes: str) -> str:
 
 @pytest.mark.parametrize("attack", ["wrong_state", "no_state_cookie", "forged_state_cookie"])
 def test_callback_state_must_match_the_signed_cookie(live: Live, attack: str) -> None:
-    with live.client() as c:
+    with live.api.client() as c:
         r = to_provider(c)
         value = cookies_named(r, oidc.STATE_COOKIE)[oidc.STATE_COOKIE].value
         callback = urlsplit(at_provider(c, r.headers["location"]))
@@ -283,7 +273,7 @@ def test_callback_state_must_match_the_signed_cookie(live: Live, attack: str) ->
             cookie = ({} if attack == "no_state_cookie" else
                       {"Cookie": f"{oidc.STATE_COOKIE}={_forge(value, state='del-atacante')}"})
             state = params["state"] if attack == "no_state_cookie" else "del-atacante"
-            with live.client() as other:  # a browser without the victim's cookie
+            with live.api.client() as other:  # a browser without the victim's cookie
                 resp = other.get(callback.path, params={**params, "state": state},
                                  headers=cookie)
                 assert_refused(live, other, resp, oidc.STATE_INVALID)
@@ -296,7 +286,7 @@ def stranger_key() -> Any:
 
 
 def last_sso_log_line(live: Live) -> str:
-    lines = [line for line in live.server.log().splitlines() if "SSO callback:" in line]
+    lines = [line for line in live.api.log().splitlines() if "SSO callback:" in line]
     return lines[-1] if lines else ""
 
 
@@ -326,24 +316,24 @@ def test_flawed_id_token_is_refused(live: Live, flaw: str, reason: str,
         idp.overrides.update(iat=int(time.time()) - 900, exp=int(time.time()) - 600)
     elif flaw == "alg_none":
         idp.alg_none = True
-    with live.client() as c:
+    with live.api.client() as c:
         assert_refused(live, c, sso_login(c), oidc.TOKEN_INVALID)
     assert reason in last_sso_log_line(live)  # refused for this flaw, not for another one
 
 
 def test_unknown_email_is_refused_with_a_message(live: Live) -> None:
     live.idp.user["email"] = "nadie@empresa.es"
-    with live.client() as c:
+    with live.api.client() as c:
         resp = sso_login(c)
         assert_refused(live, c, resp, sso.UNKNOWN.format(email="nadie@empresa.es"))
     assert "administrador" in login_error(resp) and "nadie@empresa.es" in login_error(resp)
-    with Session(live.engine) as s:  # no auto-provisioning
+    with Session(live.api.engine) as s:  # no auto-provisioning
         assert s.exec(select(User).where(User.email == "nadie@empresa.es")).first() is None
 
 
 def test_inactive_user_is_refused(live: Live) -> None:
     live.idp.user["email"] = "baja@sso.crm"
-    with live.client() as c:
+    with live.api.client() as c:
         assert_refused(live, c, sso_login(c), sso.INACTIVE.format(email="baja@sso.crm"))
 
 
@@ -355,17 +345,17 @@ def test_inactive_user_is_refused(live: Live) -> None:
 def test_missing_or_unverified_email_is_refused(live: Live, claims: dict,
                                                 message: str) -> None:
     live.idp.user.update(claims)
-    with live.client() as c:
+    with live.api.client() as c:
         assert_refused(live, c, sso_login(c), message)
 
 
 def test_provider_denial_and_broken_token_endpoint_become_messages(live: Live) -> None:
     live.idp.deny = True
-    with live.client() as c:
+    with live.api.client() as c:
         assert_refused(live, c, sso_login(c), oidc.PROVIDER_DENIED)
     live.idp.deny = False
     live.idp.token_error = True
-    with live.client() as c:
+    with live.api.client() as c:
         assert_refused(live, c, sso_login(c), oidc.EXCHANGE_FAILED)
 
 
@@ -374,15 +364,11 @@ def test_provider_denial_and_broken_token_endpoint_become_messages(live: Live) -
 
 def test_sso_not_configured(live_server: Live, tmp_path: Path) -> None:
     # a second server on the same (already migrated) database, without CRM_OIDC_*
-    server = ApiServer(tmp_path / "data", live_server.server.database_url).start()
-    try:
-        with httpx.Client(base_url=server.base_url, timeout=20) as c:
-            assert login_error(c.get("/auth/oidc/login", params={"next": "/"})) == \
-                oidc.NOT_CONFIGURED
-            assert login_error(c.get("/auth/oidc/callback", params={"code": "x", "state": "y"})) \
-                == oidc.NOT_CONFIGURED
-    finally:
-        server.stop()
+    with serve_api(live_server.url, tmp_path / "data") as api, api.client() as c:
+        assert login_error(c.get("/auth/oidc/login", params={"next": "/"})) == \
+            oidc.NOT_CONFIGURED
+        assert login_error(c.get("/auth/oidc/callback", params={"code": "x", "state": "y"})) \
+            == oidc.NOT_CONFIGURED
 
 
 def test_unreachable_provider_is_a_message_not_a_crash() -> None:

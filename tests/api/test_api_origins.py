@@ -1,16 +1,16 @@
-"""Cross-site requests over real HTTP (issue 10, part 1): a page on another origin — another
-port of this very host included, which is the *same site* so ``SameSite=Lax`` does not help —
-must not change anything with the victim's session cookie, while the app's own pages, the
-extra allowed origins and scripts with a personal token keep working; and no route changes
-state on GET.
+"""Cross-site requests (issue 10, part 1): a page on another origin — another port of this
+very host included, which is the *same site* so ``SameSite=Lax`` does not help — must not
+change anything with the victim's session cookie, while the app's own pages, the extra allowed
+origins and scripts with a personal token keep working; and no route changes state on GET.
 
-The server runs with the default public URL (loopback, port 3000): the allowed origins are
-``http://127.0.0.1:3000`` and ``http://localhost:3000`` plus CRM_ALLOWED_ORIGINS.
+The API is served in process (``api_harness``: the guard is the app's own middleware; the
+whole web process is tested in test_reflex_origins.py), with the default public URL (loopback,
+port 3000): the allowed origins are ``http://127.0.0.1:3000`` and ``http://localhost:3000``
+plus CRM_ALLOWED_ORIGINS.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Iterator
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from aio import run_async
+from api_harness import Api, serve_api
 from factories import FIXTURE_PASSWORD, People, make_people
-from live_api import ApiServer, prepare_database
+from live_api import migrated_session
 from sales_support import account as make_account
 from sales_support import opportunity as make_opportunity
 from sales_support import product as make_product
@@ -29,12 +31,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from crm_app.api.app import build_api
-from crm_app.db import make_engine
 from crm_app.i18n import t
 from crm_app.models import Lead, Quote
 from crm_app.services import auth as auth_service
 from crm_app.services import contacts as contact_service
 from crm_app.services import leads as lead_service
+from crm_app.services.actors import SYSTEM
 from crm_app.services.assignment import create_rule
 from crm_app.services.defaults import ensure_default_pipeline
 
@@ -45,15 +47,17 @@ INTRANET = "https://intranet.example.es"
 
 @dataclass
 class Live:
-    server: ApiServer
-    engine: Engine
+    api: Api
     people: People
     ids: dict[str, int]
     token: str  # the admin's personal API token
 
+    @property
+    def engine(self) -> Engine:
+        return self.api.engine
+
     def client(self) -> httpx.Client:
-        self.server.assert_alive()
-        return httpx.Client(base_url=self.server.base_url, follow_redirects=False, timeout=60)
+        return self.api.client()
 
     def cookie(self, email: str = "admin@test.crm") -> str:
         """A fresh session cookie value, logged in the way a script does (no Origin)."""
@@ -74,14 +78,18 @@ class Live:
             admin = s.get(type(self.people.admin), self.people.admin.id)
             return make_quote(s, admin, self.ids["account"]).id
 
+    def targets(self, headers: dict[str, str]) -> tuple[int, int, dict[str, str]]:
+        """A fresh lead and open quote to aim at, and ``headers`` with a fresh session
+        cookie: what a write from a page of some origin carries."""
+        cookie = self.cookie()
+        return self.lead(), self.quote(), {**headers, "Cookie": f"crm_session={cookie}"}
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("origins")
     url = f"sqlite:///{tmp / 'api.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
+    with migrated_session(url) as s:
         people = make_people(s)
         admin = people.admin
         acc = make_account(s, admin)
@@ -101,14 +109,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         ids = {"account": acc.id, "contact": contact.id, "opportunity": opp.id,
                "product": prod.id, "pipeline": pipeline.id, "rule": rule.id, "lead": lead.id,
                "quote": quote.id}
-        token = auth_service.create_api_token(session=s, actor=None, user=admin, name="script")
-    server = ApiServer(tmp / "data", url, CRM_PORT="3000",
-                       CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es").start()
-    try:
-        yield Live(server=server, engine=engine, people=people, ids=ids, token=token)
-    finally:
-        server.stop()
-        engine.dispose()
+        token = auth_service.create_api_token(session=s, actor=SYSTEM, user=admin, name="script")
+    with serve_api(url, tmp / "data", CRM_PORT="3000",
+                   CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es") as api:
+        yield Live(api=api, people=people, ids=ids, token=token)
 
 
 def lead_state(live: Live, lead_id: int) -> tuple[bool, str]:
@@ -140,9 +144,7 @@ ATTACKS = {
 
 @pytest.mark.parametrize("attack", list(ATTACKS), ids=list(ATTACKS))
 def test_cookie_writes_from_a_foreign_origin_are_refused(live: Live, attack: str) -> None:
-    cookie = live.cookie()
-    lead_id, quote_id = live.lead(), live.quote()
-    headers = {**ATTACKS[attack], "Cookie": f"crm_session={cookie}"}
+    lead_id, quote_id, headers = live.targets(ATTACKS[attack])
     writes = [
         ("DELETE", f"/api/v1/leads/{lead_id}", {}),
         ("PATCH", f"/api/v1/leads/{lead_id}", {"json": {"company": "Hackeada S.L."}}),
@@ -163,7 +165,7 @@ def test_cookie_writes_from_a_foreign_origin_are_refused(live: Live, attack: str
         # session still valid, no new lead
         assert lead_state(live, lead_id) == (True, "Víctima S.L.")
         assert quote_status(live, quote_id) == "borrador"
-        assert c.get("/api/v1/me", headers={"Cookie": f"crm_session={cookie}"}).status_code == 200
+        assert c.get("/api/v1/me", headers={"Cookie": headers["Cookie"]}).status_code == 200
     with Session(live.engine) as s:
         assert s.exec(text("SELECT count(*) FROM lead")).one()[0] == leads_before
 
@@ -191,9 +193,7 @@ ALLOWED = {
 
 @pytest.mark.parametrize("case", list(ALLOWED), ids=list(ALLOWED))
 def test_the_apps_own_pages_still_write(live: Live, case: str) -> None:
-    cookie = live.cookie()
-    lead_id, quote_id = live.lead(), live.quote()
-    headers = {**ALLOWED[case], "Cookie": f"crm_session={cookie}"}
+    lead_id, quote_id, headers = live.targets(ALLOWED[case])
     with live.client() as c:
         r = c.patch(f"/api/v1/leads/{lead_id}", json={"company": "Cambiada S.L."},
                     headers=headers)
@@ -317,8 +317,8 @@ def test_origin_guard_wraps_every_route_of_the_mounted_app() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://crm") as client:
             return (await client.post("/nuevo/tarde", headers=headers)).status_code
 
-    assert asyncio.run(post({"Cookie": "crm_session=x", "Origin": "https://evil.example"})) == 403
-    assert asyncio.run(post({"Cookie": "crm_session=x", "Origin": APP})) == 200
+    assert run_async(post({"Cookie": "crm_session=x", "Origin": "https://evil.example"})) == 403
+    assert run_async(post({"Cookie": "crm_session=x", "Origin": APP})) == 200
 
 
 def test_path_is_not_a_way_around() -> None:

@@ -1,6 +1,8 @@
-"""The customers/sales HTTP API over real HTTP: uvicorn on a free port serving build_api().
+"""The customers/sales HTTP API, served in process (``api_harness``) over each test's own
+fresh SQLite database.
 
-JSON shapes, row scoping per role (out of scope = 404), 422 with field errors.
+JSON shapes, row scoping per role (out of scope = 404), 422 with field errors, the one list
+convention (``{"data", "count"}``, ``page``/``page_size``, deprecated ``offset``/``limit``).
 """
 
 from __future__ import annotations
@@ -8,78 +10,33 @@ from __future__ import annotations
 import email
 import email.policy
 import struct
-import threading
-import time
 import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 
 import httpx
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
-from live_api import free_port
-from sqlmodel import Session
+from api_harness import Api, serve_with_people
+from throwaway import free_port
 
-from crm_app.api import deps
-from crm_app.api.app import build_api
-from crm_app.services import auth as auth_service
 from crm_app.settings import get_settings
 
 
-class _Target:
-    engine = None
+class Caller:
+    """``api("comercial1", "GET", path)``: one request as that user (``""``: anonymous)."""
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, _Target]]:
-    """One server for the module; each test points it at its own fresh database."""
-    target = _Target()
-    api = build_api()
-
-    def session_for_test() -> Iterator[Session]:
-        with Session(target.engine, expire_on_commit=False) as s:
-            yield s
-
-    api.dependency_overrides[deps.get_session] = session_for_test
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", target
-    finally:
-        srv.should_exit = True
-        thread.join(10)
-
-
-class Api:
-    def __init__(self, base: str, tokens: dict[str, str]) -> None:
-        self.client = httpx.Client(base_url=base, timeout=60)
-        self.tokens = tokens
+    def __init__(self, api: Api) -> None:
+        self.api = api
 
     def __call__(self, who: str, method: str, path: str, **kw) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        return self.client.request(method, path, headers=headers, **kw)
+        return self.api.request(who or None, method, path, **kw)
 
 
 @pytest.fixture
-def api(server, engine, session, people) -> Iterator[Api]:
-    base, target = server
-    target.engine = engine
-    tokens = {u.email.split("@")[0]: auth_service.create_api_token(session=session, actor=None,
-                                                                   user=u)
-              for u in people.all()}
-    client = Api(base, tokens)
-    try:
-        yield client
-    finally:
-        client.client.close()
+def api(tmp_path) -> Iterator[Caller]:
+    with serve_with_people(tmp_path) as served:
+        yield Caller(served)
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict:
@@ -107,9 +64,9 @@ def test_accounts_crud_scope_and_errors(api):
     assert api("comercial2", "PATCH", path, json={"city": "X"}).status_code == 404
     assert api("manager2", "DELETE", path).status_code == 404
     page = ok(api("manager1", "GET", "/api/v1/accounts", params={"q": "talleres"}))
-    assert (page["total"], page["offset"], page["limit"]) == (1, 0, 25)
-    assert page["items"][0]["name"] == "Talleres Ruiz S.L."
-    assert ok(api("manager2", "GET", "/api/v1/accounts"))["total"] == 0
+    assert set(page) == {"data", "count"} and page["count"] == 1
+    assert page["data"][0]["name"] == "Talleres Ruiz S.L."
+    assert ok(api("manager2", "GET", "/api/v1/accounts"))["count"] == 0
     changed = ok(api("comercial1", "PATCH", path, json={"phone": "954 12 34 56"}))
     assert changed["phone"] == "+34954123456"
 
@@ -135,7 +92,7 @@ def test_accounts_crud_scope_and_errors(api):
     assert ok(api("comercial1", "DELETE", path))["deleted_at"]
     assert api("comercial1", "GET", path).status_code == 404
     binned = ok(api("comercial1", "GET", "/api/v1/accounts", params={"deleted": "true"}))
-    assert [a["id"] for a in binned["items"]] == [acc["id"]]
+    assert [a["id"] for a in binned["data"]] == [acc["id"]]
     assert ok(api("comercial1", "POST", f"{path}/restore"))["deleted_at"] is None
 
 
@@ -146,7 +103,7 @@ def test_contacts_and_customer_file(api):
     assert contact["email"] == "eva@talleres.es" and contact["owner_id"] == acc["owner_id"]
     assert api("comercial3", "GET", f"/api/v1/contacts/{contact['id']}").status_code == 404
     assert ok(api("comercial1", "GET", "/api/v1/contacts",
-                  params={"account_id": acc["id"]}))["total"] == 1
+                  params={"account_id": acc["id"]}))["count"] == 1
     bad = api("comercial3", "POST", "/api/v1/contacts", json={"account_id": acc["id"],
                                                               "first_name": "X"})
     assert bad.status_code == 422 and bad.json()["errors"] == {
@@ -166,7 +123,7 @@ def test_contacts_and_customer_file(api):
 
 
 def test_pipelines_admin_only(api):
-    pipes = ok(api("comercial1", "GET", "/api/v1/pipelines"))
+    pipes = ok(api("comercial1", "GET", "/api/v1/pipelines"))["data"]
     assert [p["name"] for p in pipes] == ["Ventas"]
     assert [s["name"] for s in pipes[0]["stages"]][:3] == ["En análisis", "Oferta presentada",
                                                           "En negociación"]
@@ -190,7 +147,7 @@ def test_pipelines_admin_only(api):
 def test_opportunities_move_history_kanban(api):
     acc = ok(api("comercial1", "POST", "/api/v1/accounts", json=ACCOUNT), 201)
     stages = {s["name"]: s["id"] for s in ok(api("comercial1", "GET",
-                                                  "/api/v1/pipelines"))[0]["stages"]}
+                                                  "/api/v1/pipelines"))["data"][0]["stages"]}
     opp = ok(api("comercial1", "POST", "/api/v1/opportunities", json={
         "name": "Renovación flota", "account_id": acc["id"], "amount": "12500.50"}), 201)
     assert (opp["stage_name"], opp["amount"], opp["weighted"], opp["kind"]) == (
@@ -211,7 +168,8 @@ def test_opportunities_move_history_kanban(api):
                       json={"stage_id": stages["En negociación"]}))
     assert reopened["closed_at"] is None
     history = ok(api("comercial1", "GET", f"/api/v1/opportunities/{oid}/history"))
-    assert [(h["to_stage"], h["changed_by"]) for h in history] == [
+    assert history["count"] == 3
+    assert [(h["to_stage"], h["changed_by"]) for h in history["data"]] == [
         ("En análisis", "Comercial1"), ("Perdida", "Manager1"),
         ("En negociación", "Comercial1")]
     assert api("comercial1", "POST", "/api/v1/opportunities",
@@ -225,7 +183,7 @@ def test_opportunities_move_history_kanban(api):
     assert sum(c["count"] for c in ok(api("comercial3", "GET",
                                           "/api/v1/opportunities/kanban"))["columns"]) == 0
     listed = ok(api("manager1", "GET", "/api/v1/opportunities", params={"status": "open"}))
-    assert listed["total"] == 1 and listed["items"][0]["owner"] == "Comercial1"
+    assert listed["count"] == 1 and listed["data"][0]["owner"] == "Comercial1"
 
     # Historic load: admins only
     body = {"name": "Histórica", "stage_id": stages["Ganada"], "amount": "900",
@@ -251,7 +209,7 @@ def test_products_catalog(api):
                     json={"tax_rate": "exento"}))
     assert (exempt["tax_exempt"], exempt["tax_rate"]) == (True, "0.00")
     assert ok(api("comercial3", "GET", "/api/v1/products", params={"q": "licencia"}))[
-        "total"] == 1
+        "count"] == 1
     assert ok(api("comercial3", "GET", f"/api/v1/products/{prod['id']}"))["name"] == \
         "Licencia anual"
     assert api("comercial3", "GET", "/api/v1/products/999").status_code == 404
@@ -266,55 +224,50 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\x1e\x90\xff")) + chunk(b"IEND", b""))
 
 
-def test_product_image_upload_and_download(api, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    try:
-        prod = ok(api("admin", "POST", "/api/v1/products", json={
-            "name": "Taladro", "sku": "TAL-1", "unit_price": "89.90"}), 201)
-        url = f"/api/v1/products/{prod['id']}/image"
-        assert api("comercial1", "GET", url).status_code == 404
-        png = tiny_png()
-        # Only catalog.change may upload; an anonymous caller is not even asked.
-        assert api("comercial1", "POST", url,
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 403
-        assert api("", "POST", url,
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 401
-        # The type comes from the bytes: a text file named .png is refused, in Spanish.
-        fake = api("manager1", "POST", url,
-                   files={"image": ("foto.png", b"no soy una imagen", "image/png")})
-        assert fake.status_code == 422 and fake.json()["errors"] == {
-            "image": "La imagen debe ser PNG, JPEG o WebP."}
-        big = api("manager1", "POST", url, files={
-            "image": ("grande.png", png + b"\0" * (2 * 1024 * 1024), "image/png")})
-        assert big.status_code == 422 and big.json()["errors"] == {
-            "image": "La imagen no puede pasar de 2 MB."}
-        missing = api("manager1", "POST", url)
-        assert missing.status_code == 422 and "image" in missing.json()["errors"]
-        assert api("manager1", "POST", "/api/v1/products/999/image",
-                   files={"image": ("foto.png", png, "image/png")}).status_code == 404
-        # A PNG sent with a misleading name and type is still a PNG.
-        done = ok(api("manager1", "POST", url,
-                      files={"image": ("foto.txt", png, "text/plain")}))
-        assert done["image_path"] == f"catalog/product-{prod['id']}.png"
-        stored = tmp_path / "data" / "catalog" / f"product-{prod['id']}.png"
-        assert stored.read_bytes() == png
-        got = api("comercial1", "GET", url)
-        assert got.status_code == 200 and got.content == png
-        assert got.headers["content-type"] == "image/png"
-        assert api("", "GET", url).status_code == 401
-        # A JPEG replaces it (and the old file goes).
-        jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
-        ok(api("admin", "POST", url, files={"image": ("x.jpg", jpeg, "image/jpeg")}))
-        assert not stored.exists()
-        got = api("comercial3", "GET", url)
-        assert (got.content, got.headers["content-type"]) == (jpeg, "image/jpeg")
-        assert api("admin", "DELETE", f"/api/v1/products/{prod['id']}").status_code == 204
-        assert api("admin", "GET", url).status_code == 404
-        assert list((tmp_path / "data" / "catalog").iterdir()) == []
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+def test_product_image_upload_and_download(api, tmp_path):
+    """The images live in the data dir (``serve_with_people``: ``tmp_path / "data"``)."""
+    prod = ok(api("admin", "POST", "/api/v1/products", json={
+        "name": "Taladro", "sku": "TAL-1", "unit_price": "89.90"}), 201)
+    url = f"/api/v1/products/{prod['id']}/image"
+    assert api("comercial1", "GET", url).status_code == 404
+    png = tiny_png()
+    # Only catalog.change may upload; an anonymous caller is not even asked.
+    assert api("comercial1", "POST", url,
+               files={"image": ("foto.png", png, "image/png")}).status_code == 403
+    assert api("", "POST", url,
+               files={"image": ("foto.png", png, "image/png")}).status_code == 401
+    # The type comes from the bytes: a text file named .png is refused, in Spanish.
+    fake = api("manager1", "POST", url,
+               files={"image": ("foto.png", b"no soy una imagen", "image/png")})
+    assert fake.status_code == 422 and fake.json()["errors"] == {
+        "image": "La imagen debe ser PNG, JPEG o WebP."}
+    big = api("manager1", "POST", url, files={
+        "image": ("grande.png", png + b"\0" * (2 * 1024 * 1024), "image/png")})
+    assert big.status_code == 422 and big.json()["errors"] == {
+        "image": "La imagen no puede pasar de 2 MB."}
+    missing = api("manager1", "POST", url)
+    assert missing.status_code == 422 and "image" in missing.json()["errors"]
+    assert api("manager1", "POST", "/api/v1/products/999/image",
+               files={"image": ("foto.png", png, "image/png")}).status_code == 404
+    # A PNG sent with a misleading name and type is still a PNG.
+    done = ok(api("manager1", "POST", url,
+                  files={"image": ("foto.txt", png, "text/plain")}))
+    assert done["image_path"] == f"catalog/product-{prod['id']}.png"
+    stored = tmp_path / "data" / "catalog" / f"product-{prod['id']}.png"
+    assert stored.read_bytes() == png
+    got = api("comercial1", "GET", url)
+    assert got.status_code == 200 and got.content == png
+    assert got.headers["content-type"] == "image/png"
+    assert api("", "GET", url).status_code == 401
+    # A JPEG replaces it (and the old file goes).
+    jpeg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    ok(api("admin", "POST", url, files={"image": ("x.jpg", jpeg, "image/jpeg")}))
+    assert not stored.exists()
+    got = api("comercial3", "GET", url)
+    assert (got.content, got.headers["content-type"]) == (jpeg, "image/jpeg")
+    assert api("admin", "DELETE", f"/api/v1/products/{prod['id']}").status_code == 204
+    assert api("admin", "GET", url).status_code == 404
+    assert list((tmp_path / "data" / "catalog").iterdir()) == []
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -422,7 +375,7 @@ def test_quote_lifecycle_over_http(api, smtp_env):
                       json={"reason": "No interesa"}))
     assert rejected["status"] == "rechazado"
     listed = ok(api("manager1", "GET", "/api/v1/quotes", params={"account_id": acc["id"]}))
-    assert listed["total"] == 3
-    assert [q["label"] for q in listed["items"]][:2] == [f"{other['number']} v1",
-                                                         f"{quote['number']} v2"]
-    assert ok(api("manager2", "GET", "/api/v1/quotes"))["total"] == 0
+    assert listed["count"] == 3
+    assert [q["label"] for q in listed["data"]][:2] == [f"{other['number']} v1",
+                                                        f"{quote['number']} v2"]
+    assert ok(api("manager2", "GET", "/api/v1/quotes"))["count"] == 0

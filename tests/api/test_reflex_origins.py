@@ -17,12 +17,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from factories import FIXTURE_PASSWORD, make_people
-from live_api import ReflexBackendServer, prepare_database
-from sqlmodel import Session
+from live_api import ReflexBackendServer, migrated_session
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
-
-from crm_app.db import make_engine
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +43,8 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("reflex")
     url = f"sqlite:///{tmp / 'app.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine) as s:
+    with migrated_session(url) as s:
         make_people(s)
-    engine.dispose()
     server = ReflexBackendServer(tmp / "data", url, CRM_PORT=str(PORT)).start()
     try:
         r = httpx.post(f"{server.base_url}/auth/login", timeout=60,

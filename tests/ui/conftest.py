@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import liveport
 import pytest
 from uikit import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TEST_PORT
 
@@ -28,20 +26,19 @@ from crm_app.settings import PROJECT_ROOT
 _DATA_DIRS: dict[str, Path] = {}
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
 @pytest.fixture(scope="session")
 def live_app() -> Iterator[str]:
+    """The app ``crm run`` starts for this session on ``CRM_TEST_PORT``. The port is locked
+    for the session and must be free (``liveport``): a busy port fails at once, saying who
+    has it, rather than falling back to another one — the frontend build is per port and
+    per worktree, so a second session here would rebuild it under the first one's feet."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Falta Chromium (/usr/bin/chromium): `make test` lo instala con apt.")
     port = TEST_PORT
-    if not _port_free(port):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+    try:
+        lock = liveport.claim(port, where=str(PROJECT_ROOT))
+    except liveport.PortBusy as exc:
+        pytest.fail(str(exc))
     data_dir = Path(tempfile.mkdtemp(prefix="crm-ui-"))
     env = {**os.environ, "CRM_DATA_DIR": str(data_dir), "CRM_PORT": str(port),
            "CRM_ENV": "test", "REFLEX_WEB_WORKDIR": os.environ.get("CRM_TEST_WEB_DIR",
@@ -52,21 +49,11 @@ def live_app() -> Iterator[str]:
                             env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail("crm run terminó antes de tiempo:\n" +
-                            (data_dir / "app.log").read_text()[-4000:])
-            try:
-                with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("la aplicación no arrancó en 10 minutos")
-            time.sleep(1)
+        try:
+            liveport.wait_until_serving(proc, port, log=data_dir / "app.log", timeout=600)
+        except liveport.StartFailed as exc:
+            pytest.fail(str(exc))
         _DATA_DIRS[base] = data_dir
         yield base
     finally:
@@ -78,6 +65,7 @@ def live_app() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        lock.close()
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +74,39 @@ def live_app_data_dir(live_app: str) -> Path:
     return _DATA_DIRS[live_app]
 
 
+# Closed when the run leaves tests/ui (see pytest_runtest_teardown), not at the end of the
+# session: Playwright's sync API keeps an event loop *running* on the main thread while it is
+# open, and the unit tests that run after the browser tests call ``asyncio.run`` (CI failed
+# with "asyncio.run() cannot be called from a running event loop").
+_CLOSE_ON_LEAVING: list[Callable[[], None]] = []
+
+
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+    manager = sync_playwright()
+    playwright = manager.start()
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    def close() -> None:
         b.close()
+        manager.__exit__(None, None, None)
+
+    _CLOSE_ON_LEAVING.append(close)
+    yield b
+    if close in _CLOSE_ON_LEAVING:
+        _CLOSE_ON_LEAVING.remove(close)
+        close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After the last browser test, before any other test: close Playwright."""
+    if nextitem is not None and Path(str(nextitem.path)).is_relative_to(Path(__file__).parent):
+        return
+    while _CLOSE_ON_LEAVING:
+        _CLOSE_ON_LEAVING.pop()()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -131,10 +131,7 @@ def test_inicio_shows_each_role_its_own_correct_totals(live_app, live_app_data_d
     for email, pipeline, won, viewport in (
             ("comercial1@demo.crm", own, own_won, PHONE),
             ("director@demo.crm", company, company_won, DESKTOP)):
-        ctx = browser.new_context(viewport=viewport, locale="es-ES")
-        page = ctx.new_page()
-        login(page, live_app, email)
-        page.wait_for_selector("#greeting")
+        ctx, page = signed_in(browser, live_app, email, viewport)
         page.wait_for_selector("[data-testid=kpi-open-leads]")
         shown = _card_value(page, "kpi-pipeline-amount", _eur(pipeline))
         assert shown == _eur(pipeline), (email, shown)
@@ -183,10 +180,7 @@ def test_inicio_for_a_manager_shows_the_team_and_each_comercial(live_app, live_a
         members = [r[0] for r in con.execute(
             'SELECT name FROM "user" WHERE active AND role = \'comercial\' AND team_id = '
             '(SELECT team_id FROM "user" WHERE email = ?)', ("manager1@demo.crm",))]
-    ctx = browser.new_context(viewport=DESKTOP, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "manager1@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app, "manager1@demo.crm", DESKTOP)
     shown = _card_value(page, "kpi-pipeline-amount", _eur(team))
     assert shown == _eur(team)
     assert page.inner_text("#scope-label").startswith("Equipo")
@@ -205,11 +199,8 @@ def test_inicio_for_a_manager_shows_the_team_and_each_comercial(live_app, live_a
 
 def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_dir, browser,
                                                         shot):
-    ctx = browser.new_context(viewport=PHONE, accept_downloads=True, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(live_app + "/informes")
+    ctx, page = signed_in(browser, live_app, "comercial1@demo.crm", PHONE,
+                          path="/informes", accept_downloads=True)
     page.wait_for_selector("[data-testid=report-controls]")
     page.wait_for_selector("#chart-matrix-plot .trace.bars")
     # A comercial cannot cut by team (own scope only).
@@ -249,7 +240,8 @@ def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_
     with page.expect_download() as info:
         page.click("#matrix-export-csv")
     download = info.value
-    assert download.suggested_filename.endswith(".csv")
+    # a Spanish file name (it was "informe-product-…")
+    assert re.fullmatch(r"informe-producto-\d{8}-\d{8}\.csv", download.suggested_filename)
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("Producto;Importe ganado")
@@ -276,11 +268,7 @@ def test_informes_on_a_phone_cut_chart_drill_and_export(live_app, live_app_data_
 
 
 def test_admin_schedules_a_delivery_on_informes(live_app, live_app_data_dir, browser, shot):
-    ctx = browser.new_context(viewport=DESKTOP, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(live_app + "/informes")
+    ctx, page = signed_in(browser, live_app, "admin@demo.crm", DESKTOP, path="/informes")
     card = page.wait_for_selector("[data-testid=schedules-card]")
     assert "Envíos programados" in card.inner_text()
     page.click("#schedule-add")  # nobody chosen: the service's Spanish error
@@ -294,10 +282,54 @@ def test_admin_schedules_a_delivery_on_informes(live_app, live_app_data_dir, bro
         rows = con.execute("SELECT frequency, roles, active FROM report_schedule").fetchall()
     assert rows == [("monthly", '["director"]', 1)]
     page.wait_for_selector("#chart-matrix-plot .trace.bars")
+    # Every channel is in the matrix (the demo has seven); the monthly evolution shows the
+    # first five, "Otros" with the rest and each month's total, so nothing is dropped.
+    page.wait_for_function(
+        "document.querySelector('[data-testid=evolution-table]').innerText.includes('Otros')")
+    assert "Llamada en frío" in page.inner_text("[data-testid=matrix-table]")
+    heads = page.inner_text("[data-testid=evolution-table] thead")
+    assert heads.strip().endswith("Total"), heads
     shot(page, "schedules")
     page.click("[data-testid=schedules-card] [aria-label='Eliminar envío']")
     page.click("[role=alertdialog] button:has-text('Eliminar')")
     page.wait_for_selector("text=Envío eliminado.")
     with _db(live_app_data_dir) as con:
         assert con.execute("SELECT count(*) FROM report_schedule").fetchone()[0] == 0
+    ctx.close()
+
+
+def test_inicio_on_a_phone_fits_and_links_tu_dia(live_app, live_app_data_dir, browser, shot):
+    """At 390 px: "Tu día" comes first and each card opens the list filtered to what it
+    counts; six-figure amounts fit their KPI card; the drill-down dialog keeps a margin from
+    the screen's edges; the favicon is served."""
+    ctx, page = signed_in(browser, live_app, "director@demo.crm", PHONE)
+    assert page.request.get(live_app + "/favicon.ico").status == 200
+    company = _open_pipeline(live_app_data_dir, None)
+    assert company >= 100_000  # a six-figure amount, "113.816,65 €" at least
+    assert _card_value(page, "kpi-pipeline-amount", _eur(company)) == _eur(company)
+    today = page.wait_for_selector("[data-testid=today]").bounding_box()
+    cards = page.wait_for_selector("[data-testid=kpi-pipeline-amount]").bounding_box()
+    assert today and cards and today["y"] < cards["y"]
+    links = {c: page.get_attribute(f"a:has([data-testid={c}])", "href")
+             for c in ("kpi-open-leads", "kpi-tasks-due", "kpi-tasks-overdue",
+                       "kpi-open-quotes")}
+    assert links == {"kpi-open-leads": "/leads?estado=abiertos",
+                     "kpi-tasks-due": "/tareas?vence=hoy",
+                     "kpi-tasks-overdue": "/tareas?vence=vencidas",
+                     "kpi-open-quotes": "/presupuestos?estado=abiertos"}
+    clipped = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=kpi-value]')].filter(e => "
+        "e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > "
+        "e.closest('.rt-Card').getBoundingClientRect().right).map(e => e.innerText)")
+    assert clipped == []
+    _no_sideways_scroll(page)
+    shot(page, "inicio")
+    _click_first_bar(page, "chart-pipeline")
+    dialog = page.wait_for_selector("[data-testid=drill-dialog]")
+    page.wait_for_function(
+        "/^[1-9][\\d.]* oportunidades$/.test("
+        "document.querySelector('[data-testid=drill-count]').innerText)")
+    box = dialog.bounding_box()
+    assert box and box["x"] >= 8 and box["x"] + box["width"] <= PHONE["width"] - 8, box
+    shot(page, "drill")
     ctx.close()

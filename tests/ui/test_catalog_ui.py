@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, login
+from uikit import DESKTOP, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,7 @@ def _png(width: int = 4, height: int = 4) -> bytes:
 
 
 def test_product_image_upload_and_thumbnail(live_app, live_app_data_dir, browser, shot):
-    ctx = browser.new_context(viewport=DESKTOP, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(live_app + "/productos")
+    ctx, page = signed_in(browser, live_app, "admin@demo.crm", DESKTOP, path="/productos")
     page.wait_for_selector("[data-testid=product-row]")
 
     edit = page.locator("[data-testid=product-row] button[id^=product-edit-]").first

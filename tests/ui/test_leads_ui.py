@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, shown, signed_in, wait_shown
 
 pytestmark = pytest.mark.browser
 
 SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+COUNT = "leads-count"  # the list's count line
 
 
 @pytest.fixture(scope="module")
@@ -37,30 +38,12 @@ def _phone_number() -> str:
     return f"6{digits[:2]} {digits[2:5]} {digits[5:]}"
 
 
-def pick(page, trigger: str, option: str, *, shows: bool = True) -> None:  # noqa: ANN001
-    """Choose ``option`` in the Radix select whose trigger matches ``trigger`` (and, with
-    ``shows``, wait until the trigger shows it)."""
-    page.click(trigger)
-    page.get_by_role("option", name=option, exact=True).click()
-    if not shows:
-        return
-    page.wait_for_function(
-        "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
-        arg=[trigger, option])
-
-
-def count_text(page) -> str:  # noqa: ANN001
-    return page.inner_text("[data-testid=leads-count]").strip()
-
-
-def wait_count(page, expected: str) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "t => document.querySelector('[data-testid=leads-count]')?.innerText.trim() === t",
-        arg=expected)
-
-
-def no_sideways_scroll(page, size: dict) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+def find_lead(page, base: str, text: str) -> None:  # noqa: ANN001
+    """The leads list searched for ``text``, which only one lead matches."""
+    page.goto(base + "/leads")
+    page.wait_for_selector("[data-testid=leads-count]")
+    page.fill("#leads-search", text)
+    wait_shown(page, COUNT, "1 lead")
 
 
 def open_lead_link(page, size: dict) -> None:  # noqa: ANN001
@@ -69,10 +52,8 @@ def open_lead_link(page, size: dict) -> None:  # noqa: ANN001
 
 
 def check_first_row(page, size: dict) -> None:  # noqa: ANN001
-    if size is PHONE:
-        page.locator("[data-testid^=lead-card-] button[role=checkbox]").first.click()
-    else:
-        page.locator("[data-testid^=lead-check-]").first.click()
+    where = "leads-cards" if size is PHONE else "leads-table"
+    page.locator(f"[data-testid={where}] [data-testid^=row-check-]").first.click()
 
 
 # --- a lead entered by hand ------------------------------------------------------------------
@@ -81,17 +62,14 @@ def check_first_row(page, size: dict) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("size", SIZES)
 def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     user = "comercial1@demo.crm" if size is PHONE else "admin@demo.crm"
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, user)
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, base, user, size)
     # An email that already exists in this user's leads, for the duplicate warning.
     existing = page.request.get(base + "/api/v1/leads?page_size=50").json()["data"]
     existing_email = next(r["email"] for r in existing if r["email"])
 
     page.goto(base + "/leads")
     page.wait_for_selector("[data-testid=leads-count]")
-    assert re.match(r"^\d[\d.]* leads$", count_text(page)), count_text(page)
+    assert re.match(r"^\d[\d.]* leads$", shown(page, COUNT)), shown(page, COUNT)
     no_sideways_scroll(page, size)
     shot(page, "list")
 
@@ -127,10 +105,7 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
                            arg=last_name)
 
     # Find it with the search and open it.
-    page.goto(base + "/leads")
-    page.wait_for_selector("[data-testid=leads-count]")
-    page.fill("#leads-search", last_name)
-    wait_count(page, "1 lead")
+    find_lead(page, base, last_name)
     open_lead_link(page, size)
     page.wait_for_selector("#lead-name")
     assert last_name in page.inner_text("#lead-name")
@@ -143,10 +118,10 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     # "Descartado" asks for the reason first.
     pick(page, "#lead-status-select", "Descartado", shows=False)
     page.wait_for_selector("#discard-reason")
-    page.click("#discard-confirm")
+    page.click("#discard-submit")
     page.wait_for_selector("[data-testid=discard-reason-error]")
     page.fill("#discard-reason", "Sin presupuesto este año")
-    page.click("#discard-confirm")
+    page.click("#discard-submit")
     page.wait_for_function(
         "() => document.querySelector('[data-testid=lead-status]').innerText === 'Descartado'")
     assert "Sin presupuesto" in page.inner_text("[data-testid=lead-discard-reason]")
@@ -154,18 +129,37 @@ def test_lead_by_hand_search_open_and_change_status(base, browser, shot, size):
     shot(page, "record")
 
     # Recycle bin from the list, then undo from the toast.
-    page.goto(base + "/leads")
-    page.wait_for_selector("[data-testid=leads-count]")
-    page.fill("#leads-search", last_name)
-    wait_count(page, "1 lead")
+    find_lead(page, base, last_name)
     check_first_row(page, size)
     page.wait_for_selector("[data-testid=bulk-bar]")
     page.click("#bulk-delete")
     page.click("#bulk-delete-confirm")
-    wait_count(page, "0 leads")
+    wait_shown(page, COUNT, "0 leads")
     page.get_by_role("button", name="Deshacer").click()
-    wait_count(page, "1 lead")
+    wait_shown(page, COUNT, "1 lead")
     shot(page, "restored")
+    ctx.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_next_page_starts_at_the_top_of_the_list(base, browser, shot, size):
+    """"Siguiente" at the foot of a long page shows the next page from its first row, just
+    under the sticky top bar (not the foot of the next page)."""
+    ctx, page = signed_in(browser, base, "admin@demo.crm", size, path="/leads")
+    page.wait_for_selector("#leads-next")
+    page.locator("#leads-next").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > size["height"]  # at the foot of a long page
+    page.click("#leads-next")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=leads-page]').innerText.startsWith("
+        "'Página 2')")
+    page.wait_for_function("() => window.scrollY < 400")
+    page.wait_for_timeout(300)  # a smooth scroll has settled
+    top = page.evaluate("document.getElementById('list-top').getBoundingClientRect().top")
+    bar = page.evaluate("document.getElementById('topbar').getBoundingClientRect().bottom")
+    assert bar <= top <= bar + 48, (bar, top)  # the count row, in view under the top bar
+    no_sideways_scroll(page, size)
+    shot(page, "page-2")
     ctx.close()
 
 
@@ -195,11 +189,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     suffix = _suffix()
     path = tmp_path / f"leads-feria-{suffix}.csv"
     path.write_bytes(_csv(suffix))
-    ctx = browser.new_context(viewport=size, locale="es-ES", accept_downloads=True)
-    page = ctx.new_page()
-    login(page, base, user)
-    page.wait_for_selector("#greeting")
-    page.goto(base + "/leads")
+    ctx, page = signed_in(browser, base, user, size, path="/leads", accept_downloads=True)
     page.wait_for_selector("[data-testid=leads-count]")
     page.click("#leads-import")
     page.wait_for_selector("[data-testid=import-dropzone]")
@@ -219,7 +209,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     if size is DESKTOP:  # save the mapping as a template
         page.click("#template-save-open")
         page.fill("#template-name", f"Feria {suffix}")
-        page.click("#template-save")
+        page.click("#template-save-submit")
         page.wait_for_selector(f"text=Plantilla «Feria {suffix}» guardada.")
     no_sideways_scroll(page, size)
     shot(page, "mapping-fixed")
@@ -258,14 +248,14 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
     assert batch_href and "lote=" in batch_href
     other = ctx.new_page()
     other.goto(base + batch_href)
-    wait_count(other, "3 leads")
-    assert other.query_selector("[data-testid=chip-f_batch]") is not None
+    wait_shown(other, COUNT, "3 leads")
+    assert other.query_selector("[data-testid=chip-import_batch_id]") is not None
     page.click("#import-undo")
     page.click("#import-undo-confirm")
     page.wait_for_selector("#import-undone")
     shot(page, "undone")
     other.reload()
-    wait_count(other, "0 leads")
+    wait_shown(other, COUNT, "0 leads")
     other.wait_for_selector("[data-testid=leads-empty-filtered]")
     ctx.close()
 
@@ -275,11 +265,7 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
 
 @pytest.mark.parametrize("size", SIZES)
 def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
-    ctx = browser.new_context(viewport=size, locale="es-ES")
-    page = ctx.new_page()
-    login(page, base, "admin@demo.crm")
-    page.wait_for_selector("#greeting")
-    page.goto(base + "/ajustes")
+    ctx, page = signed_in(browser, base, "admin@demo.crm", size, path="/ajustes")
     page.click("#settings-rules")
     page.wait_for_selector("[data-testid=rules-list]")
     page.click("#rules-add")
@@ -291,7 +277,7 @@ def test_rules_simulator_shows_the_distribution(base, browser, shot, size):
     page.click("#rule-user")
     page.get_by_role("option").first.click()
     shot(page, "rule-editor")
-    page.click("#rule-apply")
+    page.click("#rule-editor-submit")
     page.wait_for_selector("[data-testid=rules-dirty]")
     page.wait_for_selector("[data-testid=rule-name-0] >> text=Madrid y Toledo")
     page.fill("#sim-n", "120")

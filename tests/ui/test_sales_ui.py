@@ -16,7 +16,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 from stdnum.es import cif
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, account_to_bin, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,8 @@ def _pick(page, trigger: str, option: str) -> None:  # noqa: ANN001
 def test_account_opportunity_quote_accept_and_kanban(live_app, browser, shot, size):
     phone = size == "phone"
     viewport = PHONE if phone else DESKTOP
-    ctx = browser.new_context(viewport=viewport, locale="es-ES")
-    page = ctx.new_page()
-    login(page, live_app, "comercial1@demo.crm" if phone else "comercial2@demo.crm")
-    page.wait_for_selector("#greeting")
+    ctx, page = signed_in(browser, live_app,
+                          "comercial1@demo.crm" if phone else "comercial2@demo.crm", viewport)
     tag = f"{size} {secrets.token_hex(3)}"
     account_name = f"Ferretería Prueba {tag} S.L."
     opp_name = f"Renovación equipos {tag}"
@@ -71,7 +69,7 @@ def test_account_opportunity_quote_accept_and_kanban(live_app, browser, shot, si
     page.fill("#city", "Madrid")
     _pick(page, "#province", "Madrid")
     page.click("#account-save")
-    error = page.wait_for_selector("[data-testid=error-nif]")
+    error = page.wait_for_selector("[data-testid=nif-error]")
     assert "NIF" in error.inner_text() or "válido" in error.inner_text(), error.inner_text()
     assert "/clientes/nuevo" in page.url
     _no_sideways_scroll(page, viewport["width"])
@@ -203,11 +201,7 @@ def test_account_opportunity_quote_accept_and_kanban(live_app, browser, shot, si
     assert page.inner_text("[data-testid=purchase-total]") == "1.087,50\u00a0€"
     page.wait_for_selector("[data-testid=timeline-item] >> text=Presupuesto aceptado")
     shot(page, "account-file-after")
-    page.click("#account-delete")
-    page.click("#account-delete-confirm")
-    page.wait_for_url(re.compile(r".*/clientes$"))
-    page.get_by_role("radio", name="Papelera").click()
-    page.fill("#accounts-search", tag)
+    account_to_bin(page, tag)
     page.wait_for_selector(f"[data-testid={row_kind}] >> text={account_name}")
     assert page.is_visible(f"#restore-card-{account_id}" if phone else f"#restore-{account_id}")
     shot(page, "bin")

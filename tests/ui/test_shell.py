@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from uikit import DESKTOP, PHONE, login
+from uikit import DESKTOP, PHONE, login, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
 
@@ -98,4 +98,78 @@ def test_wrong_password_then_lockout_is_explained(live_app, browser, shot):
     page.wait_for_selector("#login-error")
     assert "bloqueada" in page.inner_text("#login-error")
     shot(page, "locked")
+    ctx.close()
+
+
+_HEADER_BUTTONS = ("#menu-button", "#alerts-button", "#user-menu")
+
+
+def _box(page, selector: str) -> dict:  # noqa: ANN001
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def _denied_toast(page, base: str) -> dict:  # noqa: ANN001
+    """A comercial opening /ajustes: sent home with one "no tienes permiso" toast."""
+    page.goto(base + "/ajustes")
+    page.wait_for_selector("#greeting")
+    toast = page.wait_for_selector("[data-sonner-toast]:has-text('permiso')")
+    page.wait_for_timeout(600)  # the toast's entry animation
+    return toast.bounding_box()
+
+
+def test_on_a_phone_toasts_leave_the_header_buttons_free(live_app, browser, shot):
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    login(page, live_app, "comercial2@demo.crm")
+    page.wait_for_selector("#greeting")
+    toast = _denied_toast(page, live_app)
+    shot(page, "toast")
+    for button in _HEADER_BUTTONS:
+        assert not _overlap(toast, _box(page, button)), f"the toast covers {button}"
+    assert toast["y"] + toast["height"] <= PHONE["height"]  # on screen, at the bottom
+    assert toast["y"] > PHONE["height"] / 2
+    ctx.close()
+    # On a desktop the toast stays at the top centre, clear of the bell and the user menu.
+    ctx = browser.new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, live_app, "comercial2@demo.crm")
+    page.wait_for_selector("#greeting")
+    toast = _denied_toast(page, live_app)
+    shot(page, "toast-desktop")
+    assert toast["y"] < DESKTOP["height"] / 2
+    for button in ("#alerts-button", "#user-menu"):
+        assert not _overlap(toast, _box(page, button)), f"the toast covers {button}"
+    ctx.close()
+
+
+def test_on_a_phone_a_long_page_title_keeps_one_line_and_the_buttons_on_screen(
+        live_app, browser, shot):
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    login(page, live_app, "admin@demo.crm")
+    page.wait_for_selector("#greeting")
+    page.goto(live_app + "/ajustes/campos")  # "Campos personalizados"
+    page.wait_for_selector("[data-testid=fields-list]")
+    shot(page, "long-title")
+    title = _box(page, "#page-title")
+    buttons = {b: _box(page, b) for b in _HEADER_BUTTONS}
+    assert title["x"] >= buttons["#menu-button"]["x"] + buttons["#menu-button"]["width"]
+    assert title["x"] + title["width"] <= buttons["#alerts-button"]["x"]
+    assert buttons["#user-menu"]["x"] + buttons["#user-menu"]["width"] <= PHONE["width"]
+    one_line = page.evaluate("""() => {
+        const el = document.getElementById("page-title");
+        return el.getBoundingClientRect().height
+            <= parseFloat(getComputedStyle(el).lineHeight) * 1.2;
+    }""")
+    assert one_line, "the title wraps and makes the bar taller"
+    assert page.evaluate(  # the whole title is still there for whoever needs it
+        "document.getElementById('page-title').textContent") == "Campos personalizados"
+    no_sideways_scroll(page, PHONE)
     ctx.close()

@@ -1,54 +1,48 @@
-"""The real ``crm analytics``, ``crm report`` and ``crm bench kpis`` commands in subprocesses,
-on a data dir of their own."""
+"""The ``crm analytics``, ``crm report`` and ``crm bench kpis`` commands (Typer's ``CliRunner``,
+``cli_runner``), each module on a data dir of its own over the shared ``analytics_world``
+database (or one of its own when the test changes the data)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from analytics_data import build
+from analytics_data import World, build
+from cli_runner import crm
 from factories import make_people
 from live_api import prepare_database
 from sqlmodel import Session
 
 from crm_app.db import make_engine
 
-CRM = str(Path(sys.executable).parent / "crm")
 
-
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATA_DIR=str(data_dir), CRM_ENV="test")
-    return subprocess.run([CRM, *args], capture_output=True, text=True, env=env, timeout=600)
+def run(data_dir: Path, *args: str, database_url: str | None = None
+        ) -> subprocess.CompletedProcess:
+    """``crm *args`` on ``data_dir`` (its ``crm.db`` unless ``database_url`` is given)."""
+    return crm(*args, data_dir=data_dir, database_url=database_url)
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("cli-analytics") / "data"
     data.mkdir()
-    url = f"sqlite:///{data / 'crm.db'}"
-    prepare_database(url)
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as s:
-        build(s, make_people(s))
-    engine.dispose()
     return data
 
 
-def test_snapshot_and_monthly_report(data_dir: Path, tmp_path: Path) -> None:
-    r = run(data_dir, "analytics", "snapshot")
+def test_snapshot_and_monthly_report(analytics_world: World, data_dir: Path,
+                                     tmp_path: Path) -> None:
+    url = analytics_world.url
+    r = run(data_dir, "analytics", "snapshot", database_url=url)
     assert r.returncode == 0, r.stderr
     assert "opportunities=13" in r.stdout
     assert (data_dir / "snapshots" / "current").exists()
     out = tmp_path / "nov.pdf"
     r = run(data_dir, "report", "monthly", "--month", "2025-11", "--as", "manager1@test.crm",
-            "--out", str(out))
+            "--out", str(out), database_url=url)
     assert r.returncode == 0, r.stderr
     assert out.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext"):
@@ -57,10 +51,11 @@ def test_snapshot_and_monthly_report(data_dir: Path, tmp_path: Path) -> None:
         text = re.sub(r"[ \u00a0]+", " ", text)
         assert "Equipo Norte" in text and re.search(r"Importe ganado 3\.500,50 €", text)
     denied = run(data_dir, "report", "monthly", "--month", "2025-11", "--as",
-                 "comercial1@test.crm", "--scope", "company", "--out", str(tmp_path / "x.pdf"))
+                 "comercial1@test.crm", "--scope", "company", "--out", str(tmp_path / "x.pdf"),
+                 database_url=url)
     assert denied.returncode == 1 and "empresa" in denied.stderr
     bad = run(data_dir, "report", "monthly", "--month", "noviembre", "--as",
-              "director@test.crm", "--out", str(tmp_path / "y.pdf"))
+              "director@test.crm", "--out", str(tmp_path / "y.pdf"), database_url=url)
     assert bad.returncode == 1 and "AAAA-MM" in bad.stderr
 
 

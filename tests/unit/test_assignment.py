@@ -267,3 +267,80 @@ def test_users_loaded_once(session, people):
     # Sanity: the assigner knows every user, eligible or not.
     a = Assigner.load(session=session)
     assert set(a.users) == {u.id for u in session.exec(select(User)).all()}
+
+
+@pytest.mark.parametrize("cond", [
+    {"field": "province", "op": "eq", "value": ""},
+    {"field": "province", "op": "eq", "value": None},
+    {"field": "province", "op": "eq"},
+    {"field": "source", "op": "ne", "value": "   "},
+    {"field": "company", "op": "contains", "value": ""},
+    {"field": "company", "op": "contains", "value": [" ", ""]},
+    {"field": "source", "op": "in", "value": ["", " "]},
+    {"field": "province", "op": "province_in", "value": ""},
+    {"field": "custom.empleados", "op": "between", "value": [" ", None]},
+])
+def test_a_condition_without_value_is_refused_on_its_value(session, people, cond):
+    """The editor's blank first condition used to be saved as "Provincia es igual a" (blank),
+    a rule matching only leads without a province: a condition needs its value."""
+    data = {"name": "Vacía", "action": "fixed_user", "conditions": [cond],
+            "config": {"user_id": people.comercial1.id}}
+    with pytest.raises(ValidationFailed) as exc:
+        asg.validate_rule(data, session=session)
+    assert list(exc.value.errors) == ["conditions.0.value"]
+    assert exc.value.errors["conditions.0.value"].startswith("Indica")
+    with pytest.raises(ValidationFailed):
+        asg.create_rule(session=session, actor=people.admin, data=data)
+    assert session.exec(select(AssignmentRule)).all() == []
+    with pytest.raises(ValidationFailed) as exc:
+        asg.simulate(session=session, actor=people.admin, rules=[data])
+    assert list(exc.value.errors) == ["rules.0.conditions.0.value"]
+
+
+def test_empty_and_not_empty_need_no_value(session, people):
+    for op in ("empty", "not_empty"):
+        clean = asg.validate_rule({"name": "x", "action": "fixed_user",
+                                   "conditions": [{"field": "email", "op": op, "value": None}],
+                                   "config": {"user_id": people.comercial1.id}},
+                                  session=session)
+        assert clean["conditions"] == [{"field": "email", "op": op, "value": None}]
+
+
+def test_save_rules_validates_everything_first_then_writes_in_one_commit(session, people):
+    keep = asg.create_rule(session=session, actor=people.admin, data={
+        "name": "Uno", "action": "fixed_user", "config": {"user_id": people.comercial1.id}})
+    drop = asg.create_rule(session=session, actor=people.admin, data={
+        "name": "Dos", "action": "round_robin", "config": {"team_id": people.team_sur.id}})
+    lead = Lead(first_name="R", phone="+34600000001", assigned_rule_id=drop.id,
+                created_at=utcnow())
+    session.add(lead)
+    session.commit()
+    new = {"name": "Nueva", "action": "fixed_user", "config": {"user_id": people.manager1.id},
+           "conditions": [{"field": "source", "op": "eq", "value": "Web"}]}
+    with pytest.raises(PermissionDenied):
+        asg.save_rules(session=session, actor=people.manager1, rules=[new])
+    # One bad rule: nothing is written, the error names the rule's place.
+    bad = {**new, "conditions": [{"field": "province", "op": "eq", "value": ""}]}
+    with pytest.raises(ValidationFailed) as exc:
+        asg.save_rules(session=session, actor=people.admin, deleted=[drop.id],
+                       rules=[{"id": keep.id, "name": "Uno bis"}, bad])
+    assert exc.value.errors == {"rules.1.conditions.0.value": "Indica el valor de la condición."}
+    session.expire_all()
+    assert [r.name for r in asg.list_rules(session=session, actor=people.admin)] == ["Uno", "Dos"]
+    # A rule someone else added meanwhile is kept, after the saved ones.
+    asg.create_rule(session=session, actor=people.admin, data={
+        "name": "De otro", "action": "fixed_user", "config": {"user_id": people.comercial2.id}})
+    saved = asg.save_rules(session=session, actor=people.admin, deleted=[drop.id],
+                           rules=[new, {"id": keep.id, "name": "Uno bis", "active": False}])
+    assert [r.name for r in saved] == ["Nueva", "Uno bis"]
+    session.expire_all()
+    assert [(r.name, r.position, r.active) for r in asg.list_rules(
+        session=session, actor=people.admin)] == [("Nueva", 0, True), ("Uno bis", 1, False),
+                                                  ("De otro", 2, True)]
+    assert session.get(Lead, lead.id).assigned_rule_id is None  # the deleted rule's mark
+    with pytest.raises(ValidationFailed) as exc:  # a rule deleted meanwhile
+        asg.save_rules(session=session, actor=people.admin, rules=[{"id": drop.id, **new}])
+    assert list(exc.value.errors) == ["rules.0.id"]
+    actions = [e.action for e in session.exec(
+        select(AuditEvent).where(AuditEvent.entity == "assignment_rule")).all()]
+    assert actions[-4:] == ["delete", "create", "update", "reorder"]

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crm_app.db import make_engine
+from crm_app.services.actors import SYSTEM
 from crm_app.services.backup import (
     BackupError,
     create_backup,
@@ -69,7 +70,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     try:
         with Session(engine, expire_on_commit=False) as session:
-            demo.load_demo(session=session)
+            demo.load_demo(session=session, actor=SYSTEM)
             session.commit()
     finally:
         engine.dispose()
@@ -457,7 +458,9 @@ def test_the_daily_backup_is_on_the_beat_schedule() -> None:
 
 
 def copy_rows(sqlite_db: Path, pg_url: str) -> None:
-    """The rows of the SQLite file into a migrated PostgreSQL database, sequences moved on."""
+    """The rows of the SQLite file into the empty PostgreSQL database, migrated here first,
+    sequences moved on."""
+    prepare_database(pg_url)
     src = sa.create_engine(f"sqlite:///{sqlite_db}")
     dst = sa.create_engine(pg_url)
     try:
@@ -496,7 +499,6 @@ def pg_databases(pg_server) -> Iterator[Callable[[str], str]]:  # noqa: ANN001
 def test_postgres_round_trip_with_the_same_checksums_as_sqlite(
         tmp_path: Path, demo_db: Path, pg_databases: Callable[[str], str]) -> None:
     source_url = pg_databases("crm_backup_src")
-    prepare_database(source_url)
     copy_rows(demo_db, source_url)
     # backend-independent: the same rows give the same checksums on both databases
     assert tables_of(source_url) == tables_of(f"sqlite:///{demo_db}")
@@ -542,7 +544,6 @@ def test_postgres_round_trip_with_the_same_checksums_as_sqlite(
 def test_a_postgres_backup_taken_while_writes_happen_is_a_consistent_snapshot(
         tmp_path: Path, demo_db: Path, pg_databases: Callable[[str], str]) -> None:
     source_url = pg_databases("crm_backup_busy")
-    prepare_database(source_url)
     copy_rows(demo_db, source_url)
     source = Settings(data_dir=tmp_path / "source", database_url=source_url, secret_key="")
     out = tmp_path / "crm-pg.tar.gz"

@@ -1,26 +1,20 @@
-"""``crm backup create|verify|restore`` as an operator runs them: the real command in
-subprocesses, each on a ``CRM_DATA_DIR`` of its own."""
+"""``crm backup create|verify|restore`` as an operator runs them: the command (Typer's
+``CliRunner``, ``cli_runner``), each run on a ``CRM_DATA_DIR`` of its own."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import crm as run_crm
 from live_api import prepare_database
-
-CRM = str(Path(sys.executable).parent / "crm")
 
 
 def crm(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATA_DIR=str(data_dir), CRM_ENV="test")
-    return subprocess.run([CRM, *args], cwd=data_dir.parent, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return run_crm(*args, data_dir=data_dir)
 
 
 def teams(data_dir: Path) -> list[str]:

@@ -1,7 +1,10 @@
-"""The real ``crm`` command in subprocesses, on a data dir of its own (``CRM_DATA_DIR``).
+"""The ``crm`` command, on a data dir of its own (``CRM_DATA_DIR``), run in this process with
+Typer's ``CliRunner`` (``cli_runner``), as it parses its arguments and exits in a terminal.
 
 One module-scoped data dir: ``crm db upgrade`` runs once, then users and tokens are created,
-listed and revoked through the CLI; a token it prints is used against the real HTTP API.
+listed and revoked through the CLI; a token it prints is used against the HTTP API. One test
+starts the real console script in a subprocess: what a process imports at start-up is its
+point.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-import httpx
 import pytest
 import sqlalchemy as sa
-from live_api import ApiServer
+from api_harness import Api, serve_api
+from cli_runner import crm
 from sqlmodel import Session, select
 
 from crm_app.auth.passwords import verify_password
@@ -25,6 +29,7 @@ from crm_app.db import make_engine
 from crm_app.models import ApiToken, Team, User
 
 CRM = str(Path(sys.executable).parent / "crm")
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,34 +42,24 @@ class Cli:
         return f"sqlite:///{self.data_dir / 'crm.db'}"
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-        env["CRM_DATA_DIR"] = str(self.data_dir)
-        return subprocess.run([CRM, *args], input=stdin, cwd=self.workdir, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        cwd = Path.cwd()
+        os.chdir(self.workdir)  # nothing may be written next to the caller
+        try:
+            return crm(*args, data_dir=self.data_dir, stdin=stdin)
+        finally:
+            os.chdir(cwd)
+
+    def rows(self, model: type[T]) -> list[T]:
+        """Every row of ``model``, read from the CLI's database independently of the CLI."""
+        engine = make_engine(self.db_url)
+        try:
+            with Session(engine) as s:
+                return list(s.exec(select(model)).all())
+        finally:
+            engine.dispose()
 
     def users(self) -> dict[str, User]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return {u.email: u for u in s.exec(select(User)).all()}
-        finally:
-            engine.dispose()
-
-    def teams(self) -> list[Team]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return list(s.exec(select(Team)).all())
-        finally:
-            engine.dispose()
-
-    def tokens(self) -> list[ApiToken]:
-        engine = make_engine(self.db_url)
-        try:
-            with Session(engine) as s:
-                return list(s.exec(select(ApiToken)).all())
-        finally:
-            engine.dispose()
+        return {u.email: u for u in self.rows(User)}
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
@@ -116,7 +111,7 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
     assert ana.name == "Ana García" and ana.role == "manager" and ana.active
     assert ana.password_hash.startswith("$argon2id$")
     assert verify_password(ana.password_hash, "una clave larga")  # newline stripped, spaces kept
-    teams = {t.name: t for t in cli.teams()}
+    teams = {t.name: t for t in cli.rows(Team)}
     assert ana.team_id == teams["Levante"].id
     assert teams["Levante"].manager_id == ana.id  # first manager of a new team manages it
     # a second user joins the existing team instead of creating another
@@ -124,7 +119,7 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
                      "--role", "comercial", "--team", "Levante", "--password-stdin",
                      stdin="otra-clave-9\n")
     assert result.returncode == 0, result.stderr
-    assert [t.name for t in cli.teams()] == ["Levante"]
+    assert [t.name for t in cli.rows(Team)] == ["Levante"]
     assert cli.users()["pepe@empresa.crm"].team_id == teams["Levante"].id
 
 
@@ -144,7 +139,7 @@ def test_users_create_rejects_bad_input(cli: Cli, ana: User, args: list[str], pa
                      stdin=password + "\n")
     assert_clean_failure(result, *needles)
     assert set(cli.users()) == before
-    assert "Nuevo" not in {t.name for t in cli.teams()}  # no half-done team either
+    assert "Nuevo" not in {t.name for t in cli.rows(Team)}  # no half-done team either
 
 
 def test_users_list(cli: Cli, ana: User) -> None:
@@ -159,25 +154,23 @@ def test_users_list(cli: Cli, ana: User) -> None:
 
 
 @pytest.fixture
-def api(cli: Cli, ana: User) -> Iterator[ApiServer]:
-    server = ApiServer(cli.data_dir, cli.db_url).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def api(cli: Cli, ana: User) -> Iterator[Api]:
+    with serve_api(cli.db_url, cli.data_dir) as served:
+        yield served
 
 
-def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: ApiServer) -> None:
+def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: Api) -> None:
     result = cli.run("tokens", "create", "--user", "ana.garcia@empresa.crm", "--name", "ERP")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("crm_")
     raw = lines[0]
-    (row,) = cli.tokens()
+    (row,) = cli.rows(ApiToken)
     assert row.token_hash == token_hash(raw) and raw not in (row.token_hash, row.prefix)
     assert row.user_id == ana.id and row.name == "ERP"
 
-    me = httpx.get(f"{api.base_url}/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    bearer = {"Authorization": f"Bearer {raw}"}
+    me = api.request(None, "GET", "/api/v1/me", headers=bearer)
     assert me.status_code == 200 and me.json()["email"] == "ana.garcia@empresa.crm"
 
     listing = cli.run("tokens", "list", "--user", "ana.garcia@empresa.crm")
@@ -188,8 +181,26 @@ def test_tokens_create_use_list_revoke(cli: Cli, ana: User, api: ApiServer) -> N
     revoked = cli.run("tokens", "revoke", str(row.id))
     assert revoked.returncode == 0, revoked.stderr
     assert f"Token {row.id} revocado" in revoked.stdout
-    assert cli.tokens()[0].revoked_at is not None
-    me = httpx.get(f"{api.base_url}/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
-    assert me.status_code == 401
+    assert cli.rows(ApiToken)[0].revoked_at is not None
+    assert api.request(None, "GET", "/api/v1/me", headers=bearer).status_code == 401
 
     assert_clean_failure(cli.run("tokens", "revoke", "999"), "no encontrado")
+
+
+def test_the_console_script_starts_without_importing_the_app(tmp_path: Path) -> None:
+    """The ``crm`` console script, in a process of its own: it runs a command, and its start-up
+    imports only what the command needs (``crm_app.cli`` alone pulls in neither the models
+    nor argon2: each ``crm`` call used to import every command first, seconds of CPU)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env["CRM_DATA_DIR"] = str(tmp_path / "data")
+    probe = ("import sys, crm_app.cli; "
+             "print(sorted(m for m in ('sqlmodel', 'argon2', 'duckdb', 'polars', 'alembic') "
+             "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                            text=True, timeout=120, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+    result = subprocess.run([CRM, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Base de datos al día" in result.stdout
+    assert (tmp_path / "data" / "crm.db").exists()

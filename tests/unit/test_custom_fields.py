@@ -190,3 +190,42 @@ def test_every_service_validates_custom_against_the_definitions(session, people,
         update(session=session, actor=people.comercial1, **{key: record.id},
                data={"custom": {"vieja": "x"}})
     assert set(exc.value.errors) == {"custom.vieja"}
+
+
+def test_move_field_swaps_neighbours_among_the_active_ones_in_one_commit(session, people):
+    made = [cf.create_field(session=session, actor=people.admin, entity="lead", key=k,
+                            label=k.capitalize()) for k in ("uno", "dos", "tres", "cuatro")]
+    cf.delete_field(session=session, actor=people.admin, field_id=made[1].id)  # "dos" off
+    other = cf.create_field(session=session, actor=people.admin, entity="account", key="uno",
+                            label="Uno")
+
+    def order():
+        return [f.key for f in cf.list_fields(session=session, actor=people.admin,
+                                              entity="lead")]
+
+    with pytest.raises(PermissionDenied):
+        cf.move_field(session=session, actor=people.manager1, field_id=made[2].id, delta=-1)
+    moved = cf.move_field(session=session, actor=people.admin, field_id=made[2].id, delta=-1)
+    assert [f.key for f in moved] == order() == ["tres", "uno", "cuatro"]
+    assert cf.move_field(session=session, actor=people.admin, field_id=made[2].id,
+                         delta=-1)[0].key == "tres"  # already first: nothing moves
+    cf.move_field(session=session, actor=people.admin, field_id=made[0].id, delta=1)
+    assert order() == ["tres", "cuatro", "uno"]
+    assert other.position == 0  # another entity's fields are not touched
+    with pytest.raises(NotFound):  # an inactive field has no place in the order
+        cf.move_field(session=session, actor=people.admin, field_id=made[1].id, delta=1)
+    with pytest.raises(ValidationFailed):
+        cf.move_field(session=session, actor=people.admin, field_id=made[0].id, delta=5)
+    reorders = session.exec(select(AuditEvent).where(AuditEvent.entity == "custom_field")
+                            .where(AuditEvent.action == "reorder")).all()
+    assert len(reorders) == 2
+
+
+def test_field_keys_suggested_from_labels():
+    assert cf.key_from_label("Sector de actividad") == "sector_de_actividad"
+    assert cf.key_from_label("Nº empleados") == "no_empleados"
+    assert cf.key_from_label("2024 ventas") == "c_2024_ventas"
+    assert cf.key_from_label("  ¿Cliente VIP?  ") == "cliente_vip"
+    assert cf.key_from_label("") == ""
+    long = cf.key_from_label("a " * 80)
+    assert len(long) <= 60 and cf.KEY_RE.match(long) and not long.endswith("_")

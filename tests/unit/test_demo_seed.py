@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -22,35 +20,18 @@ from types import SimpleNamespace
 
 import phonenumbers
 import pytest
+from cli_runner import crm
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 from stdnum.es import nif as es_nif
 
+from crm_app import models
 from crm_app.auth.passwords import verify_password
 from crm_app.db import make_engine
-from crm_app.models import (
-    Account,
-    Activity,
-    ActivityKind,
-    AuditEvent,
-    Contact,
-    Lead,
-    LeadStatus,
-    Opportunity,
-    Organisation,
-    Pipeline,
-    Product,
-    Quote,
-    QuoteLine,
-    QuoteStatus,
-    Stage,
-    StageChange,
-    StageKind,
-    Team,
-    User,
-)
 from crm_app.services import defaults, demo, spain
+from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import Conflict
+from crm_app.services.quote_maths import compute_totals
 
 NOW = demo.reference_now()
 
@@ -66,7 +47,7 @@ def _digest(eng) -> str:  # noqa: ANN001
     h = hashlib.sha256()
     with eng.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            if table.name == AuditEvent.__tablename__:
+            if table.name == models.AuditEvent.__tablename__:
                 continue
             rows = conn.execute(sa_select(table).order_by(*table.primary_key.columns)).all()
             h.update(repr((table.name, [tuple(r) for r in rows])).encode())
@@ -79,25 +60,25 @@ def loaded(tmp_path_factory):  # noqa: ANN001, ANN201
     demo.demo_password_hash()  # argon2 once, outside the timing
     started = time.perf_counter()
     with Session(eng, expire_on_commit=False) as s:
-        counts = demo.load_demo(session=s, seed=2026, now=NOW)
+        counts = demo.load_demo(session=s, actor=SYSTEM, seed=2026, now=NOW)
     elapsed = time.perf_counter() - started
     with Session(eng, expire_on_commit=False) as s:
         d = SimpleNamespace(
             engine=eng, counts=counts, elapsed=elapsed,
-            org=s.exec(select(Organisation)).all(),
-            teams={t.name: t for t in s.exec(select(Team)).all()},
-            users={u.email: u for u in s.exec(select(User)).all()},
-            stages=s.exec(select(Stage).order_by(Stage.position)).all(),
-            pipelines=s.exec(select(Pipeline)).all(),
-            products=s.exec(select(Product)).all(),
-            leads=s.exec(select(Lead)).all(),
-            accounts=s.exec(select(Account)).all(),
-            contacts=s.exec(select(Contact)).all(),
-            opps=s.exec(select(Opportunity)).all(),
-            changes=s.exec(select(StageChange).order_by(StageChange.id)).all(),
-            activities=s.exec(select(Activity)).all(),
-            quotes=s.exec(select(Quote)).all(),
-            lines=s.exec(select(QuoteLine)).all(),
+            org=s.exec(select(models.Organisation)).all(),
+            teams={t.name: t for t in s.exec(select(models.Team)).all()},
+            users={u.email: u for u in s.exec(select(models.User)).all()},
+            stages=s.exec(select(models.Stage).order_by(models.Stage.position)).all(),
+            pipelines=s.exec(select(models.Pipeline)).all(),
+            products=s.exec(select(models.Product)).all(),
+            leads=s.exec(select(models.Lead)).all(),
+            accounts=s.exec(select(models.Account)).all(),
+            contacts=s.exec(select(models.Contact)).all(),
+            opps=s.exec(select(models.Opportunity)).all(),
+            changes=s.exec(select(models.StageChange).order_by(models.StageChange.id)).all(),
+            activities=s.exec(select(models.Activity)).all(),
+            quotes=s.exec(select(models.Quote)).all(),
+            lines=s.exec(select(models.QuoteLine)).all(),
         )
     d.user_by_id = {u.id: u for u in d.users.values()}
     d.stage_by_id = {st.id: st for st in d.stages}
@@ -121,18 +102,18 @@ def test_default_pipeline_is_created_once_with_the_spanish_stages(session):
     assert [st.position for st in stages] == list(range(6))
     assert [st.stale_days for st in stages] == [14, 10, 7, None, None, None]
     assert stages[-1].required_fields == ["lost_reason"]
-    assert len(session.exec(select(Pipeline)).all()) == 1
-    assert len(session.exec(select(Stage)).all()) == 6
+    assert len(session.exec(select(models.Pipeline)).all()) == 1
+    assert len(session.exec(select(models.Stage)).all()) == 6
 
 
 def test_default_pipeline_keeps_an_admins_renamed_default(session):
-    renamed = Pipeline(name="Comercial", is_default=True)
+    renamed = models.Pipeline(name="Comercial", is_default=True)
     session.add(renamed)
     session.flush()
-    session.add(Stage(pipeline_id=renamed.id, name="Única", kind=StageKind.OPEN))
+    session.add(models.Stage(pipeline_id=renamed.id, name="Única", kind=models.StageKind.OPEN))
     session.commit()
     assert defaults.ensure_default_pipeline(session=session).id == renamed.id
-    assert len(session.exec(select(Pipeline)).all()) == 1
+    assert len(session.exec(select(models.Pipeline)).all()) == 1
 
 
 def test_organisation_is_one_row(session):
@@ -140,7 +121,7 @@ def test_organisation_is_one_row(session):
     b = defaults.ensure_organisation(session=session)
     session.commit()
     assert a.id == b.id
-    assert len(session.exec(select(Organisation)).all()) == 1
+    assert len(session.exec(select(models.Organisation)).all()) == 1
     assert (a.currency, a.timezone, a.fiscal_year_start_month) == ("EUR", "Europe/Madrid", 1)
 
 
@@ -203,18 +184,18 @@ def test_catalogue_has_every_iva_rate_and_exempt_items(loaded):
 
 def test_every_lead_status_is_represented_and_consistent(loaded):
     statuses = Counter(lead.status for lead in loaded.leads)
-    assert set(statuses) == set(LeadStatus), statuses
+    assert set(statuses) == set(models.LeadStatus), statuses
     accounts = {a.id: a for a in loaded.accounts}
     contacts = {c.id: c for c in loaded.contacts}
     opps = {o.id: o for o in loaded.opps}
     for lead in loaded.leads:
-        if lead.status == LeadStatus.DESCARTADO:
+        if lead.status == models.LeadStatus.DESCARTADO:
             assert lead.discard_reason
-        if lead.status == LeadStatus.NUEVO:
+        if lead.status == models.LeadStatus.NUEVO:
             assert lead.first_contacted_at is None
         if lead.first_contacted_at:
             assert lead.created_at < lead.first_contacted_at <= NOW
-        if lead.status == LeadStatus.CONVERTIDO:
+        if lead.status == models.LeadStatus.CONVERTIDO:
             acc = accounts[lead.converted_account_id]
             assert acc.lead_id == lead.id and acc.owner_id == lead.owner_id
             assert lead.converted_at == acc.created_at > lead.created_at
@@ -247,7 +228,7 @@ def test_stage_histories_are_monotonic_and_match_the_opportunity(loaded):
             assert ch.changed_at > prev.changed_at
             assert (loaded.stage_by_id[ch.to_stage_id].position >
                     loaded.stage_by_id[ch.from_stage_id].position)
-            assert loaded.stage_by_id[ch.from_stage_id].kind == StageKind.OPEN
+            assert loaded.stage_by_id[ch.from_stage_id].kind == models.StageKind.OPEN
         last = history[-1]
         assert last.to_stage_id == opp.stage_id
         assert last.changed_at <= NOW
@@ -255,7 +236,7 @@ def test_stage_histories_are_monotonic_and_match_the_opportunity(loaded):
         assert all(ch.owner_id == opp.owner_id and ch.team_id == opp.team_id
                    and ch.changed_by_id == opp.owner_id for ch in history)
         stage = loaded.stage_by_id[opp.stage_id]
-        if stage.kind == StageKind.OPEN:
+        if stage.kind == models.StageKind.OPEN:
             assert opp.closed_at is None and opp.expected_close is not None
         else:
             assert opp.closed_at == last.changed_at
@@ -273,7 +254,7 @@ def test_opportunities_span_three_years_with_growth(loaded):
     assert last_year > first_year > 0
     won = loaded.stage_by_id
     won_by_year = Counter(o.closed_at.year for o in loaded.opps
-                          if won[o.stage_id].kind == StageKind.WON)
+                          if won[o.stage_id].kind == models.StageKind.WON)
     assert len(won_by_year) >= 3
     assert {o.channel for o in loaded.opps} == set(defaults.CHANNELS)
     assert all(isinstance(o.amount, Decimal) and o.amount > 0 for o in loaded.opps)
@@ -336,7 +317,7 @@ def test_contact_data_is_valid(loaded):
 
 def test_activities_cover_kinds_links_and_due_states(loaded):
     acts = loaded.activities
-    assert {a.kind for a in acts} == set(ActivityKind)
+    assert {a.kind for a in acts} == set(models.ActivityKind)
     assert all(a.lead_id or a.account_id or a.opportunity_id for a in acts)
     assert any(a.lead_id for a in acts) and any(a.opportunity_id for a in acts)
     assert any(a.account_id and not a.opportunity_id for a in acts)
@@ -356,13 +337,9 @@ def test_activities_cover_kinds_links_and_due_states(loaded):
 
 
 def test_quotes_when_the_quotes_service_exists(loaded):
-    compute = demo._quote_totals_function()
-    if compute is None:
-        assert "quotes" not in loaded.counts and not loaded.quotes
-        pytest.skip("crm_app.services.quotes has no compute_totals yet: no demo quotes")
     quotes, opps = loaded.quotes, {o.id: o for o in loaded.opps}
     assert 60 <= len(quotes) <= 110 and loaded.counts["quotes"] == len(quotes)
-    assert {q.status for q in quotes} == set(QuoteStatus)
+    assert {q.status for q in quotes} == set(models.QuoteStatus)
     lines = defaultdict(list)
     for ln in loaded.lines:
         lines[ln.quote_id].append(ln)
@@ -373,14 +350,14 @@ def test_quotes_when_the_quotes_service_exists(loaded):
         seqs[q.year].add(q.seq)
         opp = opps[q.opportunity_id]
         assert q.account_id == opp.account_id and q.owner_id == opp.owner_id
-        totals = compute(sorted(lines[q.id], key=lambda ln: ln.position),
+        totals = compute_totals(sorted(lines[q.id], key=lambda ln: ln.position),
                          global_discount_pct=q.global_discount_pct,
                          recargo_equivalencia=q.recargo_equivalencia, irpf_pct=q.irpf_pct)
         assert (q.base_total, q.tax_total, q.recargo_total, q.irpf_total, q.total) == (
             totals.base, totals.tax, totals.recargo_total, totals.irpf, totals.total)
         kind = loaded.stage_by_id[opp.stage_id].kind
-        if q.status == QuoteStatus.ACEPTADO:
-            assert kind == StageKind.WON and q.decided_at == opp.closed_at
+        if q.status == models.QuoteStatus.ACEPTADO:
+            assert kind == models.StageKind.WON and q.decided_at == opp.closed_at
     for year, used in seqs.items():
         assert used == set(range(1, max(used) + 1)), year
     assert len({(q.number, q.version) for q in quotes}) == len(quotes)
@@ -391,10 +368,10 @@ def test_quotes_when_the_quotes_service_exists(loaded):
 def test_same_seed_same_rows_and_other_seed_other_rows(loaded, tmp_path):
     again = _fresh_engine(tmp_path / "again.db")
     with Session(again) as s:
-        demo.load_demo(session=s, seed=2026, now=NOW)
+        demo.load_demo(session=s, actor=SYSTEM, seed=2026, now=NOW)
     other = _fresh_engine(tmp_path / "other.db")
     with Session(other) as s:
-        demo.load_demo(session=s, seed=7, now=NOW)
+        demo.load_demo(session=s, actor=SYSTEM, seed=7, now=NOW)
     try:
         assert _digest(again) == _digest(loaded.engine)
         assert _digest(other) != _digest(loaded.engine)
@@ -405,27 +382,27 @@ def test_same_seed_same_rows_and_other_seed_other_rows(loaded, tmp_path):
 
 def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert demo.database_is_empty(session=session)
-    counts = demo.load_demo(session=session)  # default seed and "now" (today's midnight)
+    # default seed and "now" (today's midnight)
+    counts = demo.load_demo(session=session, actor=SYSTEM)
     assert counts["users"] == 10
     assert not demo.database_is_empty(session=session)
-    latest = session.exec(select(Opportunity.created_at).order_by(
-        Opportunity.created_at.desc())).first()
+    latest = session.exec(select(models.Opportunity.created_at).order_by(
+        models.Opportunity.created_at.desc())).first()
     assert NOW - timedelta(days=3) <= latest <= demo.reference_now()
-    event = session.exec(select(AuditEvent).where(AuditEvent.entity == "demo")).one()
+    event = session.exec(select(models.AuditEvent).where(models.AuditEvent.entity == "demo")).one()
     assert event.action == "seed" and event.after["seed"] == 2026
     with pytest.raises(Conflict):
-        demo.load_demo(session=session)
-    assert len(session.exec(select(User)).all()) == 10
+        demo.load_demo(session=session, actor=SYSTEM)
+    assert len(session.exec(select(models.User)).all()) == 10
 
 
-def test_cli_seed_demo_and_if_empty(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env |= {"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_ENV": "test"}
-    crm = Path(sys.executable).with_name("crm")
+def test_cli_seed_demo_and_if_empty(tmp_path, monkeypatch):
+    """``crm db upgrade`` then ``crm seed demo --if-empty`` twice, as an operator runs them
+    (in-process through ``cli_runner``: test_cli.py starts the real console script)."""
+    monkeypatch.chdir(tmp_path)  # nothing may be written next to the caller
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(crm), *args], env=env, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=120)
+        return crm(*args, data_dir=tmp_path / "data")
 
     up = run("db", "upgrade")
     assert up.returncode == 0, up.stderr
@@ -444,8 +421,7 @@ def test_cli_seed_demo_and_if_empty(tmp_path):
 
 
 def test_cli_seed_demo_twice_is_a_clean_error(engine, monkeypatch):
-    """Without --if-empty a second load is refused with a message, not a traceback
-    (in-process: the subprocess test above already pays for the real command's start-up)."""
+    """Without --if-empty a second load is refused with a message, not a traceback."""
     from typer.testing import CliRunner
 
     from crm_app.cli import app, common

@@ -14,13 +14,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from analytics.scope import Scope
 from analytics.snapshot import build_snapshot, open_snapshot
 from crm_app.models import Lead, Product, utcnow
+from crm_app.services import analytics as svc
+from crm_app.services import table_export
 from crm_app.services.conversion import convert_lead
 from crm_app.services.importing import batch_rejected_csv, import_file
 from crm_app.services.spreadsheet_cells import safe_cell
-from pages import analytics_common as common
+from crm_app.state_mixins.analytics import drill_table
 
 FORMULA = '=HYPERLINK("http://x","y")'
 HEADER = "Nombre;Empresa;Correo electrónico;Teléfono"
@@ -46,12 +47,12 @@ def test_analytics_exports_neutralise_texts_and_keep_numbers() -> None:
     table = {"headers": ["Cliente", "=Importe", "Tasa"], "units": ["text", "money", "ratio"],
              "rows": [[FORMULA, Decimal("-1234.5"), -0.25], ["@cmd", Decimal("10"), 0.5]],
              "file": "x", "sheet": "Informe"}
-    text = common.csv_bytes(table).decode("utf-8-sig")
+    text = table_export.csv_bytes(table).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows == [["Cliente", "'=Importe", "Tasa"],
                     ["'" + FORMULA, "-1234,50", "-25,00"],  # numbers: never an apostrophe
                     ["'@cmd", "10,00", "50,00"]]
-    ws = _workbook(common.xlsx_bytes(table))
+    ws = _workbook(table_export.xlsx_bytes(table))
     assert (ws["A2"].value, ws["A2"].data_type) == ("'" + FORMULA, "s")  # text, not a formula
     assert (ws["B2"].value, ws["B2"].data_type) == (-1234.5, "n")  # a negative amount: a number
     assert (ws["C2"].value, ws["C2"].data_type) == (-0.25, "n")
@@ -76,20 +77,19 @@ def test_a_lead_company_formula_reaches_no_export_as_a_formula(  # noqa: ANN001
     session.add(Product(name="Licencia", sku="LIC-1", created_at=utcnow()))
     session.commit()
     build_snapshot(database_url=str(engine.url), target_dir=tmp_path / "snap")
-    monkeypatch.setattr(common.svc, "open_reader",
+    monkeypatch.setattr(svc, "open_reader",
                         lambda: open_snapshot(target_dir=tmp_path / "snap"))
-    monkeypatch.setattr(common, "get_engine", lambda: engine)
     today = utcnow().date()
-    spec = {"status": "created", "start": (today - timedelta(days=7)).isoformat(),
-            "end": (today + timedelta(days=1)).isoformat(), "filters": {}}
-    items, total = common.drill_query(people.admin, Scope.company(), spec, 0, 100)
+    items, total = svc.opportunities_behind(
+        session=session, actor=people.admin, status="created",
+        start=today - timedelta(days=7), end=today + timedelta(days=1), offset=0, limit=100)
     assert total == 1 and items[0]["account_name"] == FORMULA
-    table = common.drill_table("created", items, "Creadas")
+    table = drill_table("created", items, "Creadas")
 
-    rows = list(csv.reader(io.StringIO(common.csv_bytes(table).decode("utf-8-sig")),
+    rows = list(csv.reader(io.StringIO(table_export.csv_bytes(table).decode("utf-8-sig")),
                            delimiter=";"))
     assert rows[1][1] == "'" + FORMULA and rows[1][4] == "1500,00"
-    ws = _workbook(common.xlsx_bytes(table))
+    ws = _workbook(table_export.xlsx_bytes(table))
     assert (ws["B2"].value, ws["B2"].data_type) == ("'" + FORMULA, "s")
     assert (ws["E2"].value, ws["E2"].data_type) == (1500, "n")
 

@@ -1,27 +1,21 @@
-"""The real ``crm import`` and ``crm bench import`` commands in subprocesses, on the test's
-SQLite file."""
+"""The ``crm import`` and ``crm bench import`` commands (Typer's ``CliRunner``,
+``cli_runner``), on the test's SQLite file."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_runner import crm as run_crm
 from sqlmodel import Session, select
 
 from crm_app.models import ImportBatch, ImportStatus, Lead
 
-CRM = str(Path(sys.executable).parent / "crm")
-
 
 def crm(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATA_DIR=str(tmp_path / "data"), CRM_ENV="test",
-               CRM_DATABASE_URL=f"sqlite:///{tmp_path / 'test.db'}")
-    return subprocess.run([CRM, *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return run_crm(*args, data_dir=tmp_path / "data",
+                   database_url=f"sqlite:///{tmp_path / 'test.db'}")
 
 
 def leads(engine) -> list[Lead]:  # noqa: ANN001

@@ -39,6 +39,11 @@ def imp(session: Session, actor, text: str, **kw):  # noqa: ANN001, ANN201
                        data=text.encode(kw.pop("encoding", "utf-8")), filename="leads.csv", **kw)
 
 
+def imp_rows(session: Session, actor, rows: list[str]):  # noqa: ANN001, ANN201
+    """Import a file of ``HEADER`` and ``rows``, one line each."""
+    return imp(session, actor, "".join(f"{line}\n" for line in [HEADER, *rows]))
+
+
 def count(session: Session, model) -> int:  # noqa: ANN001
     return session.exec(select(func.count()).select_from(model)).one()
 
@@ -49,11 +54,9 @@ def leads_by_email(session: Session) -> dict[str, Lead]:
 
 
 def test_valid_rows_are_normalised_and_stamped(session, people) -> None:  # noqa: ANN001
-    text = (HEADER + "\n"
-            "Ana;García;Acme S.L.;b-1234567-4;  Ana@Acme.ES ;600 12 34 56;madrid;web;"
-            "15/03/2024\n"
-            ";;Beta S.A.;;;+34 91 123 45 67;La Coruña;feria;\n")
-    result = imp(session, people.admin, text)
+    result = imp_rows(session, people.admin, [
+        "Ana;García;Acme S.L.;b-1234567-4;  Ana@Acme.ES ;600 12 34 56;madrid;web;15/03/2024",
+        ";;Beta S.A.;;;+34 91 123 45 67;La Coruña;feria;"])
     assert (result.rows, result.created, result.errors) == (2, 2, [])
     batch = session.get(ImportBatch, result.batch_id)
     assert batch.status == ImportStatus.COMMITTED and batch.created == 2
@@ -95,11 +98,8 @@ def test_errors_name_the_spreadsheet_row_and_field(session, people) -> None:  # 
 
 
 def test_rejected_rows_csv_keeps_original_values(session, people) -> None:  # noqa: ANN001
-    text = (HEADER + "\n"
-            "Ana;;;;ana@@x.es;;;;\n"
-            "Rosa;;;;rosa@x.es;;;;\n"
-            "Pepe;;;;;123;;;31/02/2024\n")
-    result = imp(session, people.admin, text)
+    result = imp_rows(session, people.admin, [
+        "Ana;;;;ana@@x.es;;;;", "Rosa;;;;rosa@x.es;;;;", "Pepe;;;;;123;;;31/02/2024"])
     rows = list(csv.reader(io.StringIO(result.rejected_csv().decode("utf-8-sig")),
                            delimiter=";"))
     assert rows[0] == ["Fila", *HEADER.split(";"), "Campo", "Error"]
@@ -114,13 +114,10 @@ def test_rejected_rows_csv_keeps_original_values(session, people) -> None:  # no
 
 
 def test_duplicates_within_the_file_first_occurrence_wins(session, people) -> None:  # noqa: ANN001
-    text = (HEADER + "\n"
-            "Ana;;;;ana@x.es;;;;\n"
-            "Ana bis;;;;ANA@x.es ;600111222;;;\n"
-            "Otro;;;;otro@x.es;600 111 222;;;\n"
-            "Nuevo;;;B12345674;nuevo@x.es;;;;\n"
-            "Mismo CIF;;;B-12345674;cif@x.es;;;;\n")
-    result = imp(session, people.admin, text)
+    result = imp_rows(session, people.admin, [
+        "Ana;;;;ana@x.es;;;;", "Ana bis;;;;ANA@x.es ;600111222;;;",
+        "Otro;;;;otro@x.es;600 111 222;;;", "Nuevo;;;B12345674;nuevo@x.es;;;;",
+        "Mismo CIF;;;B-12345674;cif@x.es;;;;"])
     assert (result.created, result.skipped) == (3, 2)
     assert [(d["row"], d["field"], d["existing_id"], d["first_row"])
             for d in result.duplicates] == [(3, "email", None, 2), (6, "nif", None, 5)]

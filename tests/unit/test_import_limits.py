@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import xlsx_files
+from cli_runner import crm
 from sqlmodel import select
 
 from crm_app.models import ImportBatch, Lead
@@ -316,10 +317,8 @@ def test_the_cli_refuses_a_file_over_the_size_limit_without_reading_it(  # noqa:
         tmp_path, engine, people) -> None:
     big = tmp_path / "grande.csv"
     big.write_bytes(csv_rows(3) + b"x" * (2 * 1024 * 1024))
-    env = {**_env(tmp_path), "CRM_IMPORT_MAX_MB": "1"}
-    proc = subprocess.run([CRM, "import", "leads", str(big), "--as", people.admin.email],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = crm("import", "leads", str(big), "--as", people.admin.email,
+               data_dir=tmp_path / "data", database_url=str(engine.url), CRM_IMPORT_MAX_MB="1")
     assert proc.returncode == 1
     assert ("grande.csv: El archivo ocupa 2,0 MB y el máximo para importar es 1,0 MB. "
             "Divídelo en varios archivos. No se ha leído.") in proc.stderr

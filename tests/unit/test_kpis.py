@@ -11,15 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from analytics_data import build
-from factories import make_people
-from sqlmodel import Session, SQLModel
 
 from analytics import kpis
 from analytics import periods as pr
 from analytics.scope import Filters, Scope
-from analytics.snapshot import build_snapshot, open_snapshot
-from crm_app.db import make_engine
+from analytics.snapshot import open_snapshot
 
 D = Decimal
 NOV = pr.month(2025, 11)
@@ -27,18 +23,10 @@ OCT = pr.month(2025, 10)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("kpis")
-    engine = make_engine(f"sqlite:///{tmp / 'kpis.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    con = open_snapshot(target_dir=tmp / "snap")
-    yield con, data
+def world(analytics_world):  # noqa: ANN001, ANN201
+    con = open_snapshot(target_dir=analytics_world.snapshot_dir)
+    yield con, analytics_world.data
     con.close()
-    engine.dispose()
 
 
 @pytest.fixture
@@ -203,23 +191,43 @@ def _by(rows):  # noqa: ANN001, ANN202
     return [(r["label"], r["count"], r["amount"], r["weighted"]) for r in rows]
 
 
-def test_pipeline_by_dimension(con, d):
+# (as of, dimension, company filters, the open pipeline per label: count, amount, weighted)
+PIPELINE_BY = {
     # open at the end of November: O6 (c1, Norte, Madrid, Web, Licencia anual, 5000 × 70 %),
     # O7 (c2, Norte, Barcelona, Feria, Consultoría, 2000 × 40 %), O8 (c3, Sur, Sevilla,
     # Referido, Licencia anual, 10000 × 10 %)
-    assert _by(kpis.pipeline_by(con, company(), NOV, dim="product")) == [
-        ("Licencia anual", 2, D("15000.00"), D("4500.00")),
-        ("Consultoría", 1, D("2000.00"), D("800.00"))]
-    assert _by(kpis.pipeline_by(con, company(), NOV, dim="province")) == [
-        ("Sevilla", 1, D("10000.00"), D("1000.00")), ("Madrid", 1, D("5000.00"), D("3500.00")),
-        ("Barcelona", 1, D("2000.00"), D("800.00"))]
-    assert _by(kpis.pipeline_by(con, company(), NOV, dim="channel")) == [
-        ("Referido", 1, D("10000.00"), D("1000.00")), ("Web", 1, D("5000.00"), D("3500.00")),
-        ("Feria", 1, D("2000.00"), D("800.00"))]
-    assert _by(kpis.pipeline_by(con, company(), NOV, dim="stage")) == [
-        ("En análisis", 1, D("10000.00"), D("1000.00")),
-        ("En negociación", 1, D("5000.00"), D("3500.00")),
-        ("Oferta presentada", 1, D("2000.00"), D("800.00"))]
+    "nov-product": (NOV, "product", None, [
+        ("Licencia anual", 2, "15000.00", "4500.00"), ("Consultoría", 1, "2000.00", "800.00")]),
+    "nov-province": (NOV, "province", None, [
+        ("Sevilla", 1, "10000.00", "1000.00"), ("Madrid", 1, "5000.00", "3500.00"),
+        ("Barcelona", 1, "2000.00", "800.00")]),
+    "nov-channel": (NOV, "channel", None, [
+        ("Referido", 1, "10000.00", "1000.00"), ("Web", 1, "5000.00", "3500.00"),
+        ("Feria", 1, "2000.00", "800.00")]),
+    "nov-stage": (NOV, "stage", None, [
+        ("En análisis", 1, "10000.00", "1000.00"), ("En negociación", 1, "5000.00", "3500.00"),
+        ("Oferta presentada", 1, "2000.00", "800.00")]),
+    "nov-product-madrid": (NOV, "product", Filters(province="Madrid"), [
+        ("Licencia anual", 1, "5000.00", "3500.00")]),
+    # as of the end of October (stage history): O1 (Madrid, Licencia, 1000 × 70 %), O3
+    # (Madrid, Licencia, 800 × 40 %), O4 (Sevilla, Consultoría, 4000 × 70 %), O7 (Barcelona,
+    # Consultoría, 2000 × 10 %), O14 (Barcelona, Licencia, 600 × 10 %)
+    "oct-product": (OCT, "product", None, [
+        ("Consultoría", 2, "6000.00", "3000.00"), ("Licencia anual", 3, "2400.00", "1080.00")]),
+    "oct-province": (OCT, "province", None, [
+        ("Sevilla", 1, "4000.00", "2800.00"), ("Barcelona", 2, "2600.00", "260.00"),
+        ("Madrid", 2, "1800.00", "1020.00")]),
+}
+
+
+@pytest.mark.parametrize("case", list(PIPELINE_BY))
+def test_pipeline_by_dimension(con, case):
+    period, dim, filters, expected = PIPELINE_BY[case]
+    assert _by(kpis.pipeline_by(con, company(), period, filters, dim=dim)) == [
+        (label, n, D(amount), D(weighted)) for label, n, amount, weighted in expected]
+
+
+def test_pipeline_by_team_owner_and_bad_dimension(con, d):
     teams = kpis.pipeline_by(con, company(), NOV, dim="team")
     assert [(r["key"], r["amount"]) for r in teams] == [
         (d.people.team_sur.id, D("10000.00")), (d.people.team_norte.id, D("7000.00"))]
@@ -228,24 +236,9 @@ def test_pipeline_by_dimension(con, d):
     assert [(r["key"], r["label"], r["amount"], r["weighted"]) for r in norte] == [
         (p.comercial1.id, p.comercial1.name, D("5000.00"), D("3500.00")),
         (p.comercial2.id, p.comercial2.name, D("2000.00"), D("800.00"))]
-    assert _by(kpis.pipeline_by(con, company(), NOV, Filters(province="Madrid"),
-                                dim="product")) == [
-        ("Licencia anual", 1, D("5000.00"), D("3500.00"))]
-    # as of the end of October (stage history): O1 (Madrid, Licencia, 1000 × 70 %), O3
-    # (Madrid, Licencia, 800 × 40 %), O4 (Sevilla, Consultoría, 4000 × 70 %), O7 (Barcelona,
-    # Consultoría, 2000 × 10 %), O14 (Barcelona, Licencia, 600 × 10 %)
-    assert _by(kpis.pipeline_by(con, company(), OCT, dim="product")) == [
-        ("Consultoría", 2, D("6000.00"), D("3000.00")),
-        ("Licencia anual", 3, D("2400.00"), D("1080.00"))]
-    assert _by(kpis.pipeline_by(con, company(), OCT, dim="province")) == [
-        ("Sevilla", 1, D("4000.00"), D("2800.00")), ("Barcelona", 2, D("2600.00"), D("260.00")),
-        ("Madrid", 2, D("1800.00"), D("1020.00"))]
     assert kpis.pipeline_by(con, Scope.team(d.team_este.id), NOV, dim="product") == []
     with pytest.raises(ValueError):
         kpis.pipeline_by(con, company(), NOV, dim="colour")
-
-
-# ---------------------------------------------------------------- monthly, cumulative, YoY
 
 
 def test_won_by_month_fiscal_april(con):
@@ -461,29 +454,6 @@ def test_dashboard_matches_the_kpis(con, d):
     assert team["kpis"]["won_amount"] == D("3500.50")
     assert {r["owner_name"] for r in team["by_owner"]} == {"Comercial1", "Comercial2",
                                                            "Manager1"}
-
-
-def test_charts_carry_titles_palette_and_drill_down_keys(con, d):
-    from analytics import charts
-
-    dash = kpis.dashboard(con, Scope.team(d.people.team_norte.id), NOV)
-    figs = charts.dashboard_figures(dash)
-    assert set(figs) == {"by_stage", "by_month", "funnel", "by_channel", "activities",
-                         "by_owner"}
-    month = figs["by_month"]
-    assert month.layout.title.text == "Ganado por mes y año anterior · noviembre de 2025"
-    assert month.layout.separators == ",."
-    assert month.data[0].customdata[0] == "status=won&month=2025-11"
-    assert list(month.data[0].y) == [3500.5]
-    stage = figs["by_stage"]
-    s3 = d.stages["s3"].id
-    assert f"status=open&stage_id={s3}" in list(stage.data[0].customdata)
-    owners = figs["by_owner"]
-    assert f"status=won&owner_id={d.people.comercial1.id}" in list(owners.data[0].customdata)
-    assert owners.layout.title.text.startswith("Ganado por comercial · ")
-    empty = charts.pipeline_by_stage(kpis.pipeline_by_stage(con, Scope.team(d.team_este.id)),
-                                     when="noviembre de 2025")
-    assert empty.layout.annotations[0].text == "Sin datos en el periodo"
 
 
 def test_scope_label_does_not_repeat_the_word_equipo() -> None:

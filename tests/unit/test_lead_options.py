@@ -75,3 +75,9 @@ def test_fallback_owner_needs_the_rules_permission_and_an_active_user(session, p
                                 user_id=people.comercial1.id)
     with pytest.raises(ValidationFailed):
         opts.set_fallback_owner(session=session, actor=people.admin, user_id=999_999)
+
+
+def test_provinces_are_sorted_as_people_read_them():
+    names = opts.provinces()
+    assert len(names) == 52 and names[:3] == ["A Coruña", "Álava", "Albacete"]
+    assert names.index("Ávila") < names.index("Badajoz") < names.index("Zaragoza")

@@ -3,32 +3,15 @@ duplicates, rule assignment and conversion run on both backends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from factories import make_people
-from sqlalchemy import create_engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from crm_app.models import AssignmentRule, CustomFieldDef
 from crm_app.services import leads as svc
 from crm_app.services.conversion import convert_lead
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_session(pg_server) -> Iterator[Session]:  # noqa: ANN001
-    url = pg_server.create_database("crm_leads")
-    engine = create_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
-    try:
-        with Session(engine, expire_on_commit=False) as s:
-            yield s
-    finally:
-        SQLModel.metadata.drop_all(engine)
-        engine.dispose()
 
 
 def test_leads_queries_on_postgres(pg_session: Session) -> None:

@@ -207,6 +207,34 @@ def test_find_duplicates_across_leads_contacts_accounts(session, people):
                         reject_duplicates=True)
 
 
+def test_possible_duplicates_on_an_edit_are_only_what_changed(session, people):
+    """Saving a lead warns about the email, phone or NIF it would newly share; an edit that
+    leaves a shared value as it was does not warn again (the old warning was heard)."""
+    first = new(session, people.comercial1, email="ana@taller.es", phone="600111222")
+    second = new(session, people.comercial1, email="ana@taller.es", phone="600333444")
+    data = svc.clean_lead_data(session=session, data={"email": "ANA@taller.es",
+                                                      "phone": "600 33 34 44"}, current=second)
+    assert svc.possible_duplicates(session=session, actor=people.comercial1, clean=data,
+                                   current=second) == []
+    data = svc.clean_lead_data(session=session, data={"email": "ana@taller.es",
+                                                      "phone": "600 11 12 22"}, current=second)
+    found = svc.possible_duplicates(session=session, actor=people.comercial1, clean=data,
+                                    current=second)
+    assert [(d["id"], d["field"]) for d in found] == [(first.id, "phone")]
+    # A new lead: every key counts.
+    data = svc.clean_lead_data(session=session, data={"first_name": "Ana",
+                                                      "email": "ana@taller.es"})
+    found = svc.possible_duplicates(session=session, actor=people.comercial1, clean=data)
+    assert {d["id"] for d in found} == {first.id, second.id}
+
+
+def test_assigning_to_nobody_asks_to_pick_someone(session, people):
+    for owner_id in (None, ""):
+        with pytest.raises(ValidationFailed) as err:
+            svc.check_assignable(session=session, actor=people.admin, owner_id=owner_id)
+        assert err.value.errors == {"owner_id": "Elige un responsable."}
+
+
 def test_deleted_records_are_not_duplicates(session, people):
     lead = new(session, people.comercial1, email="a@b.es")
     svc.delete_lead(session=session, actor=people.comercial1, lead_id=lead.id)

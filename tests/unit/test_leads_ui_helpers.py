@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pages.leads import lead_row
-from pages.leads_common import events, path_id, phone_display
-from pages.leads_form import custom_display
-from pages.leads_record import timeline_rows
-from pages.settings_assignment import _cond_data, _cond_row
-from pages.settings_fields import key_from_label
+from crm_app.formatting import phone_es
+from crm_app.services.custom_fields import key_from_label
+from crm_app.state import events
+from pages.leads.rows import custom_display, custom_text, lead_row, timeline_rows
+from pages.settings.rules_text import cond_data, cond_row
 
 
 def test_a_lead_becomes_display_strings():
@@ -27,12 +26,9 @@ def test_a_lead_becomes_display_strings():
     assert row["href"] == "/leads/7" and all(isinstance(v, str) for v in row.values())
 
 
-def test_ids_come_from_the_browser_path():
-    assert path_id("/leads/12") == 12
-    assert path_id("/leads/12/editar") == 12
-    assert path_id("/leads/nuevo") is None
-    assert path_id("/clientes/5") is None
-    assert phone_display("") == "" and phone_display("no") == "no"
+def test_phones_read_as_people_write_them():
+    assert phone_es("+34600123456") == "+34 600 12 34 56"
+    assert phone_es("") == "" and phone_es("no") == "no"
 
 
 def test_events_drop_the_none_of_helpers():
@@ -44,8 +40,8 @@ def test_rule_conditions_round_trip_through_the_editor():
                  {"field": "custom.empleados", "op": "between", "value": ["10", None]},
                  {"field": "source", "op": "eq", "value": "Feria"},
                  {"field": "company", "op": "empty", "value": None}):
-        assert _cond_data(_cond_row(cond)) == cond
-    assert _cond_data({"field": "source", "op": "contains", "value": "feria, web"})["value"] == [
+        assert cond_data(cond_row(cond)) == cond
+    assert cond_data({"field": "source", "op": "contains", "value": "feria, web"})["value"] == [
         "feria", "web"]
 
 
@@ -54,6 +50,7 @@ def test_custom_values_as_the_form_shows_them():
     assert custom_display("number", "1234.5") == "1234,5"
     assert custom_display("bool", True) == "true"
     assert custom_display("text", None) == ""
+    assert custom_text("bool", "true") == "Sí" and custom_text("bool", None) == ""
 
 
 def test_field_keys_from_labels():

@@ -5,32 +5,15 @@ of another team's lead; custom values are bounded)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from factories import make_people
-from sqlalchemy import create_engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from crm_app.models import Account, CustomFieldDef, utcnow
 from crm_app.services import accounts, contacts, leads, opportunities, quotes
 from crm_app.services.errors import ValidationFailed
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_session(pg_server) -> Iterator[Session]:  # noqa: ANN001
-    url = pg_server.create_database("crm_links")
-    engine = create_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
-    try:
-        with Session(engine, expire_on_commit=False) as s:
-            yield s
-    finally:
-        SQLModel.metadata.drop_all(engine)
-        engine.dispose()
 
 
 def test_links_on_postgres(pg_session: Session) -> None:

@@ -73,6 +73,7 @@ def test_unknown_inactive_and_real_accounts_lock_alike(session: Session, people)
     assert session.exec(select(UserSession)).all() == []
 
 
+@pytest.mark.real_argon2
 def test_locked_real_and_decoy_accounts_cost_the_same(session: Session, people) -> None:  # noqa: ANN001
     """Locked answers skip argon2 for both; unlocked failures pay it for both."""
     for email in ("comercial1@test.crm", "nadie@test.crm"):
@@ -116,6 +117,7 @@ def small(store=None, *, per_ip: int = 3, per_account: int = 100,  # noqa: ANN00
                          window=window, max_failures=5, lock_minutes=15)
 
 
+@pytest.mark.real_argon2
 def test_too_many_attempts_from_one_ip_are_refused_before_hashing(session: Session,
                                                                    people) -> None:  # noqa: ANN001
     throttle = small(per_ip=3)
@@ -252,7 +254,7 @@ def test_redis_is_shared_by_every_process(redis_url: str) -> None:
 
 def test_an_unreachable_redis_lets_logins_through_and_says_so(
         caplog: pytest.LogCaptureFixture) -> None:
-    from live_api import free_port
+    from throwaway import free_port
 
     throttle = small(RedisStore(f"redis://127.0.0.1:{free_port()}/0"), per_ip=1)
     with caplog.at_level(logging.WARNING, logger="crm_app.auth.throttle"):

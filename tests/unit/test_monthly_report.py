@@ -13,13 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from analytics_data import build
-from factories import make_people
-from sqlmodel import Session, SQLModel
 
 from analytics.scope import Scope
-from analytics.snapshot import build_snapshot, open_snapshot
-from crm_app.db import make_engine
+from analytics.snapshot import open_snapshot
 from crm_app.permissions import PermissionDenied
 from crm_app.reports.monthly import render_monthly_report, render_pdf, signed_change
 
@@ -29,18 +25,10 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("report")
-    engine = make_engine(f"sqlite:///{tmp / 'report.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        people = make_people(session)
-        data = build(session, people)
-    build_snapshot(database_url=str(engine.url), target_dir=tmp / "snap")
-    con = open_snapshot(target_dir=tmp / "snap")
-    yield con, data, tmp
+def world(analytics_world, tmp_path_factory):  # noqa: ANN001, ANN201
+    con = open_snapshot(target_dir=analytics_world.snapshot_dir)
+    yield con, analytics_world.data, tmp_path_factory.mktemp("report")
     con.close()
-    engine.dispose()
 
 
 def pdf_text(pdf: bytes, tmp: Path, name: str) -> str:
@@ -49,6 +37,14 @@ def pdf_text(pdf: bytes, tmp: Path, name: str) -> str:
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                          text=True, check=True).stdout
     return re.sub(r"[ \u00a0]+", " ", out)
+
+
+def report_text(world, who: str, month: date) -> str:  # noqa: ANN001
+    """The text of ``who``'s monthly PDF for ``month``, as pdftotext reads it."""
+    con, d, tmp = world
+    pdf = render_monthly_report(user=getattr(d.people, who), month=month, con=con, now=NOW)
+    assert pdf.startswith(b"%PDF")
+    return pdf_text(pdf, tmp, f"{who}-{month:%Y-%m-%d}")
 
 
 def test_signed_change():
@@ -72,13 +68,9 @@ def test_render_pdf_leaves_the_garbage_collector_as_it_found_it():
 
 
 def test_director_report_shows_company_figures(world):
-    con, d, tmp = world
     started = time.perf_counter()
-    pdf = render_monthly_report(user=d.people.director, month=date(2025, 11, 1), con=con,
-                                now=NOW)
+    text = report_text(world, "director", date(2025, 11, 1))
     elapsed = time.perf_counter() - started
-    assert pdf.startswith(b"%PDF")
-    text = pdf_text(pdf, tmp, "director")
     assert "Informe comercial mensual" in text
     assert "Noviembre de 2025" in text and "Empresa" in text
     assert "Demo Pruebas S.L." in text
@@ -106,10 +98,7 @@ def test_director_report_shows_company_figures(world):
 
 
 def test_comercial_report_is_own_scope_without_comparisons(world):
-    con, d, tmp = world
-    pdf = render_monthly_report(user=d.people.comercial1, month=date(2025, 11, 15), con=con,
-                                now=NOW)
-    text = pdf_text(pdf, tmp, "comercial1")
+    text = report_text(world, "comercial1", date(2025, 11, 15))
     assert "Comercial1" in text
     assert re.search(r"Importe ganado 3\.500,50 €", text)  # O1 + O2
     assert "Empresa" not in text
@@ -118,10 +107,7 @@ def test_comercial_report_is_own_scope_without_comparisons(world):
 
 
 def test_manager_report_has_per_comercial_table(world):
-    con, d, tmp = world
-    pdf = render_monthly_report(user=d.people.manager1, month=date(2025, 11, 1), con=con,
-                                now=NOW)
-    text = pdf_text(pdf, tmp, "manager1")
+    text = report_text(world, "manager1", date(2025, 11, 1))
     assert "Equipo Norte" in text
     assert re.search(r"Importe ganado 3\.500,50 €", text)
     assert "Comparativa por comercial" in text and "Comparativa por equipo" not in text
@@ -137,10 +123,7 @@ def test_scope_above_the_role_is_refused(world):
 
 
 def test_empty_month(world):
-    con, d, tmp = world
-    pdf = render_monthly_report(user=d.people.director, month=date(2024, 6, 1), con=con,
-                                now=NOW)
-    text = pdf_text(pdf, tmp, "empty")
+    text = report_text(world, "director", date(2024, 6, 1))
     assert "Junio de 2024" in text
     assert re.search(r"Importe ganado 0,00 € 0,00 € — 0,00 € —", text)
     assert "Ninguna oportunidad cambió de etapa en el mes." in text

@@ -224,3 +224,101 @@ def test_list_filters(session, people):
     today = utcnow().date()
     assert ids(closed_from=today, closed_to=today) == [a.id]
     assert ids(closed_to=today - timedelta(days=1)) == []
+
+
+# --- what the screens ask the service (issue 11: rules live in services) ----------------------
+
+
+def test_a_missing_or_foreign_opportunity_is_not_found_in_the_right_gender(session, people):
+    opp = build.opportunity(session, people.comercial1)
+    for actor, opp_id in ((people.comercial1, 999_999), (people.comercial2, opp.id)):
+        with pytest.raises(NotFound) as exc:
+            opportunities.get_opportunity(session=session, actor=actor, opportunity_id=opp_id)
+        assert exc.value.message == "Oportunidad no encontrada."
+
+
+def test_dates_in_spanish_order_are_accepted(session, people):
+    opp = build.opportunity(session, people.comercial1, expected_close="31/12/2026")
+    assert opp.expected_close.isoformat() == "2026-12-31"
+    with pytest.raises(ValidationFailed) as exc:
+        build.opportunity(session, people.comercial1, expected_close="31/13/2026")
+    assert exc.value.errors == {"expected_close": "Fecha no válida: usa dd/mm/aaaa."}
+
+
+def test_move_requirements_name_the_missing_required_fields(session, people):
+    elsewhere = build.stage(session, "Perdida")  # of the default pipeline "Ventas"
+    pipe = pipelines.create_pipeline(session=session, actor=people.admin, name="Proyectos",
+                                     stages=[
+        {"name": "Nuevo", "kind": "open", "probability": 20},
+        {"name": "Firmado", "kind": "won",
+         "required_fields": ["expected_close", "amount", "contact_id"]},
+        {"name": "Descartado", "kind": "lost", "required_fields": ["lost_reason"]}])
+    opp = build.opportunity(session, people.comercial1, pipeline_id=pipe.id, amount="0")
+    signed, dropped = (session.exec(select(Stage).where(Stage.name == n)).one()
+                       for n in ("Firmado", "Descartado"))
+    need = opportunities.move_requirements(session=session, actor=people.comercial1,
+                                           opportunity_id=opp.id, stage_id=signed.id)
+    assert (need["stage_name"], need["account_id"]) == ("Firmado", None)
+    assert need["fields"] == [
+        {"key": "expected_close", "label": "Cierre previsto", "kind": "date"},
+        {"key": "amount", "label": "Importe", "kind": "number"},
+        {"key": "contact_id", "label": "Contacto", "kind": "contact"}]
+    opportunities.update_opportunity(session=session, actor=people.comercial1,
+                                     opportunity_id=opp.id, data={"amount": "10"})
+    need = opportunities.move_requirements(session=session, actor=people.comercial1,
+                                           opportunity_id=str(opp.id), stage_id=str(signed.id))
+    assert [f["key"] for f in need["fields"]] == ["expected_close", "contact_id"]
+    need = opportunities.move_requirements(session=session, actor=people.manager1,
+                                           opportunity_id=opp.id, stage_id=dropped.id)
+    assert need["fields"] == [{"key": "lost_reason", "label": "Motivo de pérdida",
+                               "kind": "reason"}]
+    # Another team's opportunity reads as missing; a stage of another pipeline is refused.
+    with pytest.raises(NotFound):
+        opportunities.move_requirements(session=session, actor=people.comercial3,
+                                        opportunity_id=opp.id, stage_id=dropped.id)
+    with pytest.raises(ValidationFailed) as exc:
+        opportunities.move_requirements(session=session, actor=people.comercial1,
+                                        opportunity_id=opp.id, stage_id=elsewhere.id)
+    assert set(exc.value.errors) == {"stage_id"}
+
+
+def test_the_board_shows_recent_closes_only_and_says_how_recent(session, people):
+    won, lost = build.stage(session, "Ganada"), build.stage(session, "Perdida")
+    old = build.opportunity(session, people.comercial1, name="Antigua")
+    opportunities.move_stage(session=session, actor=people.admin, opportunity_id=old.id,
+                             stage_id=won.id, at=utcnow() - timedelta(days=120))
+    new = build.opportunity(session, people.comercial1, name="Reciente")
+    opportunities.move_stage(session=session, actor=people.comercial1, opportunity_id=new.id,
+                             stage_id=won.id)
+    board = opportunities.kanban(session=session, actor=people.comercial1)
+    assert board["closed_days"] == opportunities.KANBAN_CLOSED_DAYS == 90
+    cards = {c["name"]: [r["name"] for r in c["cards"]] for c in board["columns"]}
+    assert cards["Ganada"] == ["Reciente"]
+    everything = opportunities.kanban(session=session, actor=people.comercial1,
+                                      closed_days=None)
+    assert everything["closed_days"] is None
+    assert {r["name"] for c in everything["columns"] for r in c["cards"]} >= {"Antigua"}
+    column = next(c for c in board["columns"] if c["stage_id"] == lost.id)
+    assert column["required_labels"] == ["Motivo de pérdida"]
+
+
+def test_opportunity_detail_resolves_its_links_through_the_scope(session, people):
+    from crm_app.services import contacts
+
+    acc = build.account(session, people.comercial1, name="Talleres Ruiz")
+    contact = contacts.create_contact(session=session, actor=people.comercial1,
+                                      data={"first_name": "Rosa", "last_name": "Ruiz",
+                                            "account_id": acc.id, "email": "rosa@ruiz.es"})
+    prod = build.product(session, people.admin, name="Soporte", sku="SOP-1")
+    opp = build.opportunity(session, people.comercial1, acc.id, contact_id=contact.id,
+                            product_id=prod.id, description="Dos sedes")
+    view = opportunities.opportunity_detail(session=session, actor=people.manager1,
+                                            opportunity_id=opp.id)
+    assert (view["account_name"], view["contact"], view["product"], view["pipeline"]) == (
+        "Talleres Ruiz", "Rosa Ruiz", "Soporte", "Ventas")
+    assert view["description"] == "Dos sedes" and view["owner"] == "Comercial1"
+    assert [s["name"] for s in view["stages"]][:2] == ["En análisis", "Oferta presentada"]
+    assert next(s for s in view["stages"] if s["current"])["name"] == "En análisis"
+    with pytest.raises(NotFound):
+        opportunities.opportunity_detail(session=session, actor=people.comercial3,
+                                         opportunity_id=opp.id)

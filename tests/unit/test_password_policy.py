@@ -17,6 +17,7 @@ from crm_app.auth.passwords import (
 )
 from crm_app.i18n import t
 from crm_app.models import User
+from crm_app.services.actors import SYSTEM
 from crm_app.services.demo import DEMO_PASSWORD, demo_password_hash
 from crm_app.services.errors import ValidationFailed
 from crm_app.services.users import create_user
@@ -64,15 +65,15 @@ def test_length_limits_at_the_edges() -> None:
 
 def test_the_users_service_applies_it_and_creates_nothing(session: Session) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        create_user(session=session, actor=None, email="pepe@empresa.es", name="Pepe",
+        create_user(session=session, actor=SYSTEM, email="pepe@empresa.es", name="Pepe",
                     role="comercial", password="12345678", team_name="Nuevo")
     assert exc.value.errors == {"password": SHORT}
     with pytest.raises(ValidationFailed) as exc:
-        create_user(session=session, actor=None, email="pepe@empresa.es", name="Pepe",
+        create_user(session=session, actor=SYSTEM, email="pepe@empresa.es", name="Pepe",
                     role="comercial", password="pepe.empresa1")
     assert exc.value.errors == {"password": WEAK}
     assert session.exec(select(User)).all() == []
-    user = create_user(session=session, actor=None, email="pepe@empresa.es", name="Pepe",
+    user = create_user(session=session, actor=SYSTEM, email="pepe@empresa.es", name="Pepe",
                        role="comercial", password="correcto-caballo-bateria")
     assert verify_password(user.password_hash, "correcto-caballo-bateria")
 

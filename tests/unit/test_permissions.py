@@ -1,8 +1,9 @@
 """``restrict()`` and ``can_access()`` for every owned model, every role, every action.
 
-NetBox-style: ``OwnedModelScopeTests`` holds the tests once; each owned model gets a small
-subclass that only knows how to create a minimal row of its model. A test fails when an owned
-model is added to ``OWNED_MODELS`` without its subclass here.
+NetBox-style: ``TestOwnedModelScope`` holds the tests once and runs them for each owned model,
+which only contributes how to create a minimal row of itself (``MINIMAL_ROW``). One database
+holds the rows of every model. A test fails when an owned model is added to ``OWNED_MODELS``
+without its entry here.
 
 The expected scope is written out independently of ``crm_app.permissions`` (``may_see``):
 admin and director see every row; a manager sees the rows of their team plus their own; a
@@ -11,10 +12,11 @@ comercial sees only their own rows; an inactive user, an unknown role and no use
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import count
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from factories import fixture_hash, make_people
@@ -89,7 +91,8 @@ class World:
     stage: Stage
     account: Account  # base records that other rows point at (owned by the admin)
     opportunity: Opportunity
-    labels: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    # model -> row id -> (owner, team) of the ROW_SPECS rows
+    labels: dict[type, dict[int, tuple[str | None, str | None]]] = field(default_factory=dict)
     seq: count = field(default_factory=lambda: count(1))
 
     def user(self, key: str | None) -> User | None:
@@ -130,54 +133,79 @@ def build_world(session: Session) -> World:
                  account=account, opportunity=opportunity)
 
 
-class OwnedModelScopeTests:
-    """Shared tests; subclasses set ``model`` and implement ``make``."""
+# An unsaved minimal row of each owned model (NOT NULL columns and FKs satisfied); the world
+# sets owner and team. ``n`` is unique across the world.
+MINIMAL_ROW: dict[type[SQLModel], Callable[[World, int], SQLModel]] = {
+    Lead: lambda w, n: Lead(company=f"Lead {n}"),
+    Contact: lambda w, n: Contact(first_name=f"Contacto {n}", account_id=w.account.id),
+    Account: lambda w, n: Account(name=f"Cliente {n} S.L."),
+    Opportunity: lambda w, n: Opportunity(name=f"Oportunidad {n}", pipeline_id=w.pipeline.id,
+                                          stage_id=w.stage.id, account_id=w.account.id),
+    StageChange: lambda w, n: StageChange(opportunity_id=w.opportunity.id,
+                                          to_stage_id=w.stage.id),
+    Activity: lambda w, n: Activity(subject=f"Llamar {n}", account_id=w.account.id),
+    Quote: lambda w, n: Quote(number=f"P-2026-{n:04d}", year=2026, seq=n,
+                              account_id=w.account.id, issue_date=date(2026, 1, 1),
+                              valid_until=date(2026, 1, 31)),
+    Document: lambda w, n: Document(filename=f"doc{n}.pdf", storage_key=f"docs/{n}.pdf"),
+    Alert: lambda w, n: Alert(kind="stale", message=f"Aviso {n}"),
+}
 
-    model: ClassVar[type[SQLModel]]
 
-    def make(self, w: World, n: int) -> SQLModel:
-        """An unsaved minimal row (NOT NULL columns and FKs satisfied); owner/team set later."""
-        raise NotImplementedError
-
-    @pytest.fixture(scope="class")
-    def world(self, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('perm') / 'perm.db'}")
-        SQLModel.metadata.create_all(engine)
-        with Session(engine, expire_on_commit=False) as session:
-            w = build_world(session)
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """One database: the people and base records, then the ROW_SPECS rows of every model."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('perm') / 'perm.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        w = build_world(session)
+        for model, make in MINIMAL_ROW.items():
+            labels = w.labels.setdefault(model, {})
             for owner, team in ROW_SPECS:
-                row = self.make(w, next(w.seq))
+                row = make(w, next(w.seq))
                 row.owner_id = w.users[owner].id if owner else None
                 row.team_id = w.teams[team] if team else None
                 session.add(row)
                 session.flush()
-                w.labels[row.id] = (owner, team)
-            session.commit()
-            yield w
-        engine.dispose()
+                labels[row.id] = (owner, team)
+        session.commit()
+        yield w
+    engine.dispose()
+
+
+@pytest.fixture(params=list(MINIMAL_ROW), ids=lambda model: model.__name__)
+def model(request: pytest.FixtureRequest) -> type[SQLModel]:
+    return request.param
+
+
+class TestOwnedModelScope:
+    """The scope tests, once for each owned model (the ``model`` fixture)."""
 
     # --- helpers ---
 
-    def all_rows(self, w: World) -> list[Any]:
-        return list(w.session.exec(select(self.model)).all())
+    @staticmethod
+    def all_rows(w: World, model: type[SQLModel]) -> list[Any]:
+        return list(w.session.exec(select(model)).all())
 
-    def visible_ids(self, w: World, user: User | None, action: Action) -> set[int]:
-        stmt = restrict(select(self.model), user, action)
+    @staticmethod
+    def visible_ids(w: World, model: type[SQLModel], user: User | None,
+                    action: Action) -> set[int]:
+        stmt = restrict(select(model), user, action)
         return {row.id for row in w.session.exec(stmt).all()}
 
     # --- tests ---
 
-    def test_rows_exist(self, world: World) -> None:
-        assert len(self.all_rows(world)) >= len(ROW_SPECS)
+    def test_rows_exist(self, world: World, model: type[SQLModel]) -> None:
+        assert len(self.all_rows(world, model)) >= len(ROW_SPECS)
 
     @pytest.mark.parametrize("action", ACTIONS)
     @pytest.mark.parametrize("user_key", USER_KEYS)
-    def test_restrict_matches_role_scope(self, world: World, user_key: str | None,
-                                         action: Action) -> None:
+    def test_restrict_matches_role_scope(self, world: World, model: type[SQLModel],
+                                         user_key: str | None, action: Action) -> None:
         user = world.user(user_key)
-        rows = self.all_rows(world)
+        rows = self.all_rows(world, model)
         expected = {r.id for r in rows if may_see(user, r)}
-        assert self.visible_ids(world, user, action) == expected
+        assert self.visible_ids(world, model, user, action) == expected
         # the scope is real: company roles see everything, the others a strict part of it
         if user is not None and user.active and user.role in ("admin", "director"):
             assert expected == {r.id for r in rows}
@@ -188,27 +216,30 @@ class OwnedModelScopeTests:
 
     @pytest.mark.parametrize("action", ACTIONS)
     @pytest.mark.parametrize("user_key", USER_KEYS)
-    def test_can_access_agrees_with_restrict(self, world: World, user_key: str | None,
-                                             action: Action) -> None:
+    def test_can_access_agrees_with_restrict(self, world: World, model: type[SQLModel],
+                                             user_key: str | None, action: Action) -> None:
         user = world.user(user_key)
-        visible = self.visible_ids(world, user, action)
-        for row in self.all_rows(world):
+        visible = self.visible_ids(world, model, user, action)
+        for row in self.all_rows(world, model):
             assert can_access(user, row, action) == (row.id in visible), (user_key, row.id)
             assert can_access(user, row, action.value) == (row.id in visible)  # str action
 
     @pytest.mark.parametrize("user_key", USER_KEYS)
-    def test_count_query_is_restricted(self, world: World, user_key: str | None) -> None:
+    def test_count_query_is_restricted(self, world: World, model: type[SQLModel],
+                                       user_key: str | None) -> None:
         """Pagination totals (``SELECT count(*) FROM t``) go through the same filter."""
         user = world.user(user_key)
-        stmt = restrict(select(func.count()).select_from(self.model), user)
-        expected = sum(1 for r in self.all_rows(world) if may_see(user, r))
+        stmt = restrict(select(func.count()).select_from(model), user)
+        expected = sum(1 for r in self.all_rows(world, model) if may_see(user, r))
         assert world.session.exec(stmt).one() == expected
 
-    def test_labels_by_role(self, world: World) -> None:
+    def test_labels_by_role(self, world: World, model: type[SQLModel]) -> None:
         """Spot checks by (owner, team) label, independent of the ``may_see`` oracle."""
+        known = world.labels[model]
+
         def labels(key: str) -> set[tuple[str | None, str | None]]:
-            ids = self.visible_ids(world, world.users[key], Action.VIEW)
-            return {world.labels[i] for i in ids if i in world.labels}
+            ids = self.visible_ids(world, model, world.users[key], Action.VIEW)
+            return {known[i] for i in ids if i in known}
 
         assert labels("comercial1") == {("comercial1", "norte"), ("comercial1", "sur")}
         assert labels("comercial3") == {("comercial3", "sur")}
@@ -223,74 +254,8 @@ class OwnedModelScopeTests:
         assert labels("inactive_comercial") == set()
 
 
-class TestLeadScope(OwnedModelScopeTests):
-    model = Lead
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Lead(company=f"Lead {n}")
-
-
-class TestAccountScope(OwnedModelScopeTests):
-    model = Account
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Account(name=f"Cliente {n} S.L.")
-
-
-class TestContactScope(OwnedModelScopeTests):
-    model = Contact
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Contact(first_name=f"Contacto {n}", account_id=w.account.id)
-
-
-class TestOpportunityScope(OwnedModelScopeTests):
-    model = Opportunity
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Opportunity(name=f"Oportunidad {n}", pipeline_id=w.pipeline.id,
-                           stage_id=w.stage.id, account_id=w.account.id)
-
-
-class TestStageChangeScope(OwnedModelScopeTests):
-    model = StageChange
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return StageChange(opportunity_id=w.opportunity.id, to_stage_id=w.stage.id)
-
-
-class TestQuoteScope(OwnedModelScopeTests):
-    model = Quote
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Quote(number=f"P-2026-{n:04d}", year=2026, seq=n, account_id=w.account.id,
-                     issue_date=date(2026, 1, 1), valid_until=date(2026, 1, 31))
-
-
-class TestActivityScope(OwnedModelScopeTests):
-    model = Activity
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Activity(subject=f"Llamar {n}", account_id=w.account.id)
-
-
-class TestDocumentScope(OwnedModelScopeTests):
-    model = Document
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Document(filename=f"doc{n}.pdf", storage_key=f"docs/{n}.pdf")
-
-
-class TestAlertScope(OwnedModelScopeTests):
-    model = Alert
-
-    def make(self, w: World, n: int) -> SQLModel:
-        return Alert(kind="stale", message=f"Aviso {n}")
-
-
 def test_every_owned_model_has_scope_tests() -> None:
-    covered = {cls.model for cls in OwnedModelScopeTests.__subclasses__()}
-    assert covered == set(OWNED_MODELS)
+    assert set(MINIMAL_ROW) == set(OWNED_MODELS)
     for model in OWNED_MODELS:  # what restrict() filters on
         assert {"owner_id", "team_id"} <= set(model.model_fields)
 

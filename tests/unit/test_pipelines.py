@@ -6,6 +6,7 @@ import pytest
 import sales_support as build
 from sqlmodel import select
 
+from crm_app.i18n import catalog
 from crm_app.models import Pipeline, Stage
 from crm_app.services import pipelines
 from crm_app.services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -104,3 +105,13 @@ def test_stage_with_opportunities_cannot_be_deleted(session, people):
     lost = build.stage(session, "Perdida")  # the last lost stage stays
     with pytest.raises(ValidationFailed):
         pipelines.delete_stage(session=session, actor=people.admin, stage_id=lost.id)
+
+
+def test_every_requirable_field_has_its_label_in_the_catalog():
+    """The stage editor and the move dialog label each key with ``sui.required.<key>``: a key
+    added to the service without its text would fail in front of an admin."""
+    assert set(pipelines.REQUIRED_FIELD_KEYS) == set(pipelines.REQUIRABLE_FIELDS) \
+        == set(pipelines.REQUIRED_KINDS)
+    texts = catalog("es")
+    missing = [k for k in pipelines.REQUIRED_FIELD_KEYS if f"sui.required.{k}" not in texts]
+    assert not missing, missing

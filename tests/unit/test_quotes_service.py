@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import AuditEvent, Organisation, QuoteLine, StageChange
 from crm_app.services import opportunities, quotes
+from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
 from crm_app.services.sales_common import today_local
 
@@ -252,12 +253,12 @@ def test_expire_quotes(session, people):
     done = build.quote(session, people.comercial1, acc.id, **past)
     quotes.accept_quote(session=session, actor=people.comercial1, quote_id=done.id)
     current = build.quote(session, people.comercial1, acc.id, valid_until=today)
-    assert quotes.expire_quotes(session=session) == 2
+    assert quotes.expire_quotes(session=session, actor=SYSTEM) == 2
     for q in (draft, sent, done, current):
         session.refresh(q)
     assert [q.status for q in (draft, sent, done, current)] == [
         "caducado", "caducado", "aceptado", "borrador"]
-    assert quotes.expire_quotes(session=session) == 0
+    assert quotes.expire_quotes(session=session, actor=SYSTEM) == 0
     with pytest.raises(Conflict):
         quotes.accept_quote(session=session, actor=people.comercial1, quote_id=draft.id)
     expired = session.exec(select(AuditEvent).where(AuditEvent.action == "expire")).all()

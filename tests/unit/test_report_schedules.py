@@ -142,3 +142,14 @@ def test_a_failing_recipient_does_not_stop_the_others(engine, session, people, t
     assert sent == ["manager2@test.crm"]
     failed = [r for r in results if r["status"] == "failed"]
     assert [(r["email"], r["error"]) for r in failed] == [("manager1@test.crm", "buzón lleno")]
+
+
+def test_recipient_choices_are_the_active_users_for_admins_only(session, people):
+    people.comercial3.active = False
+    session.add(people.comercial3)
+    session.commit()
+    names = [u.name for u in rs.recipient_choices(session=session, actor=people.admin)]
+    assert names == sorted(u.name for u in people.all() if u.active)
+    assert "Comercial3" not in names
+    with pytest.raises(PermissionDenied):
+        rs.recipient_choices(session=session, actor=people.manager1)

@@ -5,17 +5,15 @@ version, the ORM listener and the stored column agree)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import polars as pl
 import pytest
 from factories import People, make_people
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
-from crm_app.db import make_engine
 from crm_app.models import Account, Activity, Contact, Document, Lead, Opportunity, Product
 from crm_app.models.search import (
     SECTION,
@@ -134,18 +132,9 @@ QUERIES = {  # q -> the NAMES keys it must find, exactly
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'search.db'}"
-    else:
-        url = request.getfixturevalue("pg_server").create_database("crm_search")
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    try:
-        with Session(engine, expire_on_commit=False) as s:
-            yield s
-    finally:
-        engine.dispose()
+def db(request: pytest.FixtureRequest) -> Session:
+    """A session on a fresh database of each backend (conftest's ``session``, ``pg_session``)."""
+    return request.getfixturevalue("session" if request.param == "sqlite" else "pg_session")
 
 
 Lister = Callable[[str], list[str]]

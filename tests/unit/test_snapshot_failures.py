@@ -19,6 +19,7 @@ from analytics.scope import Scope
 from crm_app.formatting import datetime_es
 from crm_app.models import Alert, Role, User
 from crm_app.services import analytics as svc
+from crm_app.services.actors import SYSTEM
 from crm_app.settings import get_settings
 
 NOV = periods.month(2025, 11)
@@ -60,7 +61,7 @@ def test_a_failed_rebuild_keeps_the_last_good_snapshot_warns_and_alerts_once(wor
                                                                             monkeypatch):
     engine, session, data, second = world
     people = data.people
-    good = svc.rebuild_snapshot(actor=None)
+    good = svc.rebuild_snapshot(actor=SYSTEM)
     assert svc.snapshot_warning(good.built_at) == ""
     # a value the build cannot hold: an amount of 10^30 € (SQLite stores whatever it is given)
     with engine.begin() as conn:
@@ -69,7 +70,7 @@ def test_a_failed_rebuild_keeps_the_last_good_snapshot_warns_and_alerts_once(wor
     caplog.set_level(logging.ERROR, logger="crm_app.services.analytics")
     for _ in range(3):  # the scheduled retries
         with pytest.raises(svc.SnapshotFailed) as failed:
-            svc.rebuild_snapshot(actor=None)
+            svc.rebuild_snapshot(actor=SYSTEM)
     assert "Se siguen mostrando los anteriores" in failed.value.message
 
     # the last good snapshot is still the one served, whole
@@ -101,32 +102,32 @@ def test_a_failed_rebuild_keeps_the_last_good_snapshot_warns_and_alerts_once(wor
     assert re.search(r"se muestran los del \d{2}/\d{2}/\d{4} \d{2}:\d{2}\.$", warning)
 
     # Inicio and Informes carry it (their thread functions, run for real)
-    from pages import home, reports
+    from pages.home.build import build_dashboard
+    from pages.reports.build import build_report
 
-    monkeypatch.setattr(home, "today_local", lambda: date(2025, 11, 20))
-    monkeypatch.setattr(reports, "today_local", lambda: date(2025, 11, 20))
-    view = home.build_dashboard(Scope.company(), "month")
+    nov_20 = date(2025, 11, 20)
+    view = build_dashboard(Scope.company(), "month", nov_20)
     assert view["snapshot_warning"] == warning
     assert view["cards"][2]["value"].startswith("7.500,50")  # won amount, from the old data
-    report = reports.build_report(Scope.company(), {
-        "kpis": ["won_amount"], "cut": "none", "period": "month", "ref": "2025-11-15",
-        "start": "", "end": "", "view": "yoy"})
+    report = build_report(Scope.company(), {
+        "kpis": ["won_amount"], "cut": "none", "period": "month", "ref": date(2025, 11, 15),
+        "start": None, "end": None, "view": "yoy"}, nov_20)
     assert report["snapshot_warning"] == warning
 
     # the data is fixed: the next build goes through, the warning and the alerts are gone
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE opportunity SET amount = 5000 WHERE id = ?",
                              (data.opps["O6"].id,))
-    fresh = svc.rebuild_snapshot(actor=None)
+    fresh = svc.rebuild_snapshot(actor=SYSTEM)
     assert snap.build_status().ok and svc.snapshot_warning(fresh.built_at) == ""
-    assert home.build_dashboard(Scope.company(), "month")["snapshot_warning"] == ""
+    assert build_dashboard(Scope.company(), "month", nov_20)["snapshot_warning"] == ""
     assert all(a.resolved_at is not None for a in _alerts(session))
     # and a later failure raises a new alert
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE opportunity SET amount = 1e30 WHERE id = ?",
                              (data.opps["O6"].id,))
     with pytest.raises(svc.SnapshotFailed):
-        svc.rebuild_snapshot(actor=None)
+        svc.rebuild_snapshot(actor=SYSTEM)
     assert len([a for a in _alerts(session) if a.resolved_at is None]) == 2
 
 

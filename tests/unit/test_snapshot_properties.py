@@ -39,22 +39,8 @@ from sqlmodel import Session, SQLModel
 from analytics import kpis, periods
 from analytics import snapshot as snap
 from analytics.scope import Scope
+from crm_app import models
 from crm_app.db import make_engine
-from crm_app.models import (
-    Account,
-    Activity,
-    Lead,
-    Opportunity,
-    Organisation,
-    Pipeline,
-    Product,
-    Quote,
-    QuoteLine,
-    Stage,
-    StageChange,
-    Team,
-    User,
-)
 
 MADRID = ZoneInfo("Europe/Madrid")
 CENT = Decimal("0.01")
@@ -213,27 +199,27 @@ def write(engine: Any, w: World) -> None:
                 conn.execute(table.delete())
     with Session(engine) as s:
         if w.fy_start is not None:
-            s.add(Organisation(legal_name="Empresa ñ", fiscal_year_start_month=w.fy_start))
-        s.add_all(Team(**t) for t in w.teams)
+            s.add(models.Organisation(legal_name="Empresa ñ", fiscal_year_start_month=w.fy_start))
+        s.add_all(models.Team(**t) for t in w.teams)
         s.flush()
-        s.add_all(User(**u) for u in w.users)
+        s.add_all(models.User(**u) for u in w.users)
         s.flush()
         if w.stages:
-            s.add(Pipeline(id=1, name="Ventas", is_default=True))
+            s.add(models.Pipeline(id=1, name="Ventas", is_default=True))
             s.flush()
-            s.add_all(Stage(pipeline_id=1, **st_) for st_ in w.stages)
-        s.add_all(Account(**a) for a in w.accounts)
-        s.add_all(Product(**p) for p in w.products)
+            s.add_all(models.Stage(pipeline_id=1, **st_) for st_ in w.stages)
+        s.add_all(models.Account(**a) for a in w.accounts)
+        s.add_all(models.Product(**p) for p in w.products)
         s.flush()
-        s.add_all(Opportunity(name=f"O{o['id']}", pipeline_id=1, **o) for o in w.opps)
+        s.add_all(models.Opportunity(name=f"O{o['id']}", pipeline_id=1, **o) for o in w.opps)
         s.flush()
-        s.add_all(StageChange(**c) for c in w.changes)
-        s.add_all(Lead(**lead) for lead in w.leads)
+        s.add_all(models.StageChange(**c) for c in w.changes)
+        s.add_all(models.Lead(**lead) for lead in w.leads)
         s.flush()
-        s.add_all(Activity(**a) for a in w.activities)
-        s.add_all(Quote(**q) for q in w.quotes)
+        s.add_all(models.Activity(**a) for a in w.activities)
+        s.add_all(models.Quote(**q) for q in w.quotes)
         s.flush()
-        s.add_all(QuoteLine(**line) for line in w.lines)
+        s.add_all(models.QuoteLine(**line) for line in w.lines)
         s.commit()
 
 

@@ -250,7 +250,8 @@ def test_the_real_worker_killed_comes_back_while_the_web_keeps_answering(
 
     import httpx
     from celery import Celery
-    from live_api import free_port, prepare_database
+    from live_api import prepare_database
+    from throwaway import free_port
 
     data = tmp_path / "data"
     data.mkdir()

@@ -13,10 +13,13 @@ Modules, in the order an import runs through them:
 - ``writer``: bulk inserts/updates in the caller's transaction;
 - ``service``: ``import_file``, ``undo_batch``, rejected-rows CSV (the public verbs);
 - ``uploads``: the wizard's files in the data dir (deleted when the import ends, purged
-  when abandoned);
+  when abandoned), named by tokens;
+- ``wizard``: the browser wizard's steps over an uploaded file (analyse, check, import, the
+  reports of a check);
 - ``bench``: the 100k-row benchmark against a naive csv + ORM importer.
 """
 
+from crm_app.services.importing.errors import FileGone
 from crm_app.services.importing.limits import ImportLimits
 from crm_app.services.importing.mapping import (
     delete_template,
@@ -34,6 +37,6 @@ from crm_app.services.importing.service import (
     undo_batch,
 )
 
-__all__ = ["POLICIES", "FileTooBig", "FileUnreadable", "ImportLimits", "ImportResult",
+__all__ = ["POLICIES", "FileGone", "FileTooBig", "FileUnreadable", "ImportLimits", "ImportResult",
            "batch_rejected_csv", "delete_template", "import_file", "list_batches",
            "list_templates", "read_table", "resolve_mapping", "save_template", "undo_batch"]

@@ -27,6 +27,32 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, func, select
 
+from crm_app.db import make_engine
+from crm_app.models import (
+    AssignmentAction,
+    AssignmentRule,
+    ImportBatch,
+    ImportStatus,
+    Lead,
+    Organisation,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.assignment import Assigner
+from crm_app.services.importing.checks import _nif_slow, _phone_slow
+from crm_app.services.importing.service import import_file
+from crm_app.services.importing.writer import wait_for_checkpoints
+from crm_app.services.normalize import (
+    email_is_valid,
+    normalize_email,
+    normalize_nif,
+    normalize_phone,
+)
+from crm_app.services.spain import canonical_province
+
 FIRST = ("Antonio", "Manuel", "José", "Francisco", "David", "Juan", "Javier", "Daniel",
          "Carlos", "Jesús", "Alejandro", "Miguel", "Rafael", "Pablo", "Sergio", "Fernando",
          "Jorge", "Luis", "Alberto", "Álvaro", "Adrián", "Diego", "Raúl", "Iván", "Rubén",
@@ -161,17 +187,6 @@ def generate_csv(rows: int, *, seed: int = 2026, encoding: str = "cp1252") -> by
 def fresh_db(path: Path) -> Any:
     """A new SQLite database with the schema, an organisation, two teams, eight users and
     three assignment rules (round robin, least loaded, territory) plus a fallback owner."""
-    from crm_app.db import make_engine
-    from crm_app.models import (
-        AssignmentAction,
-        AssignmentRule,
-        Organisation,
-        Role,
-        Team,
-        User,
-        utcnow,
-    )
-
     engine = make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as s:
@@ -210,20 +225,11 @@ def fresh_db(path: Path) -> Any:
     return engine
 
 
-def naive_import(*, session: Session, actor: Any, data: bytes) -> dict[str, int]:
+@needs_actor
+def naive_import(*, session: Session, actor: Actor, data: bytes) -> dict[str, int]:
     """What a straightforward importer does: csv.DictReader, the per-value normalisers, a
     set of keys seen in the file plus one duplicate query per row, the Assigner, one ORM
     object per row (``session.add``; SQLAlchemy batches the INSERTs at the commit)."""
-    from crm_app.models import ImportBatch, ImportStatus, Lead, utcnow
-    from crm_app.services.assignment import Assigner
-    from crm_app.services.normalize import (
-        email_is_valid,
-        normalize_email,
-        normalize_nif,
-        normalize_phone,
-    )
-    from crm_app.services.spain import canonical_province
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -360,11 +366,6 @@ def run(rows: int = 100_000, *, seed: int = 2026, baseline_rows: int | None = No
     """Generate, import with ours ``repeat`` times (the median counts) and once with the
     naive importer (``baseline_rows`` of the same file, default all), each into a fresh
     database."""
-    from crm_app.models import Lead, User
-    from crm_app.services.importing.checks import _nif_slow, _phone_slow
-    from crm_app.services.importing.service import import_file
-    from crm_app.services.importing.writer import wait_for_checkpoints
-
     tmp = Path(workdir or tempfile.mkdtemp(prefix="crm-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
     data = generate_csv(rows, seed=seed, encoding=encoding)

@@ -49,20 +49,22 @@ def nulls(n: int, dtype: Any, name: str = "") -> pl.Series:
 # --- per-value fallbacks (cached) ------------------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)
-def _phone_slow(value: str) -> tuple[str | None, str | None]:
+def _normalised(normalise: Callable[[str], str], value: str) -> tuple[str | None, str | None]:
+    """``(clean value, None)`` or ``(None, the normaliser's Spanish error)``."""
     try:
-        return normalize_phone(value), None
+        return normalise(value), None
     except ValueError as exc:
         return None, str(exc)
+
+
+@lru_cache(maxsize=200_000)
+def _phone_slow(value: str) -> tuple[str | None, str | None]:
+    return _normalised(normalize_phone, value)
 
 
 @lru_cache(maxsize=200_000)
 def _nif_slow(value: str) -> tuple[str | None, str | None]:
-    try:
-        return normalize_nif(value), None
-    except ValueError as exc:
-        return None, str(exc)
+    return _normalised(normalize_nif, value)
 
 
 def _email_slow(value: str) -> tuple[str | None, str | None]:

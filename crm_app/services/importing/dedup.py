@@ -21,8 +21,8 @@ from typing import Any
 import polars as pl
 from sqlmodel import Session
 
-from crm_app.models import User
 from crm_app.permissions import scope_of
+from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.importing.reader import ROW
 
 KEYS = ("email", "nif", "phone")
@@ -43,7 +43,8 @@ class Existing:
     by_field: dict[str, pl.DataFrame]
 
 
-def load_existing(*, session: Session, actor: User, entity: str,
+@needs_actor
+def load_existing(*, session: Session, actor: Actor, entity: str,
                   wanted: dict[str, pl.Series]) -> Existing:
     """Existing records (not deleted) whose email/NIF/phone appear in the file.
 
@@ -91,7 +92,7 @@ def load_existing(*, session: Session, actor: User, entity: str,
     return Existing(by_field=out)
 
 
-def _load_all(conn: Any, actor: User, targets: tuple[str, ...],
+def _load_all(conn: Any, actor: Actor, targets: tuple[str, ...],
               wanted: dict[str, pl.Series]) -> Existing:
     """Few existing records: read their keys and match in memory (no temp table)."""
     out: dict[str, pl.DataFrame] = {}
@@ -111,7 +112,7 @@ def _load_all(conn: Any, actor: User, targets: tuple[str, ...],
     return Existing(by_field=out)
 
 
-def _matches(rows: list, table: str, prio: int, scope: str, actor: User) -> pl.DataFrame:
+def _matches(rows: list, table: str, prio: int, scope: str, actor: Actor) -> pl.DataFrame:
     key, ids, owners, teams = (list(x) for x in zip(*rows, strict=True))
     if scope == "company":
         visible = [True] * len(ids)

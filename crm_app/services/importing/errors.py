@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_app.i18n import t
 from crm_app.services.errors import DomainError
 
 
@@ -14,4 +15,13 @@ class FileTooBig(FileUnreadable):
     before it takes the memory or the time its contents would need."""
 
 
-__all__ = ["FileTooBig", "FileUnreadable"]
+class FileGone(FileUnreadable):
+    """An uploaded file (or a report of its check) is no longer in the imports folder: the
+    import ended, or it was purged after 24 h unused. The wizard starts again from the
+    upload."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or t("import_limits.file_gone"))
+
+
+__all__ = ["FileGone", "FileTooBig", "FileUnreadable"]

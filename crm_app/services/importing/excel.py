@@ -29,6 +29,7 @@ from crm_app.i18n import t
 from crm_app.services.importing.errors import FileTooBig, FileUnreadable
 from crm_app.services.importing.excel_child import sheet_frame
 from crm_app.services.importing.limits import MB, ImportLimits, too_many_rows
+from crm_app.services.importing.uploads import import_dir
 
 CHILD = Path(__file__).with_name("excel_child.py")
 
@@ -36,8 +37,6 @@ CHILD = Path(__file__).with_name("excel_child.py")
 def scratch_dir() -> Path:
     """Where the child's output goes: the data directory (never a RAM-backed /tmp), in the
     folder whose abandoned files the clean-up task purges."""
-    from crm_app.services.importing.uploads import import_dir
-
     return import_dir()
 
 

@@ -40,6 +40,7 @@ import polars as pl
 from crm_app.formatting import number
 from crm_app.i18n import t
 from crm_app.services.importing.errors import FileTooBig, FileUnreadable
+from crm_app.settings import get_settings
 
 MB = 1024 * 1024
 CHUNK = MB  # inflated bytes looked at a time
@@ -71,8 +72,6 @@ class ImportLimits:
     @classmethod
     def current(cls) -> ImportLimits:
         """The limits of ``CRM_IMPORT_*`` (settings)."""
-        from crm_app.settings import get_settings
-
         s = get_settings()
         return cls(max_rows=s.import_max_rows, max_bytes=s.import_max_mb * MB,
                    max_unzipped_bytes=s.import_max_unzipped_mb * MB,

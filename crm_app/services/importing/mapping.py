@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from crm_app.models import CustomFieldDef, ImportTemplate, User
+from crm_app.models import CustomFieldDef, ImportTemplate
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
-from crm_app.services.errors import NotFound, ValidationFailed
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from crm_app.services.records import get_existing
 from crm_app.services.spain import fold
 
 IGNORE = "ignore"
@@ -211,6 +213,43 @@ def custom_defs(session: Session, entity: str) -> list[CustomFieldDef]:
                              .order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
 
 
+@dataclass(frozen=True)
+class Target:
+    """A field a column can go to: ``value`` as a mapping stores it (``email``,
+    ``custom.sector``), its Spanish ``label``, and whether it is a custom field."""
+
+    value: str
+    label: str
+    custom: bool = False
+
+
+def targets(entity: str, custom: list[CustomFieldDef]) -> list[Target]:
+    """The fields a file column can go to, standard fields first (``ignore`` aside)."""
+    return [*(Target(name, spec.label) for name, spec in fields_of(entity).items()),
+            *(Target(f"custom.{d.key}", d.label, custom=True) for d in custom)]
+
+
+def labels(entity: str, custom: list[CustomFieldDef]) -> dict[str, str]:
+    """Target -> its Spanish label, for messages about a field."""
+    return {tgt.value: tgt.label for tgt in targets(entity, custom)}
+
+
+def taken_by(choices: list[tuple[str, str]]) -> dict[str, str]:
+    """For ``(header, target)`` choices in file order: each header whose target an earlier
+    header already takes, with that earlier header (the first column wins, as in
+    ``resolve_mapping``; the later one is ignored)."""
+    first: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for header, target in choices:
+        if target == IGNORE:
+            continue
+        if target in first:
+            out[header] = first[target]
+        else:
+            first[target] = header
+    return out
+
+
 def resolve_mapping(*, entity: str, headers: list[str], custom: list[CustomFieldDef],
                     user_mapping: dict[str, str] | None = None) -> Mapping:
     """Map each header to a target field. ``ValidationFailed`` when the user mapping names a
@@ -273,7 +312,8 @@ def resolve_mapping(*, entity: str, headers: list[str], custom: list[CustomField
 # --- templates -----------------------------------------------------------------------------
 
 
-def save_template(*, session: Session, actor: User, entity: str, name: str,
+@needs_actor
+def save_template(*, session: Session, actor: Actor, entity: str, name: str,
                   mapping: dict[str, str]) -> ImportTemplate:
     """Save (or replace, by name and entity) a mapping as a template."""
     require(actor, Perm.IMPORT)
@@ -300,7 +340,8 @@ def save_template(*, session: Session, actor: User, entity: str, name: str,
     return tpl
 
 
-def list_templates(*, session: Session, actor: User, entity: str | None = None
+@needs_actor
+def list_templates(*, session: Session, actor: Actor, entity: str | None = None
                    ) -> list[ImportTemplate]:
     require(actor, Perm.IMPORT)
     stmt = select(ImportTemplate).order_by(ImportTemplate.entity, ImportTemplate.name)
@@ -309,19 +350,29 @@ def list_templates(*, session: Session, actor: User, entity: str | None = None
     return list(session.exec(stmt).all())
 
 
-def get_template(*, session: Session, actor: User, template_id: int) -> ImportTemplate:
+@needs_actor
+def get_template(*, session: Session, actor: Actor, template_id: int) -> ImportTemplate:
     require(actor, Perm.IMPORT)
-    tpl = session.get(ImportTemplate, template_id)
-    if tpl is None:
+    return get_existing(session=session, model=ImportTemplate, record_id=template_id,
+                        missing="Plantilla de importación no encontrada.")
+
+
+@needs_actor
+def apply_template(*, session: Session, actor: Actor, entity: str, template_id: int,
+                   choices: dict[str, str]) -> tuple[ImportTemplate, dict[str, str]]:
+    """A saved template over the current ``{header: target}`` choices: each header the
+    template knows (compared folded) takes the template's target; the rest keep theirs."""
+    tpl = get_template(session=session, actor=actor, template_id=template_id)
+    if tpl.entity != entity_key(entity):
         raise NotFound("Plantilla de importación no encontrada.")
-    return tpl
+    saved = {header_key(h): target for h, target in (tpl.mapping or {}).items()}
+    return tpl, {h: saved.get(header_key(h), target) for h, target in choices.items()}
 
 
-def delete_template(*, session: Session, actor: User, template_id: int) -> None:
+@needs_actor
+def delete_template(*, session: Session, actor: Actor, template_id: int) -> None:
     tpl = get_template(session=session, actor=actor, template_id=template_id)
     if tpl.created_by_id != actor.id and actor.role != "admin":
-        from crm_app.services.errors import PermissionDenied
-
         raise PermissionDenied("Solo quien creó la plantilla o un administrador puede borrarla.")
     audit.record(session=session, actor=actor, entity="import_template", entity_id=tpl.id,
                  action="delete", before={"entity": tpl.entity, "name": tpl.name})
@@ -329,6 +380,7 @@ def delete_template(*, session: Session, actor: User, template_id: int) -> None:
     session.commit()
 
 
-__all__ = ["ENTITIES", "FIELDS", "IGNORE", "FieldSpec", "Mapping", "custom_defs",
-           "delete_template", "entity_key", "fields_of", "get_template", "header_key",
-           "list_templates", "resolve_mapping", "save_template"]
+__all__ = ["ENTITIES", "FIELDS", "IGNORE", "FieldSpec", "Mapping", "Target", "apply_template",
+           "custom_defs", "delete_template", "entity_key", "fields_of", "get_template",
+           "header_key", "labels", "list_templates", "resolve_mapping", "save_template",
+           "taken_by", "targets"]

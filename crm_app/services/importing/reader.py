@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from crm_app.services.importing.errors import FileTooBig, FileUnreadable
+from crm_app.services.importing.excel import read_sheet
 from crm_app.services.importing.limits import (
     ImportLimits,
     check_cells,
@@ -278,8 +279,6 @@ def _read_csv_module(text: str, delimiter: str, limits: ImportLimits | None = No
 
 
 def _read_excel(data: bytes, limits: ImportLimits) -> RawTable:
-    from crm_app.services.importing.excel import read_sheet
-
     small = data.startswith(_XLSX_MAGIC) and check_xlsx(data, limits)  # before any parsing
     df = read_sheet(data, limits, in_process=small)  # rows with a cell, as the sheet numbers
     cells = [c for c in df.columns if c != "__row"]

@@ -58,7 +58,10 @@ from crm_app.models import (
 )
 from crm_app.permissions import Perm, PermissionDenied, require, restrict
 from crm_app.services import audit
-from crm_app.services.errors import Conflict, NotFound, ValidationFailed
+from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.assignment import Assigner
+from crm_app.services.defaults import ensure_default_pipeline
+from crm_app.services.errors import Conflict, ValidationFailed
 from crm_app.services.importing import writer
 from crm_app.services.importing.checks import nulls
 from crm_app.services.importing.dedup import KEYS, find_duplicates, load_existing
@@ -74,6 +77,7 @@ from crm_app.services.importing.mapping import (
 from crm_app.services.importing.reader import ROW, FileUnreadable, RawTable, read_table
 from crm_app.services.importing.validate import OK, Lookups, StageInfo, prepare
 from crm_app.services.links import assign_error
+from crm_app.services.records import get_existing
 from crm_app.services.spain import fold, province_from_postal_code
 from crm_app.services.spreadsheet_cells import safe_cell
 
@@ -147,7 +151,8 @@ class ImportResult:
 # --- entry points ----------------------------------------------------------------------------
 
 
-def import_file(*, session: Session, actor: User, entity: str, data: bytes, filename: str = "",
+@needs_actor
+def import_file(*, session: Session, actor: Actor, entity: str, data: bytes, filename: str = "",
                 mapping: dict[str, str] | None = None, template_id: int | None = None,
                 on_duplicate: str = "skip", dry_run: bool = False,
                 progress: Progress | None = None,
@@ -163,7 +168,7 @@ def import_file(*, session: Session, actor: User, entity: str, data: bytes, file
                             limits=limits)
 
 
-def _import_file(*, session: Session, actor: User, entity: str, data: bytes, filename: str = "",
+def _import_file(*, session: Session, actor: Actor, entity: str, data: bytes, filename: str = "",
                  mapping: dict[str, str] | None = None, template_id: int | None = None,
                  on_duplicate: str = "skip", dry_run: bool = False,
                  progress: Progress | None = None,
@@ -250,15 +255,23 @@ def _import_file(*, session: Session, actor: User, entity: str, data: bytes, fil
     return result
 
 
-def undo_batch(*, session: Session, actor: User, batch_id: int) -> ImportBatch:
+def _own_batch(session: Session, actor: Actor, batch_id: int, *,
+               refused: str = "No tienes permiso para esta acción.") -> ImportBatch:
+    """A batch its creator or an admin may act on (undo it, download its rejected rows)."""
+    require(actor, Perm.IMPORT)
+    batch = get_existing(session=session, model=ImportBatch, record_id=batch_id,
+                         missing="Importación no encontrada.")
+    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
+        raise PermissionDenied(refused)
+    return batch
+
+
+@needs_actor
+def undo_batch(*, session: Session, actor: Actor, batch_id: int) -> ImportBatch:
     """Delete what the batch created (and their stage history), restore what it updated,
     mark it undone. Only its creator or an admin; never twice."""
-    require(actor, Perm.IMPORT)
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound("Importación no encontrada.")
-    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
-        raise PermissionDenied("Solo quien hizo la importación o un administrador puede "
+    batch = _own_batch(session, actor, batch_id,
+                       refused="Solo quien hizo la importación o un administrador puede "
                                "deshacerla.")
     if batch.status == ImportStatus.UNDONE:
         raise Conflict("Esta importación ya se deshizo.")
@@ -287,14 +300,10 @@ def undo_batch(*, session: Session, actor: User, batch_id: int) -> ImportBatch:
     return batch
 
 
-def batch_rejected_csv(*, session: Session, actor: User, batch_id: int) -> bytes:
+@needs_actor
+def batch_rejected_csv(*, session: Session, actor: Actor, batch_id: int) -> bytes:
     """The rejected rows of a committed batch as CSV (original values + row, field, error)."""
-    require(actor, Perm.IMPORT)
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise NotFound("Importación no encontrada.")
-    if batch.created_by_id != actor.id and actor.role != Role.ADMIN:
-        raise PermissionDenied()
+    batch = _own_batch(session, actor, batch_id)
     headers = list(batch.mapping or {})
     stored = batch.errors or []
     values: dict[int, list[str | None]] = {}
@@ -304,13 +313,22 @@ def batch_rejected_csv(*, session: Session, actor: User, batch_id: int) -> bytes
     return rejected_csv_bytes(headers, stored, values, batch.mapping or {}, batch.entity)
 
 
-def list_batches(*, session: Session, actor: User, limit: int = 50) -> list[ImportBatch]:
-    """Recent imports: an admin sees all, anyone else their own."""
+@needs_actor
+def list_batches(*, session: Session, actor: Actor, limit: int = 50,
+                 entity: str | None = None) -> list[ImportBatch]:
+    """Recent imports (of one ``entity`` if given): an admin sees all, anyone else their own."""
     require(actor, Perm.IMPORT)
     stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if entity is not None:
+        stmt = stmt.where(ImportBatch.entity == entity_key(entity))
     if actor.role != Role.ADMIN:
         stmt = stmt.where(ImportBatch.created_by_id == actor.id)
     return list(session.execute(stmt).scalars().all())
+
+
+def rejected_rows(batch: ImportBatch) -> int:
+    """Rows of a batch's file left out for errors (a row with two errors counts once)."""
+    return len({e.get("row") for e in batch.errors or []})
 
 
 # --- rejected rows CSV ---------------------------------------------------------------------
@@ -373,7 +391,7 @@ def _stored_errors(result: ImportResult) -> list[dict]:
 # --- lookups -------------------------------------------------------------------------------
 
 
-def _lookups(session: Session, actor: User, entity: str, mapping: Mapping,
+def _lookups(session: Session, actor: Actor, entity: str, mapping: Mapping,
              custom: list) -> Lookups:
     lk = Lookups(custom=custom, owner_column_allowed=actor.role != Role.COMERCIAL)
     targets = set(mapping.columns.values())
@@ -384,8 +402,6 @@ def _lookups(session: Session, actor: User, entity: str, mapping: Mapping,
             if refused is not None:
                 lk.owner_refused[u.id] = refused
     if entity == "opportunity":
-        from crm_app.services.defaults import ensure_default_pipeline
-
         default = ensure_default_pipeline(session=session)
         lk.default_pipeline_id = default.id
         for p in session.execute(select(Pipeline).where(Pipeline.active == True)).scalars():  # noqa: E712
@@ -414,7 +430,7 @@ class _Plan:
     duplicates: list[dict]
 
 
-def _plan(session: Session, actor: User, entity: str, frame: pl.DataFrame, fields: list[str],
+def _plan(session: Session, actor: Actor, entity: str, frame: pl.DataFrame, fields: list[str],
           policy: str) -> _Plan:
     valid = frame.filter(pl.col(OK)).drop(OK)
     keys = [k for k in KEYS if k in fields]
@@ -452,7 +468,7 @@ def _plan(session: Session, actor: User, entity: str, frame: pl.DataFrame, field
 # --- owners ----------------------------------------------------------------------------------
 
 
-def _owners(session: Session, actor: User, entity: str, frame: pl.DataFrame, lookups: Lookups,
+def _owners(session: Session, actor: Actor, entity: str, frame: pl.DataFrame, lookups: Lookups,
             mapping: Mapping, dry_run: bool) -> pl.DataFrame:
     """Add ``owner_id``, ``team_id`` (and ``assigned_rule_id`` for leads) to the rows to
     create."""
@@ -483,8 +499,6 @@ def _assign(session: Session, frame: pl.DataFrame, owner: pl.Series, team: pl.Se
             dry_run: bool) -> tuple[pl.Series, pl.Series, pl.Series]:
     """The lead assignment rules in file order (round robin and least-loaded depend on the
     order), for the rows without an owner."""
-    from crm_app.services.assignment import Assigner
-
     assigner = Assigner.load(session=session)
     wanted = {"province", "status", "source"}
     for r in session.execute(select(AssignmentRule).where(AssignmentRule.active == True)  # noqa: E712
@@ -553,7 +567,7 @@ def _custom_dicts(frame: pl.DataFrame) -> list[dict] | None:
             for vals in frame.select(custom_cols).iter_rows()]
 
 
-def _insert(session: Session, actor: User, entity: str, frame: pl.DataFrame, batch_id: int,
+def _insert(session: Session, actor: Actor, entity: str, frame: pl.DataFrame, batch_id: int,
             progress: Callable[[int], None]) -> None:
     if frame.height == 0:
         return
@@ -636,7 +650,7 @@ def _stages_by_pipeline(session: Session) -> dict[int, list[int]]:
     return out
 
 
-def _stage_history(session: Session, actor: User, frame: pl.DataFrame, batch_id: int,
+def _stage_history(session: Session, actor: Actor, frame: pl.DataFrame, batch_id: int,
                    now: datetime) -> None:
     """Stage history consistent with the imported state: created -> first open stage of the
     pipeline at ``created_at``; a won/lost opportunity then moves to its final stage at
@@ -693,7 +707,7 @@ def _stage_history(session: Session, actor: User, frame: pl.DataFrame, batch_id:
 # --- updates and undo ------------------------------------------------------------------------
 
 
-def _apply_updates(session: Session, actor: User, entity: str,
+def _apply_updates(session: Session, actor: Actor, entity: str,
                    updates: list[tuple[int, dict[str, Any]]], mapping: Mapping,
                    lookups: Lookups) -> dict[str, dict[str, Any]]:
     """Write non-blank mapped fields over the existing records; return their old values."""
@@ -749,4 +763,4 @@ def _restore(session: Session, model: type[SQLModel], previous: dict[str, dict])
 
 
 __all__ = ["MODELS", "POLICIES", "ImportResult", "batch_rejected_csv", "import_file",
-           "list_batches", "rejected_csv_bytes", "undo_batch"]
+           "list_batches", "rejected_csv_bytes", "rejected_rows", "undo_batch"]

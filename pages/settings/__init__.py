@@ -1,0 +1,19 @@
+"""/ajustes and its screens (admins): the overview (company, users, links), the lead
+assignment rules, the custom fields and the sales pipelines.
+
+Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
+roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
+permission again, so a forged event is refused like an API call.
+"""
+
+from pages.settings.fields_state import CustomFieldsState
+from pages.settings.fields_view import fields_page
+from pages.settings.overview_state import SettingsState
+from pages.settings.overview_view import settings_page
+from pages.settings.pipelines_state import PipelinesState
+from pages.settings.pipelines_view import pipelines_page
+from pages.settings.rules_state import AssignmentRulesState
+from pages.settings.rules_view import rules_page
+
+__all__ = ["AssignmentRulesState", "CustomFieldsState", "PipelinesState", "SettingsState",
+           "fields_page", "pipelines_page", "rules_page", "settings_page"]

@@ -1,0 +1,72 @@
+"""The suite's own guards (tests/suite_guards.py, tests/aio.py): a test cannot make a later one
+fail by leaving an event loop marked running on the main thread, as Playwright's synchronous
+API does for as long as the browser tests' ``browser`` is open."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aio import run_async
+
+pytest_plugins = ["pytester"]
+
+async def _answer() -> int:
+    await asyncio.sleep(0)
+    return 42
+
+
+def test_run_async_runs_while_a_loop_is_marked_running_on_this_thread() -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.events._set_running_loop(loop)  # what Playwright leaves between its calls
+    try:
+        coro = _answer()
+        with pytest.raises(RuntimeError, match="running event loop"):
+            asyncio.run(coro)
+        coro.close()
+        assert run_async(_answer()) == 42
+        with pytest.raises(ZeroDivisionError):  # an error comes back to the caller
+            run_async(_divide())
+    finally:
+        asyncio.events._set_running_loop(None)
+        loop.close()
+    assert run_async(_answer()) == 42  # and on a free thread as asyncio.run
+
+
+async def _divide() -> float:
+    return 1 / 0
+
+
+def test_browser_tests_run_last_and_a_leaked_loop_fails_the_test_that_leaked_it(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_order="""
+        import asyncio
+
+        import pytest
+
+        @pytest.mark.browser
+        def test_a_browser():  # as Playwright's sync API: a loop marked running, kept
+            asyncio.events._set_running_loop(asyncio.new_event_loop())
+
+        def test_b_upload():
+            assert asyncio.run(asyncio.sleep(0, "ok")) == "ok"
+
+        def test_c_leaks():
+            asyncio.events._set_running_loop(asyncio.new_event_loop())
+
+        def test_d_after_the_leak():
+            pass
+    """)
+    try:
+        result = pytester.runpytest_inprocess("-p", "suite_guards", "-p", "no:cacheprovider",
+                                              "-v", "-W",
+                                              "ignore::pytest.PytestUnknownMarkWarning")
+    finally:  # the inner tests marked loops running on this very thread: unmark them
+        asyncio.events._set_running_loop(None)
+    out = result.stdout.str()
+    order = [line.split("::")[1].split()[0] for line in out.splitlines()
+             if line.startswith("test_order.py::") and line.rstrip().endswith("%]")
+             and " PASSED " in line]
+    assert order[0] == "test_b_upload" and order[-1] == "test_a_browser", out
+    result.assert_outcomes(passed=4, errors=1)  # test_c_leaks: passed, then its teardown fails
+    assert "test_order.py::test_c_leaks left an event loop marked running" in out
