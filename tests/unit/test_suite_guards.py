@@ -5,6 +5,7 @@ API does for as long as the browser tests' ``browser`` is open."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from aio import run_async
@@ -70,3 +71,39 @@ def test_browser_tests_run_last_and_a_leaked_loop_fails_the_test_that_leaked_it(
     assert order[0] == "test_b_upload" and order[-1] == "test_a_browser", out
     result.assert_outcomes(passed=4, errors=1)  # test_c_leaks: passed, then its teardown fails
     assert "test_order.py::test_c_leaks left an event loop marked running" in out
+
+
+def test_two_tests_with_one_node_id_stop_the_run(pytester: pytest.Pytester) -> None:
+    """A scheduler that hands out work by node id would run only one of them, silently."""
+    pytester.makeconftest("""
+        def pytest_collection_modifyitems(items):
+            items.append(items[0])  # as pytest 9.2 did to the schemathesis operations
+    """)
+    pytester.makepyfile(test_twice="def test_one():\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "suite_guards", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*mismo id*test_twice.py::test_one*"])
+
+
+@pytest.mark.slow
+def test_under_two_workers_the_browser_tests_are_one_workers_and_nothing_is_lost(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/ui goes to one worker as a whole (one app, one frontend build, one Chromium);
+    every other test is handed out on its own; every test runs once."""
+    ui = "\n".join(f"def test_ui_{i}():\n    import time; time.sleep(0.05)\n"
+                   for i in range(16))
+    other = "\n".join(f"def test_other_{i}():\n    import time; time.sleep(0.05)\n"
+                      for i in range(16))
+    pytester.mkpydir("tests")
+    pytester.mkpydir("tests/ui").joinpath("test_screens.py").write_text(ui)
+    pytester.mkpydir("tests/unit").joinpath("test_rest.py").write_text(other)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[1]))  # suite_guards.py
+    result = pytester.runpytest_subprocess("-p", "suite_guards", "-p", "no:cacheprovider",
+                                           "-n", "2", "-v", "tests")
+    result.assert_outcomes(passed=32)
+    out = result.stdout.str()
+    workers = {line.split("[")[1].split("]")[0] for line in out.splitlines()
+               if "PASSED tests/ui/" in line}
+    assert len(workers) == 1, out
+    assert {line.split("[")[1].split("]")[0] for line in out.splitlines()
+            if "PASSED tests/unit/" in line} == {"gw0", "gw1"}, out

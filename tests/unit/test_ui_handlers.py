@@ -45,7 +45,9 @@ def _plain_events() -> list[tuple[str, str, str]]:
             except (OSError, TypeError):
                 continue
             found.append((cls.__name__, name, source))
-    return found
+    # Sorted: substates come from a set, and pytest-xdist needs every worker to collect the
+    # same tests in the same order.
+    return sorted(found)
 
 
 def test_the_scan_sees_the_screens():

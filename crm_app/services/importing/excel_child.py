@@ -6,8 +6,9 @@ to be small.
 As a script: reads the spreadsheet from stdin, caps its own address space and CPU time
 *before* importing the parser, and writes the frame as Arrow IPC to ``argv[1]``. Exit status:
 0 written; 2 unreadable (the parser's message on stderr); 3 out of memory (a Python
-``MemoryError``; the Rust parser aborts instead: SIGABRT); 4 more than ``argv[4]`` records
-(the frame is not even built).
+``MemoryError``, or the parser's shared library that cannot even be mapped under the cap; the
+Rust parser aborts instead: SIGABRT); 4 more than ``argv[4]`` records (the frame is not even
+built).
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def sheet_frame(data: bytes, max_records: int) -> Any:
     return frame
 
 
+def _out_of_address_space(exc: ImportError) -> bool:
+    """Loading a library needs address space too: under a cap smaller than the library the
+    import fails with the loader's ENOMEM message, not a ``MemoryError`` (which only Python's
+    own allocations raise — e.g. compiling the module's source when no bytecode is cached)."""
+    text = str(exc)
+    return "failed to map segment" in text or "Cannot allocate memory" in text
+
+
 def main() -> int:
     out_path, memory, seconds, max_records = (sys.argv[1], int(sys.argv[2]),
                                               int(sys.argv[3]), int(sys.argv[4]))
@@ -51,6 +60,10 @@ def main() -> int:
         frame.write_ipc(out_path, compression="uncompressed")
     except MemoryError:
         return 3
+    except ImportError as exc:  # dlopen under the cap: "failed to map segment …", ENOMEM
+        if _out_of_address_space(exc):
+            return 3
+        raise
     except Exception as exc:  # noqa: BLE001 - calamine raises several error kinds
         print(str(exc).split("\n")[0][:200], file=sys.stderr)
         return 2
