@@ -9,7 +9,7 @@
 - The logo (PNG/JPEG, ≤ 1 MB) lives in the data dir (``company/logo.png``), served to signed-in
   users through ``/api/v1/company/logo``; quote PDFs embed it from the file.
 - ``mail_settings`` is what the mailer sends through: the company's SMTP server when one is
-  set, else the ``CRM_SMTP_*`` settings.
+  set, else ``None`` (the mailer's ``CRM_SMTP_*`` settings).
 - Each change writes one audit event with the changed fields before/after (the password only
   as ``"***"``).
 """
@@ -461,14 +461,14 @@ def remove_logo(*, session: Session, actor: Actor) -> Organisation:
 # --- outgoing mail ----------------------------------------------------------------------------
 
 
-def mail_settings(*, session: Session) -> Any:
-    """The SMTP settings the mailer uses: the company's server when Ajustes → Empresa has one
-    (host set), else the ``CRM_SMTP_*`` settings. ``DomainError`` when the stored password
-    cannot be decrypted (the secret key changed)."""
-    settings = get_settings()
+def mail_settings(*, session: Session) -> Any | None:
+    """The SMTP settings to hand the mailer: the company's server when Ajustes → Empresa has
+    one (host set); ``None`` without one, so the mailer uses its ``CRM_SMTP_*`` settings.
+    ``DomainError`` when the stored password cannot be decrypted (the secret key changed)."""
     org = _stored(session)
     if org is None or not org.smtp_host:
-        return settings
+        return None
+    settings = get_settings()
     try:
         password = secret_box.decrypt(org.smtp_password_enc, purpose=SMTP_PURPOSE)
     except secret_box.SecretUnreadable:
@@ -491,8 +491,9 @@ def send_test_email(*, session: Session, actor: Actor, to: str | None = None,
         raise ValidationFailed({"to": t("company.err.test_to")})
     settings = settings or mail_settings(session=session)
     org = _stored(session) or Organisation()
+    server = settings or get_settings()
     body = t("company.test_mail.body", company=org.trade_name or org.legal_name or "tu empresa",
-             host=settings.smtp_host, port=settings.smtp_port)
+             host=server.smtp_host, port=server.smtp_port)
     try:
         mailer.send_email(to=[address], subject=t("company.test_mail.subject"), body=body,
                           settings=settings)

@@ -43,7 +43,7 @@ from crm_app.reports.quote_pdf import render_quote_pdf
 from crm_app.services import audit, mailer
 from crm_app.services import organisation as org_service
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.defaults import ensure_organisation
+from crm_app.services.defaults import default_tax_rate, ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import email_is_valid, normalize_email
@@ -137,6 +137,7 @@ def _clean_lines(session: Session, actor: Actor, lines: Any,
         errors["lines"] = f"Como mucho {MAX_LINES} líneas por presupuesto."
         return []
     out = []
+    company_rate: Decimal | None = None  # the company's IVA by default, read once if needed
     for i, raw in enumerate(lines):
         p = f"lines.{i}."
         ln = dict(raw) if isinstance(raw, Mapping) else {}
@@ -170,11 +171,15 @@ def _clean_lines(session: Session, actor: Actor, lines: Any,
                               errors=errors, default=Decimal("0.00"), minimum=Decimal(0),
                               maximum=HUNDRED, places=2, label="El descuento")
         if "tax_rate" in ln or "tax_exempt" in ln or product is None:
-            rate_in = ln.get("tax_rate", 21)
+            if company_rate is None:
+                company_rate = default_tax_rate(session=session)
+            rate_in = ln.get("tax_rate", company_rate)
             exempt_in = ln.get("tax_exempt", False)
         else:
             rate_in, exempt_in = product.tax_rate, product.tax_exempt
-        rate, exempt = parse_tax_rate(rate_in, exempt_in, p + "tax_rate", errors)
+        rate, exempt = parse_tax_rate(rate_in, exempt_in, p + "tax_rate", errors,
+                                      company_rate if company_rate is not None
+                                      else Decimal(21))
         unit = str(ln.get("unit") or (product.unit if product else "") or "ud").strip()[:20]
         out.append({"product_id": product.id if product else None, "description": description,
                     "quantity": quantity, "unit_price": unit_price, "discount_pct": discount,

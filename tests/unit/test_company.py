@@ -263,8 +263,14 @@ def _point_at(session: Session, people, settings) -> None:  # noqa: ANN001
             smtp_starttls=False, smtp_user="", smtp_from="Talleres Ebro <crm@ebro.es>")
 
 
-def test_without_a_company_server_the_env_settings_are_used(session, people):
-    assert org_service.mail_settings(session=session) is get_settings()
+def test_without_a_company_server_the_env_settings_are_used(session, people, smtp,
+                                                           monkeypatch):
+    inbox, settings = smtp
+    assert org_service.mail_settings(session=session) is None  # the mailer's own settings
+    monkeypatch.setattr("crm_app.services.mailer.get_settings", lambda: settings)
+    org_service.send_test_email(session=session, actor=people.admin)
+    [(_, msg)] = inbox.messages
+    assert msg["From"] == "Env <env@crm.test>"
 
 
 def test_the_test_email_arrives_through_the_company_server(session, people, smtp):
@@ -346,3 +352,27 @@ def test_the_company_round_trips_on_postgresql(pg_session):
     assert again.updated_at is not None and again.updated_at.tzinfo is not None
     assert secret_box.decrypt(again.smtp_password_enc, purpose=org_service.SMTP_PURPOSE) \
         == "s3cr3t-smtp"
+
+
+# --- the company's IVA by default -------------------------------------------------------------
+
+
+def test_products_and_free_quote_lines_without_iva_take_the_company_default(session, people):
+    from crm_app.services import products
+
+    plain = products.create_product(session=session, actor=people.admin, data={
+        "name": "Antes", "sku": "A-1", "unit_price": "10"})
+    assert plain.tax_rate == Decimal("21.00")
+    _update(session, people.admin, default_tax_rate="10")
+    reduced = products.create_product(session=session, actor=people.admin, data={
+        "name": "Menú", "sku": "M-1", "unit_price": "12"})
+    assert (reduced.tax_rate, reduced.tax_exempt) == (Decimal("10.00"), False)
+    explicit = products.create_product(session=session, actor=people.admin, data={
+        "name": "Bebida", "sku": "B-1", "unit_price": "2", "tax_rate": "21"})
+    assert explicit.tax_rate == Decimal("21.00")
+    acc = build.account(session, people.comercial1)
+    q = build.quote(session, people.comercial1, acc.id, lines=[
+        {"description": "Sin IVA indicado", "quantity": "1", "unit_price": "100"},
+        {"product_id": explicit.id, "quantity": "1"}])
+    lines = quotes.quote_lines(session=session, actor=people.comercial1, quote_id=q.id)
+    assert [ln.tax_rate for ln in lines] == [Decimal("10.00"), Decimal("21.00")]
