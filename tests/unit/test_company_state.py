@@ -139,3 +139,20 @@ def test_forged_events_from_other_roles_change_nothing(session, people):
     assert session.exec(select(Organisation)).one().legal_name == "Demo Pruebas S.L."
     assert session.exec(select(AuditEvent).where(AuditEvent.entity == "organisation")).all() \
         == []
+
+
+def test_new_products_and_free_quote_lines_start_with_the_company_iva(session, people):
+    from pages.catalog import CatalogState
+    from pages.quotes import QuoteEditorState
+
+    s = opened(people)
+    run(s.save(form(s, default_tax_rate="10")))
+    assert s.errors == {} and s.values["default_tax_rate"] == "10"
+    catalog = tab(CatalogState, people.manager1, path="/productos")
+    run(catalog.open_list())
+    run(catalog.new())
+    assert catalog.dialog_open and catalog.form["tax_rate"] == "10"
+    editor = tab(QuoteEditorState, people.comercial1, path="/presupuestos/nuevo")
+    run(editor.load())
+    run(editor.add_free_line())
+    assert editor.lines[-1]["tax_rate"] == "10"
