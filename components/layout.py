@@ -54,10 +54,23 @@ def nav_links(active: str) -> rx.Component:
     )
 
 
+def company_logo(height: str, test_id: str) -> rx.Component:
+    """The company's logo (Ajustes → Empresa), served by the authorised route."""
+    return rx.image(src=AppState.company_logo, alt=t("company.logo"), height=height,
+                    width="auto", max_width="140px", object_fit="contain",
+                    data_testid=test_id)
+
+
 def brand() -> rx.Component:
+    """The company's logo when it has one, else the CRM's mark; then the app's name."""
     return rx.hstack(
-        rx.box(rx.icon("handshake", size=20, color="white"), background=rx.color("accent", 9),
-               padding="var(--space-1)", border_radius="var(--radius-3)", display="flex"),
+        rx.cond(
+            AppState.company_logo != "",
+            company_logo("32px", "company-logo"),
+            rx.box(rx.icon("handshake", size=20, color="white"),
+                   background=rx.color("accent", 9), padding="var(--space-1)",
+                   border_radius="var(--radius-3)", display="flex"),
+        ),
         rx.heading(t("app.name"), size="5", weight="bold"),
         align="center",
         spacing="2",
@@ -215,6 +228,9 @@ def topbar(title: str, active: str) -> rx.Component:
     on phones) so the bar keeps its height and its buttons stay on screen."""
     return rx.hstack(
         mobile_drawer(active),
+        # On phones and tablets the sidebar (and its logo) is hidden: the bar shows the logo.
+        rx.cond(AppState.company_logo != "",
+                rx.mobile_and_tablet(company_logo("28px", "company-logo-bar"))),
         rx.heading(title, size=rx.breakpoints(initial="5", sm="6"), weight="bold",
                    id="page-title", flex="1", min_width="0", white_space="nowrap",
                    overflow="hidden", text_overflow="ellipsis"),

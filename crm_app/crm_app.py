@@ -103,6 +103,7 @@ for component, route, title_key, loader in _PRIVATE:
 # Admin screens: the guard turns other roles away once; each loader stays quiet then.
 for component, route, title_key, loader in [
     (settings.settings_page, "/ajustes", "nav.settings", settings.SettingsState.load),
+    (settings.company_page, "/ajustes/empresa", "company.title", settings.CompanyState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
     (settings.fields_page, "/ajustes/campos", "fields_ui.title",

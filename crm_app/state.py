@@ -30,6 +30,7 @@ from crm_app.models import User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, scope_of
 from crm_app.services import alerts as alert_service
 from crm_app.services import auth as auth_service
+from crm_app.services import organisation as org_service
 from crm_app.services import users as user_service
 from crm_app.services.errors import DomainError, ValidationFailed
 
@@ -277,6 +278,7 @@ class AppState(rx.State):
     alerts_count: int = 0
     alerts: list[dict[str, str]] = []
     signed_in: bool = False
+    company_logo: str = ""  # the company's logo route (Ajustes → Empresa), "" without one
 
     _user_id: int | None = None
 
@@ -373,6 +375,7 @@ class AppState(rx.State):
         self.can_assign = has_perm(user, Perm.RECORDS_ASSIGN)
         self.team_name = user_service.team_names(session=session).get(user.team_id or 0, "")
         self.alerts_count = alert_service.open_alerts_count(session=session, actor=user)
+        self.company_logo = org_service.logo_url(session=session)
 
     def _clear_identity(self) -> None:
         self._user_id = None
@@ -381,6 +384,7 @@ class AppState(rx.State):
         self.user_initials = self.team_name = self.user_scope = ""
         self.is_admin = self.can_assign = False
         self.alerts_count = 0
+        self.company_logo = ""
 
     def _guard(self, perm: Perm | None) -> Any:
         """The route guard: the identity for the shell, the login page without a session,

@@ -60,4 +60,6 @@ def build_api() -> FastAPI:
     api.include_router(routes_sales.router)
     from crm_app.api import routes_analytics  # noqa: PLC0415
     api.include_router(routes_analytics.router)
+    from crm_app.api import routes_company  # noqa: PLC0415
+    api.include_router(routes_company.router)
     return api

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("crm_app.cli.db", "app"),
     "seed": ("crm_app.cli.seed", "app"),
     "users": ("crm_app.cli.users", "app"),
+    "company": ("crm_app.cli.company", "app"),
     "tokens": ("crm_app.cli.users", "tokens_app"),
     "import": ("crm_app.cli.importing", "app"),
     "bench": ("crm_app.cli.bench", "app"),

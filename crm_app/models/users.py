@@ -41,6 +41,26 @@ class Organisation(SQLModel, table=True):
     quote_validity_days: int = 30
     lead_fallback_owner_id: int | None = Field(default=None, foreign_key="user.id")
     stale_days_default: int = 14
+    # Ajustes → Empresa (alembic 0004): the issuer's data on quotes (and later invoices),
+    # payments and the outgoing mail; ``services.organisation`` validates every field.
+    trade_name: str = ""
+    country: str = "ES"  # ISO 3166-1 alpha-2
+    brand_color: str = ""  # "#rrggbb" for PDFs; "" = the app's accent
+    default_tax_rate: Decimal = Rate(Decimal("21"))
+    payment_terms_days: int = 30
+    quote_series: str = "P"  # quote numbers P-2026-0001
+    invoice_series: str = "F"  # stored now for invoicing: facturas, rectificativas, simplificadas
+    credit_note_series: str = "R"
+    simplified_series: str = "S"
+    iban: str = ""  # compact, validated (ES9121000418450200051332)
+    sepa_creditor_id: str = ""  # AT-02 (ES11ZZZB12345674)
+    smtp_host: str = ""  # "" = the CRM_SMTP_* settings
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password_enc: str = ""  # Fernet token under a key derived from the secret key
+    smtp_starttls: bool = True
+    smtp_from: str = ""
+    updated_at: datetime | None = Timestamp()
 
 
 class Team(SQLModel, table=True):

@@ -6,6 +6,7 @@ Numbers and dates in es-ES (``1.234,56 €``, ``27/11/2026``); A4 with page numb
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -16,6 +17,7 @@ import phonenumbers
 from babel.numbers import format_decimal
 from jinja2 import Environment
 from markupsafe import Markup
+from stdnum import iban as stdnum_iban
 
 from crm_app.formatting import date_es, money
 from crm_app.reports.rendering import environment, write_pdf
@@ -95,6 +97,25 @@ def _city_line(postal_code: str, city: str, province: str, country: str = "ES") 
     return place
 
 
+def _accent(org: Any) -> str:
+    """The company's brand colour (Ajustes → Empresa, ``#rrggbb``) or the app's blue; only a
+    well-formed colour reaches the CSS."""
+    color = str(getattr(org, "brand_color", "") or "").lower()
+    return color if re.fullmatch(r"#[0-9a-f]{6}", color) else ACCENT
+
+
+def _payment_line(org: Any) -> str:
+    """``Transferencia a 30 días a la cuenta ES91 2100 …`` from the company's defaults."""
+    days = getattr(org, "payment_terms_days", None)
+    account = str(getattr(org, "iban", "") or "")
+    parts = []
+    if days is not None:
+        parts.append("Al contado" if days == 0 else f"A {days} días")
+    if account:
+        parts.append("por transferencia a la cuenta " + stdnum_iban.format(account))
+    return " ".join(parts) + "." if account else ""
+
+
 def _tax_rows(totals: Totals) -> list[dict[str, Any]]:
     recargo = {r.iva_rate: r for r in totals.recargo}
     rows = []
@@ -125,13 +146,17 @@ def quote_context(*, quote: Any, lines: list[Any], totals: Totals, org: Any, acc
         "org": org, "account": account, "contact": contact, "owner": owner,
         "contact_name": f"{contact.first_name} {contact.last_name}".strip() if contact else "",
         "logo_url": _logo_url(getattr(org, "logo_path", "") or ""),
-        "org_city_line": _city_line(org.postal_code, org.city, org.province),
+        "org_trade_name": trade if (trade := getattr(org, "trade_name", "") or "")
+        and trade != org.legal_name else "",
+        "org_city_line": _city_line(org.postal_code, org.city, org.province,
+                                    getattr(org, "country", "ES") or "ES"),
+        "payment_line": _payment_line(org),
         "org_contact_line": contact_line,
         "account_city_line": _city_line(account.postal_code, account.city, account.province,
                                         account.country),
         "validity_days": validity if validity and validity > 0 else None,
         "exempt_note": EXEMPT_NOTE if any(t.exempt for t in totals.taxes) else "",
-        "footer_text": css_string(footer), "accent": ACCENT,
+        "footer_text": css_string(footer), "accent": _accent(org),
     }
 
 

@@ -11,6 +11,7 @@ the demo data use; they are suggestions, not constraints (the columns are free t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
@@ -72,6 +73,14 @@ def ensure_organisation(*, session: Session) -> Organisation:
     return org
 
 
+def default_tax_rate(*, session: Session) -> Decimal:
+    """The IVA a product or a free quote line gets when none is given: the company's
+    (Ajustes → Empresa), 21 % without a stored company."""
+    rate = session.exec(select(Organisation.default_tax_rate)
+                        .order_by(Organisation.id)).first()
+    return Decimal(21) if rate is None else Decimal(rate)
+
+
 def ensure_default_pipeline(*, session: Session) -> Pipeline:
     """The default pipeline, creating "Ventas" and its Spanish stages when there is none.
 
@@ -112,5 +121,6 @@ def pipeline_stages(*, session: Session, pipeline_id: int) -> list[Stage]:
 
 
 __all__ = ["CHANNELS", "DEFAULT_PIPELINE_NAME", "DEFAULT_STAGES", "DISCARD_REASONS",
-           "LOST_REASONS", "SECTORS", "SIZE_BANDS", "StageSpec", "ensure_default_pipeline",
+           "LOST_REASONS", "SECTORS", "SIZE_BANDS", "StageSpec", "default_tax_rate",
+           "ensure_default_pipeline",
            "ensure_organisation", "pipeline_stages"]

@@ -14,6 +14,7 @@ from crm_app.models import Opportunity, Product, QuoteLine, utcnow
 from crm_app.permissions import Perm, has_perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
+from crm_app.services.defaults import default_tax_rate
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.quote_maths import EXENTO, IVA_RATES
 from crm_app.services.records import add_record, delete_record, get_existing, save_changes
@@ -38,14 +39,15 @@ MAX_IMAGE_BYTES = 2 * 1024 * 1024
 TAX_RATE_ERROR = "Tipo de IVA no válido: 21, 10, 4, 0 o exento."
 
 
-def parse_tax_rate(value: Any, exempt: Any, field_name: str,
-                   errors: dict[str, str]) -> tuple[Decimal, bool]:
-    """``(rate, exempt)`` from a rate (21, "10", "4 %") and/or ``exento``."""
+def parse_tax_rate(value: Any, exempt: Any, field_name: str, errors: dict[str, str],
+                   default: Decimal = Decimal(21)) -> tuple[Decimal, bool]:
+    """``(rate, exempt)`` from a rate (21, "10", "4 %") and/or ``exento``; a blank rate is
+    ``default`` (the company's IVA by default)."""
     if isinstance(value, str) and value.strip().lower() == EXENTO:
         return Decimal("0.00"), True
     if exempt:
         return Decimal("0.00"), True
-    rate = to_decimal(value, field_name=field_name, errors=errors, default=Decimal(21),
+    rate = to_decimal(value, field_name=field_name, errors=errors, default=default,
                       label="El tipo de IVA")
     if field_name not in errors and rate not in IVA_RATES:
         errors[field_name] = TAX_RATE_ERROR
@@ -83,11 +85,12 @@ def _clean(session: Session, data: Mapping[str, Any],
                                        maximum=Decimal("9999999999"), places=4,
                                        label="El precio")
     if given("tax_rate") or given("tax_exempt"):
-        rate_in = data.get("tax_rate", current.tax_rate if current else 21)
+        company_rate = default_tax_rate(session=session)
+        rate_in = data.get("tax_rate", current.tax_rate if current else company_rate)
         exempt_in = data.get("tax_exempt", current.tax_exempt if current and
                              "tax_rate" not in data else False)
         out["tax_rate"], out["tax_exempt"] = parse_tax_rate(rate_in, exempt_in, "tax_rate",
-                                                            errors)
+                                                            errors, company_rate)
     if given("unit"):
         out["unit"] = text(data.get("unit") or "ud", field_name="unit", errors=errors,
                            max_len=20)

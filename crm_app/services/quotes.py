@@ -41,8 +41,9 @@ from crm_app.models import (
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.reports.quote_pdf import render_quote_pdf
 from crm_app.services import audit, mailer
+from crm_app.services import organisation as org_service
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.defaults import ensure_organisation
+from crm_app.services.defaults import default_tax_rate, ensure_organisation
 from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from crm_app.services.links import blank, visible
 from crm_app.services.normalize import email_is_valid, normalize_email
@@ -114,8 +115,11 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 
-def format_number(year: int, seq: int) -> str:
-    return f"P-{year}-{seq:04d}"
+def format_number(year: int, seq: int, series: str = "P") -> str:
+    """``P-2026-0001``: the series (Ajustes → Empresa, ``P`` by default), the year and the
+    year's sequence. The sequence counts every quote of the year whatever its series, so a
+    change of series never reuses a number."""
+    return f"{series or 'P'}-{year}-{seq:04d}"
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -133,6 +137,7 @@ def _clean_lines(session: Session, actor: Actor, lines: Any,
         errors["lines"] = f"Como mucho {MAX_LINES} líneas por presupuesto."
         return []
     out = []
+    company_rate: Decimal | None = None  # the company's IVA by default, read once if needed
     for i, raw in enumerate(lines):
         p = f"lines.{i}."
         ln = dict(raw) if isinstance(raw, Mapping) else {}
@@ -166,11 +171,15 @@ def _clean_lines(session: Session, actor: Actor, lines: Any,
                               errors=errors, default=Decimal("0.00"), minimum=Decimal(0),
                               maximum=HUNDRED, places=2, label="El descuento")
         if "tax_rate" in ln or "tax_exempt" in ln or product is None:
-            rate_in = ln.get("tax_rate", 21)
+            if company_rate is None:
+                company_rate = default_tax_rate(session=session)
+            rate_in = ln.get("tax_rate", company_rate)
             exempt_in = ln.get("tax_exempt", False)
         else:
             rate_in, exempt_in = product.tax_rate, product.tax_exempt
-        rate, exempt = parse_tax_rate(rate_in, exempt_in, p + "tax_rate", errors)
+        rate, exempt = parse_tax_rate(rate_in, exempt_in, p + "tax_rate", errors,
+                                      company_rate if company_rate is not None
+                                      else Decimal(21))
         unit = str(ln.get("unit") or (product.unit if product else "") or "ud").strip()[:20]
         out.append({"product_id": product.id if product else None, "description": description,
                     "quantity": quantity, "unit_price": unit_price, "discount_pct": discount,
@@ -390,7 +399,8 @@ def create_quote(*, session: Session, actor: Actor, account_id: int | None,
 
     def build() -> Quote:
         seq = _next_seq(session, issued.year)
-        return Quote(number=format_number(issued.year, seq), year=issued.year, seq=seq,
+        return Quote(number=format_number(issued.year, seq, org.quote_series), year=issued.year,
+                     seq=seq,
                      version=1, created_at=utcnow(), **header)
 
     quote, rows = _insert_numbered(session=session, build=build, lines=[dict(ln) for ln in clean],
@@ -753,7 +763,8 @@ def default_message(org: Organisation, quote: Quote, contact: Contact | None) ->
 def send_quote(*, session: Session, actor: Actor, quote_id: int,
                to: list[str] | str | None = None, message: str = "",
                settings: Any = None) -> Quote:
-    """Email the quote's PDF (SMTP from settings). Status enviado, ``sent_at``, an email
+    """Email the quote's PDF (SMTP: ``settings``, else the company's server from Ajustes →
+    Empresa, else the ``CRM_SMTP_*`` settings). Status enviado, ``sent_at``, an email
     activity on the customer's timeline and an audit event. Recipients default to the
     quote's contact, else the customer's email; ``to`` may be a list or what a user types
     in the send dialog (``"a@x.es, b@y.es"``: commas, semicolons or spaces between them)."""
@@ -775,6 +786,7 @@ def send_quote(*, session: Session, actor: Actor, quote_id: int,
     contact = session.get(Contact, quote.contact_id) if quote.contact_id else None
     body = (message or "").strip() or default_message(org, quote, contact)
     filename, pdf = _render_pdf(session, quote)
+    settings = settings or org_service.mail_settings(session=session)
     subject = f"Presupuesto {quote.number}" + (f" — {org.legal_name}" if org.legal_name else "")
     reply_to = actor.email  # None for the system
     try:

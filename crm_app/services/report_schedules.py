@@ -31,8 +31,9 @@ from crm_app.permissions import Perm, has_perm, require
 from crm_app.reports.monthly import render_monthly_report
 from crm_app.services import analytics as analytics_service
 from crm_app.services import audit, mailer
+from crm_app.services import organisation as org_service
 from crm_app.services.actors import Actor, needs_actor
-from crm_app.services.errors import ValidationFailed
+from crm_app.services.errors import DomainError, ValidationFailed
 from crm_app.services.records import add_record, delete_record, get_existing, record_changes
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,15 @@ def deliver_due_reports(*, session: Session, now: datetime,
     (``last_sent_at = now``) when at least one recipient got it. Returns one dict per
     recipient: schedule_id, user_id, email, month, status (``sent``/``failed``), error.
     """
-    send = send or mailer.send_email
+    if send is None:
+        send = mailer.send_email
+        # The company's SMTP server (Ajustes → Empresa) when it has one, else CRM_SMTP_*;
+        # a password that no longer decrypts fails each recipient with its message below.
+        if settings is None:
+            try:
+                settings = org_service.mail_settings(session=session)
+            except DomainError as exc:
+                settings = exc
     due = [s for s in session.exec(select(ReportSchedule).where(
         ReportSchedule.active == True)).all() if is_due(s, now)]  # noqa: E712
     if not due:
@@ -202,6 +211,8 @@ def deliver_due_reports(*, session: Session, now: datetime,
                     scope_text = analytics_service.scope_label(scope, session=session)
                     pdf = render_monthly_report(user=user, month=month, con=con, now=now,
                                                 scope_label=scope_text)
+                    if isinstance(settings, DomainError):
+                        raise settings
                     kwargs = {"settings": settings} if settings is not None else {}
                     send(to=[user.email],
                          subject=t("analytics.report.mail_subject", month=label,

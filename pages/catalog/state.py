@@ -12,6 +12,7 @@ from crm_app.i18n import t
 from crm_app.list_state import ListState
 from crm_app.permissions import Perm, has_perm
 from crm_app.services import products as product_service
+from crm_app.services.defaults import default_tax_rate
 from crm_app.services.quote_maths import EXENTO
 from crm_app.services.sales_common import rate_text
 from crm_app.state import AppState, Ctx, handler, setter
@@ -54,10 +55,12 @@ class CatalogState(ListState, AppState):
             "image": product_service.image_url(p),
         } for p in page.items], page.total
 
-    @rx.event
-    def new(self) -> None:
+    @handler(Perm.CATALOG_CHANGE)
+    def new(self, ctx: Ctx) -> None:
+        """The new product's dialog, its IVA the company's by default (Ajustes → Empresa)."""
         self.product_id = 0
-        self.form = {k: "" for k in FIELDS} | {"tax_rate": "21", "unit": "ud"}
+        self.form = {k: "" for k in FIELDS} | {
+            "tax_rate": rate_text(default_tax_rate(session=ctx.session)), "unit": "ud"}
         self.product_active = True
         self.errors = {}
         self.image_url, self.image_errors = "", {}

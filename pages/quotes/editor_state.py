@@ -22,7 +22,9 @@ from crm_app.permissions import Perm
 from crm_app.services import opportunities as opp_service
 from crm_app.services import products as product_service
 from crm_app.services import quotes as quote_service
+from crm_app.services.defaults import default_tax_rate
 from crm_app.services.links import as_id
+from crm_app.services.sales_common import rate_text
 from crm_app.state import AppState, Ctx, handler, toast_and_go
 from crm_app.state_mixins.account_picker import AccountPickerMixin
 from pages.quotes import rows
@@ -230,8 +232,10 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
 
     @handler()
     def add_free_line(self, ctx: Ctx) -> None:
+        """A line without product, its IVA the company's by default (Ajustes → Empresa)."""
         if self._editing():
-            self.lines = [*self.lines, rows.new_line()]
+            rate = rate_text(default_tax_rate(session=ctx.session))
+            self.lines = [*self.lines, rows.new_line(tax_rate=rate)]
             self._changed(ctx)
 
     @handler()

@@ -39,6 +39,7 @@ def _company() -> rx.Component:
     org = S.org
     return section(
         t("settings.company"),
+        _link("/ajustes/empresa", "building", "company.link", "settings-company-edit"),
         rx.grid(
             info(t("settings.legal_name"), org["legal_name"], "org-legal-name"),
             info(t("col.nif"), org["nif"], "org-nif"),

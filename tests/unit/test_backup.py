@@ -48,6 +48,7 @@ USER_FILES = {
     "documents/facturación/año 2026/factura nº 7.pdf": "ñ€ factura".encode() * 10,
     "uploads/import-leads.csv": "nombre;correo\nAna García;ana@example.es\n".encode(),
     "catalog/product-1.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+    "company/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(128)) * 2,  # Ajustes → Empresa
 }
 
 
@@ -108,7 +109,7 @@ def all_rows(engine: Engine) -> dict[str, list[tuple]]:
 
 def user_files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
-            for d in ("documents", "uploads", "catalog") if (root / d).exists()
+            for d in ("documents", "uploads", "catalog", "company") if (root / d).exists()
             for p in sorted((root / d).rglob("*")) if p.is_file()}
 
 

@@ -115,3 +115,46 @@ def test_postgres_upgrade_check_downgrade(pg_server, tmp_path: Path) -> None:  #
     command.upgrade(alembic_config(url), "head")
     command.check(alembic_config(url))
     assert_downgrade_base(url)
+
+
+ORG_0003 = ("INSERT INTO organisation (legal_name, nif, address, postal_code, city, province, "
+            "phone, email, website, logo_path, fiscal_year_start_month, currency, timezone, "
+            "default_irpf_pct, quote_conditions, quote_validity_days, stale_days_default) "
+            "VALUES ('Previa S.L.', 'B12345674', '', '', '', '', '', '', '', '', 1, 'EUR', "
+            "'Europe/Madrid', 0, '', 30, 14)")
+
+
+def assert_company_settings_migrate(url: str) -> None:
+    """0004 (Ajustes → Empresa) adds its columns to the existing company row with the same
+    defaults a new row gets, and its downgrade takes them away keeping the row."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0003_search_fold")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(ORG_0003))
+        command.upgrade(cfg, "0004_company_settings")
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT legal_name, country, default_tax_rate, payment_terms_days, "
+                "quote_series, invoice_series, credit_note_series, simplified_series, "
+                "smtp_port, smtp_starttls, smtp_password_enc, iban FROM organisation")).one()
+        assert tuple(row) == ("Previa S.L.", "ES", 21, 30, "P", "F", "R", "S", 587, True, "",
+                              "")
+        command.downgrade(cfg, "0003_search_fold")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("organisation")}
+        assert "smtp_password_enc" not in columns and "trade_name" not in columns
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT legal_name FROM organisation")).scalar_one() \
+                == "Previa S.L."
+    finally:
+        engine.dispose()
+
+
+def test_company_settings_migration_keeps_the_row_sqlite(tmp_path: Path) -> None:
+    assert_company_settings_migrate(f"sqlite:///{tmp_path / 'company.db'}")
+
+
+@pytest.mark.postgres
+def test_company_settings_migration_keeps_the_row_postgres(pg_server) -> None:  # noqa: ANN001
+    assert_company_settings_migrate(pg_server.create_database("crm_migration_0004"))

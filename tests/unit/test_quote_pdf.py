@@ -123,3 +123,41 @@ def test_pdf_is_scoped(session, people, sample):
 
     with pytest.raises(NotFound):
         quotes.quote_pdf(session=session, actor=people.comercial3, quote_id=sample.id)
+
+
+def test_the_pdf_takes_the_issuer_from_ajustes_empresa(session, people, tmp_path):
+    """Issue 12: legal and trade name, NIF, address, country, IBAN and payment terms from the
+    company settings; its logo embedded; its brand colour on the headings."""
+    from crm_app.services import organisation as org_service
+
+    org_service.update_company(session=session, actor=people.admin, data={
+        "legal_name": "Talleres Ebro, S.L.", "trade_name": "Ebro Motor", "nif": "B12345674",
+        "address": "Calle del Coso, 42", "postal_code": "50001", "city": "Zaragoza",
+        "province": "Zaragoza", "phone": "976123456", "email": "hola@ebromotor.es",
+        "iban": "ES9121000418450200051332", "payment_terms_days": 60,
+        "brand_color": "#b91c1c"})
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360f8cf000000030101005d8d7a4c0000000049454e44ae426082")
+    org_service.set_logo(session=session, actor=people.admin, content=png)
+    acc = build.account(session, people.comercial1, name="Cliente Final S.A.")
+    q = build.quote(session, people.comercial1, acc.id)
+    _, pdf = quotes.quote_pdf(session=session, actor=people.comercial1, quote_id=q.id)
+    text = pdftotext(pdf, tmp_path)
+    for expected in ["Talleres Ebro, S.L.", "Ebro Motor", "NIF B12345674", "Calle del Coso, 42",
+                     "50001 Zaragoza", "976 12 34 56", "hola@ebromotor.es",
+                     "A 60 días por transferencia a la cuenta ES91 2100 0418 4502 0005 1332."]:
+        assert expected in text, expected
+    (tmp_path / "c.pdf").write_bytes(pdf)
+    images = subprocess.run(["pdfimages", "-list", str(tmp_path / "c.pdf")],
+                            capture_output=True, text=True, check=True, timeout=30).stdout
+    assert len(images.strip().splitlines()) >= 3  # header, rule, the logo
+    from crm_app.reports.quote_pdf import quote_context
+    org = session.exec(select(Organisation)).one()
+    assert quote_context(quote=q, lines=[], totals=quotes.quote_totals(
+        session=session, actor=people.comercial1, quote_id=q.id), org=org,
+        account=acc)["accent"] == "#b91c1c"
+    org.brand_color = "red;}</style>"
+    assert quote_context(quote=q, lines=[], totals=quotes.quote_totals(
+        session=session, actor=people.comercial1, quote_id=q.id), org=org,
+        account=acc)["accent"] == "#1d4ed8"

@@ -17,12 +17,14 @@ from crm_app.services import custom_fields as cf
 from crm_app.services import pipelines
 from pages.settings import (
     AssignmentRulesState,
+    CompanyState,
     CustomFieldsState,
     PipelinesState,
     SettingsState,
 )
 
-SCREENS = [(SettingsState, "/ajustes"), (AssignmentRulesState, "/ajustes/asignacion"),
+SCREENS = [(SettingsState, "/ajustes"), (CompanyState, "/ajustes/empresa"),
+           (AssignmentRulesState, "/ajustes/asignacion"),
            (CustomFieldsState, "/ajustes/campos"), (PipelinesState, "/ajustes/embudos")]
 
 
@@ -50,6 +52,7 @@ def test_a_comercial_is_turned_away_once(session, people, state_cls, path):
     assert run(s.load()) == []  # a forged load: nothing said, nothing read
     for var in ("users", "rules", "fields", "stages"):
         assert getattr(s, var, []) == []
+    assert getattr(s, "values", {}) == {}  # /ajustes/empresa: no company data sent
 
 
 @pytest.mark.parametrize("state_cls,path", SCREENS)

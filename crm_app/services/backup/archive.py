@@ -3,7 +3,8 @@
 Inside, in this order::
 
     database/crm.sqlite3 | database/crm.pgdump   the consistent copy (database.py)
-    files/documents/…, files/uploads/…, files/catalog/…   the user files of the data dir
+    files/documents/…, files/uploads/…, files/catalog/…, files/company/…   the user files
+                                                 of the data dir (company/: the logo)
     secret_key                                   the key that signs the app's tokens
     config.json                                  the CRM_* settings (SMTP, OIDC, …)
     manifest.json                                what all of the above must be
@@ -56,7 +57,7 @@ DATABASE_DIR = "database"
 FILES_DIR = "files"
 # The user files of the data dir. Snapshots, reports, the web build and the broker are
 # rebuilt from the database, so they are not copied.
-FILE_DIRS = ("documents", "uploads", "catalog")
+FILE_DIRS = ("documents", "uploads", "catalog", "company")
 # gzip level 3: measured on a 71 MB database, 3.4 s for 20.6 MB; level 6 took 8.9 s for 18.6 MB
 _COMPRESSLEVEL = 3
 
