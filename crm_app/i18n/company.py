@@ -84,6 +84,7 @@ ES = {
     "company.logo_removed": "Logotipo quitado.",
     "company.logo_rejected": "Elige una imagen PNG o JPEG de hasta 1 MB.",
     "company.smtp_host": "Servidor",
+    "company.smtp_host_example": "smtp.miempresa.es",
     "company.smtp_port": "Puerto",
     "company.smtp_user": "Usuario",
     "company.smtp_password": "Contraseña",
@@ -92,6 +93,7 @@ ES = {
     "company.smtp_password_clear": "Borrar la contraseña guardada",
     "company.smtp_starttls": "Usar STARTTLS",
     "company.smtp_from": "Remitente",
+    "company.smtp_from_example": "Mi empresa <crm@miempresa.es>",
     "company.smtp_hint": (
         "Sin servidor, el CRM usa el correo configurado en el servidor (CRM_SMTP_*)."),
     "company.test_to": "Enviar la prueba a",

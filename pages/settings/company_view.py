@@ -161,7 +161,7 @@ def _form() -> rx.Component:
     mail = section(
         t("company.section.mail"),
         grid(
-            _text("smtp_host", placeholder="smtp.miempresa.es", auto_complete="off"),
+            _text("smtp_host", placeholder=t("company.smtp_host_example"), auto_complete="off"),
             _text("smtp_port", input_mode="numeric"),
             _text("smtp_user", auto_complete="off"),
             field(
@@ -175,7 +175,7 @@ def _form() -> rx.Component:
                                                t("company.smtp_password_saved"), "")),
                 html_for="smtp_password", error=S.errors.get("smtp_password", ""),
                 hint=rx.cond(S.password_set, t("company.smtp_password_hint"), "")),
-            _text("smtp_from", placeholder="Mi empresa <crm@miempresa.es>"),
+            _text("smtp_from", placeholder=t("company.smtp_from_example")),
         ),
         rx.flex(
             _check("smtp_starttls", t("company.smtp_starttls"),
