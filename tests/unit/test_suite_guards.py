@@ -85,6 +85,23 @@ def test_two_tests_with_one_node_id_stop_the_run(pytester: pytest.Pytester) -> N
     result.stderr.fnmatch_lines(["*mismo id*test_twice.py::test_one*"])
 
 
+RENDEZVOUS = """
+import os, time
+from pathlib import Path
+
+
+def rendezvous():
+    seen = Path(os.environ["RENDEZVOUS_DIR"], "workers")
+    with seen.open("a") as f:
+        f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+    deadline = time.monotonic() + 60
+    while len(set(seen.read_text().split())) < 2:
+        assert time.monotonic() < deadline, "only one worker ran the other tests"
+        time.sleep(0.02)
+
+"""
+
+
 @pytest.mark.slow
 def test_under_two_workers_the_browser_tests_are_one_workers_and_nothing_is_lost(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,12 +109,16 @@ def test_under_two_workers_the_browser_tests_are_one_workers_and_nothing_is_lost
     every other test is handed out on its own; every test runs once."""
     ui = "\n".join(f"def test_ui_{i}():\n    import time; time.sleep(0.05)\n"
                    for i in range(16))
-    other = "\n".join(f"def test_other_{i}():\n    import time; time.sleep(0.05)\n"
-                      for i in range(16))
+    # Each other test waits (up to 60 s) until both workers have run one: with the units
+    # handed out one by one the worker that ends tests/ui takes the next one and this
+    # holds however loaded the machine is; with the others grouped it would time out.
+    other = RENDEZVOUS + "\n".join(f"def test_other_{i}():\n    rendezvous()\n"
+                                    for i in range(16))
     pytester.mkpydir("tests")
     pytester.mkpydir("tests/ui").joinpath("test_screens.py").write_text(ui)
     pytester.mkpydir("tests/unit").joinpath("test_rest.py").write_text(other)
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[1]))  # suite_guards.py
+    monkeypatch.setenv("RENDEZVOUS_DIR", str(pytester.path))
     result = pytester.runpytest_subprocess("-p", "suite_guards", "-p", "no:cacheprovider",
                                            "-n", "2", "-v", "tests")
     result.assert_outcomes(passed=32)
