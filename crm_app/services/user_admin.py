@@ -464,6 +464,7 @@ def reassign_records(*, session: Session, actor: Actor, from_user_id: int,
                  action="reassign", after={"to_user_id": target.id, "moved": moved},
                  note=f"{sum(moved.values())} registros a {target.email}")
     session.commit()
+    session.expire_all()  # rows this session already holds carry the old owner
     return moved
 
 
