@@ -85,7 +85,7 @@ ES = {
     "uadm.edit.title": "Editar usuario",
     "uadm.saved": "Usuario guardado.",
     "uadm.deactivate": "Desactivar",
-    "uadm.deactivate.title": "¿Desactivar a {name}?",
+    "uadm.deactivate.ask": "¿Desactivar a",
     "uadm.deactivate.help": (
         "Se cierran al momento todas sus sesiones y se revocan sus tokens de la API. Sus "
         "registros siguen a su nombre hasta que los reasignes."),
@@ -93,7 +93,6 @@ ES = {
     "uadm.reactivate": "Reactivar",
     "uadm.reactivated": "{name} reactivado.",
     "uadm.reassign": "Reasignar registros",
-    "uadm.reassign.title": "Reasignar los registros de {name}",
     "uadm.reassign.help": (
         "Todos sus leads, clientes, contactos, oportunidades, presupuestos, actividades y "
         "documentos pasan al usuario elegido, de una vez."),
@@ -111,11 +110,16 @@ ES = {
     "uadm.team.name": "Nombre del equipo",
     "uadm.team.manager": "Responsable",
     "uadm.empty": "Aún no hay equipos.",
+    "uadm.nav.users": "Usuarios",
+    "uadm.nav.users_help": "Invitar, editar, desactivar y reasignar registros.",
+    "uadm.nav.teams": "Equipos",
+    "uadm.nav.teams_help": "Crear equipos, renombrarlos y elegir su responsable.",
     "uadm.link.users": "Usuarios",
     "uadm.link.teams": "Equipos",
     # --- the invitee's page ------------------------------------------------------------------
     "uadm.accept.title": "Elige tu contraseña",
-    "uadm.accept.hello": "Hola, {name}. Elige la contraseña con la que entrarás como {email}.",
+    "uadm.accept.hello_pre": "Hola,",
+    "uadm.accept.hello_mid": ". Elige la contraseña con la que entrarás como",
     "uadm.accept.password": "Contraseña",
     "uadm.accept.password2": "Repite la contraseña",
     "uadm.accept.hint": "Al menos 10 caracteres; mejor una frase de varias palabras.",

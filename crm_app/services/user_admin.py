@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from crm_app import db
 from crm_app.auth.passwords import hash_password, password_problem
 from crm_app.auth.tokens import new_token, token_hash
 from crm_app.formatting import datetime_es
@@ -53,6 +54,7 @@ MAX_NAME = 200
 MAX_TEAM_NAME = 120
 MANAGER_ROLES = (Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
 INVITE_PATH = "/invitacion/"
+MAX_TOKEN_CHARS = 128  # a link's token is 43; anything longer is not one of ours
 
 
 class InvitationInvalid(DomainError):
@@ -297,6 +299,16 @@ def invitation_info(*, session: Session, token: str) -> dict[str, str]:
     why it is not. Public: the token is the credential."""
     _, user = _invitation(session, token)
     return {"name": user.name, "email": user.email}
+
+
+def public_invitation(token: str) -> dict[str, str]:
+    """For the invitee's public page (no signed-in user: the token is the credential):
+    ``{"name", "email"}`` of a usable link, or ``{"error"}`` with why it is not."""
+    with Session(db.get_engine()) as session:  # the page has no session of its own
+        try:
+            return invitation_info(session=session, token=token[:MAX_TOKEN_CHARS])
+        except InvitationInvalid as exc:
+            return {"error": exc.message}
 
 
 def accept_invitation(*, session: Session, token: str, password: str, password2: str | None = None,
