@@ -63,7 +63,7 @@ app.register_lifespan_task(_warm_pdf_renderer)
 app.add_page(login.login_page, route="/login", title=_title("login.title"),
              on_load=login.LoginState.on_load)
 # Public: the invitee's link (the token in the path is the credential, checked on the server).
-app.add_page(invitation.invitation_page, route="/invitacion/[token]",
+app.add_page(invitation.invitation_page, route="/invitacion/[invitacion_token]",
              title=_title("uadm.accept.title"), on_load=invitation.InvitationState.on_load)
 
 _PRIVATE = [

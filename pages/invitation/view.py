@@ -19,7 +19,7 @@ MAX_MESSAGE = 300
 
 
 class InvitationState(AppState):
-    token: str = ""
+    link_token: str = ""
     invitee: str = ""
     email: str = ""
     link_error: str = ""
@@ -28,8 +28,9 @@ class InvitationState(AppState):
     @rx.event
     def on_load(self) -> None:
         """Public: the link's token is the credential, checked against its stored hash."""
-        params = self.router.page.params
-        self.token = str(params.get("token", ""))[:user_admin.MAX_TOKEN_CHARS]
+        path = (self.router.url.path or "").rstrip("/")
+        token = path.rsplit("/", 1)[-1] if path.startswith(user_admin.INVITE_PATH) else ""
+        self.link_token = token[:user_admin.MAX_TOKEN_CHARS]
         query = self.router.url.query_parameters
         self.errors = {k: str(query[k])[:MAX_MESSAGE]
                        for k in ("password", "password2") if query.get(k)}
@@ -37,7 +38,7 @@ class InvitationState(AppState):
         self.invitee = self.email = ""
         if self.link_error:
             return
-        info = user_admin.public_invitation(self.token)
+        info = user_admin.public_invitation(self.link_token)
         if "error" in info:
             self.link_error = info["error"]
         else:
@@ -66,7 +67,7 @@ def invitation_page() -> rx.Component:
             _password("password", "uadm.accept.password", "new-password"),
             rx.text(t("uadm.accept.hint"), size="1", color_scheme="gray"),
             _password("password2", "uadm.accept.password2", "new-password"),
-            rx.el.input(type="hidden", name="token", value=InvitationState.token),
+            rx.el.input(type="hidden", name="token", value=InvitationState.link_token),
             rx.button(t("uadm.accept.submit"), type="submit", size="3", width="100%",
                       id="invitation-submit"),
             spacing="2", width="100%"),
