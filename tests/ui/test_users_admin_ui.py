@@ -124,9 +124,9 @@ def _invite(page, live_app: str, shot) -> int:  # noqa: ANN001
     page.fill("#invite-name", "Lucía Ferrer")
     page.click("#user-invite-submit")
     expect(page.locator("#invite-email-error")).to_contain_text("Correo electrónico no válido")
+    shot(page, "desktop-invite-dialog")
     page.fill("#invite-email", INVITEE)
     pick(page, "#invite-role", "Jefe de equipo")
-    shot(page, "desktop-invite-dialog")
     page.click("#user-invite-submit")
     expect(page.get_by_text(f"Invitación enviada a {INVITEE}.")).to_be_visible(timeout=30_000)
     expect(dialog).to_have_count(0)
@@ -188,7 +188,8 @@ def _phone(browser, live_app: str, shot) -> None:  # noqa: ANN001
 def _quote_pdf(page, live_app: str, tmp_path: Path) -> None:  # noqa: ANN001
     origin = {"Origin": live_app}
     account = page.request.post(live_app + "/api/v1/accounts", headers=origin,
-                                data={"name": "Cliente de la puesta en marcha S.L."})
+                                data={"name": "Cliente de la puesta en marcha S.L.",
+                                      "province": "Zaragoza"})
     assert account.status == 201, account.text()
     quote = page.request.post(live_app + "/api/v1/quotes", headers=origin, data={
         "account_id": account.json()["id"],
