@@ -13,6 +13,7 @@ from pages import (
     catalog,
     documents,
     home,
+    invitation,
     lead_import,
     leads,
     login,
@@ -61,6 +62,9 @@ app.register_lifespan_task(_warm_pdf_renderer)
 
 app.add_page(login.login_page, route="/login", title=_title("login.title"),
              on_load=login.LoginState.on_load)
+# Public: the invitee's link (the token in the path is the credential, checked on the server).
+app.add_page(invitation.invitation_page, route="/invitacion/[invitacion_token]",
+             title=_title("uadm.accept.title"), on_load=invitation.InvitationState.on_load)
 
 _PRIVATE = [
     (home.home_page, "/", "nav.home", home.HomeState.load),
@@ -104,6 +108,10 @@ for component, route, title_key, loader in _PRIVATE:
 for component, route, title_key, loader in [
     (settings.settings_page, "/ajustes", "nav.settings", settings.SettingsState.load),
     (settings.company_page, "/ajustes/empresa", "company.title", settings.CompanyState.load),
+    (settings.users_page, "/ajustes/usuarios", "uadm.users.title",
+     settings.UsersAdminState.load),
+    (settings.teams_page, "/ajustes/equipos", "uadm.teams.title",
+     settings.TeamsAdminState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
     (settings.fields_page, "/ajustes/campos", "fields_ui.title",

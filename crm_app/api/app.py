@@ -62,4 +62,8 @@ def build_api() -> FastAPI:
     api.include_router(routes_analytics.router)
     from crm_app.api import routes_company  # noqa: PLC0415
     api.include_router(routes_company.router)
+    from crm_app.api import routes_users  # noqa: PLC0415
+    api.include_router(routes_users.router)
+    from crm_app.api import invitation_routes  # noqa: PLC0415
+    api.include_router(invitation_routes.router)
     return api

@@ -1,5 +1,6 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
-data (Empresa), the lead assignment rules, the custom fields and the sales pipelines.
+data (Empresa), users and teams, the lead assignment rules, the custom fields and the sales
+pipelines.
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
@@ -16,7 +17,9 @@ from pages.settings.pipelines_state import PipelinesState
 from pages.settings.pipelines_view import pipelines_page
 from pages.settings.rules_state import AssignmentRulesState
 from pages.settings.rules_view import rules_page
+from pages.settings.users_state import TeamsAdminState, UsersAdminState
+from pages.settings.users_view import teams_page, users_page
 
 __all__ = ["AssignmentRulesState", "CompanyState", "CustomFieldsState", "PipelinesState",
-           "SettingsState", "company_page", "fields_page", "pipelines_page", "rules_page",
-           "settings_page"]
+           "SettingsState", "TeamsAdminState", "UsersAdminState", "company_page", "fields_page",
+           "pipelines_page", "rules_page", "settings_page", "teams_page", "users_page"]
