@@ -393,7 +393,7 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert event.action == "seed" and event.after["seed"] == 2026
     with pytest.raises(Conflict):
         demo.load_demo(session=session, actor=SYSTEM)
-    assert len(session.exec(select(models.User)).all()) == 10
+    assert len(session.exec(select(models.User)).all()) == 11  # 10 people and the asesor
 
 
 def test_cli_seed_demo_and_if_empty(tmp_path, monkeypatch):
