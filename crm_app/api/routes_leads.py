@@ -43,11 +43,15 @@ from crm_app.models.schemas_leads import (
     SavedViewUpdate,
     TimelinePublic,
 )
+from crm_app.api.deps import requires as _requires
 from crm_app.permissions import Perm
 from crm_app.services import assignment, conversion, custom_fields, leads, saved_views
 from crm_app.services.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", tags=["leads"])
+# Leads, their custom fields, rules and saved views are commercial records: a role without
+# ``records.view`` (the asesor) is refused at the door; each route and service checks more.
+router = APIRouter(prefix="/api/v1", tags=["leads"],
+                   dependencies=[_requires(Perm.RECORDS_VIEW)])
 
 ListParam = Annotated[list[Line] | None, Query()]
 
