@@ -461,5 +461,5 @@ class AppState(rx.State):
         self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
-__all__ = ["MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn", "backend_error",
-           "events", "handler", "scroll_into_view", "setter", "toast_and_go"]
+__all__ = ["MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn",
+           "backend_error", "events", "handler", "scroll_into_view", "setter", "toast_and_go"]

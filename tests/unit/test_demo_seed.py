@@ -130,7 +130,7 @@ def test_organisation_is_one_row(session):
 
 def test_counts_are_in_range_and_load_is_fast(loaded):
     c = loaded.counts
-    assert c["users"] == 10 and c["teams"] == 2 and c["organisation"] == 1
+    assert c["users"] == 11 and c["teams"] == 2 and c["organisation"] == 1
     assert 20 <= c["products"] <= 30
     assert 280 <= c["leads"] <= 320
     assert 140 <= c["accounts"] <= 160
