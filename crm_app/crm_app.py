@@ -126,3 +126,7 @@ for component, route, title_key, loader in [
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])
+
+# Ajustes → Auditoría: ``audit.view`` (admins today), its own guard.
+app.add_page(settings.audit_page, route="/ajustes/auditoria", title=_title("audit.title"),
+             on_load=[AppState.check_audit, settings.AuditState.open_list])

@@ -27,6 +27,7 @@ from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import ValidationFailed
 from crm_app.services.sales_common import Page
+from crm_app.services.search import contains
 from crm_app.services.table_export import csv_bytes
 
 MAX_EXPORT_ROWS = 50_000  # one CSV; a longer log is exported a period at a time
@@ -76,7 +77,7 @@ def _madrid_midnight(day: date) -> datetime:
 
 
 def _statement(*, user_id: Any, entity: Any, entity_id: Any, date_from: Any,
-               date_to: Any) -> Any:
+               date_to: Any, q: str = "") -> Any:
     """The filtered selection (``ValidationFailed`` naming each bad filter, nothing read)."""
     errors: dict[str, str] = {}
     stmt = select(AuditEvent)
@@ -99,6 +100,8 @@ def _statement(*, user_id: Any, entity: Any, entity_id: Any, date_from: Any,
         stmt = stmt.where(AuditEvent.entity == entity)
     if entity_id not in (None, ""):
         stmt = stmt.where(AuditEvent.entity_id == int(entity_id))
+    if (q or "").strip():  # the screen's search box: the entry's note
+        stmt = stmt.where(contains(func.lower(AuditEvent.note), " ".join(q.split()).lower()[:200]))
     if start:
         stmt = stmt.where(AuditEvent.at >= _madrid_midnight(start))
     if end:
@@ -174,11 +177,11 @@ def _names(session: Session, events: list[AuditEvent]) -> dict[int, str]:
 @needs_actor
 def list_events(*, session: Session, actor: Actor, user_id: Any = None, entity: Any = "",
                 entity_id: Any = None, date_from: Any = None, date_to: Any = None,
-                offset: int = 0, limit: int = 25) -> Page[dict[str, Any]]:
-    """One page of the log, newest first (``audit.view``)."""
+                q: str = "", offset: int = 0, limit: int = 25) -> Page[dict[str, Any]]:
+    """One page of the log, newest first (``audit.view``); ``q`` searches the notes."""
     require(actor, Perm.AUDIT_VIEW)
     stmt = _statement(user_id=user_id, entity=entity, entity_id=entity_id,
-                      date_from=date_from, date_to=date_to)
+                      date_from=date_from, date_to=date_to, q=q)
     offset = max(0, int(offset))
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
@@ -203,13 +206,13 @@ def filter_options(*, session: Session, actor: Actor) -> dict[str, list[dict[str
 
 @needs_actor
 def export_csv(*, session: Session, actor: Actor, user_id: Any = None, entity: Any = "",
-               entity_id: Any = None, date_from: Any = None, date_to: Any = None
-               ) -> tuple[str, bytes]:
+               entity_id: Any = None, date_from: Any = None, date_to: Any = None,
+               q: str = "") -> tuple[str, bytes]:
     """``(filename, bytes)``: the filtered log as CSV (UTF-8 BOM, ``;``), newest first, at most
     ``MAX_EXPORT_ROWS`` rows (more is a ``ValidationFailed`` asking for a shorter period)."""
     require(actor, Perm.AUDIT_VIEW)
     stmt = _statement(user_id=user_id, entity=entity, entity_id=entity_id,
-                      date_from=date_from, date_to=date_to)
+                      date_from=date_from, date_to=date_to, q=q)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     if total > MAX_EXPORT_ROWS:
         raise ValidationFailed({"from": t("audit.err.too_many", n=total, max=MAX_EXPORT_ROWS)})
