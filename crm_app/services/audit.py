@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,13 +20,21 @@ SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash",
                            "smtp_password", "smtp_password_enc", "secret", "totp_secret",
                            "recovery_codes", "api_key", "client_secret"})
 REDACTED = "***"
+_MARK = re.compile(r"\*\*\* \([a-záéíóúñ ]{1,30}\)")  # "*** (cambiada)": a mark, not a secret
+
+
+def _hidden(value: Any) -> Any:
+    """A secret's value as the trail keeps it: "" (none) stays, a caller's own mark
+    (``*** (cambiada)``) stays, anything else is ``REDACTED``."""
+    if value in (None, "", REDACTED) or (isinstance(value, str) and _MARK.fullmatch(value)):
+        return value
+    return REDACTED
 
 
 def redact(value: Any) -> Any:
     """``value`` with every secret field's value replaced by ``REDACTED`` ("" stays "")."""
     if isinstance(value, dict):
-        return {k: (REDACTED if v not in (None, "") else v) if k in SECRET_FIELDS
-                else redact(v) for k, v in value.items()}
+        return {k: _hidden(v) if k in SECRET_FIELDS else redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
