@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.formatting import TZ, datetime_es
+from crm_app.formatting import TZ, date_es, datetime_es
 from crm_app.i18n import t
 from crm_app.models import AuditEvent, User
 from crm_app.models.bounds import MAX_PAGE_SIZE
@@ -109,11 +109,25 @@ def _statement(*, user_id: Any, entity: Any, entity_id: Any, date_from: Any,
     return stmt
 
 
+_ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+
+
 def _value_text(value: Any) -> str:
     if value is None or value == "":
         return t("audit.empty_value")
     if value == audit.REDACTED:
         return t("audit.redacted")
+    if isinstance(value, str) and _ISO_MOMENT.match(value):  # a stored moment: Madrid time
+        try:
+            return datetime_es(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):  # a stored day: dd/mm/aaaa
+        try:
+            return date_es(date.fromisoformat(value))
+        except ValueError:
+            pass
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     else:
@@ -131,6 +145,8 @@ def changes(event: AuditEvent) -> list[dict[str, str]]:
         if key in audit.SKIPPED:
             continue
         old, new = before.get(key), after.get(key)
+        if event.before is None and new in (None, "", {}, []):
+            continue  # a new record: its empty fields say nothing
         # unchanged by the stored values (a new password hash is a change, shown hidden)
         if event.before is not None and event.after is not None \
                 and raw_before.get(key) == raw_after.get(key):

@@ -86,8 +86,8 @@ def test_the_asesor_reads_quotes_and_nothing_commercial(live_app, browser, shot)
         page.add_init_script("""window.__mostToasts = 0; setInterval(() => {
             const n = document.querySelectorAll('[data-sonner-toast]').length;
             window.__mostToasts = Math.max(window.__mostToasts, n); }, 50);""")
-        expect(page.locator("#kpi-open-quotes")).to_be_visible()
-        expect(page.locator("#kpi-open-leads")).to_have_count(0)
+        expect(page.get_by_test_id("kpi-open-quotes")).to_be_visible()
+        expect(page.get_by_test_id("kpi-open-leads")).to_have_count(0)
         page.click("#menu-button")
         expect(page.locator("#nav-presupuestos").last).to_be_visible()
         expect(page.locator("#nav-leads")).to_have_count(0)

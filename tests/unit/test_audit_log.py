@@ -88,6 +88,11 @@ def test_rows_read_as_the_screen_shows_them(session: Session, people, log) -> No
     assert acc["changes"] == [{"field": "name", "before": "Ebro", "after": "Ebro Motor"}]
     assert acc["changes_text"] == "name: Ebro → Ebro Motor"
     assert rows[log[1].id]["changes_text"] == "status: nuevo → contactado"  # notes unchanged
+    assert audit_log._value_text("2026-03-31T22:30:00+00:00") == "01/04/2026 00:30"
+    assert audit_log._value_text("2026-04-01") == "01/04/2026"
+    assert audit_log._value_text({"a": 1}) == '{"a": 1}'
+    created = rows[log[0].id]["changes"]
+    assert created == [{"field": "company", "before": "", "after": "Frutas Ruiz"}]
     assert rows[log[3].id]["actor_name"] == "Sistema" and rows[log[3].id]["href"] == \
         "/presupuestos/9"
     user_row = rows[log[4].id]
