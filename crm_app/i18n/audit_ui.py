@@ -75,4 +75,12 @@ ES = {
     "audit.action.accept": "Aceptado",
     "audit.action.reject": "Rechazado",
     "audit.action.send": "Enviado",
+    "audit.action.seed": "Carga",
+    "audit.action.expire": "Caducado",
+    "audit.action.revise": "Nueva versión",
+    "audit.action.discard": "Descartado",
+    "audit.action.status": "Cambio de estado",
+    # the asesor (read-only role) where a screen would otherwise offer changes
+    "asesor.quote_readonly": ("Solo lectura: como asesor consultas los presupuestos y su PDF, "
+                              "sin cambiarlos."),
 }

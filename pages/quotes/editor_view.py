@@ -216,8 +216,9 @@ def _save_bar() -> rx.Component:
 def _editor() -> rx.Component:
     return rx.vstack(
         _header(),
-        rx.cond(~S.editable, rx.callout(t("sui.quote.readonly"), icon="lock", size="1",
-                                        width="100%")),
+        rx.cond(~S.editable, rx.callout(
+            rx.cond(S.can_change, t("sui.quote.readonly"), t("asesor.quote_readonly")),
+            icon="lock", size="1", width="100%", data_testid="quote-readonly")),
         _customer_card(),
         lines_card(),
         rx.grid(

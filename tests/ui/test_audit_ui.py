@@ -108,6 +108,7 @@ def test_the_asesor_reads_quotes_and_nothing_commercial(live_app, browser, shot)
         for button in ("#quote-save", "#quote-accept", "#quote-reject", "#quote-send",
                        "#quote-revise", "#quote-delete"):
             expect(page.locator(button)).to_have_count(0)
+        expect(page.get_by_test_id("quote-readonly")).to_contain_text("Solo lectura")
         shot(page, "asesor-quote-390")
 
         page.goto(live_app + "/leads")
