@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from crm_app.formatting import TZ, date_es, datetime_es
 from crm_app.i18n import t
 from crm_app.models import AuditEvent, User
-from crm_app.models.bounds import MAX_PAGE_SIZE
+from crm_app.models.bounds import MAX_PAGE_SIZE, day_in_range, day_range_message
 from crm_app.permissions import Perm, require
 from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
@@ -58,18 +58,22 @@ def action_label(action: str) -> str:
 def _parse_day(value: Any, field: str, errors: dict[str, str]) -> date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    if isinstance(value, datetime | date):
+        value = value.strftime("%Y-%m-%d")
     text = str(value).strip()
+    day = None
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, fmt).date()
+            day = datetime.strptime(text, fmt).date()
+            break
         except ValueError:
             continue
-    errors[field] = t("audit.err.date")
-    return None
+    if day is None:
+        errors[field] = t("audit.err.date")
+    elif not day_in_range(day):  # 01/01/0001 or 31/12/9999 would overflow the day's bounds
+        errors[field] = day_range_message()
+        day = None
+    return day
 
 
 def _madrid_midnight(day: date) -> datetime:

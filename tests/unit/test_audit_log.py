@@ -106,6 +106,7 @@ def test_rows_read_as_the_screen_shows_them(session: Session, people, log) -> No
 @pytest.mark.parametrize(("filters", "field"), [
     ({"date_from": "31/02/2026"}, "from"), ({"date_to": "mañana"}, "to"),
     ({"date_from": "02/04/2026", "date_to": "01/04/2026"}, "to"),
+    ({"date_to": "31/12/9999"}, "to"), ({"date_from": "0001-01-01"}, "from"),
     ({"entity": "lead; drop table"}, "entity"), ({"user_id": "-1"}, "user_id"),
     ({"entity_id": 2**40}, "entity_id")])
 def test_bad_filters_name_the_field(session: Session, people, log, filters, field) -> None:  # noqa: ANN001
