@@ -100,9 +100,22 @@ _PRIVATE = [
     (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
 ]
+# Each private route's guard: the commercial screens need the records permission (the asesor
+# is sent home with the usual denial); quotes are fiscal records every role reads; Informes
+# needs analytics; Inicio any signed-in user.
+_GUARDS = {"/": AppState.check_login, "/informes": AppState.check_reports,
+           "/presupuestos": AppState.check_fiscal,
+           "/presupuestos/[presupuesto_id]": AppState.check_fiscal}
+
+
+def private_guard(route: str) -> object:
+    """The ``on_load`` guard of a private route (``check_records`` unless ``_GUARDS`` says)."""
+    return _GUARDS.get(route, AppState.check_records)
+
+
 for component, route, title_key, loader in _PRIVATE:
     app.add_page(component, route=route, title=_title(title_key),
-                 on_load=[AppState.check_login, *([loader] if loader else [])])
+                 on_load=[private_guard(route), *([loader] if loader else [])])
 
 # Admin screens: the guard turns other roles away once; each loader stays quiet then.
 for component, route, title_key, loader in [
@@ -121,3 +134,7 @@ for component, route, title_key, loader in [
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])
+
+# Ajustes → Auditoría: ``audit.view`` (admins today), its own guard.
+app.add_page(settings.audit_page, route="/ajustes/auditoria", title=_title("audit.title"),
+             on_load=[AppState.check_audit, settings.AuditState.open_list])

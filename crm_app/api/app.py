@@ -66,4 +66,6 @@ def build_api() -> FastAPI:
     api.include_router(routes_users.router)
     from crm_app.api import invitation_routes  # noqa: PLC0415
     api.include_router(invitation_routes.router)
+    from crm_app.api import routes_audit  # noqa: PLC0415
+    api.include_router(routes_audit.router)
     return api

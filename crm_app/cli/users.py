@@ -25,7 +25,8 @@ tokens_app = typer.Typer(help="Tokens personales de la API.", no_args_is_help=Tr
 def create(
     email: str = typer.Option(..., "--email"),
     name: str = typer.Option(..., "--name"),
-    role: str = typer.Option("comercial", "--role", help="admin, director, manager o comercial"),
+    role: str = typer.Option("comercial", "--role",
+                             help="admin, director, manager, comercial o asesor"),
     team: str | None = typer.Option(None, "--team", help="Se crea si no existe."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Lee la contraseña de la entrada estándar."),

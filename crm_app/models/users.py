@@ -17,6 +17,7 @@ class Role(StrEnum):
     DIRECTOR = "director"
     MANAGER = "manager"
     COMERCIAL = "comercial"
+    ASESOR = "asesor"  # the company's external accountant: fiscal records, read-only
 
 
 class Organisation(SQLModel, table=True):

@@ -1,12 +1,14 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
-data (Empresa), users and teams, the lead assignment rules, the custom fields and the sales
-pipelines.
+data (Empresa), users and teams, the lead assignment rules, the custom fields, the sales
+pipelines and the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
 permission again, so a forged event is refused like an API call.
 """
 
+from pages.settings.audit_state import AuditState
+from pages.settings.audit_view import audit_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.fields_state import CustomFieldsState
@@ -20,6 +22,7 @@ from pages.settings.rules_view import rules_page
 from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
-__all__ = ["AssignmentRulesState", "CompanyState", "CustomFieldsState", "PipelinesState",
-           "SettingsState", "TeamsAdminState", "UsersAdminState", "company_page", "fields_page",
-           "pipelines_page", "rules_page", "settings_page", "teams_page", "users_page"]
+__all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
+           "PipelinesState", "SettingsState", "TeamsAdminState", "UsersAdminState", "audit_page",
+           "company_page", "fields_page", "pipelines_page", "rules_page", "settings_page",
+           "teams_page", "users_page"]
