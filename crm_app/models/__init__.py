@@ -21,7 +21,17 @@ from crm_app.models.sales import (
     StageChange,
     StageKind,
 )
-from crm_app.models.users import ApiToken, Organisation, Role, Team, User, UserSession
+from crm_app.models.users import (
+    ApiToken,
+    LoginChallenge,
+    Organisation,
+    PasswordReset,
+    RecoveryCode,
+    Role,
+    Team,
+    User,
+    UserSession,
+)
 from crm_app.models.work import (
     Activity,
     ActivityKind,
@@ -42,7 +52,8 @@ __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
     "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "Opportunity", "Organisation", "Pipeline", "Product", "Quote", "QuoteLine",
-    "QuoteStatus", "ReportSchedule", "Role", "SavedView", "Stage", "StageChange", "StageKind",
+    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
+    "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
+    "SavedView", "Stage", "StageChange", "StageKind",
     "Team", "User", "UserSession", "utcnow",
 ]

@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel
 from crm_app.models import AuditEvent, utcnow
 from crm_app.services.actors import Actor, needs_actor
 
-_SKIP = {"password_hash", "updated_at"}
+_SKIP = {"password_hash", "totp_secret_enc", "smtp_password_enc", "updated_at"}
 
 
 def jsonable(value: Any) -> Any:
