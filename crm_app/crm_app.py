@@ -9,6 +9,7 @@ from crm_app.i18n import t
 from crm_app.logsafe import install as install_log_redaction
 from crm_app.state import AppState, backend_error
 from pages import (
+    account,
     accounts,
     catalog,
     documents,
@@ -61,6 +62,13 @@ app.register_lifespan_task(_warm_pdf_renderer)
 
 app.add_page(login.login_page, route="/login", title=_title("login.title"),
              on_load=login.LoginState.on_load)
+app.add_page(login.forgot_page, route="/login/recuperar", title=_title("account.reset.title"),
+             on_load=login.RecoveryState.load_forgot)
+app.add_page(login.new_password_page, route="/login/nueva-contrasena",
+             title=_title("account.reset.new_title"),
+             on_load=login.RecoveryState.load_new_password)
+app.add_page(login.second_step_page, route="/login/verificacion",
+             title=_title("account.login2.title"), on_load=login.SecondStepState.on_load)
 
 _PRIVATE = [
     (home.home_page, "/", "nav.home", home.HomeState.load),
@@ -95,6 +103,7 @@ _PRIVATE = [
     (tasks.tasks_page, "/tareas", "nav.tasks", tasks.TasksState.open_list),
     (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
+    (account.account_page, "/mi-cuenta", "account.title", account.AccountState.load),
 ]
 for component, route, title_key, loader in _PRIVATE:
     app.add_page(component, route=route, title=_title(title_key),

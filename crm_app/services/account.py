@@ -191,6 +191,15 @@ def reset_token_valid(*, session: Session, token: str) -> bool:
     return _valid_reset(session, token) is not None
 
 
+def reset_link_works(token: str) -> bool:
+    """:func:`reset_token_valid` in a session of its own: for the public page of the link,
+    which has no session to pass (pages import no database)."""
+    from crm_app import db
+
+    with Session(db.get_engine()) as session:
+        return reset_token_valid(session=session, token=token)
+
+
 def _end_sessions(session: Session, user_id: int, *, keep: str | None = None) -> int:
     """Revoke the user's open sessions (all, or all but the one whose raw token is ``keep``)
     and the pending second steps of logins."""
