@@ -180,7 +180,7 @@ def open_session(*, session: Session, user: User, ip: str = "", user_agent: str 
     token = new_token()
     session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
                             expires_at=now + timedelta(days=get_settings().session_days),
-                            ip=ip[:64], user_agent=user_agent[:300]))
+                            last_seen_at=now, ip=ip[:64], user_agent=user_agent[:300]))
     session.add(user)
     audit.record(session=session, actor=user, entity="user", entity_id=user.id, action="login",
                  note=note)

@@ -34,12 +34,12 @@ SENT = ("Si hay una cuenta activa con ese correo, te hemos enviado un enlace par
 
 @pytest.fixture
 def inbox_api(tmp_path) -> Iterator[tuple[Api, Inbox]]:  # noqa: ANN001
-    with local_smtp("CRM <crm@test.crm>") as (inbox, smtp):
-        with serve_with_people(tmp_path, CRM_SMTP_HOST="127.0.0.1",
-                               CRM_SMTP_PORT=str(smtp.smtp_port),
-                               CRM_SMTP_FROM="CRM <crm@test.crm>",
-                               CRM_PUBLIC_URL="http://127.0.0.1:3000") as api:
-            yield api, inbox
+    with (local_smtp("CRM <crm@test.crm>") as (inbox, smtp),
+          serve_with_people(tmp_path, CRM_SMTP_HOST="127.0.0.1",
+                            CRM_SMTP_PORT=str(smtp.smtp_port),
+                            CRM_SMTP_FROM="CRM <crm@test.crm>",
+                            CRM_PUBLIC_URL="http://127.0.0.1:3000") as api):
+        yield api, inbox
 
 
 def login(api: Api, email: str, password: str = FIXTURE_PASSWORD,
@@ -376,7 +376,7 @@ def test_require_2fa_blocks_cookie_sessions_until_set_up_but_not_tokens(tmp_path
 def test_the_throttle_stops_the_second_step_too(tmp_path) -> None:  # noqa: ANN001
     with serve_with_people(tmp_path, CRM_LOGIN_RATE_IP="3", CRM_LOGIN_RATE_ACCOUNT="50",
                            CRM_LOGIN_MAX_FAILURES="50") as api:
-        totp, _ = enable_2fa(api, "comercial1@test.crm")
+        enable_2fa(api, "comercial1@test.crm")
         challenge = login(api, "comercial1@test.crm").json()["challenge"]
         statuses = [api.request(None, "POST", "/auth/login/2fa",
                                 data={"challenge": challenge, "code": "000000"},
