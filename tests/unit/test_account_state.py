@@ -115,3 +115,23 @@ def test_require_2fa_sends_every_other_screen_to_mi_cuenta(people, monkeypatch) 
     finally:
         monkeypatch.delenv("CRM_REQUIRE_2FA")
         get_settings.cache_clear()
+
+
+def test_old_reset_links_and_login_steps_are_purged(session, people) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from crm_app.models import LoginChallenge, PasswordReset, utcnow
+    from crm_app.services import account as account_service
+
+    now, uid = utcnow(), people.comercial1.id
+    session.add_all([
+        PasswordReset(token_hash="a" * 64, user_id=uid, expires_at=now - timedelta(days=2)),
+        PasswordReset(token_hash="b" * 64, user_id=uid, expires_at=now - timedelta(hours=1)),
+        LoginChallenge(token_hash="c" * 64, user_id=uid, expires_at=now - timedelta(days=2)),
+        LoginChallenge(token_hash="d" * 64, user_id=uid, expires_at=now + timedelta(minutes=4)),
+    ])
+    session.commit()
+    assert account_service.purge_expired(session=session) == 2
+    left = {r.token_hash[0] for r in session.exec(select(PasswordReset)).all()}
+    left |= {r.token_hash[0] for r in session.exec(select(LoginChallenge)).all()}
+    assert left == {"b", "d"}
