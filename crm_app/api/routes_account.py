@@ -1,12 +1,14 @@
 """Account security over HTTP (issue 12), thin over ``services.account``: an admin sends a user
-the "elige tu contraseña" link. (The login's second step and the reset link itself are in
-``auth_routes``: they work without a session.)"""
+the "elige tu contraseña" link, or turns off the second factor of one who lost it. (The
+login's second step and the reset link itself are in ``auth_routes``: they work without a
+session.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 
 from crm_app.api.deps import DBSession
 from crm_app.api.deps import requires as _requires
@@ -29,3 +31,11 @@ def send_password_reset(session: DBSession, user_id: int = Path(ge=1, le=2**31 -
     sent_to = account_service.send_password_reset(session=session, actor=user,
                                                   user_id=user_id)
     return {"email": sent_to}
+
+
+@router.delete("/{user_id}/two-factor", status_code=204)
+def reset_two_factor(session: DBSession, user_id: int = Path(ge=1, le=2**31 - 1),
+                     user: User = IS_ADMIN) -> Response:
+    """Turn off the user's second factor (lost phone and recovery codes); audited."""
+    account_service.reset_two_factor(session=session, actor=user, user_id=user_id)
+    return Response(status_code=204)

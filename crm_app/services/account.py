@@ -584,6 +584,24 @@ def disable_totp(*, session: Session, actor: Actor, proof: str) -> None:
 
 
 @needs_actor
+def reset_two_factor(*, session: Session, actor: Actor, user_id: int) -> None:
+    """An admin turns off the second factor of a user who lost the phone and the recovery
+    codes (audited); the user sets it up again (at once, if ``CRM_REQUIRE_2FA`` applies)."""
+    require(actor, Perm.USERS_MANAGE)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(t("account.reset.user_not_found"))
+    user.totp_secret_enc = ""
+    user.totp_enabled_at = None
+    user.totp_last_step = 0
+    session.add(user)
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
+                 action="2fa_reset")
+    session.commit()
+
+
+@needs_actor
 def two_factor_status(*, session: Session, actor: Actor) -> dict[str, Any]:
     user = _me(session, actor)
     return {"enabled": user.totp_enabled_at is not None,

@@ -383,3 +383,18 @@ def test_the_throttle_stops_the_second_step_too(tmp_path) -> None:  # noqa: ANN0
                                 headers=JSON).status_code for _ in range(4)]
         assert statuses == [401, 401, 401, 429]
         assert auth_service.CHALLENGE_MINUTES == 5
+
+
+def test_admin_turns_off_a_lost_second_factor(inbox_api: tuple[Api, Inbox]) -> None:
+    api, _ = inbox_api
+    enable_2fa(api, "comercial1@test.crm")
+    uid = api.user("comercial1@test.crm").id
+    assert api.request("manager1", "DELETE", f"/api/v1/users/{uid}/two-factor").status_code \
+        == 403
+    assert login(api, "comercial1@test.crm").json().get("two_factor_required") is True
+    r = api.request("admin", "DELETE", f"/api/v1/users/{uid}/two-factor")
+    assert r.status_code == 204
+    assert login(api, "comercial1@test.crm").status_code == 200
+    with Session(api.engine) as s:
+        assert s.get(User, uid).totp_secret_enc == ""
+        assert "2fa_reset" in [e.action for e in s.exec(select(AuditEvent)).all()]
