@@ -68,4 +68,6 @@ def build_api() -> FastAPI:
     api.include_router(invitation_routes.router)
     from crm_app.api import routes_audit  # noqa: PLC0415
     api.include_router(routes_audit.router)
+    from crm_app.api import routes_account  # noqa: PLC0415
+    api.include_router(routes_account.router)
     return api
