@@ -7,7 +7,7 @@ seen. New tables, and columns with server defaults so existing users get the val
 one does (no second factor); nothing renamed.
 
 Revision ID: 0006_account_security
-Revises: 0004_company_settings
+Revises: 0005_user_invitations
 Create Date: 2026-12-07 18:15:00.000000
 """
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import crm_app.models.base
 from alembic import op
 
 revision: str = '0006_account_security'
-down_revision: str | None = '0004_company_settings'
+down_revision: str | None = '0005_user_invitations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

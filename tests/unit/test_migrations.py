@@ -181,7 +181,7 @@ def assert_account_security_migrate(url: str) -> None:
             ).one()
         assert tuple(row) == ("ana@previa.es", "", None, 0)
         assert {"password_reset", "recovery_code", "login_challenge"} <= table_names(url)
-        command.downgrade(cfg, "0004_company_settings")
+        command.downgrade(cfg, "0005_user_invitations")
         columns = {c["name"] for c in sa.inspect(engine).get_columns("user")}
         assert "totp_secret_enc" not in columns
         assert "password_reset" not in table_names(url)
