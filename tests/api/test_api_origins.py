@@ -108,7 +108,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         s.commit()
         ids = {"account": acc.id, "contact": contact.id, "opportunity": opp.id,
                "product": prod.id, "pipeline": pipeline.id, "rule": rule.id, "lead": lead.id,
-               "quote": quote.id}
+               "quote": quote.id, "user": people.comercial1.id}
         token = auth_service.create_api_token(session=s, actor=SYSTEM, user=admin, name="script")
     with serve_api(url, tmp / "data", CRM_PORT="3000",
                    CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es") as api:
@@ -288,7 +288,7 @@ def test_no_route_changes_state_on_get(live: Live) -> None:
     forged ``?_method=DELETE``-style query, leaves every table exactly as it was."""
     names = {"account_id": "account", "contact_id": "contact", "lead_id": "lead",
              "opportunity_id": "opportunity", "product_id": "product", "quote_id": "quote",
-             "pipeline_id": "pipeline", "rule_id": "rule"}
+             "pipeline_id": "pipeline", "rule_id": "rule", "user_id": "user"}
     routes = get_routes()
     assert len(routes) >= 30  # the audit must have looked at the real route table
     cookie = live.cookie()

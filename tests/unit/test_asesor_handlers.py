@@ -23,7 +23,9 @@ EXPECTED = {("QuotesState", e) for e in LIST_EVENTS} | {
     ("HomeState", "load"),  # Inicio: the quotes card only, no dashboard
     ("DeliveryState", "load"),  # /informes is guarded; the loader lists months only
     ("LeadImportState", "open_page"),  # /leads/importar is guarded; it checks import.run
-}
+} | {("AccountState", e) for e in (  # Mi cuenta: every user's own password, 2FA, sessions
+    "load", "change_password", "start_2fa", "confirm_2fa", "cancel_2fa", "disable_2fa",
+    "revoke_session", "create_token", "revoke_token")}
 
 
 def _states() -> list[type]:
