@@ -91,6 +91,10 @@ ES = {
         "registros siguen a su nombre hasta que los reasignes."),
     "uadm.deactivated": "{name} desactivado: sesiones y tokens revocados.",
     "uadm.reactivate": "Reactivar",
+    "uadm.send_reset": "Enviar enlace de contraseña",
+    "uadm.reset_sent": "Enlace para elegir contraseña enviado a {email}.",
+    "uadm.remove_2fa": "Quitar verificación en dos pasos",
+    "uadm.2fa_removed": "{name} ya no tiene verificación en dos pasos; la configurará de nuevo.",
     "uadm.reactivated": "{name} reactivado.",
     "uadm.reassign": "Reasignar registros",
     "uadm.reassign.help": (

@@ -50,6 +50,7 @@ class UserPublic(BaseModel):
     team_name: str | None
     active: bool
     state: str  # active | invited | inactive
+    two_factor: bool  # verificación en dos pasos activada
     last_login_at: datetime | None
 
 

@@ -84,6 +84,7 @@ def public(user: User, teams: Mapping[int, str]) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "name": user.name, "role": str(user.role),
             "team_id": user.team_id, "team_name": teams.get(user.team_id or 0),
             "active": user.active, "state": _state(user),
+            "two_factor": user.totp_enabled_at is not None,
             "last_login_at": user.last_login_at,
             "last_login": datetime_es(user.last_login_at) if user.last_login_at else ""}
 

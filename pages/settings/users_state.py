@@ -15,6 +15,7 @@ from components.forms import NONE
 from crm_app.i18n import t
 from crm_app.models import Role
 from crm_app.permissions import Perm
+from crm_app.services import account as account_service
 from crm_app.services import user_admin
 from crm_app.services.links import as_id
 from crm_app.state import AppState, Ctx, handler, setter
@@ -35,6 +36,7 @@ def user_row(u: dict[str, Any]) -> dict[str, str]:
             "team_id": str(u["team_id"] or ""), "team": u["team_name"] or t("uadm.no_team"),
             "state": u["state"], "state_label": t(f"uadm.state.{u['state']}"),
             "state_color": STATE_COLORS[u["state"]],
+            "two_factor": "1" if u["two_factor"] else "",
             "last_login": u["last_login"] or t("uadm.never")}
 
 
@@ -117,6 +119,23 @@ class UsersAdminState(AppState):
                                             user_id=as_id(user_id) or 0)
         self._load(ctx)
         return rx.toast.success(t("uadm.resent", email=user.email), id="user-resent")
+
+    @handler(Perm.USERS_MANAGE)
+    def send_reset(self, ctx: Ctx, user_id: str) -> Any:
+        """E-mail the user a single-use link to choose a new password (30 min)."""
+        email = account_service.send_password_reset(session=ctx.session, actor=ctx.user,
+                                                    user_id=as_id(user_id) or 0)
+        return rx.toast.success(t("uadm.reset_sent", email=email), id="user-reset-sent")
+
+    @handler(Perm.USERS_MANAGE)
+    def remove_2fa(self, ctx: Ctx, user_id: str) -> Any:
+        """Turn off the second factor of a user who lost the phone and the recovery codes."""
+        row = self._row(user_id)
+        account_service.reset_two_factor(session=ctx.session, actor=ctx.user,
+                                         user_id=as_id(user_id) or 0)
+        self._load(ctx)
+        return rx.toast.success(t("uadm.2fa_removed", name=row["name"] if row else ""),
+                                id="user-2fa-removed")
 
     # --- edit --------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from smtp_inbox import local_smtp
 from sqlmodel import select
 from state_harness import run, tab
 
-from crm_app.models import Account, Organisation
-from crm_app.services import user_admin
+from crm_app.models import Account, AuditEvent, Organisation, User, utcnow
+from crm_app.services import account, user_admin
 from pages.invitation import InvitationState
 from pages.settings import TeamsAdminState, UsersAdminState
 
@@ -161,3 +161,40 @@ def test_non_admins_are_refused(session, people):
         t = tab(TeamsAdminState, who, path="/ajustes/equipos")
         t.set_new_name("Hackers")
         assert "No tienes permiso" in toasts(run(t.create()))
+
+
+def test_send_a_password_link_and_remove_a_lost_second_factor(session, people):
+    """The row menu's two account-security actions (services.account): the link arrives at a
+    real local SMTP server and works; a user's second factor is turned off and audited."""
+    s = opened(people)
+    uid = str(people.comercial2.id)
+    row = next(u for u in s.users if u["id"] == uid)
+    assert row["state"] == "active" and row["two_factor"] == ""
+    with local_smtp("Env <env@crm.es>") as (inbox, settings):
+        org = session.exec(select(Organisation)).one()
+        org.smtp_host, org.smtp_port, org.smtp_starttls = "127.0.0.1", settings.smtp_port, False
+        org.smtp_from = "Demo <crm@demo.es>"
+        session.add(org)
+        session.commit()
+        events = run(s.send_reset(uid))
+        assert "enviado a comercial2@test.crm" in toasts(events)
+        [(_, msg)] = inbox.messages
+    token = re.search(r"token=(\S+)", msg.get_content()).group(1)
+    account.reset_password(session=session, token=token, password=GOOD_PASSWORD,
+                           password2=GOOD_PASSWORD)
+
+    user = session.get(User, people.comercial2.id)
+    user.totp_secret_enc, user.totp_enabled_at = "cifrado", utcnow()
+    session.add(user)
+    session.commit()
+    run(s.load())
+    assert next(u for u in s.users if u["id"] == uid)["two_factor"] == "1"
+    events = run(s.remove_2fa(uid))
+    assert "ya no tiene verificación en dos pasos" in toasts(events)
+    assert next(u for u in s.users if u["id"] == uid)["two_factor"] == ""
+    session.expire_all()
+    assert session.get(User, people.comercial2.id).totp_enabled_at is None
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "2fa_reset")).one()
+
+    intruder = tab(UsersAdminState, people.director, path="/ajustes/usuarios")
+    assert "No tienes permiso" in toasts(run(intruder.send_reset(uid)))
