@@ -592,12 +592,30 @@ def public(job: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_queue: Callable[[str], None] | None = None
+
+
+def set_queue(dispatch: Callable[[str], None] | None) -> None:
+    """How a queued job reaches the worker: the web process installs Celery's ``send_task``
+    (``crm_app.worker.queue``); the core never imports Celery."""
+    global _queue  # noqa: PLW0603 - one queue per process, installed at start-up
+    _queue = dispatch
+
+
+def _dispatch(job_id: str) -> None:
+    if _queue is None:
+        raise RuntimeError("no job queue installed")
+    _queue(job_id)
+
+
 @needs_actor
 def start_export(*, session: Session, actor: Actor,
-                 dispatch: Callable[[str], None]) -> dict[str, Any]:
-    """Queue an export of everything as ``actor`` (admins); ``dispatch(job_id)`` hands it to
-    the worker. Conflict while another one is queued or running."""
+                 dispatch: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Queue an export of everything as ``actor`` (admins); ``dispatch(job_id)`` (by default
+    the installed queue, ``set_queue``) hands it to the worker. Conflict while another one is
+    queued or running."""
     require(actor, Perm.SETTINGS_CHANGE)
+    dispatch = dispatch or _dispatch
     settings = get_settings()
     root = exports_dir(settings)
     purge_exports(settings=settings)
@@ -710,5 +728,5 @@ def run_export(job_id: str, *, session: Session) -> dict[str, Any]:
 __all__ = ["DERIVED_COLUMNS", "SECRET_COLUMNS", "SECRET_NAME", "ExportError", "ExportSummary",
            "TablePlan", "audit_export", "csv_cell", "export_all", "export_download",
            "exported_columns", "get_export", "is_secret", "latest_export", "left_out_columns",
-           "plans", "public", "purge_exports", "run_export", "start_export", "tables",
+           "plans", "public", "purge_exports", "run_export", "set_queue", "start_export", "tables",
            "xlsx_value"]
