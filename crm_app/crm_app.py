@@ -104,6 +104,7 @@ for component, route, title_key, loader in _PRIVATE:
 for component, route, title_key, loader in [
     (settings.settings_page, "/ajustes", "nav.settings", settings.SettingsState.load),
     (settings.company_page, "/ajustes/empresa", "company.title", settings.CompanyState.load),
+    (settings.export_page, "/ajustes/exportar", "export_all.title", settings.ExportState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
     (settings.fields_page, "/ajustes/campos", "fields_ui.title",

@@ -64,6 +64,6 @@ ES = {
     "export_all.keep_note": (
         "El fichero se borra a las {hours} horas o al hacer otra exportación; contiene datos "
         "personales: guárdalo con cuidado."),
-    "export_all.card": "Exportar datos",
-    "export_all.card_hint": "Todos los datos en CSV y XLSX, con los documentos.",
+    "export_all.link": "Exportar datos",
+    "export_all.link_help": "Todos los datos en CSV y XLSX, con los documentos, en un ZIP",
 }

@@ -1,5 +1,6 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
-data (Empresa), the lead assignment rules, the custom fields and the sales pipelines.
+data (Empresa), the lead assignment rules, the custom fields, the sales pipelines and the
+export of all the data (Exportar datos).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
@@ -8,6 +9,8 @@ permission again, so a forged event is refused like an API call.
 
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
+from pages.settings.export_state import ExportState
+from pages.settings.export_view import export_page
 from pages.settings.fields_state import CustomFieldsState
 from pages.settings.fields_view import fields_page
 from pages.settings.overview_state import SettingsState
@@ -17,6 +20,6 @@ from pages.settings.pipelines_view import pipelines_page
 from pages.settings.rules_state import AssignmentRulesState
 from pages.settings.rules_view import rules_page
 
-__all__ = ["AssignmentRulesState", "CompanyState", "CustomFieldsState", "PipelinesState",
-           "SettingsState", "company_page", "fields_page", "pipelines_page", "rules_page",
-           "settings_page"]
+__all__ = ["AssignmentRulesState", "CompanyState", "CustomFieldsState", "ExportState",
+           "PipelinesState", "SettingsState", "company_page", "export_page", "fields_page",
+           "pipelines_page", "rules_page", "settings_page"]
