@@ -42,6 +42,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -518,14 +519,20 @@ def _jobs(root: Path) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _flock(path: Path, *, blocking: bool) -> Iterator[bool]:
+def _flock(path: Path, *, blocking: bool, wait: float = 0.0) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``path``: held (True) or not (False) after ``wait`` s."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
         yield True
     finally:
         os.close(fd)
@@ -680,7 +687,8 @@ def run_export(job_id: str, *, session: Session) -> dict[str, Any]:
     root = exports_dir(settings)
     if not JOB_ID.match(job_id or "") or (job := _read(root, job_id)) is None:
         raise NotFound(t("export_all.err.not_found"))
-    with _flock(root / RUN_LOCK, blocking=False) as ours:
+    # a few seconds' grace: a screen checking whether an export runs holds it for an instant
+    with _flock(root / RUN_LOCK, blocking=False, wait=5.0) as ours:
         if not ours:
             job.update(state="failed", finished_at=_now(), error=t("export_all.err.busy"))
             _write(root, job)

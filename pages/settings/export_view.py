@@ -33,11 +33,12 @@ def _job() -> rx.Component:
         rx.cond(S.job["state"] == "done",
                 rx.vstack(
                     rx.text(S.job["finished"], size="2", data_testid="export-finished"),
-                    rx.button(  # a real link (the browser downloads it), drawn as a button
-                        rx.el.a(rx.icon("download", size=16), t("export_all.download"),
-                                href=S.job["download_url"], download=S.job["file_name"],
-                                id="export-download"),
-                        as_child=True, variant="soft", width=PHONE_FULL),
+                    # the browser downloads it from the authorised route, with its cookie
+                    rx.button(rx.icon("download", size=16), t("export_all.download"),
+                              on_click=rx.download(url=S.job["download_url"],
+                                                   filename=S.job["file_name"]),
+                              type="button", variant="soft", width=PHONE_FULL,
+                              id="export-download"),
                     rx.text(t("export_all.keep_note", hours=KEEP_HOURS), size="1",
                             color_scheme="gray"),
                     spacing="2", width="100%")),

@@ -349,3 +349,35 @@ def test_a_full_disk_stops_and_leaves_no_file(session: Session, tmp_path: Path,
         export_service.export_all(session=session, actor=SYSTEM, out=out,
                                   settings=_settings(tmp_path))
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+def _peak_mb(session: Session, tmp_path: Path, name: str) -> float:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        export_service.export_all(session=session, actor=SYSTEM, out=tmp_path / name,
+                                  settings=_settings(tmp_path))
+        return tracemalloc.get_traced_memory()[1] / 1_048_576
+    finally:
+        tracemalloc.stop()
+
+
+def test_rows_are_streamed_memory_does_not_grow_with_the_table(session: Session,
+                                                               tmp_path: Path) -> None:
+    """2,000 leads and then 20,000: a whole-table list would add ~30 MB; streaming, ~0."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    rows = [{"company": f"Empresa {i:06d}", "first_name": "Nombre", "last_name": "Apellidos",
+             "email": f"lead{i}@example.es", "phone": "+34600000000", "notes": "x" * 80,
+             "custom": {}, "created_at": now, "updated_at": now} for i in range(20_000)]
+    session.execute(insert(Lead), rows[:2_000])
+    session.commit()
+    small = _peak_mb(session, tmp_path, "pequeno.zip")
+    session.execute(insert(Lead), rows[2_000:])
+    session.commit()
+    big = _peak_mb(session, tmp_path, "grande.zip")
+    with zipfile.ZipFile(tmp_path / "grande.zip") as zf:
+        assert json.loads(zf.read("manifest.json"))["tables"]["lead"]["rows"] == 20_000
+    assert big < small + 8, (small, big)
