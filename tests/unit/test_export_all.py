@@ -385,3 +385,31 @@ def test_rows_are_streamed_memory_does_not_grow_with_the_table(session: Session,
     with zipfile.ZipFile(tmp_path / "grande.zip") as zf:
         assert json.loads(zf.read("manifest.json"))["tables"]["lead"]["rows"] == 7_000
     assert big < small + 6, (small, big)
+
+
+def test_old_exports_are_purged_and_only_the_newest_zip_kept(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from crm_env import crm_environment
+
+    with crm_environment({"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_ENV": "test"}):
+        root = export_service.exports_dir()
+        now = datetime.now(UTC)
+
+        def job(name: str, state: str, hours_ago: float) -> str:
+            job_id = name * 32
+            at = (now - timedelta(hours=hours_ago)).isoformat().replace("+00:00", "Z")
+            (root / f"{job_id}.json").write_text(json.dumps(
+                {"id": job_id, "state": state, "created_at": at, "finished_at": at}))
+            if state == "done":
+                (root / f"{job_id}.zip").write_bytes(b"PK")
+            return job_id
+
+        newest, failed = job("a", "done", 1), job("d", "failed", 1)
+        job("b", "done", 2)  # an older finished one: only the newest ZIP stays
+        job("c", "done", 25)  # past KEEP_HOURS
+        job("e", "failed", 30)
+        (root / f"{'f' * 32}.zip.part").write_bytes(b"PK")  # a run that died half-way
+        assert export_service.purge_exports(now=now) == 3
+        left = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+        assert left == [f"{newest}.json", f"{newest}.zip", f"{failed}.json"]
