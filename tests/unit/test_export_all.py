@@ -413,3 +413,24 @@ def test_old_exports_are_purged_and_only_the_newest_zip_kept(tmp_path: Path) -> 
         assert export_service.purge_exports(now=now) == 3
         left = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
         assert left == [f"{newest}.json", f"{newest}.zip", f"{failed}.json"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_one_snapshot_streams_every_table(pg_session: Session,
+                                                        tmp_path: Path) -> None:
+    """The same export on PostgreSQL: one REPEATABLE READ snapshot, server-side streaming."""
+    people = make_people(pg_session)
+    pg_session.add(CustomFieldDef(entity="lead", key="presupuesto", label="Presupuesto",
+                                  type="number", position=1))
+    pg_session.add(Lead(company="Ebro", owner_id=people.admin.id,
+                        custom={"presupuesto": "99.5"}))
+    pg_session.commit()
+    out = tmp_path / "pg.zip"
+    summary = export_service.export_all(session=pg_session, actor=SYSTEM, out=out,
+                                        settings=_settings(tmp_path))
+    assert summary.tables["user"] == 7 and summary.tables["lead"] == 1
+    with zipfile.ZipFile(out) as zf:
+        _, leads = _csv(zf, "lead")
+        users = zf.read("csv/user.csv")
+    assert dict(zip(leads[0], leads[1], strict=True))["custom.presupuesto"] == "99,5"
+    assert b"$argon2" not in users and b"admin@test.crm" in users
