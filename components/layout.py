@@ -8,15 +8,17 @@ from components.empty_state import listing
 from crm_app.i18n import t
 from crm_app.state import AppState
 
-NAV_ITEMS: list[tuple[str, str, str]] = [
-    ("nav.home", "/", "house"),
-    ("nav.leads", "/leads", "user-plus"),
-    ("nav.accounts", "/clientes", "building-2"),
-    ("nav.opportunities", "/oportunidades", "kanban"),
-    ("nav.quotes", "/presupuestos", "file-text"),
-    ("nav.tasks", "/tareas", "list-checks"),
-    ("nav.documents", "/documentos", "folder-open"),
-    ("nav.reports", "/informes", "chart-column"),
+# (label key, route, icon, the AppState flag that shows it: "" = every signed-in user). The
+# flags follow the routes' guards (crm_app.crm_app): the asesor sees Inicio and Presupuestos.
+NAV_ITEMS: list[tuple[str, str, str, str]] = [
+    ("nav.home", "/", "house", ""),
+    ("nav.leads", "/leads", "user-plus", "can_records"),
+    ("nav.accounts", "/clientes", "building-2", "can_records"),
+    ("nav.opportunities", "/oportunidades", "kanban", "can_records"),
+    ("nav.quotes", "/presupuestos", "file-text", ""),
+    ("nav.tasks", "/tareas", "list-checks", "can_records"),
+    ("nav.documents", "/documentos", "folder-open", "can_records"),
+    ("nav.reports", "/informes", "chart-column", "can_reports"),
 ]
 SETTINGS_ITEM = ("nav.settings", "/ajustes", "settings")
 
@@ -47,7 +49,8 @@ def _nav_link(key: str, route: str, icon: str, active: str) -> rx.Component:
 
 def nav_links(active: str) -> rx.Component:
     return rx.vstack(
-        *[_nav_link(k, r, i, active) for k, r, i in NAV_ITEMS],
+        *[rx.cond(getattr(AppState, flag), _nav_link(k, r, i, active)) if flag
+          else _nav_link(k, r, i, active) for k, r, i, flag in NAV_ITEMS],
         rx.cond(AppState.is_admin, _nav_link(*SETTINGS_ITEM, active)),
         spacing="1",
         width="100%",

@@ -13,6 +13,7 @@ from pages import (
     catalog,
     documents,
     home,
+    invitation,
     lead_import,
     leads,
     login,
@@ -61,6 +62,9 @@ app.register_lifespan_task(_warm_pdf_renderer)
 
 app.add_page(login.login_page, route="/login", title=_title("login.title"),
              on_load=login.LoginState.on_load)
+# Public: the invitee's link (the token in the path is the credential, checked on the server).
+app.add_page(invitation.invitation_page, route="/invitacion/[invitacion_token]",
+             title=_title("uadm.accept.title"), on_load=invitation.InvitationState.on_load)
 
 _PRIVATE = [
     (home.home_page, "/", "nav.home", home.HomeState.load),
@@ -96,14 +100,31 @@ _PRIVATE = [
     (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
 ]
+# Each private route's guard: the commercial screens need the records permission (the asesor
+# is sent home with the usual denial); quotes are fiscal records every role reads; Informes
+# needs analytics; Inicio any signed-in user.
+_GUARDS = {"/": AppState.check_login, "/informes": AppState.check_reports,
+           "/presupuestos": AppState.check_fiscal,
+           "/presupuestos/[presupuesto_id]": AppState.check_fiscal}
+
+
+def private_guard(route: str) -> object:
+    """The ``on_load`` guard of a private route (``check_records`` unless ``_GUARDS`` says)."""
+    return _GUARDS.get(route, AppState.check_records)
+
+
 for component, route, title_key, loader in _PRIVATE:
     app.add_page(component, route=route, title=_title(title_key),
-                 on_load=[AppState.check_login, *([loader] if loader else [])])
+                 on_load=[private_guard(route), *([loader] if loader else [])])
 
 # Admin screens: the guard turns other roles away once; each loader stays quiet then.
 for component, route, title_key, loader in [
     (settings.settings_page, "/ajustes", "nav.settings", settings.SettingsState.load),
     (settings.company_page, "/ajustes/empresa", "company.title", settings.CompanyState.load),
+    (settings.users_page, "/ajustes/usuarios", "uadm.users.title",
+     settings.UsersAdminState.load),
+    (settings.teams_page, "/ajustes/equipos", "uadm.teams.title",
+     settings.TeamsAdminState.load),
     (settings.export_page, "/ajustes/exportar", "export_all.title", settings.ExportState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
@@ -114,3 +135,7 @@ for component, route, title_key, loader in [
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])
+
+# Ajustes → Auditoría: ``audit.view`` (admins today), its own guard.
+app.add_page(settings.audit_page, route="/ajustes/auditoria", title=_title("audit.title"),
+             on_load=[AppState.check_audit, settings.AuditState.open_list])

@@ -15,9 +15,11 @@ import reflex as rx
 
 from crm_app.formatting import number
 from crm_app.i18n import t
-from crm_app.state import Ctx, events, handler
+from crm_app.permissions import Perm
+from crm_app.state import ClassPerm, Ctx, events, handler
 
 PAGE_SIZES = (25, 50, 100)
+VIEW = ClassPerm("_view_perm")  # each list's own read permission (``ListState._view_perm``)
 NONE = "__none"  # Radix selects refuse "" as an item value: this stands for "no value"
 
 
@@ -43,6 +45,7 @@ class ListState(rx.State, mixin=True):
     _filter_labels: ClassVar[dict[str, str]] = {}  # filter name -> message key of its chip label
     _anchor: ClassVar[str] = "list-top"  # element scrolled to when the page changes
     _views: ClassVar[tuple[str, ...]] = ()  # the list's tabs; the first is the default
+    _view_perm: ClassVar[Perm] = Perm.RECORDS_VIEW  # what its events need (quotes: FISCAL_VIEW)
 
     def _fetch(self, ctx: Ctx, *, offset: int, limit: int) -> tuple[list[dict[str, str]], int]:
         """Hook: one page of rows (display dicts) and the total, from a scoped service call."""
@@ -140,23 +143,23 @@ class ListState(rx.State, mixin=True):
 
     # --- events -------------------------------------------------------------------------------
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def open_list(self, ctx: Ctx) -> None:
         """on_load: the options, then the first page (filters survive a visit elsewhere)."""
         self._load_options(ctx)
         self.page = 1
         self._reload(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def refresh(self, ctx: Ctx) -> None:
         self._reload(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def search(self, ctx: Ctx, value: str) -> None:
         self.q = str(value or "")[:200]
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def sort_by(self, ctx: Ctx, column: str) -> None:
         """A header click: that column ascending, or the other way round if it already is."""
         if column not in self._sorts:
@@ -165,7 +168,7 @@ class ListState(rx.State, mixin=True):
         self.sort = column
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def set_sort(self, ctx: Ctx, value: str) -> None:
         """The phone's sort select: ``column:asc|desc``."""
         column, _, direction = str(value).partition(":")
@@ -174,7 +177,7 @@ class ListState(rx.State, mixin=True):
         self.sort, self.desc = column, direction == "desc"
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def set_filter(self, ctx: Ctx, name: str, value: str) -> None:
         if not self._accepts(name):
             return
@@ -185,17 +188,17 @@ class ListState(rx.State, mixin=True):
                         **({name: value} if value else {})}
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def remove_chip(self, ctx: Ctx, name: str) -> None:
         self.filters = {k: v for k, v in self.filters.items() if k != name}
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def clear_filters(self, ctx: Ctx) -> None:
         self.filters, self.q = {}, ""
         self._filtered(ctx)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def set_view(self, ctx: Ctx, value: str | list[str]) -> None:
         if value in self._views:
             self.view = str(value)
@@ -205,21 +208,21 @@ class ListState(rx.State, mixin=True):
     def toggle_filters(self) -> None:
         self.show_filters = not self.show_filters
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def next_page(self, ctx: Ctx) -> Any:
         if self.page * self.page_size < self.total:
             self.page += 1
         self._reload(ctx)
         return rx.scroll_to(self._anchor)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def prev_page(self, ctx: Ctx) -> Any:
         if self.page > 1:
             self.page -= 1
         self._reload(ctx)
         return rx.scroll_to(self._anchor)
 
-    @handler(errors="filter_errors")
+    @handler(VIEW, errors="filter_errors")
     def set_page_size(self, ctx: Ctx, value: str) -> None:
         size = int(value) if str(value).isdigit() else 25
         self.page_size = size if size in PAGE_SIZES else 25

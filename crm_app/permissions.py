@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import false, or_
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.util import find_tables
 
-from crm_app.models import OWNED_MODELS, Role, User
+from crm_app.models import OWNED_MODELS, Account, Quote, Role, User
 
 
 class Action(StrEnum):
@@ -37,19 +38,31 @@ class Perm(StrEnum):
     USERS_MANAGE = "users.manage"
     RULES_MANAGE = "rules.manage"
     AUDIT_VIEW = "audit.view"
+    # Read the fiscal records only: customers' fiscal data, quotes (and, as they arrive,
+    # invoices, credit notes, payments, accounting exports). Every role reads them; the
+    # asesor reads nothing else (``FISCAL_MODELS``).
+    FISCAL_VIEW = "fiscal.view"
 
 
 _ALL = frozenset(Perm)
 _COMMON = frozenset({Perm.RECORDS_VIEW, Perm.RECORDS_CHANGE, Perm.RECORDS_DELETE, Perm.IMPORT,
-                     Perm.REPORTS_VIEW})
+                     Perm.REPORTS_VIEW, Perm.FISCAL_VIEW})
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: _ALL,
-    Role.DIRECTOR: _COMMON | {Perm.RECORDS_ASSIGN, Perm.REPORTS_COMPANY, Perm.CATALOG_CHANGE,
-                              Perm.AUDIT_VIEW},
+    # Ajustes → Auditoría is "visible to admins" (issue 12): the director no longer reads it.
+    Role.DIRECTOR: _COMMON | {Perm.RECORDS_ASSIGN, Perm.REPORTS_COMPANY, Perm.CATALOG_CHANGE},
     Role.MANAGER: _COMMON | {Perm.RECORDS_ASSIGN, Perm.CATALOG_CHANGE},
     Role.COMERCIAL: _COMMON,
+    # The company's external accountant: reads the fiscal records company-wide, changes
+    # nothing; no leads, contacts, opportunities, activities, analytics, imports or settings.
+    Role.ASESOR: frozenset({Perm.FISCAL_VIEW}),
 }
+
+# The owned models ``Perm.FISCAL_VIEW`` reads: a statement or record of any other owned model
+# (leads, contacts, deals, activities, documents, alerts…) needs ``Perm.RECORDS_VIEW``. Later
+# fiscal models (invoices, credit notes, payments) join this tuple.
+FISCAL_MODELS: tuple[type, ...] = (Account, Quote)
 
 
 class PermissionDenied(Exception):
@@ -74,7 +87,7 @@ def require(user: User | None, perm: Perm) -> User:
 
 def scope_of(user: User) -> str:
     """The data a user sees: ``company``, ``team`` or ``own``."""
-    if user.role in (Role.ADMIN, Role.DIRECTOR):
+    if user.role in (Role.ADMIN, Role.DIRECTOR, Role.ASESOR):
         return "company"
     if user.role == Role.MANAGER:
         return "team"
@@ -97,6 +110,19 @@ def _owned_entities(stmt: Select) -> list[Any]:
     return found
 
 
+_BY_TABLE = {model.__tablename__: model for model in OWNED_MODELS}
+
+
+def _owned_tables(stmt: Select) -> list[Any]:
+    """Every owned model whose table appears anywhere in ``stmt`` (joins, subqueries)."""
+    found = list(_owned_entities(stmt))
+    for table in find_tables(stmt, include_joins=True, include_aliases=True):
+        model = _BY_TABLE.get(getattr(table, "name", None))
+        if model is not None and model not in found:
+            found.append(model)
+    return found
+
+
 def row_filter(model: Any, user: User | None) -> Any:
     """The WHERE clause that limits ``model`` rows to what ``user`` may see."""
     if user is None or not user.active:
@@ -111,6 +137,19 @@ def row_filter(model: Any, user: User | None) -> Any:
     return model.owner_id == user.id
 
 
+_ACTION_PERMS = {Action.VIEW: Perm.RECORDS_VIEW, Action.CHANGE: Perm.RECORDS_CHANGE,
+                 Action.DELETE: Perm.RECORDS_DELETE}
+
+
+def _may(user: User, model: Any, action: Action) -> bool:
+    """Whether ``user``'s role may ``action`` rows of ``model`` at all (row scope apart):
+    the records permission of the action, or, to view a fiscal model, ``FISCAL_VIEW``.
+    ``model=None`` is a statement over non-owned tables only (catalog, pipelines)."""
+    if has_perm(user, _ACTION_PERMS[action]):
+        return True
+    return action == Action.VIEW and model in FISCAL_MODELS and has_perm(user, Perm.FISCAL_VIEW)
+
+
 def restrict(stmt: S, user: User | None, action: Action | str = Action.VIEW) -> S:
     """Scope ``stmt`` to the rows ``user`` may ``action``; every owned model in it is filtered.
 
@@ -123,9 +162,11 @@ def restrict(stmt: S, user: User | None, action: Action | str = Action.VIEW) -> 
     action = Action(action)
     if user is None or not user.active:
         return stmt.where(false())
-    perm = {Action.VIEW: Perm.RECORDS_VIEW, Action.CHANGE: Perm.RECORDS_CHANGE,
-            Action.DELETE: Perm.RECORDS_DELETE}[action]
-    if not has_perm(user, perm):
+    # The role may act on every owned table the statement touches (selected, joined or in a
+    # subquery): an asesor's quote list joined to the deals is empty, not a window onto them.
+    # (Only a role without the records permission walks the statement: the others may.)
+    if not has_perm(user, _ACTION_PERMS[action]) and not all(
+            _may(user, model, action) for model in _owned_tables(stmt) or [None]):
         return stmt.where(false())
     for model in _owned_entities(stmt):
         clause = row_filter(model, user)
@@ -138,9 +179,7 @@ def can_access(user: User | None, record: Any, action: Action | str = Action.VIE
     """Check one loaded record with the same rule ``restrict`` applies in SQL."""
     if user is None or not user.active:
         return False
-    perm = {Action.VIEW: Perm.RECORDS_VIEW, Action.CHANGE: Perm.RECORDS_CHANGE,
-            Action.DELETE: Perm.RECORDS_DELETE}[Action(action)]
-    if not has_perm(user, perm):
+    if not _may(user, type(record), Action(action)):
         return False
     scope = scope_of(user)
     if scope == "company":

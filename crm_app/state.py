@@ -132,7 +132,16 @@ def backend_error(exception: Exception) -> EventSpec:
                           description=t("common.unexpected_help"))
 
 
-def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
+@dataclass(frozen=True)
+class ClassPerm:
+    """A ``@handler`` permission a shared mixin leaves to each screen: the class attribute
+    ``attr`` names it (``ListState._view_perm``: records for most lists, the fiscal records
+    for the quotes list the asesor reads). Resolved on the state the event runs on."""
+
+    attr: str
+
+
+def handler(perm: Perm | ClassPerm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
             background: bool = False, guarded: bool = False,
             ) -> Callable[[Callable[..., Any]], Any]:
     """Make ``fn(self, ctx, *args)`` a Reflex event handler ``fn(self, *args)``.
@@ -213,7 +222,7 @@ def handler(perm: Perm | None = Perm.RECORDS_VIEW, *, errors: str | None = None,
     return decorate
 
 
-def _background(fn: Callable[..., Any], perm: Perm | None, errors: str | None,
+def _background(fn: Callable[..., Any], perm: Perm | ClassPerm | None, errors: str | None,
                 guarded: bool = False) -> Any:
     """The wrapper of a ``@handler(background=True)``: see ``handler``."""
     if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
@@ -275,6 +284,12 @@ class AppState(rx.State):
     user_scope: str = ""
     is_admin: bool = False
     can_assign: bool = False
+    # What the shell offers (nav, Inicio's cards, a record's action buttons): the asesor
+    # reads the fiscal records only; the handlers and services check again.
+    can_records: bool = False
+    can_change: bool = False
+    can_reports: bool = False
+    can_audit: bool = False
     alerts_count: int = 0
     alerts: list[dict[str, str]] = []
     signed_in: bool = False
@@ -305,11 +320,13 @@ class AppState(rx.State):
         return rx.redirect(f"/login?next={path}" if path.startswith("/") else "/login")
 
     @contextmanager
-    def _unit(self, perm: Perm | None, errors: str | None = None) -> Iterator[Ctx]:
+    def _unit(self, perm: Perm | ClassPerm | None, errors: str | None = None) -> Iterator[Ctx]:
         """A DB session and the signed-in user holding ``perm``: the unit every handler uses.
         ``errors`` names the form's error dict, cleared as the handler starts."""
         if errors:
             setattr(self, errors, {})
+        if isinstance(perm, ClassPerm):
+            perm = Perm(getattr(type(self), perm.attr))
         with Session(db.get_engine(), expire_on_commit=False) as session:
             user = self._current_user(session)
             if user is None:
@@ -336,6 +353,8 @@ class AppState(rx.State):
                               self._after_field_errors(errors, field_errors))
             first = next(iter(exc.errors.values()), "")
             return rx.toast.error(f"{exc.message} {first}".strip())
+        if isinstance(exc, NotAllowed):  # one toast with the route guard's, not two
+            return rx.toast.error(exc.message, id="denied")
         if isinstance(exc, DomainError | PermissionDenied):
             return rx.toast.error(exc.message)
         raise exc
@@ -373,6 +392,10 @@ class AppState(rx.State):
         self.user_scope = scope_of(user)
         self.is_admin = has_perm(user, Perm.SETTINGS_CHANGE)
         self.can_assign = has_perm(user, Perm.RECORDS_ASSIGN)
+        self.can_records = has_perm(user, Perm.RECORDS_VIEW)
+        self.can_change = has_perm(user, Perm.RECORDS_CHANGE)
+        self.can_reports = has_perm(user, Perm.REPORTS_VIEW)
+        self.can_audit = has_perm(user, Perm.AUDIT_VIEW)
         self.team_name = user_service.team_names(session=session).get(user.team_id or 0, "")
         self.alerts_count = alert_service.open_alerts_count(session=session, actor=user)
         self.company_logo = org_service.logo_url(session=session)
@@ -383,6 +406,7 @@ class AppState(rx.State):
         self.user_name = self.user_email = self.user_role = self.user_role_label = ""
         self.user_initials = self.team_name = self.user_scope = ""
         self.is_admin = self.can_assign = False
+        self.can_records = self.can_change = self.can_reports = self.can_audit = False
         self.alerts_count = 0
         self.company_logo = ""
 
@@ -406,6 +430,27 @@ class AppState(rx.State):
         return self._guard(None)
 
     @rx.event
+    def check_records(self) -> Any:
+        """on_load guard for the commercial screens (leads, customers, deals, tasks…): every
+        role but the asesor, who is sent home with the usual denial."""
+        return self._guard(Perm.RECORDS_VIEW)
+
+    @rx.event
+    def check_fiscal(self) -> Any:
+        """on_load guard for the fiscal records' screens (quotes): every role, asesor too."""
+        return self._guard(Perm.FISCAL_VIEW)
+
+    @rx.event
+    def check_reports(self) -> Any:
+        """on_load guard for Informes: the roles that read analytics."""
+        return self._guard(Perm.REPORTS_VIEW)
+
+    @rx.event
+    def check_audit(self) -> Any:
+        """on_load guard for Ajustes → Auditoría (``audit.view``)."""
+        return self._guard(Perm.AUDIT_VIEW)
+
+    @rx.event
     def check_admin(self) -> Any:
         """on_load guard for settings pages: admins only (the denial is said once, here)."""
         return self._guard(Perm.SETTINGS_CHANGE)
@@ -416,5 +461,5 @@ class AppState(rx.State):
         self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
-__all__ = ["MAX_INPUT", "AppState", "Ctx", "NotAllowed", "NotSignedIn", "backend_error",
-           "events", "handler", "scroll_into_view", "setter", "toast_and_go"]
+__all__ = ["MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn",
+           "backend_error", "events", "handler", "scroll_into_view", "setter", "toast_and_go"]

@@ -62,6 +62,12 @@ def build_api() -> FastAPI:
     api.include_router(routes_analytics.router)
     from crm_app.api import routes_company  # noqa: PLC0415
     api.include_router(routes_company.router)
+    from crm_app.api import routes_users  # noqa: PLC0415
+    api.include_router(routes_users.router)
+    from crm_app.api import invitation_routes  # noqa: PLC0415
+    api.include_router(invitation_routes.router)
+    from crm_app.api import routes_audit  # noqa: PLC0415
+    api.include_router(routes_audit.router)
     from crm_app.api import routes_exports  # noqa: PLC0415
     from crm_app.worker.queue import install_export_queue  # noqa: PLC0415
     api.include_router(routes_exports.router)

@@ -34,6 +34,9 @@ from crm_app.services import contacts as contact_service
 router = APIRouter(prefix="/api/v1", tags=["clientes"])
 
 CAN_VIEW = _requires(Perm.RECORDS_VIEW)
+# The customer's record, read-only, is fiscal data every role reads (the asesor too); its
+# 360° file (contacts, timeline, deals) and the contacts are commercial records.
+CAN_READ_FISCAL = _requires(Perm.FISCAL_VIEW)
 CAN_CHANGE = _requires(Perm.RECORDS_CHANGE)
 CAN_DELETE = _requires(Perm.RECORDS_DELETE)
 Pages = Annotated[Paging, Depends()]
@@ -43,7 +46,7 @@ Pages = Annotated[Paging, Depends()]
 
 
 @router.get("/accounts", response_model=AccountsPublic)
-def list_accounts(session: DBSession, paging: Pages, user: User = CAN_VIEW, q: Line = "",
+def list_accounts(session: DBSession, paging: Pages, user: User = CAN_READ_FISCAL, q: Line = "",
                   province: Line = "", sector: Line = "", size_band: Line = "",
                   channel: Line = "", owner_id: Id | None = None, team_id: Id | None = None,
                   recargo_equivalencia: bool | None = None, deleted: bool = False,
@@ -64,7 +67,7 @@ def create_account(body: AccountCreate, session: DBSession, user: User = CAN_CHA
 
 
 @router.get("/accounts/{account_id}", response_model=AccountPublic)
-def read_account(account_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_account(account_id: Id, session: DBSession, user: User = CAN_READ_FISCAL) -> Any:
     return account_service.get_account(session=session, actor=user, account_id=account_id)
 
 

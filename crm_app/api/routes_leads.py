@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from crm_app.api.deps import CurrentUser, DBSession, requires
+from crm_app.api.deps import requires as _requires
 from crm_app.api.paging import DEFAULT_PAGE_SIZE, PAGE_HELP, PAGE_SIZE_HELP, listing
 from crm_app.models.bounds import Id, Limit, Line, PageNumber
 from crm_app.models.schemas_leads import (
@@ -47,7 +48,10 @@ from crm_app.permissions import Perm
 from crm_app.services import assignment, conversion, custom_fields, leads, saved_views
 from crm_app.services.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", tags=["leads"])
+# Leads, their custom fields, rules and saved views are commercial records: a role without
+# ``records.view`` (the asesor) is refused at the door; each route and service checks more.
+router = APIRouter(prefix="/api/v1", tags=["leads"],
+                   dependencies=[_requires(Perm.RECORDS_VIEW)])
 
 ListParam = Annotated[list[Line] | None, Query()]
 

@@ -48,6 +48,7 @@ from crm_app.services.sales_common import user_names
 router = APIRouter(prefix="/api/v1", tags=["ventas"])
 
 CAN_VIEW = requires(Perm.RECORDS_VIEW)
+CAN_READ_FISCAL = requires(Perm.FISCAL_VIEW)  # quotes: every role, the asesor too
 CAN_CHANGE = requires(Perm.RECORDS_CHANGE)
 CAN_DELETE = requires(Perm.RECORDS_DELETE)
 CAN_CONFIGURE = requires(Perm.SETTINGS_CHANGE)
@@ -252,7 +253,7 @@ def _quote_args(body: QuoteUpdate) -> dict[str, Any]:
 
 
 @router.get("/quotes", response_model=QuotesPublic)
-def list_quotes(session: DBSession, paging: Pages, user: User = CAN_VIEW, q: Line = "",
+def list_quotes(session: DBSession, paging: Pages, user: User = CAN_READ_FISCAL, q: Line = "",
                 status: Line = "", account_id: Id | None = None,
                 opportunity_id: Id | None = None, year: Year | None = None,
                 owner_id: Id | None = None, team_id: Id | None = None, deleted: bool = False,
@@ -275,7 +276,7 @@ def create_quote(body: QuoteCreate, session: DBSession, user: User = CAN_CHANGE)
 
 
 @router.get("/quotes/{quote_id}", response_model=QuotePublic)
-def read_quote(quote_id: Id, session: DBSession, user: User = CAN_VIEW) -> Any:
+def read_quote(quote_id: Id, session: DBSession, user: User = CAN_READ_FISCAL) -> Any:
     return _quote_out(session, user, quote_id)
 
 
@@ -289,7 +290,7 @@ def update_quote(quote_id: Id, body: QuoteUpdate, session: DBSession,
 
 @router.get("/quotes/{quote_id}/pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
-def quote_pdf(quote_id: Id, session: DBSession, user: User = CAN_VIEW,
+def quote_pdf(quote_id: Id, session: DBSession, user: User = CAN_READ_FISCAL,
               download: bool = False) -> Response:
     filename, pdf = quote_service.quote_pdf(session=session, actor=user, quote_id=quote_id)
     disposition = "attachment" if download else "inline"

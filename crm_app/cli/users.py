@@ -9,8 +9,10 @@ import typer
 from sqlmodel import select
 
 from crm_app.cli.common import actor_by_email, cli_session, fail
+from crm_app.i18n import t
 from crm_app.models import ApiToken, Team
 from crm_app.services import auth as auth_service
+from crm_app.services import user_admin
 from crm_app.services import users as users_service
 from crm_app.services.actors import SYSTEM
 from crm_app.services.errors import Conflict, NotFound, ValidationFailed
@@ -23,7 +25,8 @@ tokens_app = typer.Typer(help="Tokens personales de la API.", no_args_is_help=Tr
 def create(
     email: str = typer.Option(..., "--email"),
     name: str = typer.Option(..., "--name"),
-    role: str = typer.Option("comercial", "--role", help="admin, director, manager o comercial"),
+    role: str = typer.Option("comercial", "--role",
+                             help="admin, director, manager, comercial o asesor"),
     team: str | None = typer.Option(None, "--team", help="Se crea si no existe."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Lee la contraseña de la entrada estándar."),
@@ -52,6 +55,58 @@ def list_users() -> None:
             state = "activo" if u.active else "inactivo"
             team = teams.get(u.team_id, "-")
             typer.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}\t{team}\t{state}")
+
+
+def _errors(exc: ValidationFailed) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+
+
+@app.command("set-password")
+def set_password(
+    email: str = typer.Option(..., "--email"),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Lee la contraseña de la entrada estándar."),
+) -> None:
+    """Cambia la contraseña de un usuario (cierra sus sesiones abiertas)."""
+    if not password_stdin:
+        fail(t("uadm.cli.need_stdin"))
+    password = sys.stdin.readline().rstrip("\r\n")
+    with cli_session() as session:
+        try:
+            user = user_admin.user_by_email(session=session, actor=SYSTEM, email=email)
+            user_admin.set_password(session=session, actor=SYSTEM, user_id=user.id,
+                                    password=password)
+        except ValidationFailed as exc:
+            fail(_errors(exc))
+        except NotFound as exc:
+            fail(exc.message)
+        typer.echo(t("uadm.cli.password_set", email=user.email))
+
+
+def _set_active(email: str, active: bool) -> None:
+    with cli_session() as session:
+        try:
+            user = user_admin.user_by_email(session=session, actor=SYSTEM, email=email)
+            user_admin.update_user(session=session, actor=SYSTEM, user_id=user.id,
+                                   data={"active": active})
+        except ValidationFailed as exc:
+            fail(_errors(exc))
+        except NotFound as exc:
+            fail(exc.message)
+        key = "uadm.cli.reactivated" if active else "uadm.cli.deactivated"
+        typer.echo(t(key, email=user.email))
+
+
+@app.command("deactivate")
+def deactivate(email: str = typer.Option(..., "--email")) -> None:
+    """Desactiva un usuario: revoca al momento sus sesiones y tokens de la API."""
+    _set_active(email, False)
+
+
+@app.command("reactivate")
+def reactivate(email: str = typer.Option(..., "--email")) -> None:
+    """Reactiva un usuario desactivado."""
+    _set_active(email, True)
 
 
 @tokens_app.command("create")

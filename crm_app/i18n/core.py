@@ -20,6 +20,7 @@ ES = {
     "user.role.director": "Dirección",
     "user.role.manager": "Jefe de equipo",
     "user.role.comercial": "Comercial",
+    "user.role.asesor": "Asesor",
     "alerts.open": "Alertas",
     "alerts.none": "No tienes alertas pendientes.",
     "login.title": "Inicia sesión",

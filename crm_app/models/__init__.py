@@ -21,7 +21,15 @@ from crm_app.models.sales import (
     StageChange,
     StageKind,
 )
-from crm_app.models.users import ApiToken, Organisation, Role, Team, User, UserSession
+from crm_app.models.users import (
+    ApiToken,
+    Organisation,
+    Role,
+    Team,
+    User,
+    UserInvitation,
+    UserSession,
+)
 from crm_app.models.work import (
     Activity,
     ActivityKind,
@@ -44,5 +52,5 @@ __all__ = [
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
     "LeadStatus", "Opportunity", "Organisation", "Pipeline", "Product", "Quote", "QuoteLine",
     "QuoteStatus", "ReportSchedule", "Role", "SavedView", "Stage", "StageChange", "StageKind",
-    "Team", "User", "UserSession", "utcnow",
+    "Team", "User", "UserInvitation", "UserSession", "utcnow",
 ]

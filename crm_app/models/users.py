@@ -17,6 +17,7 @@ class Role(StrEnum):
     DIRECTOR = "director"
     MANAGER = "manager"
     COMERCIAL = "comercial"
+    ASESOR = "asesor"  # the company's external accountant: fiscal records, read-only
 
 
 class Organisation(SQLModel, table=True):
@@ -109,6 +110,21 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Timestamp(nullable=False)
     last_used_at: datetime | None = Timestamp()
+    revoked_at: datetime | None = Timestamp()
+
+
+class UserInvitation(SQLModel, table=True):
+    """An invitation to set one's password (Ajustes → Usuarios): single use, valid 72 h; the
+    e-mailed link carries the token, the table only its SHA-256. Re-sending replaces it."""
+
+    __tablename__ = "user_invitation"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    invited_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Timestamp(nullable=False)
+    expires_at: datetime = Timestamp(nullable=False)
+    used_at: datetime | None = Timestamp()
     revoked_at: datetime | None = Timestamp()
 
 

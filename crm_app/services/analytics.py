@@ -192,6 +192,8 @@ def snapshot_warning(built_at: datetime) -> str:
 @needs_actor
 def rebuild_snapshot(*, actor: Actor) -> snap.SnapshotInfo:
     """Rebuild the snapshot now (managers, directors, admins; ``actors.SYSTEM`` for the jobs)."""
+    if not has_perm(actor, Perm.REPORTS_VIEW):  # the asesor reads no analytics
+        raise PermissionDenied()
     if scope_of(actor) == "own":
         raise PermissionDenied("Solo jefes de equipo, dirección y administración pueden "
                                "actualizar los datos.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,31 @@ from crm_app.models import AuditEvent, utcnow
 from crm_app.services.actors import Actor, needs_actor
 
 _SKIP = {"password_hash", "updated_at"}
+SKIPPED = frozenset({"updated_at"})  # not a change worth showing
+# Fields whose value never enters the trail (nor the Auditoría screen, nor its CSV): only
+# whether one is set, as ``REDACTED``. Checked at every depth of ``before``/``after``.
+SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash",
+                           "smtp_password", "smtp_password_enc", "secret", "totp_secret",
+                           "recovery_codes", "api_key", "client_secret"})
+REDACTED = "***"
+_MARK = re.compile(r"\*\*\* \([a-záéíóúñ ]{1,30}\)")  # "*** (cambiada)": a mark, not a secret
+
+
+def _hidden(value: Any) -> Any:
+    """A secret's value as the trail keeps it: "" (none) stays, a caller's own mark
+    (``*** (cambiada)``) stays, anything else is ``REDACTED``."""
+    if value in (None, "", REDACTED) or (isinstance(value, str) and _MARK.fullmatch(value)):
+        return value
+    return REDACTED
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret field's value replaced by ``REDACTED`` ("" stays "")."""
+    if isinstance(value, dict):
+        return {k: _hidden(v) if k in SECRET_FIELDS else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
 
 
 def jsonable(value: Any) -> Any:
@@ -58,8 +84,8 @@ def record(
         entity=entity,
         entity_id=entity_id,
         action=action,
-        before=before,
-        after=after,
+        before=redact(before),  # a caller's careless dict never carries a secret in
+        after=redact(after),
         note=note[:300],
     )
     session.add(event)

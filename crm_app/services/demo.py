@@ -93,7 +93,10 @@ DEMO_USERS: tuple[tuple[str, str, str | None, float], ...] = (
     ("comercial4", Role.COMERCIAL, TEAM_SUR, 1.2),
     ("comercial5", Role.COMERCIAL, TEAM_SUR, 1.0),
     ("comercial6", Role.COMERCIAL, TEAM_SUR, 0.7),
+    # The company's external accountant: reads customers' fiscal data and quotes, owns nothing.
+    ("asesor", Role.ASESOR, None, 0.0),
 )
+ASESOR_NAME = "Gestoría Lucena"  # fixed, not drawn: the people before keep their seeded names
 DEMO_EMAILS = tuple(f"{login}@{DEMO_DOMAIN}" for login, *_ in DEMO_USERS)
 
 # Province (canonical names as in crm_app.services.spain), INE code (postal-code prefix),
@@ -472,10 +475,14 @@ class _DemoBuilder:
         self.session.flush()
         pw = demo_password_hash()
         for login, role, team_name, _ in DEMO_USERS:
-            first, last = self.person()
+            if role == Role.ASESOR:
+                name = ASESOR_NAME
+            else:
+                first, last = self.person()
+                name = f"{first} {last.split()[0]}"
             team = self.teams[team_name] if team_name else None
             self.users[login] = User(
-                email=f"{login}@{DEMO_DOMAIN}", name=f"{first} {last.split()[0]}", role=role,
+                email=f"{login}@{DEMO_DOMAIN}", name=name, role=role,
                 team_id=team.id if team else None, password_hash=pw, created_at=joined)
         self.session.add_all(list(self.users.values()))
         self.session.flush()

@@ -38,7 +38,7 @@ from crm_app.models import (
     User,
     utcnow,
 )
-from crm_app.permissions import Action, Perm, restrict
+from crm_app.permissions import Action, Perm, can_access, restrict
 from crm_app.reports.quote_pdf import render_quote_pdf
 from crm_app.services import audit, mailer
 from crm_app.services import organisation as org_service
@@ -647,7 +647,8 @@ def quote_view(*, session: Session, actor: Actor, quote_id: int) -> dict[str, An
         "recargo_equivalencia": quote.recargo_equivalencia, "irpf_pct": quote.irpf_pct,
         "conditions": quote.conditions, "notes": quote.notes, "created_at": quote.created_at,
         "updated_at": quote.updated_at,
-        "editable": quote.status == QuoteStatus.BORRADOR,
+        "editable": quote.status == QuoteStatus.BORRADOR
+                    and can_access(actor, quote, Action.CHANGE),
         "opportunity_name": opp.name if opp is not None else "",
         "versions": [{"id": i, "version": v, "status": s} for i, v, s in versions],
         "lines": [{"id": ln.id, "position": ln.position, "product_id": ln.product_id,

@@ -40,7 +40,8 @@ def create_user(*, session: Session, actor: Actor, email: str, name: str, role: 
     if not name.strip():
         errors["name"] = "El nombre es obligatorio."
     if role not in set(Role):
-        errors["role"] = f"Rol desconocido: {role}. Usa admin, director, manager o comercial."
+        errors["role"] = (f"Rol desconocido: {role}. "
+                          "Usa admin, director, manager, comercial o asesor.")
     if problem := password_problem(password, personal=[email, name]):
         errors["password"] = problem
     if errors:

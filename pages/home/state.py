@@ -12,7 +12,7 @@ import reflex as rx
 from analytics import periods
 from crm_app.formatting import number
 from crm_app.i18n import t
-from crm_app.permissions import Perm
+from crm_app.permissions import Perm, has_perm
 from crm_app.services.overview import overview
 from crm_app.state import AppState, Ctx, handler
 from crm_app.state_mixins.analytics import AnalyticsMixin, today_local
@@ -56,10 +56,12 @@ class HomeState(AnalyticsMixin, AppState):
     def load(self, ctx: Ctx) -> Any:
         """on_load: the day's counts now (cheap SQL), the dashboard in the background."""
         o = overview(session=ctx.session, actor=ctx.user)
+        records = has_perm(ctx.user, Perm.RECORDS_VIEW)  # the asesor: the quotes card only
         self.today_cards = [{"label": t(label), "value": number(o[key]), "href": href,
                              "icon": icon, "id": test_id}
-                            for key, label, href, icon, test_id in TODAY_CARDS]
-        return HomeState.load_dashboard
+                            for key, label, href, icon, test_id in TODAY_CARDS
+                            if records or key == "open_quotes"]
+        return HomeState.load_dashboard if has_perm(ctx.user, Perm.REPORTS_VIEW) else None
 
     @handler(Perm.REPORTS_VIEW, background=True)
     async def load_dashboard(self, ctx: Ctx) -> None:

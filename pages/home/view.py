@@ -167,12 +167,12 @@ def _header() -> rx.Component:
             spacing="1",
         ),
         rx.spacer(),
-        rx.vstack(
+        rx.cond(AppState.can_reports, rx.vstack(
             _period_selector(),
             snapshot_bar(HomeState, can_refresh=AppState.user_scope != "own"),
             align=rx.breakpoints(initial="start", md="end"),
             spacing="2",
-        ),
+        )),
         direction=rx.breakpoints(initial="column", md="row"),
         spacing="3",
         width="100%",
@@ -205,7 +205,7 @@ def home_page() -> rx.Component:
         rx.flex(
             _header(),
             _today(),
-            rx.box(dashboard, width="100%", order="2"),
+            rx.cond(AppState.can_reports, rx.box(dashboard, width="100%", order="2")),
             direction="column",
             spacing="4",
             width="100%",

@@ -192,7 +192,7 @@ class LeadImportState(AppState):
     @handler(None)
     def open_page(self, ctx: Ctx) -> Any:
         if not has_perm(ctx.user, Perm.IMPORT):
-            return [rx.redirect("/leads"), rx.toast.error(t("common.denied"))]
+            return [rx.redirect("/leads"), rx.toast.error(t("common.denied"), id="denied")]
         self._load_lists(ctx)
         if self.step not in ("mapping", "preview") or self.busy:
             self._restart()

@@ -18,7 +18,7 @@ import reflex as rx
 from crm_app.formatting import date_es, dec_text, money
 from crm_app.i18n import t
 from crm_app.list_state import NONE
-from crm_app.permissions import Perm
+from crm_app.permissions import Perm, require
 from crm_app.services import opportunities as opp_service
 from crm_app.services import products as product_service
 from crm_app.services import quotes as quote_service
@@ -196,13 +196,15 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
         self._preview(ctx)
         self.dirty = False
 
-    @handler()
+    @handler(Perm.FISCAL_VIEW)
     def load(self, ctx: Ctx) -> None:
-        """on_load. A quote that is missing or out of scope shows "no encontrado"."""
+        """on_load. A quote that is missing or out of scope shows "no encontrado". Reading a
+        quote is a fiscal read (the asesor too); a new one needs the records permission."""
         self.found = self.loaded = False
         self.send_open, self.product_q, self.product_options = False, "", []
         quote_id = self._route_id("presupuestos")
         if quote_id is None:
+            require(ctx.user, Perm.RECORDS_CHANGE)
             self._new(ctx)
         else:
             self.quote_id = quote_id

@@ -72,7 +72,8 @@ def _actions() -> list[rx.Component]:
     """What a saved quote offers; nothing that would act on unsaved changes."""
     h = S.head
     ready = (S.quote_id > 0) & ~S.dirty
-    is_open = (h["status"] == "borrador") | (h["status"] == "enviado")
+    # sending and deciding change the quote: not offered to a read-only role (the asesor)
+    is_open = ((h["status"] == "borrador") | (h["status"] == "enviado")) & S.can_change
     return [
         rx.cond(ready, link_button(t("sui.quote.pdf"), h["pdf"], icon="file-text",
                                    id="quote-pdf", variant="soft", external=True)),
@@ -90,7 +91,8 @@ def _actions() -> list[rx.Component]:
             title=t("sui.quote.accept_q_title"), description=t("sui.quote.accept_q"),
             confirm_label=t("sui.quote.accept"), on_confirm=S.accept, test_id="quote-accept",
             color="green")),
-        rx.cond((S.quote_id > 0) & (h["status"] != "borrador") & (h["status"] != "aceptado"),
+        rx.cond((S.quote_id > 0) & (h["status"] != "borrador") & (h["status"] != "aceptado")
+                & S.can_change,
                 rx.button(rx.icon("copy-plus", size=16), t("sui.quote.revise"),
                           variant="soft", on_click=S.revise, loading=S.revising,
                           id="quote-revise")),
@@ -214,8 +216,9 @@ def _save_bar() -> rx.Component:
 def _editor() -> rx.Component:
     return rx.vstack(
         _header(),
-        rx.cond(~S.editable, rx.callout(t("sui.quote.readonly"), icon="lock", size="1",
-                                        width="100%")),
+        rx.cond(~S.editable, rx.callout(
+            rx.cond(S.can_change, t("sui.quote.readonly"), t("asesor.quote_readonly")),
+            icon="lock", size="1", width="100%", data_testid="quote-readonly")),
         _customer_card(),
         lines_card(),
         rx.grid(

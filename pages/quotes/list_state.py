@@ -10,6 +10,7 @@ import reflex as rx
 
 from crm_app.i18n import t
 from crm_app.list_state import ListState
+from crm_app.permissions import Perm
 from crm_app.services import quotes as quote_service
 from crm_app.state import AppState, Ctx
 from pages.quotes import rows
@@ -19,6 +20,7 @@ class QuotesState(ListState, AppState):
     _sorts: ClassVar = ("number", "issue_date", "valid_until", "total")
     _default_sort: ClassVar = ("number", True)
     _filter_labels: ClassVar = {"status": "col.status"}
+    _view_perm: ClassVar = Perm.FISCAL_VIEW  # the asesor reads the quotes too
 
     @rx.var
     def count_label(self) -> str:

@@ -39,8 +39,9 @@ def _card(r: rx.Var) -> rx.Component:
 
 
 def quotes_page() -> rx.Component:
-    new = link_button(t("sui.quotes.new"), "/presupuestos/nuevo", icon="plus", id="quote-new",
-                      width=PHONE_FULL)
+    # The asesor reads quotes only: no catalog (a commercial screen), nothing to create.
+    new = rx.cond(S.can_change, link_button(t("sui.quotes.new"), "/presupuestos/nuevo",
+                                            icon="plus", id="quote-new", width=PHONE_FULL))
     return shell(
         record_list(
             S,
@@ -63,14 +64,15 @@ def quotes_page() -> rx.Component:
             filters=[Filter("status", t("col.status"), options=rows.status_options(),
                             all_label=t("sui.filter.all_status"))],
             actions=[
-                link_button(t("sui.products.title"), "/productos", icon="package",
-                            id="quotes-catalog", variant="soft", width=PHONE_FULL),
+                rx.cond(S.can_records, link_button(
+                    t("sui.products.title"), "/productos", icon="package",
+                    id="quotes-catalog", variant="soft", width=PHONE_FULL)),
                 new,
             ],
             empty=empty_state(
                 "file-text", t("sui.quotes.empty"),
-                link_button(t("sui.quotes.new"), "/presupuestos/nuevo", icon="plus",
-                            id="quote-new-empty"),
+                rx.cond(S.can_change, link_button(t("sui.quotes.new"), "/presupuestos/nuevo",
+                                                  icon="plus", id="quote-new-empty")),
                 test_id="quotes-empty"),
         ),
         title=t("nav.quotes"),

@@ -1,12 +1,15 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
-data (Empresa), the lead assignment rules, the custom fields, the sales pipelines and the
-export of all the data (Exportar datos).
+data (Empresa), users and teams, the lead assignment rules, the custom fields, the sales
+pipelines, the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``) and
+the export of all the data (Exportar datos).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
 permission again, so a forged event is refused like an API call.
 """
 
+from pages.settings.audit_state import AuditState
+from pages.settings.audit_view import audit_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.export_state import ExportState
@@ -19,7 +22,10 @@ from pages.settings.pipelines_state import PipelinesState
 from pages.settings.pipelines_view import pipelines_page
 from pages.settings.rules_state import AssignmentRulesState
 from pages.settings.rules_view import rules_page
+from pages.settings.users_state import TeamsAdminState, UsersAdminState
+from pages.settings.users_view import teams_page, users_page
 
-__all__ = ["AssignmentRulesState", "CompanyState", "CustomFieldsState", "ExportState",
-           "PipelinesState", "SettingsState", "company_page", "export_page", "fields_page",
-           "pipelines_page", "rules_page", "settings_page"]
+__all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
+           "ExportState", "PipelinesState", "SettingsState", "TeamsAdminState",
+           "UsersAdminState", "audit_page", "company_page", "export_page", "fields_page",
+           "pipelines_page", "rules_page", "settings_page", "teams_page", "users_page"]

@@ -1,7 +1,5 @@
-"""/ajustes: the organisation's data and the users, read-only (admins).
-
-The administration screens (a later issue) will edit both; until then this page only shows
-what ``services.organisation`` and ``services.users`` return.
+"""/ajustes: the organisation's data and the users, read-only (admins), with links to the
+screens that edit them (Ajustes → Empresa, Usuarios, Equipos).
 """
 
 from __future__ import annotations

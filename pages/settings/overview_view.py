@@ -18,6 +18,9 @@ LEADS_LINKS = [("/ajustes/asignacion", "route", "settings_ui.rules", "settings-r
                ("/ajustes/campos", "text-cursor-input", "settings_ui.fields", "settings-fields")]
 SALES_LINKS = [("/ajustes/embudos", "kanban", "sui.settings.pipelines", "settings-pipelines"),
                ("/productos", "package", "sui.settings.catalog", "settings-catalog")]
+USER_LINKS = [("/ajustes/usuarios", "users", "uadm.nav.users", "settings-users-admin"),
+              ("/ajustes/equipos", "users-round", "uadm.nav.teams", "settings-teams")]
+AUDIT_LINKS = [("/ajustes/auditoria", "scroll-text", "audit.link", "settings-audit")]
 USER_COLUMNS = ("col.name", "col.email", "col.role", "col.team", "col.active")
 
 
@@ -97,8 +100,10 @@ def settings_page() -> rx.Component:
         _links(t("settings_ui.leads"), LEADS_LINKS, "settings-leads"),
         _links(t("sui.settings.sales"), SALES_LINKS, "settings-sales"),
         _company(),
+        rx.cond(S.can_audit, _links(t("audit.section"), AUDIT_LINKS, "settings-security")),
         # The table comes first: on desktop a text search finds its (visible) cell first.
-        section(t("settings.users"), _user_table(), _user_cards(), test_id="settings-users"),
+        section(t("settings.users"), grid(*[_link(*link) for link in USER_LINKS]),
+                _user_table(), _user_cards(), test_id="settings-users"),
         title=t("nav.settings"),
         active="/ajustes",
     )

@@ -123,6 +123,17 @@ def test_users_create_makes_the_team_and_hashes_the_password(cli: Cli, ana: User
     assert cli.users()["pepe@empresa.crm"].team_id == teams["Levante"].id
 
 
+def test_users_create_an_asesor(cli: Cli, ana: User) -> None:
+    """The company's accountant: a role like the others, no team."""
+    result = cli.run("users", "create", "--email", "gestoria@asesores.es", "--name",
+                     "Gestoría Lucena", "--role", "asesor", "--password-stdin",
+                     stdin="libros-contables-2026\n")
+    assert result.returncode == 0, result.stderr
+    assert "Usuario creado: gestoria@asesores.es (asesor)" in result.stdout
+    asesor = cli.users()["gestoria@asesores.es"]
+    assert asesor.role == "asesor" and asesor.team_id is None
+
+
 @pytest.mark.parametrize(("args", "password", "needles"), [
     # both validation errors are reported at once (one run: each CLI start costs seconds)
     (["--email", "x@empresa.crm", "--name", "X", "--role", "jefe"], "corta",

@@ -130,7 +130,7 @@ def test_organisation_is_one_row(session):
 
 def test_counts_are_in_range_and_load_is_fast(loaded):
     c = loaded.counts
-    assert c["users"] == 10 and c["teams"] == 2 and c["organisation"] == 1
+    assert c["users"] == 11 and c["teams"] == 2 and c["organisation"] == 1
     assert 20 <= c["products"] <= 30
     assert 280 <= c["leads"] <= 320
     assert 140 <= c["accounts"] <= 160
@@ -148,6 +148,7 @@ def test_every_demo_user_has_role_team_and_password(loaded):
                 "manager1": ("manager", "Equipo Norte"), "manager2": ("manager", "Equipo Sur")}
     expected |= {f"comercial{i}": ("comercial", "Equipo Norte" if i <= 3 else "Equipo Sur")
                  for i in range(1, 7)}
+    expected["asesor"] = ("asesor", None)  # the company's accountant: read-only, no team
     assert set(loaded.users) == {f"{k}@demo.crm" for k in expected}
     for login, (role, team) in expected.items():
         user = loaded.users[f"{login}@demo.crm"]
@@ -384,7 +385,7 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert demo.database_is_empty(session=session)
     # default seed and "now" (today's midnight)
     counts = demo.load_demo(session=session, actor=SYSTEM)
-    assert counts["users"] == 10
+    assert counts["users"] == 11
     assert not demo.database_is_empty(session=session)
     latest = session.exec(select(models.Opportunity.created_at).order_by(
         models.Opportunity.created_at.desc())).first()
@@ -393,7 +394,7 @@ def test_database_is_empty_before_and_after_and_second_load_refused(session):
     assert event.action == "seed" and event.after["seed"] == 2026
     with pytest.raises(Conflict):
         demo.load_demo(session=session, actor=SYSTEM)
-    assert len(session.exec(select(models.User)).all()) == 10
+    assert len(session.exec(select(models.User)).all()) == 11  # 10 people and the asesor
 
 
 def test_cli_seed_demo_and_if_empty(tmp_path, monkeypatch):
@@ -408,13 +409,13 @@ def test_cli_seed_demo_and_if_empty(tmp_path, monkeypatch):
     assert up.returncode == 0, up.stderr
     first = run("seed", "demo", "--if-empty")
     assert first.returncode == 0, first.stderr
-    assert "Datos de demostración cargados" in first.stdout and "users=10" in first.stdout
+    assert "Datos de demostración cargados" in first.stdout and "users=11" in first.stdout
     second = run("seed", "demo", "--if-empty")
     assert second.returncode == 0, second.stderr
     assert "ya tiene datos" in second.stdout
     con = sqlite3.connect(tmp_path / "data" / "crm.db")
     try:
-        assert con.execute("select count(*) from user").fetchone() == (10,)
+        assert con.execute("select count(*) from user").fetchone() == (11,)
         assert con.execute("select count(*) from opportunity").fetchone()[0] >= 230
     finally:
         con.close()

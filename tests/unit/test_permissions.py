@@ -7,7 +7,8 @@ without its entry here.
 
 The expected scope is written out independently of ``crm_app.permissions`` (``may_see``):
 admin and director see every row; a manager sees the rows of their team plus their own; a
-comercial sees only their own rows; an inactive user, an unknown role and no user see nothing.
+comercial sees only their own rows; the asesor reads every customer and quote and nothing
+else, and changes nothing; an inactive user, an unknown role and no user see nothing.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ from crm_app.services.errors import ValidationFailed
 ACTIONS = list(Action)
 # Every user the matrix is checked for; None is "no user at all".
 USER_KEYS = ["admin", "director", "manager1", "manager2", "manager_solo", "comercial1",
-             "comercial2", "comercial3", "inactive_admin", "inactive_comercial", "unknown_role",
-             None]
+             "comercial2", "comercial3", "asesor", "inactive_admin", "inactive_comercial",
+             "inactive_asesor", "unknown_role", None]
 # (owner, team) of the rows created for each model: same-team, cross-team, team-less, orphan.
 ROW_SPECS: list[tuple[str | None, str | None]] = [
     ("comercial1", "norte"), ("comercial2", "norte"), ("comercial3", "sur"),
@@ -68,10 +69,12 @@ ROW_SPECS: list[tuple[str | None, str | None]] = [
 ]
 
 
-def may_see(user: User | None, row: Any) -> bool:
+def may_see(user: User | None, row: Any, action: Action = Action.VIEW) -> bool:
     """The rule from the issue, written independently of the code under test."""
     if user is None or not user.active:
         return False
+    if user.role == "asesor":  # the customers' fiscal data and the quotes, read-only, all
+        return action == Action.VIEW and type(row) in (Account, Quote)
     if user.role in ("admin", "director"):
         return True
     if user.role == "manager":
@@ -116,6 +119,8 @@ def build_world(session: Session) -> World:
     extra("inactive_admin", Role.ADMIN, None, active=False)
     extra("inactive_comercial", Role.COMERCIAL, "norte", active=False)
     extra("unknown_role", "invitado", "norte")  # a role the code does not know: nothing
+    extra("asesor", Role.ASESOR, None)  # the external accountant: fiscal records, read-only
+    extra("inactive_asesor", Role.ASESOR, None, active=False)
     pipeline = Pipeline(name="Ventas")
     session.add(pipeline)
     session.flush()
@@ -204,11 +209,14 @@ class TestOwnedModelScope:
                                          user_key: str | None, action: Action) -> None:
         user = world.user(user_key)
         rows = self.all_rows(world, model)
-        expected = {r.id for r in rows if may_see(user, r)}
+        expected = {r.id for r in rows if may_see(user, r, action)}
         assert self.visible_ids(world, model, user, action) == expected
         # the scope is real: company roles see everything, the others a strict part of it
         if user is not None and user.active and user.role in ("admin", "director"):
             assert expected == {r.id for r in rows}
+        elif user is not None and user.active and user.role == "asesor":
+            fiscal = model in (Account, Quote) and action == Action.VIEW
+            assert expected == ({r.id for r in rows} if fiscal else set())
         elif user is not None and user.active and user.role in ("manager", "comercial"):
             assert expected and expected != {r.id for r in rows}
         else:
@@ -252,6 +260,7 @@ class TestOwnedModelScope:
         assert labels("manager_solo") == {("manager_solo", None)}
         assert labels("director") == set(ROW_SPECS)
         assert labels("inactive_comercial") == set()
+        assert labels("asesor") == (set(ROW_SPECS) if model in (Account, Quote) else set())
 
 
 def test_every_owned_model_has_scope_tests() -> None:
@@ -305,16 +314,17 @@ def test_unknown_action_is_rejected(people) -> None:  # noqa: ANN001
 
 # Written out from the issue's role table, not derived from ROLE_PERMS.
 RECORDS = {Perm.RECORDS_VIEW, Perm.RECORDS_CHANGE, Perm.RECORDS_DELETE, Perm.IMPORT,
-           Perm.REPORTS_VIEW}
+           Perm.REPORTS_VIEW, Perm.FISCAL_VIEW}
 EXPECTED_PERMS: dict[str, set[Perm]] = {
     "admin": set(Perm),
-    "director": RECORDS | {Perm.RECORDS_ASSIGN, Perm.REPORTS_COMPANY, Perm.CATALOG_CHANGE,
-                           Perm.AUDIT_VIEW},
+    # the audit log is "visible to admins" (issue 12): not the director any more
+    "director": RECORDS | {Perm.RECORDS_ASSIGN, Perm.REPORTS_COMPANY, Perm.CATALOG_CHANGE},
     "manager": RECORDS | {Perm.RECORDS_ASSIGN, Perm.CATALOG_CHANGE},
     "comercial": RECORDS,
+    "asesor": {Perm.FISCAL_VIEW},  # reads the fiscal records; no records, reports, imports
 }
 EXPECTED_SCOPE = {"admin": "company", "director": "company", "manager": "team",
-                  "comercial": "own"}
+                  "comercial": "own", "asesor": "company"}
 
 
 @pytest.mark.parametrize("perm", list(Perm))
@@ -344,8 +354,36 @@ def test_no_user_and_unknown_role_hold_nothing(perm: Perm) -> None:
     assert has_perm(User(id=1, email="x@x.es", name="x", role="invitado"), perm) is False
 
 
+def test_every_role_is_in_the_matrix() -> None:
+    assert set(EXPECTED_PERMS) == set(Role) == set(EXPECTED_SCOPE)
+
+
+def test_the_asesor_reads_customers_and_quotes_only(session: Session, people) -> None:  # noqa: ANN001
+    """The issue's words: ``restrict(select(Lead), asesor)`` is empty, quotes company-wide,
+    and a statement over a fiscal model joined to a commercial one is empty too."""
+    asesor = User(email="asesor@test.crm", name="Asesor", role=Role.ASESOR,
+                  password_hash=fixture_hash(), created_at=utcnow())
+    session.add(asesor)
+    acc = Account(name="Cliente S.L.", nif="B12345674", owner_id=people.comercial1.id)
+    session.add_all([acc, Lead(company="Lead S.L.", owner_id=people.comercial1.id)])
+    session.flush()
+    session.add(Quote(number="P-2026-0001", year=2026, seq=1, account_id=acc.id,
+                      owner_id=people.comercial3.id, issue_date=date(2026, 1, 2),
+                      valid_until=date(2026, 2, 1)))
+    session.commit()
+    assert session.exec(restrict(select(Lead), asesor)).all() == []
+    assert session.exec(restrict(select(Lead), people.comercial1)).all() != []
+    assert len(session.exec(restrict(select(Quote), asesor)).all()) == 1
+    assert len(session.exec(restrict(select(Account), asesor)).all()) == 1
+    assert session.exec(restrict(select(Quote), asesor, Action.CHANGE)).all() == []
+    joined = select(Quote).join(Opportunity, Quote.opportunity_id == Opportunity.id,
+                                isouter=True)
+    assert session.exec(restrict(joined, asesor)).all() == []
+    assert session.exec(restrict(select(Pipeline), asesor)).all() == []  # catalog: records
+
+
 def test_only_admin_manages_settings_and_users() -> None:
-    for perm in (Perm.SETTINGS_CHANGE, Perm.USERS_MANAGE, Perm.RULES_MANAGE):
+    for perm in (Perm.SETTINGS_CHANGE, Perm.USERS_MANAGE, Perm.RULES_MANAGE, Perm.AUDIT_VIEW):
         assert [r for r in Role if perm in ROLE_PERMS[r]] == [Role.ADMIN]
 
 

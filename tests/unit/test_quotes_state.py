@@ -345,3 +345,35 @@ def test_every_other_event_is_a_handler(state):
     plain = {name for name, h in state.event_handlers.items()
              if not hasattr(h.fn, "__crm_handler__")}
     assert plain <= UI_ONLY, plain - UI_ONLY
+
+
+# --- the asesor: reads every quote, changes none ---------------------------------------------
+
+
+@pytest.fixture
+def asesor(session):
+    from factories import fixture_hash
+
+    from crm_app.models import Role, User, utcnow
+    user = User(email="asesor@test.crm", name="Gestoría", role=Role.ASESOR,
+                password_hash=fixture_hash(), created_at=utcnow())
+    session.add(user)
+    session.commit()
+    return user
+
+
+def test_the_asesor_reads_every_quote_read_only(world, people, session, asesor):
+    lst = tab(QuotesState, asesor, path="/presupuestos")
+    assert run(lst.open_list()) == [] and lst.total == 3  # every team's quotes
+    e = tab(QuoteEditorState, asesor, path=f"/presupuestos/{world['draft'].id}")
+    assert run(e.load()) == [] and e.found and e.loaded
+    assert e.editable is False  # a borrador, but not the asesor's to change
+    assert e.account_name == "Talleres Ruiz S.L." and len(e.lines) == 1
+    assert e.opportunity_options == [] and e.contact_options == []  # no commercial records
+    writes = _writes(session)
+    for event in (e.accept, e.reject, e.delete, e.revise, e.save, e.open_send):
+        out = run(event())
+        assert "No tienes permiso" in _toast(out), event
+    assert _writes(session) == writes
+    new = tab(QuoteEditorState, asesor, path="/presupuestos/nuevo")
+    assert "No tienes permiso" in _toast(run(new.load())) and not new.loaded
