@@ -210,6 +210,9 @@ def user_menu() -> rx.Component:
                 rx.text(AppState.user_email, size="2", color_scheme="gray"),
                 rx.badge(AppState.user_role_label, id="user-role"),
                 rx.separator(),
+                rx.link(rx.hstack(rx.icon("user-cog", size=16), rx.text(t("account.menu")),
+                                  align="center", spacing="2"),
+                         href="/mi-cuenta", id="my-account", size="2", width="100%"),
                 rx.el.form(
                     rx.button(rx.icon("log-out", size=16), t("user.logout"), type="submit",
                               variant="soft", color_scheme="red", width="100%", id="logout"),

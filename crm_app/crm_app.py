@@ -9,6 +9,7 @@ from crm_app.i18n import t
 from crm_app.logsafe import install as install_log_redaction
 from crm_app.state import AppState, backend_error
 from pages import (
+    account,
     accounts,
     catalog,
     documents,
@@ -65,6 +66,13 @@ app.add_page(login.login_page, route="/login", title=_title("login.title"),
 # Public: the invitee's link (the token in the path is the credential, checked on the server).
 app.add_page(invitation.invitation_page, route="/invitacion/[invitacion_token]",
              title=_title("uadm.accept.title"), on_load=invitation.InvitationState.on_load)
+app.add_page(login.forgot_page, route="/login/recuperar", title=_title("account.reset.title"),
+             on_load=login.RecoveryState.load_forgot)
+app.add_page(login.new_password_page, route="/login/nueva-contrasena",
+             title=_title("account.reset.new_title"),
+             on_load=login.RecoveryState.load_new_password)
+app.add_page(login.second_step_page, route="/login/verificacion",
+             title=_title("account.login2.title"), on_load=login.SecondStepState.on_load)
 
 _PRIVATE = [
     (home.home_page, "/", "nav.home", home.HomeState.load),
@@ -99,11 +107,13 @@ _PRIVATE = [
     (tasks.tasks_page, "/tareas", "nav.tasks", tasks.TasksState.open_list),
     (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
+    (account.account_page, "/mi-cuenta", "account.title", account.AccountState.load),
 ]
 # Each private route's guard: the commercial screens need the records permission (the asesor
 # is sent home with the usual denial); quotes are fiscal records every role reads; Informes
-# needs analytics; Inicio any signed-in user.
-_GUARDS = {"/": AppState.check_login, "/informes": AppState.check_reports,
+# needs analytics; Inicio and Mi cuenta any signed-in user.
+_GUARDS = {"/": AppState.check_login, "/mi-cuenta": AppState.check_login,
+           "/informes": AppState.check_reports,
            "/presupuestos": AppState.check_fiscal,
            "/presupuestos/[presupuesto_id]": AppState.check_fiscal}
 

@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     # Logins verified at the same time by one web process (argon2 is CPU- and memory-hard);
     # the rest wait their turn without holding a worker thread. Unset: half the CPU cores.
     login_concurrency: int = 0
+    # Second factor (TOTP): "admin" or "all" sends the affected users without one to Mi cuenta
+    # to set it up before anything else works; "" (default) leaves it optional.
+    require_2fa: Literal["", "admin", "all"] = ""
+    # "¿Has olvidado tu contraseña?": requests per e-mail and per client IP within the window
+    # (seconds); the link lives ``password_reset_minutes``.
+    reset_rate_account: int = Field(default=3, ge=1, le=1000)
+    reset_rate_ip: int = Field(default=20, ge=1, le=100_000)
+    reset_rate_window: int = Field(default=3600, ge=1, le=86_400)
+    password_reset_minutes: int = Field(default=30, ge=5, le=1440)
 
     _public_url_explicit: bool = PrivateAttr(default=False)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -28,6 +28,7 @@ from crm_app.auth.tokens import SESSION_COOKIE
 from crm_app.i18n import t
 from crm_app.models import User
 from crm_app.permissions import Perm, PermissionDenied, has_perm, scope_of
+from crm_app.services import account as account_service
 from crm_app.services import alerts as alert_service
 from crm_app.services import auth as auth_service
 from crm_app.services import organisation as org_service
@@ -58,6 +59,14 @@ class NotSignedIn(Exception):
 
 class NotAllowed(PermissionDenied):
     """The signed-in user lacks the handler's own ``perm`` (checked before it runs)."""
+
+
+class SetUpTwoFactor(NotAllowed):
+    """``CRM_REQUIRE_2FA`` applies to the user, who has no second factor yet: only Mi cuenta
+    works until it is set up (the handler sends the tab there)."""
+
+
+ACCOUNT_PATH = "/mi-cuenta"
 
 
 @dataclass(frozen=True)
@@ -296,6 +305,9 @@ class AppState(rx.State):
     company_logo: str = ""  # the company's logo route (Ajustes → Empresa), "" without one
 
     _user_id: int | None = None
+    # Mi cuenta's state sets it: its handlers work before the second factor the company
+    # requires (CRM_REQUIRE_2FA) is set up, so that it can be set up; no other state's do.
+    _before_2fa: ClassVar[bool] = False
 
     # --- server-side identity -------------------------------------------------------------
 
@@ -331,6 +343,8 @@ class AppState(rx.State):
             user = self._current_user(session)
             if user is None:
                 raise NotSignedIn
+            if not self._before_2fa and account_service.needs_2fa_setup(user):
+                raise SetUpTwoFactor(t("account.2fa.setup_first"))
             if perm is not None and not has_perm(user, perm):
                 raise NotAllowed(t("common.denied"))
             yield Ctx(session=session, user=user)
@@ -345,6 +359,8 @@ class AppState(rx.State):
         if isinstance(exc, NotSignedIn):
             self._clear_identity()
             return self._login_redirect()
+        if isinstance(exc, SetUpTwoFactor):
+            return self._to_2fa_setup()
         if isinstance(exc, ValidationFailed):
             if errors:
                 field_errors = {str(k): str(v) for k, v in exc.errors.items()}
@@ -420,9 +436,16 @@ class AppState(rx.State):
                 self._clear_identity()
                 return self._login_redirect()
             self._load_identity(session, user)
+            if (account_service.needs_2fa_setup(user)
+                    and (self.router.url.path or "/").rstrip("/") != ACCOUNT_PATH):
+                return self._to_2fa_setup()
             if perm is not None and not has_perm(user, perm):
                 return [rx.redirect("/"), rx.toast.error(t("common.denied"), id="denied")]
         return None
+
+    def _to_2fa_setup(self) -> Any:
+        return [rx.redirect(ACCOUNT_PATH),
+                rx.toast.warning(t("account.2fa.setup_first"), id="setup-2fa")]
 
     @rx.event
     def check_login(self) -> Any:
@@ -461,5 +484,6 @@ class AppState(rx.State):
         self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
 
 
-__all__ = ["MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn",
-           "backend_error", "events", "handler", "scroll_into_view", "setter", "toast_and_go"]
+__all__ = ["ACCOUNT_PATH", "MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn",
+           "SetUpTwoFactor", "backend_error", "events", "handler", "scroll_into_view", "setter",
+           "toast_and_go"]

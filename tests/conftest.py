@@ -123,9 +123,10 @@ def settings():  # noqa: ANN201
 def _fresh_login_throttle() -> None:
     """Each test starts with an empty in-process login throttle (attempt windows and the
     decoy locks of unknown emails), as a freshly started server does."""
-    from crm_app.auth.throttle import get_login_throttle
+    from crm_app.auth.throttle import get_login_throttle, get_reset_throttle
 
     get_login_throttle.cache_clear()
+    get_reset_throttle.cache_clear()
 
 
 # --- PostgreSQL: a throwaway server from Debian's packages, one per test session ---

@@ -10,8 +10,10 @@ from sqlmodel import Session
 
 from crm_app.auth.tokens import SESSION_COOKIE
 from crm_app.db import get_engine
+from crm_app.i18n import t
 from crm_app.models import User
 from crm_app.permissions import Perm, has_perm
+from crm_app.services import account as account_service
 from crm_app.services import auth as auth_service
 
 
@@ -31,6 +33,10 @@ def current_user(request: Request, session: DBSession) -> User:
     else:
         user = auth_service.user_for_session(session=session,
                                              token=request.cookies.get(SESSION_COOKIE))
+        if account_service.needs_2fa_setup(user):
+            # CRM_REQUIRE_2FA: a browser session does nothing until Mi cuenta has the second
+            # factor set up (API tokens are not affected: they are not a password login)
+            raise HTTPException(status_code=403, detail=t("account.2fa.setup_first"))
     if user is None:
         raise HTTPException(status_code=401, detail="No autenticado.",
                             headers={"WWW-Authenticate": "Bearer"})

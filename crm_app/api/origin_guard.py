@@ -15,9 +15,10 @@ an allowed origin (``Settings.allowed_origins``: CRM_PUBLIC_URL + CRM_ALLOWED_OR
   if both are missing, ``Sec-Fetch-Site: same-origin`` (a header pages cannot set) is the
   browser vouching for a same-origin request; otherwise → 403. ``Origin: null`` (sandboxed
   frames, some redirects) is never allowed;
-- the login form is the exception: it is sent before there is a session, and scripts log in
-  without an Origin; but a login posted *from* a foreign origin (login CSRF: the victim ends
-  up signed in as the attacker) is refused too.
+- the login form (and the other signed-out forms: 2FA step, password reset) is the
+  exception: it is sent before there is a session, and scripts log in without an Origin;
+  but a login posted *from* a foreign origin (login CSRF: the victim ends up signed in as
+  the attacker) is refused too.
 
 It wraps the whole FastAPI app, and Reflex mounts its own app (``/_event``, ``/_upload``)
 inside that one, so every router, present or future, is covered without opting in.
@@ -38,6 +39,10 @@ from crm_app.settings import origin_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 LOGIN_PATH = "/auth/login"
+# Forms sent before there is a session, like the login's: the second step of a login and the
+# password-reset forms (a foreign page must not sign the victim in as someone else either)
+SIGNED_OUT_PATHS = frozenset({LOGIN_PATH, "/auth/login/2fa", "/auth/password/forgot",
+                              "/auth/password/reset"})
 
 
 def _has_session_cookie(headers: Headers) -> bool:
@@ -80,7 +85,7 @@ class OriginGuard:
             return None
         claimed = "origin" in headers or "referer" in headers
         origin = self.request_origin(headers)
-        if path == LOGIN_PATH:
+        if path in SIGNED_OUT_PATHS:
             if claimed and origin not in self.allowed:
                 return t("security.origin.refused", origin=origin or "null")
             return None

@@ -257,8 +257,9 @@ class Attempt:
 
 class LoginThrottle:
     def __init__(self, store: Store, *, per_ip: int, per_account: int, window: float,
-                 max_failures: int, lock_minutes: int) -> None:
+                 max_failures: int, lock_minutes: int, prefix: str = "crm:login") -> None:
         self.store = store
+        self.prefix = prefix
         self.per_ip, self.per_account, self.window = per_ip, per_account, window
         self.max_failures, self.lock_seconds = max_failures, lock_minutes * 60
         self._last_warning = 0.0
@@ -277,8 +278,8 @@ class LoginThrottle:
     def admit(self, *, ip: str, email: str, now: float | None = None) -> Attempt:
         """Count one attempt from ``ip`` on ``email``; raise :class:`Throttled` if over."""
         now = time.time() if now is None else now
-        keys = [(f"crm:login:ip:{ip_key(ip)}", self.per_ip),
-                (f"crm:login:account:{account_key(email)}", self.per_account)]
+        keys = [(f"{self.prefix}:ip:{ip_key(ip)}", self.per_ip),
+                (f"{self.prefix}:account:{account_key(email)}", self.per_account)]
         wait, member = self._guarded(self.store.hit, (0.0, ""), keys, self.window, now)
         if wait > 0:
             raise Throttled(max(1, math.ceil(wait)))
@@ -308,3 +309,16 @@ def get_login_throttle() -> LoginThrottle:
                          window=settings.login_rate_window,
                          max_failures=settings.login_max_failures,
                          lock_minutes=settings.login_lock_minutes)
+
+
+@lru_cache
+def get_reset_throttle() -> LoginThrottle:
+    """The windows of "¿Has olvidado tu contraseña?" (``CRM_RESET_RATE_*``): requests per
+    e-mail (known or not, so the limit says nothing about who has an account) and per IP.
+    The same store as the login's; only the windows are used (no lockout)."""
+    settings = get_settings()
+    store: Store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    return LoginThrottle(store, per_ip=settings.reset_rate_ip,
+                         per_account=settings.reset_rate_account,
+                         window=settings.reset_rate_window, max_failures=1, lock_minutes=0,
+                         prefix="crm:reset")

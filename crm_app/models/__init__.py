@@ -23,7 +23,10 @@ from crm_app.models.sales import (
 )
 from crm_app.models.users import (
     ApiToken,
+    LoginChallenge,
     Organisation,
+    PasswordReset,
+    RecoveryCode,
     Role,
     Team,
     User,
@@ -50,7 +53,8 @@ __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
     "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "Opportunity", "Organisation", "Pipeline", "Product", "Quote", "QuoteLine",
-    "QuoteStatus", "ReportSchedule", "Role", "SavedView", "Stage", "StageChange", "StageKind",
+    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
+    "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
+    "SavedView", "Stage", "StageChange", "StageKind",
     "Team", "User", "UserInvitation", "UserSession", "utcnow",
 ]

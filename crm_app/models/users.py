@@ -83,6 +83,11 @@ class User(Timestamps, SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = Timestamp()
     last_login_at: datetime | None = Timestamp()
+    # Mi cuenta (alembic 0006): the TOTP secret, encrypted (``services.secret_box``); set but
+    # not enabled while the user is scanning it; ``totp_last_step`` refuses a replayed code.
+    totp_secret_enc: str = Field(default="", max_length=400)
+    totp_enabled_at: datetime | None = Timestamp()
+    totp_last_step: int = 0
 
 
 class UserSession(SQLModel, table=True):
@@ -97,6 +102,47 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = Timestamp()
     user_agent: str = Field(default="", max_length=300)
     ip: str = Field(default="", max_length=64)
+    last_seen_at: datetime | None = Timestamp()  # refreshed at most every few minutes
+
+
+class PasswordReset(SQLModel, table=True):
+    """A "¿Has olvidado tu contraseña?" link: single use, 30 minutes; only its SHA-256."""
+
+    __tablename__ = "password_reset"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Timestamp(nullable=False)
+    expires_at: datetime = Timestamp(nullable=False)
+    used_at: datetime | None = Timestamp()
+    ip: str = Field(default="", max_length=64)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One of the ten second-factor recovery codes: hashed, single use."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Timestamp()
+
+
+class LoginChallenge(SQLModel, table=True):
+    """The pending second step of a login: the password was right, the code is still due.
+    No session exists until the code is; the HttpOnly cookie carries the token, this only
+    its SHA-256."""
+
+    __tablename__ = "login_challenge"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Timestamp(nullable=False)
+    expires_at: datetime = Timestamp(nullable=False)
+    attempts: int = 0
+    used_at: datetime | None = Timestamp()
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=300)
 
 
 class ApiToken(SQLModel, table=True):

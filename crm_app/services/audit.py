@@ -12,13 +12,13 @@ from sqlmodel import Session, SQLModel
 from crm_app.models import AuditEvent, utcnow
 from crm_app.services.actors import Actor, needs_actor
 
-_SKIP = {"password_hash", "updated_at"}
+_SKIP = {"password_hash", "totp_secret_enc", "smtp_password_enc", "updated_at"}
 SKIPPED = frozenset({"updated_at"})  # not a change worth showing
 # Fields whose value never enters the trail (nor the Auditoría screen, nor its CSV): only
 # whether one is set, as ``REDACTED``. Checked at every depth of ``before``/``after``.
 SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash",
                            "smtp_password", "smtp_password_enc", "secret", "totp_secret",
-                           "recovery_codes", "api_key", "client_secret"})
+                           "totp_secret_enc", "recovery_codes", "api_key", "client_secret"})
 REDACTED = "***"
 _MARK = re.compile(r"\*\*\* \([a-záéíóúñ ]{1,30}\)")  # "*** (cambiada)": a mark, not a secret
 

@@ -33,13 +33,14 @@ from crm_app.auth.passwords import hash_password, needs_rehash, verify_password
 from crm_app.auth.throttle import Attempt, LoginThrottle, Throttled, get_login_throttle
 from crm_app.auth.tokens import API_TOKEN_PREFIX, new_token, token_hash
 from crm_app.i18n import t
-from crm_app.models import ApiToken, User, UserSession, utcnow
+from crm_app.models import ApiToken, LoginChallenge, User, UserSession, utcnow
 from crm_app.services import audit
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
-from crm_app.services.errors import LoginFailed, LoginThrottled, NotFound
+from crm_app.services.errors import LoginFailed, LoginThrottled, NotFound, SecondFactorRequired
 from crm_app.settings import get_settings
 
 BAD_CREDENTIALS = "Correo o contraseña incorrectos."
+CHALLENGE_MINUTES = 5  # the second step of a login must follow the password within this
 LOCKED = "Cuenta bloqueada temporalmente por demasiados intentos. Inténtalo en {minutes} minutos."
 
 
@@ -146,9 +147,26 @@ def authenticate(*, session: Session, email: str, password: str, ip: str = "",
         raise _locked(current or now, now)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if user.totp_enabled_at is not None:
+        # the second factor is due: no session until its code is right (services.account)
+        challenge = _open_challenge(session, user, ip=ip, user_agent=user_agent)
+        attempt.succeeded()
+        raise SecondFactorRequired(t("account.login2.intro"), challenge=challenge)
     token = open_session(session=session, user=user, ip=ip, user_agent=user_agent)
     attempt.succeeded()
     return user, token
+
+
+def _open_challenge(session: Session, user: User, *, ip: str, user_agent: str) -> str:
+    """The pending second step of a login; return its raw token (only the hash is kept)."""
+    now = utcnow()
+    raw = new_token()
+    session.add(LoginChallenge(token_hash=token_hash(raw), user_id=user.id, created_at=now,
+                               expires_at=now + timedelta(minutes=CHALLENGE_MINUTES),
+                               ip=ip[:64], user_agent=user_agent[:300]))
+    session.add(user)
+    session.commit()
+    return raw
 
 
 def open_session(*, session: Session, user: User, ip: str = "", user_agent: str = "",
@@ -162,7 +180,7 @@ def open_session(*, session: Session, user: User, ip: str = "", user_agent: str 
     token = new_token()
     session.add(UserSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
                             expires_at=now + timedelta(days=get_settings().session_days),
-                            ip=ip[:64], user_agent=user_agent[:300]))
+                            last_seen_at=now, ip=ip[:64], user_agent=user_agent[:300]))
     session.add(user)
     audit.record(session=session, actor=user, entity="user", entity_id=user.id, action="login",
                  note=note)
@@ -177,10 +195,19 @@ def user_for_session(*, session: Session, token: str | None) -> User | None:
     row = session.exec(
         select(UserSession).where(UserSession.token_hash == token_hash(token))
     ).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    return user if user and user.active else None
+    if not user or not user.active:
+        return None
+    if row.last_seen_at is None or (now - row.last_seen_at) > timedelta(minutes=5):
+        # throttled like an API token's last use: Mi cuenta shows it, nobody needs it exact
+        session.execute(update(UserSession).where(UserSession.id == row.id)
+                        .values(last_seen_at=now).execution_options(synchronize_session=False))
+        set_committed_value(row, "last_seen_at", now)
+        session.commit()
+    return user
 
 
 def logout(*, session: Session, token: str | None) -> None:

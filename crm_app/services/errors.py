@@ -37,6 +37,19 @@ class LoginFailed(DomainError):
         self.locked = locked
 
 
+class SecondFactorRequired(LoginFailed):
+    """The password was right and the account has a second factor: no session yet.
+
+    ``challenge`` is the raw token of the pending second step (an HttpOnly cookie for the
+    browser, a field for JSON clients). A ``LoginFailed``, so any caller that does not know
+    about the second step treats it as "not signed in", never as a session.
+    """
+
+    def __init__(self, message: str, *, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
 class LoginThrottled(LoginFailed):
     """Too many login attempts from this address or on this account: HTTP 429."""
 

@@ -80,8 +80,9 @@ YIELD_PER = 1_000
 # Known secrets, by table.column, and the names that look like one (fail-closed for tables and
 # columns added later: TOTP secrets, reset-token hashes, recovery codes…).
 SECRET_COLUMNS = frozenset({
-    "user.password_hash", "user_session.token_hash", "api_token.token_hash",
-    "organisation.smtp_password_enc",
+    "user.password_hash", "user.totp_secret_enc", "user_session.token_hash",
+    "api_token.token_hash", "organisation.smtp_password_enc", "user_invitation.token_hash",
+    "password_reset.token_hash", "recovery_code.code_hash", "login_challenge.token_hash",
 })
 SECRET_NAME = re.compile(
     r"pass(word|wd)|secret|hash|token|_enc$|encrypted|totp|otp|recovery|private_key|api_key",

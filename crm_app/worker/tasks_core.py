@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_app.db import session_scope
+from crm_app.services import account as account_service
 from crm_app.services import auth as auth_service
 from crm_app.services import maintenance
 from crm_app.worker.app import celery_app
@@ -10,8 +11,10 @@ from crm_app.worker.app import celery_app
 
 @celery_app.task(name="crm.core.purge_sessions")
 def purge_sessions() -> int:
+    """Ended sessions, and the reset links and login second steps that ended a day ago."""
     with session_scope() as session:
-        return auth_service.purge_expired_sessions(session=session)
+        return (auth_service.purge_expired_sessions(session=session)
+                + account_service.purge_expired(session=session))
 
 
 @celery_app.task(name="crm.core.refresh_statistics")

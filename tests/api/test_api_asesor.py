@@ -30,8 +30,10 @@ ALLOWED = {
     ("GET", "/api/v1/quotes"): 200, ("GET", "/api/v1/quotes/{quote_id}"): 200,
     ("GET", "/api/v1/quotes/{quote_id}/pdf"): 200, ("GET", "/api/v1/company/logo"): 404,
 }
-# Forms and redirects of signing in and out: not data routes (tested on their own).
-SKIP = {"/auth/login", "/auth/logout", "/auth/oidc/login", "/auth/oidc/callback"}
+# Forms and redirects of signing in and out, the second factor, a forgotten password and an
+# invitee's link (its token is the credential): not data routes (tested on their own).
+SKIP = {"/auth/login", "/auth/logout", "/auth/oidc/login", "/auth/oidc/callback",
+        "/auth/invitation", "/auth/login/2fa", "/auth/password/forgot", "/auth/password/reset"}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

@@ -242,6 +242,19 @@ def test_login_from_a_foreign_origin_is_refused_but_scripts_log_in(live: Live) -
             assert r.status_code == 303 and r.cookies.get("crm_session"), headers
 
 
+def test_the_other_signed_out_forms_refuse_a_foreign_origin_too(live: Live) -> None:
+    """The 2FA step and the password-reset forms have no session either: a foreign page must
+    not post them (it could finish signing the victim in as the attacker)."""
+    with live.client() as c:
+        for path, form in (("/auth/login/2fa", {"challenge": "x", "code": "123456"}),
+                           ("/auth/password/forgot", {"email": "comercial1@test.crm"}),
+                           ("/auth/password/reset", {"token": "x", "password": "y"})):
+            r = c.post(path, data=form, headers={"Origin": "https://evil.example"})
+            assert r.status_code == 403, path
+            r = c.post(path, data=form, headers={"Origin": APP, "Accept": "application/json"})
+            assert r.status_code in (202, 401, 422), (path, r.status_code)
+
+
 def test_reads_are_not_blocked_by_the_guard(live: Live) -> None:
     """GET with the cookie from a foreign page is answered (CORS keeps the foreign page from
     reading it: see test_reflex_origins.py); the guard is about writes."""

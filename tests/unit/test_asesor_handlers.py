@@ -64,7 +64,7 @@ def test_no_write_handler_is_open_to_the_asesor() -> None:
             assert not has_perm(ASESOR, perm), (cls, name)
 
 
-def test_the_route_guards_let_the_asesor_into_inicio_and_quotes_only() -> None:
+def test_the_route_guards_let_the_asesor_into_inicio_mi_cuenta_and_quotes_only() -> None:
     guard_perm = {AppState.check_login: None, AppState.check_fiscal: Perm.FISCAL_VIEW,
                   AppState.check_records: Perm.RECORDS_VIEW,
                   AppState.check_reports: Perm.REPORTS_VIEW}
@@ -73,4 +73,4 @@ def test_the_route_guards_let_the_asesor_into_inicio_and_quotes_only() -> None:
         perm = guard_perm[app_module.private_guard(route)]
         if perm is None or has_perm(ASESOR, perm):
             open_routes.add(route)
-    assert open_routes == {"/", "/presupuestos", "/presupuestos/[presupuesto_id]"}
+    assert open_routes == {"/", "/mi-cuenta", "/presupuestos", "/presupuestos/[presupuesto_id]"}

@@ -158,3 +158,44 @@ def test_company_settings_migration_keeps_the_row_sqlite(tmp_path: Path) -> None
 @pytest.mark.postgres
 def test_company_settings_migration_keeps_the_row_postgres(pg_server) -> None:  # noqa: ANN001
     assert_company_settings_migrate(pg_server.create_database("crm_migration_0004"))
+
+
+USER_0004 = ("INSERT INTO \"user\" (email, name, role, active, available, locale, password_hash, "
+             "failed_logins, created_at) VALUES ('ana@previa.es', 'Ana', 'admin', true, true, "
+             "'es', 'x', 0, '2026-01-01 00:00:00')")
+
+
+def assert_account_security_migrate(url: str) -> None:
+    """0006 (Mi cuenta, 2FA, password reset) gives an existing user no second factor, adds its
+    tables, and its downgrade takes them away keeping the user."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0004_company_settings")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(USER_0004))
+        command.upgrade(cfg, "0006_account_security")
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                'SELECT email, totp_secret_enc, totp_enabled_at, totp_last_step FROM "user"')
+            ).one()
+        assert tuple(row) == ("ana@previa.es", "", None, 0)
+        assert {"password_reset", "recovery_code", "login_challenge"} <= table_names(url)
+        command.downgrade(cfg, "0005_user_invitations")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("user")}
+        assert "totp_secret_enc" not in columns
+        assert "password_reset" not in table_names(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text('SELECT email FROM "user"')).scalar_one() \
+                == "ana@previa.es"
+    finally:
+        engine.dispose()
+
+
+def test_account_security_migration_keeps_the_users_sqlite(tmp_path: Path) -> None:
+    assert_account_security_migrate(f"sqlite:///{tmp_path / 'account.db'}")
+
+
+@pytest.mark.postgres
+def test_account_security_migration_keeps_the_users_postgres(pg_server) -> None:  # noqa: ANN001
+    assert_account_security_migrate(pg_server.create_database("crm_migration_0006"))
