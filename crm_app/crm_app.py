@@ -135,6 +135,7 @@ for component, route, title_key, loader in [
      settings.UsersAdminState.load),
     (settings.teams_page, "/ajustes/equipos", "uadm.teams.title",
      settings.TeamsAdminState.load),
+    (settings.export_page, "/ajustes/exportar", "export_all.title", settings.ExportState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
     (settings.fields_page, "/ajustes/campos", "fields_ui.title",

@@ -70,4 +70,8 @@ def build_api() -> FastAPI:
     api.include_router(routes_audit.router)
     from crm_app.api import routes_account  # noqa: PLC0415
     api.include_router(routes_account.router)
+    from crm_app.api import routes_exports  # noqa: PLC0415
+    from crm_app.worker.queue import install_export_queue  # noqa: PLC0415
+    api.include_router(routes_exports.router)
+    install_export_queue()  # the web process hands exports to the Celery worker
     return api

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analytics": ("crm_app.cli.analytics", "app"),
     "report": ("crm_app.cli.analytics", "report_app"),
     "backup": ("crm_app.cli.backup", "app"),
+    "export": ("crm_app.cli.export", "app"),
 }
 
 

@@ -1,6 +1,7 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
 data (Empresa), users and teams, the lead assignment rules, the custom fields, the sales
-pipelines and the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``).
+pipelines, the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``) and
+the export of all the data (Exportar datos).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
@@ -11,6 +12,8 @@ from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
+from pages.settings.export_state import ExportState
+from pages.settings.export_view import export_page
 from pages.settings.fields_state import CustomFieldsState
 from pages.settings.fields_view import fields_page
 from pages.settings.overview_state import SettingsState
@@ -23,6 +26,6 @@ from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
 __all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
-           "PipelinesState", "SettingsState", "TeamsAdminState", "UsersAdminState", "audit_page",
-           "company_page", "fields_page", "pipelines_page", "rules_page", "settings_page",
-           "teams_page", "users_page"]
+           "ExportState", "PipelinesState", "SettingsState", "TeamsAdminState",
+           "UsersAdminState", "audit_page", "company_page", "export_page", "fields_page",
+           "pipelines_page", "rules_page", "settings_page", "teams_page", "users_page"]

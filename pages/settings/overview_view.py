@@ -43,6 +43,7 @@ def _company() -> rx.Component:
     return section(
         t("settings.company"),
         _link("/ajustes/empresa", "building", "company.link", "settings-company-edit"),
+        _link("/ajustes/exportar", "database", "export_all.link", "settings-export"),
         rx.grid(
             info(t("settings.legal_name"), org["legal_name"], "org-legal-name"),
             info(t("col.nif"), org["nif"], "org-nif"),

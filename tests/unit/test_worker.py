@@ -8,12 +8,14 @@ execution is proven by side effects: the worker's log line for ``crm.core.ping``
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,11 +23,13 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
+from crm_env import crm_environment
 from live_api import prepare_database
 from sqlmodel import Session, select
 
 from crm_app.db import make_engine
 from crm_app.models import User, UserSession, utcnow
+from crm_app.services import export_all as export_service
 from crm_app.settings import PROJECT_ROOT
 
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -146,3 +150,29 @@ def test_the_daily_backup_task_writes_a_verified_backup(worker: Worker) -> None:
     (archive,) = backups.glob("crm-*.tar.gz")
     summary = verify_backup(archive)
     assert "user" in summary.manifest["tables"] and summary.manifest["alembic_revision"]
+
+
+def test_the_export_task_builds_the_zip_the_admin_asked_for(worker: Worker) -> None:
+    """"Exportar todos los datos": queued as an admin, built by the real worker."""
+    engine = make_engine(worker.db_url)
+    settings = {"CRM_DATA_DIR": str(worker.data_dir), "CRM_DATABASE_URL": worker.db_url,
+                "CRM_ENV": "test"}
+    try:
+        with Session(engine, expire_on_commit=False) as s, crm_environment(settings):
+            admin = User(email="export-admin@test.crm", name="Ana Admin", role="admin",
+                         created_at=utcnow())
+            s.add(admin)
+            s.commit()
+            job = export_service.start_export(
+                session=s, actor=admin,
+                dispatch=lambda job_id: worker.client.send_task("crm.ops.export_all",
+                                                                args=[job_id]))
+        status = worker.data_dir / "exports" / f"{job['id']}.json"
+        worker.wait_for("the export to finish",
+                        lambda: json.loads(status.read_text())["state"] in ("done", "failed"))
+        done = json.loads(status.read_text())
+        assert done["state"] == "done", done
+        with zipfile.ZipFile(worker.data_dir / "exports" / f"{job['id']}.zip") as zf:
+            assert "export-admin@test.crm" in zf.read("csv/user.csv").decode("utf-8-sig")
+    finally:
+        engine.dispose()
