@@ -62,4 +62,6 @@ def build_api() -> FastAPI:
     api.include_router(routes_analytics.router)
     from crm_app.api import routes_company  # noqa: PLC0415
     api.include_router(routes_company.router)
+    from crm_app.api import routes_personal_data  # noqa: PLC0415
+    api.include_router(routes_personal_data.router)
     return api

@@ -52,6 +52,8 @@ def make_celery() -> Celery:
                                             "schedule": crontab(hour=7, minute=5)},
             # daily backup into $CRM_DATA_DIR/backups, keeping CRM_BACKUP_KEEP of them
             "backup-daily": {"task": "crm.ops.backup", "schedule": crontab(hour=2, minute=45)},
+            "personal-data-retention": {"task": "crm.core.personal_data_retention",
+                                        "schedule": crontab(hour=3, minute=50)},
         },
     )
     return celery
