@@ -340,3 +340,60 @@ def test_system_actor_anonymises_through_the_service_too(session: Session,
     personal_data.anonymise_person(session=session, actor=SYSTEM, entity="lead",
                                    record_id=lead.id)
     assert session.get(Lead, lead.id).anonymised_at is not None
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def _import(session: Session, actor, text: str, entity: str = "leads", **kw):  # noqa: ANN001, ANN201
+    from crm_app.services.importing import import_file
+
+    return import_file(session=session, actor=actor, entity=entity, data=text.encode(),
+                       filename="personas.csv", **kw)
+
+
+def test_the_lead_import_maps_consent_columns_and_reports_bad_values(session: Session,
+                                                                     people: People) -> None:
+    text = ("Nombre;Correo electrónico;Base legal;Consentimiento comercial;Newsletter;"
+            "Fecha del consentimiento;Medio del consentimiento;Texto del consentimiento\n"
+            "Ana;ana@x.es;Consentimiento;sí;no;15/03/2024;web;Política v2\n"
+            "Luis;luis@x.es;interés legítimo;;;;;\n"
+            "Eva;eva@x.es;porque sí;quizá;;31/02/2024;paloma;\n"
+            "Rosa;rosa@x.es;;x;;;;\n")
+    result = _import(session, people.admin, text)
+    assert result.created == 3
+    assert [(e["row"], e["field"]) for e in result.errors] == [
+        (4, "legal_basis"), (4, "consent_comercial"), (4, "consent_at"), (4, "consent_method")]
+    assert "«porque sí»" in result.errors[0]["message"]
+    got = {x.email: x for x in session.exec(select(Lead)).all()}
+    assert set(got) == {"ana@x.es", "luis@x.es", "rosa@x.es"}
+    ana = got["ana@x.es"]
+    assert ana.legal_basis == "consentimiento"
+    assert ana.consent["comercial"]["given"] is True
+    assert ana.consent["comercial"]["method"] == "formulario_web"
+    assert ana.consent["comercial"]["text"] == "Política v2"
+    assert ana.consent["comercial"]["at"].startswith("2024-03-1")
+    assert ana.consent["newsletter"]["given"] is False
+    assert (got["luis@x.es"].legal_basis, got["luis@x.es"].consent) == ("interes_legitimo", {})
+    rosa = got["rosa@x.es"].consent["comercial"]
+    assert rosa["given"] is True and rosa["method"] == "importacion" and rosa["at"]
+
+
+def test_an_update_import_merges_the_consent(session: Session, people: People) -> None:
+    lead = _lead(session, people.admin, email="ana@x.es", consent={
+        "newsletter": {"given": True, "method": "email"}})
+    text = "Nombre;Correo electrónico;Consentimiento comercial\nBegoña;ana@x.es;sí\n"
+    result = _import(session, people.admin, text, on_duplicate="update")
+    assert result.updated == 1, result.errors
+    session.expire_all()
+    lead = session.get(Lead, lead.id)
+    assert lead.consent["comercial"]["given"] is True
+    assert lead.consent["newsletter"]["given"] is True  # kept
+
+
+def test_the_contact_import_maps_the_legal_basis(session: Session, people: People) -> None:
+    text = "Nombre;Correo electrónico;Base legal;Newsletter\nIker;iker@x.es;contrato;si\n"
+    result = _import(session, people.admin, text, entity="contacts")
+    assert result.created == 1, result.errors
+    contact = session.exec(select(Contact)).one()
+    assert contact.legal_basis == "contrato" and contact.consent["newsletter"]["given"] is True
