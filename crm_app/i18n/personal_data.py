@@ -66,6 +66,8 @@ ES = {
     "pd.anonymised": "Persona anonimizada.",
     "pd.anonymised.badge": "Anonimizado el {date}",
     "pd.settings.title": "Datos personales",
+    "pd.settings.link": "Datos personales (RGPD)",
+    "pd.settings.link_help": "Plazo de conservación de los leads descartados.",
     "pd.settings.subtitle": ("Plazo de conservación de los leads descartados: pasado ese tiempo "
                              "sin actividad, se anonimizan cada noche."),
     "pd.settings.months": "Meses sin actividad antes de anonimizar un lead descartado",

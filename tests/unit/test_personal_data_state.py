@@ -74,3 +74,40 @@ def test_anonymise_from_the_page_and_forged_events(session, people) -> None:  # 
     assert r.lead["name"] == "Anonimizado" and r.lead["email"] == ""
     out = run(r.save_consent())  # the card is read-only now; the service refuses too
     assert "anonimizado" in _toast(out).lower()
+
+
+def test_the_retention_screen_previews_validates_and_saves(session, people) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from crm_app.models import Lead, Organisation, utcnow
+    from pages.settings import PersonalDataSettingsState
+
+    lead = svc.create_lead(session=session, actor=people.admin, data={
+        "first_name": "Old", "email": "old@x.es", "status": "descartado",
+        "discard_reason": "No"})
+    lead = session.get(Lead, lead.id)
+    lead.created_at = lead.updated_at = utcnow() - timedelta(days=400)  # ~13 months
+    session.add(lead)
+    session.commit()
+    s = tab(PersonalDataSettingsState, people.admin, path="/ajustes/datos-personales")
+    run(s.check_admin())
+    run(s.load())
+    assert (s.months, s.preview) == ("24", "Con este plazo se anonimizarían 0 leads.")
+    run(s.change_months("12"))
+    assert s.preview == "Con este plazo se anonimizaría 1 lead." and s.errors == {}
+    run(s.change_months("0"))
+    assert s.errors == {"lead_retention_months": "Indica un número de meses entre 1 y 120."}
+    assert s.preview == ""
+    out = run(s.save())
+    assert s.errors and "guardado" not in _toast(out)
+    run(s.change_months("12"))
+    out = run(s.save())
+    assert "Plazo de conservación guardado." in _toast(out)
+    session.expire_all()
+    assert session.exec(select(Organisation)).first().lead_retention_months == 12
+
+    c = tab(PersonalDataSettingsState, people.comercial1, path="/ajustes/datos-personales")
+    out = run(c.save())  # forged
+    assert "permiso" in _toast(out)
