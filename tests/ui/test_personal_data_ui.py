@@ -53,8 +53,11 @@ def test_consent_export_and_anonymise_on_a_lead(live_app, browser, shot):  # noq
             "text": "Política de privacidad v3"}
 
         # access: the ZIP downloads and its JSON holds the lead
+        anchor = page.locator("#lead-pd-export")
+        assert anchor.get_attribute("href") == f"/api/v1/leads/{lead_id}/export", \
+            anchor.evaluate("e => e.outerHTML")
         with page.expect_download() as download:
-            page.click("#lead-pd-export")
+            anchor.click()
         path = download.value.path()
         assert download.value.suggested_filename.startswith(f"datos-personales-lead-{lead_id}")
         with zipfile.ZipFile(path) as zf:

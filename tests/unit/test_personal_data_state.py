@@ -111,3 +111,43 @@ def test_the_retention_screen_previews_validates_and_saves(session, people) -> N
     c = tab(PersonalDataSettingsState, people.comercial1, path="/ajustes/datos-personales")
     out = run(c.save())  # forged
     assert "permiso" in _toast(out)
+
+
+def test_the_contact_dialog_records_consent_and_anonymises(session, people) -> None:  # noqa: ANN001
+    from sqlmodel import select
+
+    from crm_app.models import Contact
+    from crm_app.services import accounts
+    from pages.accounts import AccountRecordState
+
+    acc = accounts.create_account(session=session, actor=people.comercial1,
+                                  data={"name": "Bar Pepe S.L.", "province": "Madrid"})
+    s = tab(AccountRecordState, people.comercial1, path=f"/clientes/{acc.id}")
+    run(s.load())
+    s.new_contact()
+    s.set_contact_value("first_name", "Marta")
+    s.set_contact_value("email", "marta@bar.es")
+    s.set_pd_basis("porque")  # forged: not an option
+    out = run(s.save_contact())
+    assert "legal_basis" in s.contact_errors and s.contact_open
+    s.set_pd_basis("contrato")
+    s.set_pd_news_given(True)
+    s.set_pd_news_method("en_persona")
+    out = run(s.save_contact())
+    assert not s.contact_open, out
+    contact = session.exec(select(Contact)).one()
+    assert contact.legal_basis == "contrato"
+    assert contact.consent["newsletter"]["given"] is True
+    assert contact.consent["newsletter"]["method"] == "en_persona"
+
+    run(s.edit_contact(str(contact.id)))
+    assert (s.pd_basis, s.pd_news_given) == ("contrato", True)
+    assert s.contact_export_href == f"/api/v1/contacts/{contact.id}/export"
+    out = run(s.anonymise_contact())
+    assert "Persona anonimizada." in _toast(out) and not s.contact_open
+    session.expire_all()
+    contact = session.get(Contact, contact.id)
+    assert (contact.first_name, contact.email, contact.anonymised_at is not None) == (
+        "Anonimizado", "", True)
+    run(s.edit_contact(str(contact.id)))
+    assert s.pd_anonymised.startswith("Anonimizado el ")
