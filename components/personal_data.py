@@ -77,11 +77,12 @@ def person_actions(S: Any, *, prefix: str, export_href: Any,  # noqa: N803
                    on_anonymise: Any) -> rx.Component:
     """"Exportar datos de esta persona" (a download from the authorised API route) and
     "Anonimizar" behind its confirmation (gone once the person is anonymised)."""
-    export = rx.button(
-        rx.el.a(rx.icon("download", size=16), t("pd.export"), href=export_href,
-                download="", id=f"{prefix}-export",
-                style={"display": "inline-flex", "alignItems": "center", "gap": "6px"}),
-        as_child=True, variant="soft", width=PHONE_FULL)
+    # Not a link: the app's router would take an <a href="/api/…"> for one of its pages.
+    # ``rx.download`` clicks a detached anchor, so the browser gets the file with its name
+    # from the route's Content-Disposition.
+    export = rx.button(rx.icon("download", size=16), t("pd.export"),
+                       on_click=rx.download(url=export_href), variant="soft",
+                       id=f"{prefix}-export", width=PHONE_FULL)
     anonymise = confirm(
         rx.button(rx.icon("user-x", size=16), t("pd.anonymise"), variant="soft",
                   color_scheme="red", id=f"{prefix}-anonymise", width=PHONE_FULL),

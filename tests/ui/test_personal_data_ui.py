@@ -53,11 +53,8 @@ def test_consent_export_and_anonymise_on_a_lead(live_app, browser, shot):  # noq
             "text": "Política de privacidad v3"}
 
         # access: the ZIP downloads and its JSON holds the lead
-        anchor = page.locator("#lead-pd-export")
-        assert anchor.get_attribute("href") == f"/api/v1/leads/{lead_id}/export", \
-            anchor.evaluate("e => e.outerHTML")
         with page.expect_download() as download:
-            anchor.click()
+            page.click("#lead-pd-export")
         path = download.value.path()
         assert download.value.suggested_filename.startswith(f"datos-personales-lead-{lead_id}")
         with zipfile.ZipFile(path) as zf:
@@ -98,5 +95,25 @@ def test_the_card_fits_a_phone(live_app, browser, shot):  # noqa: ANN001
         expect(page.locator("#lead-pd-export")).to_be_visible()
         no_sideways_scroll(page, PHONE)
         shot(page, "phone")
+    finally:
+        ctx.close()
+
+
+def test_the_retention_setting_previews_the_leads(live_app, browser, shot):  # noqa: ANN001
+    ctx, page = signed_in(browser, live_app, "admin@demo.crm", DESKTOP, path="/ajustes")
+    try:
+        page.click("#settings-personal-data-link")
+        page.wait_for_selector("#retention-months")
+        expect(page.locator("#retention-months")).to_have_value("24")
+        expect(page.locator("#retention-preview")).to_contain_text("Con este plazo se anonimiz")
+        page.fill("#retention-months", "0")
+        expect(page.locator("#retention-months-error")).to_contain_text("entre 1 y 120")
+        page.fill("#retention-months", "24")
+        expect(page.locator("#retention-months-error")).to_have_count(0)
+        expect(page.locator("#retention-preview")).to_be_visible()
+        page.click("#retention-save")
+        expect(page.get_by_text("Plazo de conservación guardado.")).to_be_visible(
+            timeout=15_000)
+        shot(page, "desktop-retention")
     finally:
         ctx.close()
