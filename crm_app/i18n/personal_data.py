@@ -42,17 +42,16 @@ ES = {
     "pd.audit.export": "Exportación de datos personales (derecho de acceso)",
     "pd.audit.anonymise": "Anonimizado (derecho de supresión)",
     "pd.audit.retention": "Anonimizado por el plazo de conservación ({months} meses)",
+    "pd.timeline.anonymise": "Anonimizado",
+    "pd.timeline.export": "Datos personales exportados",
     # --- UI ---------------------------------------------------------------------------------------
     "pd.section": "Datos personales (RGPD)",
     "pd.section.help": ("Base legal del tratamiento y consentimientos de esta persona. Las fechas "
                         "se guardan en UTC y se muestran en hora de Madrid."),
     "pd.field.legal_basis": "Base legal",
-    "pd.field.given": "Consiente",
     "pd.field.at": "Fecha (dd/mm/aaaa)",
     "pd.field.method": "Cómo se obtuvo",
     "pd.field.text": "Texto o versión aceptada",
-    "pd.yes": "Sí",
-    "pd.no": "No",
     "pd.save": "Guardar consentimiento",
     "pd.saved": "Consentimiento guardado.",
     "pd.export": "Exportar datos de esta persona",
@@ -62,7 +61,6 @@ ES = {
                           "campos de texto libre, y se borran sus documentos. Los presupuestos "
                           "(y facturas) conservan sus datos fiscales. No se puede deshacer."),
     "pd.anonymise.confirm": "Anonimizar para siempre",
-    "pd.anonymise.cancel": "Cancelar",
     "pd.anonymised": "Persona anonimizada.",
     "pd.anonymised.badge": "Anonimizado el {date}",
     "pd.settings.title": "Datos personales",

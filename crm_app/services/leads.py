@@ -781,6 +781,7 @@ _ACTION_TITLES = {
     "assign": "Lead reasignado", "delete": "Enviado a la papelera",
     "restore": "Recuperado de la papelera", "convert": "Convertido en cliente",
     "import": "Importado", "import_update": "Actualizado por una importación",
+    "anonymise": t("pd.timeline.anonymise"), "export_personal_data": t("pd.timeline.export"),
 }
 _ACTIVITY_TITLES = {"task": "Tarea", "call": "Llamada", "meeting": "Reunión", "email": "Correo",
                     "note": "Nota"}

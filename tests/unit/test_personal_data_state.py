@@ -72,6 +72,7 @@ def test_anonymise_from_the_page_and_forged_events(session, people) -> None:  # 
     assert "Persona anonimizada." in _toast(out)
     assert r.pd_anonymised.startswith("Anonimizado el ")
     assert r.lead["name"] == "Anonimizado" and r.lead["email"] == ""
+    assert r.timeline[0]["title"] == "Anonimizado" and r.timeline[0]["icon"] == "user-x"
     out = run(r.save_consent())  # the card is read-only now; the service refuses too
     assert "anonimizado" in _toast(out).lower()
 
