@@ -397,3 +397,16 @@ def test_the_contact_import_maps_the_legal_basis(session: Session, people: Peopl
     assert result.created == 1, result.errors
     contact = session.exec(select(Contact)).one()
     assert contact.legal_basis == "contrato" and contact.consent["newsletter"]["given"] is True
+
+
+def test_an_anonymised_lead_cannot_be_converted(session: Session, people: People) -> None:
+    from crm_app.services.conversion import conversion_preview
+
+    lead = _lead(session, people.comercial1)
+    personal_data.anonymise_person(session=session, actor=people.comercial1, entity="lead",
+                                   record_id=lead.id)
+    with pytest.raises(Conflict):
+        convert_lead(session=session, actor=people.comercial1, lead_id=lead.id)
+    preview = conversion_preview(session=session, actor=people.comercial1, lead_id=lead.id)
+    assert "anonimizado" in preview["blocked"]
+    assert session.exec(select(Account)).all() == []
