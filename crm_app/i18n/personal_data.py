@@ -37,6 +37,8 @@ ES = {
     "pd.err.anonymised_contact": "Este contacto está anonimizado: ya no se puede modificar.",
     "pd.err.export_too_big": ("Los documentos de esta persona ocupan más de {mb} MB: pide la "
                               "exportación completa al administrador."),
+    "pd.err.export_rate": ("Como mucho {max} exportaciones de datos personales por hora: "
+                           "inténtalo de nuevo en {minutes} min."),
     "pd.err.months": "Indica un número de meses entre {low} y {high}.",
     # --- audit notes ----------------------------------------------------------------------------
     "pd.audit.export": "Exportación de datos personales (derecho de acceso)",

@@ -64,7 +64,7 @@ from crm_app.models import (
 from crm_app.permissions import Action, Perm, PermissionDenied, can_access, require, restrict
 from crm_app.services import audit
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
-from crm_app.services.errors import Conflict, NotFound, ValidationFailed
+from crm_app.services.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from crm_app.settings import get_settings
 
 PURPOSES = ("comercial", "newsletter")
@@ -75,6 +75,7 @@ RETENTION_MIN, RETENTION_MAX, RETENTION_DEFAULT = 1, 120, 24
 MAX_EXPORT_BYTES = 100 * 1024 * 1024
 MAX_EXPORT_ROWS = 10_000  # per kind of row; a person has far fewer
 RETENTION_BATCH = 500
+EXPORTS_PER_HOUR = 30  # per user: an export reads every file of the person
 
 ENTITIES = {"lead": Lead, "contact": Contact}
 PERSONAL_FIELDS = {
@@ -296,6 +297,23 @@ def _safe_name(name: str) -> str:
     return keep[:120] or "documento"
 
 
+def _throttle_exports(session: Session, actor: Actor) -> None:
+    """At most ``EXPORTS_PER_HOUR`` exports per user and hour, counted from the audit trail
+    (so every worker and process agrees); the system is not limited."""
+    if actor.id is None:
+        return
+    since = utcnow() - timedelta(hours=1)
+    stmt = (select(AuditEvent.at).where(AuditEvent.actor_id == actor.id,
+                                        AuditEvent.action == "export_personal_data",
+                                        AuditEvent.at >= since)
+            .order_by(AuditEvent.at).limit(EXPORTS_PER_HOUR))
+    recent = list(session.exec(stmt).all())
+    if len(recent) >= EXPORTS_PER_HOUR:
+        wait = max(1, int((recent[0] + timedelta(hours=1) - utcnow()).total_seconds()) + 1)
+        raise TooManyRequests(t("pd.err.export_rate", max=EXPORTS_PER_HOUR,
+                                minutes=max(1, -(-wait // 60))), retry_after=wait)
+
+
 @needs_actor
 def export_person(*, session: Session, actor: Actor, entity: str, record_id: int
                   ) -> tuple[str, bytes]:
@@ -307,6 +325,7 @@ def export_person(*, session: Session, actor: Actor, entity: str, record_id: int
         raise NotFound()
     require(actor, Perm.RECORDS_VIEW)
     record = _person(session, actor, entity, record_id, Action.VIEW)
+    _throttle_exports(session, actor)
     leads, contacts = _linked(session, actor, record, Action.VIEW)
     lead_ids = [x.id for x in leads]
     contact_ids = [x.id for x in contacts]

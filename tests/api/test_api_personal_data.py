@@ -117,3 +117,18 @@ def test_retention_setting_and_preview_are_for_admins(api: Api) -> None:
         assert api.request(who, "GET", "/api/v1/personal-data/retention").status_code == 403
         assert api.request(who, "PUT", "/api/v1/personal-data/retention",
                            json={"lead_retention_months": 12}).status_code == 403
+
+
+def test_exports_are_limited_per_user_and_hour(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_app.services import personal_data
+
+    monkeypatch.setattr(personal_data, "EXPORTS_PER_HOUR", 2)
+    lead = _lead(api)
+    for _ in range(2):
+        assert api.request("comercial1", "GET",
+                           f"/api/v1/leads/{lead['id']}/export").status_code == 200
+    r = api.request("comercial1", "GET", f"/api/v1/leads/{lead['id']}/export")
+    assert r.status_code == 429, r.text
+    assert "por hora" in r.json()["detail"] and int(r.headers["retry-after"]) > 3000
+    # another user has their own allowance
+    assert api.request("admin", "GET", f"/api/v1/leads/{lead['id']}/export").status_code == 200
