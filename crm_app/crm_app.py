@@ -142,6 +142,8 @@ for component, route, title_key, loader in [
      settings.CustomFieldsState.load),
     (settings.pipelines_page, "/ajustes/embudos", "sui.pipes.title",
      settings.PipelinesState.load),
+    (settings.personal_data_settings_page, "/ajustes/datos-personales", "pd.settings.title",
+     settings.PersonalDataSettingsState.load),
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])

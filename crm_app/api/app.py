@@ -11,7 +11,13 @@ from crm_app.api.field_errors import ERROR_RESPONSES, field_errors
 from crm_app.api.origin_guard import OriginGuard
 from crm_app.logsafe import install as install_log_redaction
 from crm_app.permissions import PermissionDenied
-from crm_app.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from crm_app.services.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from crm_app.settings import get_settings
 
 
@@ -35,6 +41,11 @@ def build_api() -> FastAPI:
     @api.exception_handler(ValidationFailed)
     async def _invalid(_: Request, exc: ValidationFailed) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "errors": exc.errors}, status_code=422)
+
+    @api.exception_handler(TooManyRequests)
+    async def _too_many(_: Request, exc: TooManyRequests) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=429,
+                            headers={"Retry-After": str(exc.retry_after)})
 
     @api.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
@@ -74,4 +85,6 @@ def build_api() -> FastAPI:
     from crm_app.worker.queue import install_export_queue  # noqa: PLC0415
     api.include_router(routes_exports.router)
     install_export_queue()  # the web process hands exports to the Celery worker
+    from crm_app.api import routes_personal_data  # noqa: PLC0415
+    api.include_router(routes_personal_data.router)
     return api

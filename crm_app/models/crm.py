@@ -20,7 +20,21 @@ class LeadStatus(StrEnum):
     CONVERTIDO = "convertido"
 
 
-class Lead(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+class PersonalData(SQLModel):
+    """RGPD / LOPDGDD on a person's record (lead, contact; alembic 0007): the legal basis of
+    the processing, consent per purpose and when the person was anonymised.
+
+    ``consent`` is ``{purpose: {"given": bool, "at": ISO-8601 UTC | None, "method": str,
+    "text": str}}`` for the purposes in ``services.personal_data.PURPOSES`` (comercial,
+    newsletter); ``services.personal_data.clean_consent`` validates it on every write."""
+
+    legal_basis: str = Field(default="", max_length=20,
+                             sa_column_kwargs={"server_default": ""})
+    consent: dict = JSONField()
+    anonymised_at: datetime | None = Timestamp()
+
+
+class Lead(Owned, Timestamps, SoftDelete, Searchable, PersonalData, SQLModel, table=True):
     """A prospect. Indexed only where an index pays for itself: the duplicate keys (email,
     phone, NIF), the default order (created_at), the owner (a comercial's list), province (a
     rare one would otherwise scan the table) and the import batch (undo). Status, source,
@@ -93,7 +107,7 @@ class Account(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
 
 
-class Contact(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
+class Contact(Owned, Timestamps, SoftDelete, Searchable, PersonalData, SQLModel, table=True):
     search_fields = (("first_name", "last_name", "position"),)
     id: int | None = Field(default=None, primary_key=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)

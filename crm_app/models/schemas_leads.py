@@ -22,6 +22,7 @@ from crm_app.models.bounds import (
     Text,
 )
 from crm_app.models.schema_config import body, public
+from crm_app.models.schemas_personal import Consent, LegalBasis
 
 
 class _In(BaseModel):
@@ -50,6 +51,8 @@ class LeadCreate(_In):
     notes: Text = Field(default="", max_length=20000)
     custom: JsonObject = Field(default_factory=dict)
     owner_id: Id | None = None
+    legal_basis: LegalBasis = ""
+    consent: Consent = Field(default_factory=dict)
 
 
 class LeadUpdate(_In):
@@ -73,6 +76,8 @@ class LeadUpdate(_In):
     notes: Text | None = Field(default=None, max_length=20000)
     custom: JsonObject | None = None
     owner_id: Id | None = None
+    legal_basis: LegalBasis | None = None
+    consent: Consent | None = None
 
 
 class _Out(BaseModel):
@@ -117,6 +122,9 @@ class LeadPublic(_Out):
     converted_contact_id: int | None
     converted_opportunity_id: int | None
     import_batch_id: int | None
+    legal_basis: str = ""
+    consent: dict[str, Any] = {}
+    anonymised_at: datetime | None = None
 
 
 class LeadsPublic(BaseModel):

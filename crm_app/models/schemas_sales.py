@@ -26,6 +26,7 @@ from crm_app.models.bounds import (
     Text,
 )
 from crm_app.models.schema_config import body, public
+from crm_app.models.schemas_personal import Consent, LegalBasis
 
 TaxRate = Number | Literal["exento"]
 
@@ -112,6 +113,8 @@ class ContactUpdate(BaseModel):
     owner_id: Id | None = None
     lead_id: Id | None = None
     created_at: Moment | None = None
+    legal_basis: LegalBasis | None = None
+    consent: Consent | None = None
 
 
 class ContactCreate(ContactUpdate):
@@ -136,6 +139,9 @@ class ContactPublic(_Out):
     created_at: datetime
     updated_at: datetime | None
     deleted_at: datetime | None
+    legal_basis: str = ""
+    consent: dict[str, Any] = {}
+    anonymised_at: datetime | None = None
 
 
 class AccountsPublic(BaseModel):

@@ -61,6 +61,9 @@ class Organisation(SQLModel, table=True):
     smtp_password_enc: str = ""  # Fernet token under a key derived from the secret key
     smtp_starttls: bool = True
     smtp_from: str = ""
+    # Datos personales (alembic 0007): discarded leads untouched this many months are
+    # anonymised by the nightly job (``services.personal_data.run_retention``); 0 = never.
+    lead_retention_months: int = 24
     updated_at: datetime | None = Timestamp()
 
 

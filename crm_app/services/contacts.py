@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import Account, Contact, Lead, User, utcnow
 from crm_app.permissions import Action, Perm, restrict
+from crm_app.services import personal_data
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.links import blank, visible
@@ -45,7 +46,7 @@ from crm_app.services.search import contains, matches
 from crm_app.services.spain import canonical_province
 
 CONTACT_FIELDS = ("account_id", "first_name", "last_name", "email", "phone", "position", "nif",
-                  "custom", "owner_id", "lead_id", "created_at")
+                  "custom", "owner_id", "lead_id", "created_at", "legal_basis", "consent")
 CONTACT_SORTS = {"name": Contact.last_name, "first_name": Contact.first_name,
                  "email": Contact.email, "created_at": Contact.created_at,
                  "updated_at": Contact.updated_at}
@@ -105,6 +106,7 @@ def _clean_contact(session: Session, actor: Actor, data: Mapping[str, Any],
             when = aware(data["created_at"], field_name="created_at", errors=errors)
             if when is not None:
                 out["created_at"] = when
+    out.update(personal_data.clean_personal(data=data, current=current, errors=errors))
     return out, errors, account
 
 
@@ -127,6 +129,7 @@ def create_contact(*, session: Session, actor: Actor, data: Mapping[str, Any]) -
 def update_contact(*, session: Session, actor: Actor, contact_id: int,
                    data: Mapping[str, Any]) -> Contact:
     contact = get_owned(session, actor, Contact, contact_id, Action.CHANGE, label="Contacto")
+    personal_data.refuse_if_anonymised(contact, "contact")
     values, errors, _ = _clean_contact(session, actor, data, contact)
     save_owned(session=session, actor=actor, record=contact, entity="contact", data=data,
                values=values, errors=errors)

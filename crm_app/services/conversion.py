@@ -40,7 +40,7 @@ from crm_app.models import (
     utcnow,
 )
 from crm_app.permissions import Action, restrict
-from crm_app.services import audit
+from crm_app.services import audit, personal_data
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.custom_fields import active_defs, parse_decimal
 from crm_app.services.defaults import ensure_default_pipeline
@@ -144,6 +144,7 @@ def convert_lead(*, session: Session, actor: Actor, lead_id: int,
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.CHANGE)
     if lead.status == LeadStatus.CONVERTIDO:
         raise Conflict("Este lead ya está convertido.")
+    personal_data.refuse_if_anonymised(lead, "lead")  # nobody left to make a customer of
     value = _amount(amount) if create_opportunity else Decimal("0")
     pipeline_stage = _first_open_stage(session, actor, pipeline_id) if create_opportunity \
         else None
@@ -245,6 +246,7 @@ def conversion_preview(*, session: Session, actor: Actor, lead_id: int) -> dict:
     """What conversion would do, for the dialog: the matched account (if any) and why."""
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.CHANGE)
     try:
+        personal_data.refuse_if_anonymised(lead, "lead")
         account = match_account(session=session, actor=actor, lead=lead)
     except Conflict as exc:
         return {"account": None, "blocked": exc.message}

@@ -56,3 +56,11 @@ class LoginThrottled(LoginFailed):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooManyRequests(DomainError):
+    """A rate limit of a costly action (e.g. personal-data exports): HTTP 429."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

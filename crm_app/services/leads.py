@@ -39,7 +39,7 @@ from crm_app.models import (
 )
 from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
 from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
-from crm_app.services import audit, links, search
+from crm_app.services import audit, links, personal_data, search
 from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value, parse_date
@@ -59,7 +59,7 @@ STATUSES = tuple(s.value for s in LeadStatus)
 TEXT_FIELDS = ("first_name", "last_name", "company", "position", "city", "source",
                "discard_reason", "notes")
 EDITABLE = frozenset((*TEXT_FIELDS, "nif", "email", "phone", "province", "status", "custom",
-                      "owner_id"))
+                      "owner_id", "legal_basis", "consent"))
 READ_ONLY = frozenset(Lead.model_fields) - EDITABLE
 SORTABLE = ("created_at", "updated_at", "first_name", "last_name", "company", "email", "phone",
             "province", "city", "source", "status", "owner_id", "id")
@@ -142,6 +142,7 @@ def clean_lead_data(*, session: Session, data: dict, current: Lead | None = None
         out["custom"] = custom
     if "owner_id" in data:
         out["owner_id"] = data["owner_id"]
+    out.update(personal_data.clean_personal(data=data, current=current, errors=errors))
 
     def merged(key: str) -> Any:
         if key in out:
@@ -613,6 +614,7 @@ def update_lead(*, session: Session, actor: Actor, lead_id: int, data: dict,
     """Partial update; the audit event keeps only the fields that changed (before/after).
     ``owner_id`` reassigns (same checks as ``assign``); ``None`` means "no change"."""
     lead = get_lead(session=session, actor=actor, lead_id=lead_id, action=Action.CHANGE)
+    personal_data.refuse_if_anonymised(lead, "lead")
     before = audit.snapshot(lead)
     clean = clean_lead_data(session=session, data=data, current=lead)
     owner_given = clean.pop("owner_id", None)
@@ -779,6 +781,7 @@ _ACTION_TITLES = {
     "assign": "Lead reasignado", "delete": "Enviado a la papelera",
     "restore": "Recuperado de la papelera", "convert": "Convertido en cliente",
     "import": "Importado", "import_update": "Actualizado por una importación",
+    "anonymise": t("pd.timeline.anonymise"), "export_personal_data": t("pd.timeline.export"),
 }
 _ACTIVITY_TITLES = {"task": "Tarea", "call": "Llamada", "meeting": "Reunión", "email": "Correo",
                     "note": "Nota"}

@@ -54,6 +54,9 @@ def make_celery() -> Celery:
             "backup-daily": {"task": "crm.ops.backup", "schedule": crontab(hour=2, minute=45)},
             # finished "Exportar todos los datos" ZIPs are deleted after a day
             "purge-exports": {"task": "crm.ops.purge_exports", "schedule": crontab(minute=53)},
+            # discarded leads without activity for N months are anonymised (RGPD retention)
+            "personal-data-retention": {"task": "crm.core.personal_data_retention",
+                                        "schedule": crontab(hour=3, minute=50)},
         },
     )
     return celery

@@ -31,6 +31,15 @@ def purge_import_uploads() -> int:
     return purge_abandoned()
 
 
+@celery_app.task(name="crm.core.personal_data_retention")
+def personal_data_retention() -> int:
+    """RGPD: anonymise the discarded leads idle longer than the company's retention."""
+    from crm_app.services import personal_data
+
+    with session_scope() as session:
+        return personal_data.run_retention(session=session)
+
+
 @celery_app.task(name="crm.core.ping")
 def ping() -> str:
     return "pong"

@@ -15,7 +15,10 @@ from crm_app.i18n import t
 from crm_app.permissions import Perm
 from crm_app.services import accounts as account_service
 from crm_app.services import contacts as contact_service
+from crm_app.services import personal_data
+from crm_app.services.audit import snapshot
 from crm_app.state import AppState, Ctx, handler, setter
+from crm_app.state_mixins.personal_data import PersonalDataMixin
 from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.accounts.rows import (
     account_card,
@@ -33,7 +36,7 @@ TIMELINE_PAGE = 30
 TIMELINE_MORE = 50
 
 
-class AccountRecordState(RecordPageMixin, AppState):
+class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     acc: dict[str, str] = {}
     contacts: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -105,6 +108,7 @@ class AccountRecordState(RecordPageMixin, AppState):
         self.contact_id = 0
         self.contact_form = {k: "" for k in CONTACT_FIELDS}
         self.contact_errors = {}
+        self._pd_show({})
         self.contact_open = True
 
     @handler()
@@ -115,7 +119,13 @@ class AccountRecordState(RecordPageMixin, AppState):
         self.contact_id = c.id or 0
         self.contact_form = {k: str(getattr(c, k) or "") for k in CONTACT_FIELDS}
         self.contact_errors = {}
+        self._pd_show(snapshot(c) or {})  # RGPD: legal basis and consent
         self.contact_open = True
+
+    @rx.var
+    def contact_export_href(self) -> str:
+        """The access export of the contact in the dialog (a ZIP from the API route)."""
+        return f"/api/v1/contacts/{self.contact_id}/export"
 
     set_contact_open = setter("contact_open")
 
@@ -127,6 +137,8 @@ class AccountRecordState(RecordPageMixin, AppState):
     @handler(Perm.RECORDS_CHANGE, errors="contact_errors")
     def save_contact(self, ctx: Ctx) -> Any:
         data = {k: self.contact_form.get(k, "").strip() for k in CONTACT_FIELDS}
+        if not self.pd_anonymised:
+            data.update(self._pd_payload())
         with self._busy("contact_saving"):
             yield
             if self.contact_id:
@@ -138,6 +150,15 @@ class AccountRecordState(RecordPageMixin, AppState):
         self.contact_open = False
         self._fill(ctx)
         yield rx.toast.success(t("sui.contacts.saved"))
+
+    @handler(Perm.RECORDS_DELETE)
+    def anonymise_contact(self, ctx: Ctx) -> Any:
+        """RGPD erasure of the contact in the dialog (the confirmation asked first)."""
+        personal_data.anonymise_person(session=ctx.session, actor=ctx.user, entity="contact",
+                                       record_id=self.contact_id)
+        self.contact_open = False
+        self._fill(ctx)
+        return rx.toast.success(t("pd.anonymised"))
 
     @handler(Perm.RECORDS_DELETE)
     def delete_contact(self, ctx: Ctx, contact_id: str) -> Any:

@@ -14,6 +14,7 @@ from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_note, listing
 from components.forms import field, grid, info, long_text, section
 from components.layout import shell
+from components.personal_data import consent_fields, person_actions
 from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.accounts.record_state import AccountRecordState as R
@@ -136,6 +137,11 @@ def _contact_dialog() -> rx.Component:
         _contact_input("position", "sui.contact.position"),
         _contact_input("email", "col.email", type="email"),
         _contact_input("phone", "col.phone", type="tel", input_mode="tel"),
+        rx.heading(t("pd.section"), size="3", padding_top="var(--space-2)"),
+        consent_fields(R, prefix="contact-pd", errors=R.contact_errors),
+        rx.cond(R.contact_id > 0,
+                person_actions(R, prefix="contact-pd", export_href=R.contact_export_href,
+                               on_anonymise=R.anonymise_contact)),
         title=rx.cond(R.contact_id > 0, t("sui.contacts.edit"), t("sui.contacts.new")),
         open_=R.contact_open, on_open_change=R.set_contact_open,
         submit_label=t("common.save"), on_submit=R.save_contact, saving=R.contact_saving,

@@ -10,18 +10,19 @@ import reflex as rx
 from crm_app.formatting import datetime_es, phone_es
 from crm_app.i18n import t
 from crm_app.permissions import Perm, can_access
-from crm_app.services import conversion, lead_options
+from crm_app.services import conversion, lead_options, personal_data
 from crm_app.services import leads as lead_service
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.pipelines import list_pipelines
 from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
+from crm_app.state_mixins.personal_data import PersonalDataMixin
 from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.leads.rows import CONVERTED, as_datetime, custom_text, option, timeline_rows
 
 _DATA_FIELDS = ("company", "position", "email", "phone", "nif", "province", "city", "source")
 
 
-class LeadRecordState(RecordPageMixin, AppState):
+class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -55,12 +56,18 @@ class LeadRecordState(RecordPageMixin, AppState):
     def edit_href(self) -> str:
         return f"/leads/{self.record_id}/editar"
 
+    @rx.var
+    def export_href(self) -> str:
+        """The access export (a ZIP), served by the authorised API route."""
+        return f"/api/v1/leads/{self.record_id}/export"
+
     def _fill(self, ctx: Ctx) -> None:
         """The lead, its fields and its timeline, as the page shows them."""
         data = lead_service.get_lead_dict(session=ctx.session, actor=ctx.user,
                                           lead_id=self.record_id)
         self.status = data["status"]
         self.owner_id = str(data.get("owner_id") or "")
+        self._pd_show(data)
         created = as_datetime(data.get("created_at"))
         self.lead = {
             "name": data.get("display_name") or "—",
@@ -161,6 +168,26 @@ class LeadRecordState(RecordPageMixin, AppState):
             return None
         lead_service.restore_lead(session=ctx.session, actor=ctx.user, lead_id=lead_id)
         return toast_and_go(t("lead_ui.record.restored"), f"/leads/{lead_id}")
+
+    # --- personal data (RGPD) ------------------------------------------------------------------
+
+    @handler(Perm.RECORDS_CHANGE, errors="pd_errors")
+    def save_consent(self, ctx: Ctx) -> Any:
+        """The legal basis and consent of the card, through ``update_lead``'s validation."""
+        with self._busy("pd_saving"):
+            yield
+            lead_service.update_lead(session=ctx.session, actor=ctx.user,
+                                     lead_id=self.record_id, data=self._pd_payload())
+        self._fill(ctx)
+        yield rx.toast.success(t("pd.saved"))
+
+    @handler(Perm.RECORDS_DELETE)
+    def anonymise(self, ctx: Ctx) -> Any:
+        """Irreversible erasure (the dialog asked first); the page shows what is left."""
+        personal_data.anonymise_person(session=ctx.session, actor=ctx.user, entity="lead",
+                                       record_id=self.record_id)
+        self._fill(ctx)
+        return rx.toast.success(t("pd.anonymised"))
 
     # --- conversion ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from components.dialogs import confirm, form_dialog
 from components.empty_state import listing
 from components.forms import choice, field, info, long_text, section
 from components.layout import shell
+from components.personal_data import personal_data_card
 from components.record_header import link_button, record_header, record_page
 from crm_app.i18n import t
 from pages.leads.record_state import LeadRecordState as R
@@ -176,7 +177,10 @@ def lead_record_page() -> rx.Component:
     body = rx.vstack(
         _header(),
         rx.grid(
-            rx.vstack(_data_card(), _timeline(), spacing="4", width="100%", min_width="0"),
+            rx.vstack(_data_card(),
+                      personal_data_card(R, prefix="lead-pd", export_href=R.export_href,
+                                         on_save=R.save_consent, on_anonymise=R.anonymise),
+                      _timeline(), spacing="4", width="100%", min_width="0"),
             rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
                       order=rx.breakpoints(initial="-1", md="0")),
             columns=rx.breakpoints(initial="1", md="3fr 2fr"),

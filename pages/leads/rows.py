@@ -22,7 +22,8 @@ _TIMELINE_ICONS = {"create": "sparkles", "update": "pencil", "status": "tag",
                    "assign": "user-round-cog", "delete": "trash-2", "restore": "rotate-ccw",
                    "convert": "building-2", "import": "upload", "import_update": "upload",
                    "call": "phone", "meeting": "users", "email": "mail", "task": "list-checks",
-                   "note": "sticky-note"}
+                   "note": "sticky-note", "anonymise": "user-x",
+                   "export_personal_data": "download"}
 
 
 def option(value: Any, label: str) -> dict[str, str]:

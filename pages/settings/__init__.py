@@ -1,7 +1,7 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
 data (Empresa), users and teams, the lead assignment rules, the custom fields, the sales
-pipelines, the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``) and
-the export of all the data (Exportar datos).
+pipelines, the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``), the
+export of all the data (Exportar datos) and the retention of personal data (Datos personales).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
@@ -18,6 +18,8 @@ from pages.settings.fields_state import CustomFieldsState
 from pages.settings.fields_view import fields_page
 from pages.settings.overview_state import SettingsState
 from pages.settings.overview_view import settings_page
+from pages.settings.personal_data_state import PersonalDataSettingsState
+from pages.settings.personal_data_view import personal_data_settings_page
 from pages.settings.pipelines_state import PipelinesState
 from pages.settings.pipelines_view import pipelines_page
 from pages.settings.rules_state import AssignmentRulesState
@@ -26,6 +28,7 @@ from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
 __all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
-           "ExportState", "PipelinesState", "SettingsState", "TeamsAdminState",
-           "UsersAdminState", "audit_page", "company_page", "export_page", "fields_page",
-           "pipelines_page", "rules_page", "settings_page", "teams_page", "users_page"]
+           "ExportState", "PersonalDataSettingsState", "PipelinesState", "SettingsState",
+           "TeamsAdminState", "UsersAdminState", "audit_page", "company_page", "export_page",
+           "fields_page", "personal_data_settings_page", "pipelines_page", "rules_page",
+           "settings_page", "teams_page", "users_page"]

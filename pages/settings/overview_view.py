@@ -15,7 +15,9 @@ from pages.settings.overview_state import SettingsState as S
 
 # (route, icon, message key, test id) of each settings screen, by area.
 LEADS_LINKS = [("/ajustes/asignacion", "route", "settings_ui.rules", "settings-rules"),
-               ("/ajustes/campos", "text-cursor-input", "settings_ui.fields", "settings-fields")]
+               ("/ajustes/campos", "text-cursor-input", "settings_ui.fields", "settings-fields"),
+               ("/ajustes/datos-personales", "shield", "pd.settings.link",
+                "settings-personal-data-link")]
 SALES_LINKS = [("/ajustes/embudos", "kanban", "sui.settings.pipelines", "settings-pipelines"),
                ("/productos", "package", "sui.settings.catalog", "settings-catalog")]
 USER_LINKS = [("/ajustes/usuarios", "users", "uadm.nav.users", "settings-users-admin"),

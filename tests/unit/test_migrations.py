@@ -9,6 +9,7 @@ PostgreSQL upgrade with its URL from the ``CRM_*`` settings as the CLI would rea
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -199,3 +200,45 @@ def test_account_security_migration_keeps_the_users_sqlite(tmp_path: Path) -> No
 @pytest.mark.postgres
 def test_account_security_migration_keeps_the_users_postgres(pg_server) -> None:  # noqa: ANN001
     assert_account_security_migrate(pg_server.create_database("crm_migration_0006"))
+
+
+def assert_personal_data_migrate(url: str) -> None:
+    """0007 (RGPD) gives existing leads, contacts and the company the defaults a new row gets
+    (no legal basis, no consent, not anonymised; 24 months), and its downgrade drops the
+    columns keeping the rows."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0004_company_settings")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(ORG_0003))
+            conn.execute(sa.text(
+                "INSERT INTO lead (first_name, last_name, company, nif, email, phone, position, "
+                "province, city, source, status, discard_reason, notes, custom, created_at, "
+                "search_text) VALUES ('Ana', '', '', '', 'ana@x.es', '', '', '', '', '', "
+                "'nuevo', '', '', '{}', '2026-01-01 10:00:00', 'ana')"))
+        command.upgrade(cfg, "0007_personal_data")
+        with engine.connect() as conn:
+            lead = conn.execute(sa.text(
+                "SELECT first_name, legal_basis, consent, anonymised_at FROM lead")).one()
+            months = conn.execute(sa.text(
+                "SELECT lead_retention_months FROM organisation")).scalar_one()
+        consent = lead[2] if isinstance(lead[2], dict) else json.loads(lead[2])
+        assert (lead[0], lead[1], consent, lead[3], months) == ("Ana", "", {}, None, 24)
+        command.downgrade(cfg, "0006_account_security")
+        for table in ("lead", "contact"):
+            columns = {c["name"] for c in sa.inspect(engine).get_columns(table)}
+            assert not columns & {"legal_basis", "consent", "anonymised_at"}
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT first_name FROM lead")).scalar_one() == "Ana"
+    finally:
+        engine.dispose()
+
+
+def test_personal_data_migration_keeps_the_rows_sqlite(tmp_path: Path) -> None:
+    assert_personal_data_migrate(f"sqlite:///{tmp_path / 'rgpd.db'}")
+
+
+@pytest.mark.postgres
+def test_personal_data_migration_keeps_the_rows_postgres(pg_server) -> None:  # noqa: ANN001
+    assert_personal_data_migrate(pg_server.create_database("crm_migration_0007"))

@@ -19,13 +19,15 @@ from pages.settings import (
     AssignmentRulesState,
     CompanyState,
     CustomFieldsState,
+    PersonalDataSettingsState,
     PipelinesState,
     SettingsState,
 )
 
 SCREENS = [(SettingsState, "/ajustes"), (CompanyState, "/ajustes/empresa"),
            (AssignmentRulesState, "/ajustes/asignacion"),
-           (CustomFieldsState, "/ajustes/campos"), (PipelinesState, "/ajustes/embudos")]
+           (CustomFieldsState, "/ajustes/campos"), (PipelinesState, "/ajustes/embudos"),
+           (PersonalDataSettingsState, "/ajustes/datos-personales")]
 
 
 def toasts(events: list[Any]) -> list[str]:
@@ -53,6 +55,7 @@ def test_a_comercial_is_turned_away_once(session, people, state_cls, path):
     for var in ("users", "rules", "fields", "stages"):
         assert getattr(s, var, []) == []
     assert getattr(s, "values", {}) == {}  # /ajustes/empresa: no company data sent
+    assert getattr(s, "preview", "") == ""  # /ajustes/datos-personales: no count sent
 
 
 @pytest.mark.parametrize("state_cls,path", SCREENS)

@@ -96,6 +96,28 @@ _ACCOUNT_NIF = _f("account_nif", "CIF del cliente", "account_nif",
                   "CIF|CIF/NIF|NIF/CIF|CIF empresa|NIF empresa|CIF cliente|NIF cliente|"
                   "CIF/NIF empresa|"
                   "Company VAT|Company Tax ID", 20)
+# Personal data (RGPD): the legal basis and the consent per purpose, for leads and contacts.
+# The consent columns are folded into the record's ``consent`` object by ``validate.prepare``.
+_PERSONAL = (
+    _f("legal_basis", "Base legal", "legal_basis",
+       "Base legal|Base jurídica|Base de legitimación|Legitimación|Legal Basis|Lawful Basis",
+       20),
+    _f("consent_comercial", "Consentimiento comercial", "consent",
+       "Consentimiento comercial|Consentimiento|Consiente comunicaciones comerciales|"
+       "Acepta publicidad|Acepta comunicaciones|Marketing Consent|Consent"),
+    _f("consent_newsletter", "Consentimiento newsletter", "consent",
+       "Consentimiento newsletter|Newsletter|Boletín|Suscrito al boletín|Newsletter Consent"),
+    _f("consent_at", "Fecha del consentimiento", "datetime",
+       "Fecha del consentimiento|Fecha consentimiento|Consentimiento fecha|Consent Date"),
+    _f("consent_method", "Medio del consentimiento", "consent_method",
+       "Medio del consentimiento|Cómo se obtuvo|Origen del consentimiento|Consent Method|"
+       "Consent Source"),
+    _f("consent_text", "Texto del consentimiento", "text",
+       "Texto del consentimiento|Versión del consentimiento|Versión de la política|"
+       "Política aceptada|Consent Text|Privacy Policy Version", 300),
+)
+CONSENT_FIELDS = ("consent_comercial", "consent_newsletter", "consent_at", "consent_method",
+                  "consent_text")
 
 FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "lead": (
@@ -108,7 +130,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
            "Origen|Fuente|Canal|Canal de entrada|Medio|Lead Source|Source|Original Source|"
            "Channel", 60),
         _f("status", "Estado", "status", "Estado|Estado del lead|Status|Lead Status", 20),
-        _NOTES, _CREATED, _OWNER,
+        _NOTES, _CREATED, _OWNER, *_PERSONAL,
     ),
     "account": (
         _f("name", "Razón social", "text",
@@ -139,7 +161,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "contact": (
         _FIRST, _LAST, _FULL, _EMAIL, _PHONE, _MOBILE, _POSITION,
         _f("nif", "NIF/NIE", "nif", "NIF|DNI|NIE|DNI/NIE|NIF/NIE|Documento de identidad", 20),
-        _ACCOUNT, _ACCOUNT_NIF, _CREATED, _OWNER,
+        _ACCOUNT, _ACCOUNT_NIF, _CREATED, _OWNER, *_PERSONAL,
     ),
     "opportunity": (
         _f("name", "Nombre de la oportunidad", "text",

@@ -86,10 +86,11 @@ MODELS: dict[str, type[SQLModel]] = {"lead": Lead, "account": Account, "contact"
                                      "opportunity": Opportunity}
 TEXT_COLUMNS = {
     "lead": ("first_name", "last_name", "company", "nif", "email", "phone", "position",
-             "province", "city", "source", "notes"),
+             "province", "city", "source", "notes", "legal_basis"),
     "account": ("name", "trade_name", "nif", "sector", "size_band", "address", "postal_code",
                 "city", "province", "email", "phone", "website", "channel", "notes"),
-    "contact": ("first_name", "last_name", "email", "phone", "position", "nif"),
+    "contact": ("first_name", "last_name", "email", "phone", "position", "nif",
+                "legal_basis"),
     "opportunity": ("name", "channel", "lost_reason", "description"),
 }
 # Fields an ``update`` may overwrite (never the creation date, which is history).
@@ -611,6 +612,10 @@ def _insert(session: Session, actor: Actor, entity: str, frame: pl.DataFrame, ba
     custom = _custom_dicts(frame)
     if custom is not None:
         out = out.with_columns(pl.Series("custom", custom, dtype=pl.Object))
+    if "consent" in frame.columns:  # RGPD: the consent object built by ``validate.prepare``
+        out = out.with_columns(pl.Series("consent", [json.loads(v) if v else {}
+                                                     for v in frame["consent"].to_list()],
+                                         dtype=pl.Object))
     writer.insert_rows(session=session, model=model, frame=out, constants=constants,
                        progress=progress)
     if entity == "opportunity":
@@ -738,6 +743,8 @@ def _apply_updates(session: Session, actor: Actor, entity: str,
                   if k.startswith("custom.") and v is not None}
         if custom:
             new["custom"] = {**(rec.custom or {}), **custom}
+        if row.get("consent"):
+            new["consent"] = {**(rec.consent or {}), **json.loads(row["consent"])}
         if owner_allowed and row.get("owner_id") is not None:
             new["owner_id"] = row["owner_id"]
             new["team_id"] = teams.get(row["owner_id"])

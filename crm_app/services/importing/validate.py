@@ -17,11 +17,12 @@ from typing import Any
 import polars as pl
 
 from crm_app.i18n import t
-from crm_app.models import CustomFieldDef, StageKind
+from crm_app.models import CustomFieldDef, StageKind, utcnow
+from crm_app.services import personal_data
 from crm_app.services.custom_fields import MAX_CUSTOM_BYTES, coerce_value
 from crm_app.services.defaults import SIZE_BANDS
 from crm_app.services.importing.checks import check_emails, check_nifs, check_phones, nulls
-from crm_app.services.importing.mapping import FieldSpec, Mapping, fields_of
+from crm_app.services.importing.mapping import CONSENT_FIELDS, FieldSpec, Mapping, fields_of
 from crm_app.services.importing.reader import ROW, RawTable
 from crm_app.services.importing.values import parse_amounts, parse_dates, parse_datetimes
 from crm_app.services.spain import canonical_province, fold
@@ -201,6 +202,10 @@ def prepare(*, entity: str, table: RawTable, mapping: Mapping, lookups: Lookups)
         if "phone" in specs:
             out["phone"] = out.get("phone", null_series("phone")).fill_null(mobile).alias("phone")
 
+    if any(name in out for name in CONSENT_FIELDS):
+        out["consent"] = _consent_column({k: out.pop(k) for k in CONSENT_FIELDS if k in out},
+                                         n)
+
     def col(name: str) -> pl.Series:
         return out.get(name, null_series(name))
 
@@ -311,6 +316,18 @@ def _convert(spec: FieldSpec, values: pl.Series, errors: _Errors, lookups: Looku
         flag = map_values(values, _bool, pl.Boolean)
         errors.add(name, values.is_not_null() & flag.is_null(), BOOL_INVALID, values)
         return flag
+    if kind == "legal_basis":
+        basis = map_values(values, _legal_basis, pl.String)
+        errors.add(name, values.is_not_null() & basis.is_null(), t("pd.err.basis"), values)
+        return basis
+    if kind == "consent":
+        flag = map_values(values, _bool, pl.Boolean)
+        errors.add(name, values.is_not_null() & flag.is_null(), BOOL_INVALID, values)
+        return flag
+    if kind == "consent_method":
+        method = map_values(values, lambda v: personal_data.clean_method(v) or None, pl.String)
+        errors.add(name, values.is_not_null() & method.is_null(), t("pd.err.method"), values)
+        return method
     if kind == "country":
         code = map_values(values, _country, pl.String)
         errors.add(name, values.is_not_null() & code.is_null(),
@@ -479,6 +496,36 @@ def _bool(value: str) -> bool | None:
     if key in _FALSE:
         return False
     return None
+
+
+def _legal_basis(value: str) -> str | None:
+    errors: dict[str, str] = {}
+    basis = personal_data.clean_legal_basis(value, errors=errors)
+    return basis or None
+
+
+def _consent_column(columns: dict[str, pl.Series], n: int) -> pl.Series:
+    """The consent object of each row (JSON text; null when the row gives no purpose): a
+    purpose's yes/no column, with the shared date (default: the import), medium (default
+    «importación») and text columns."""
+    def values(name: str) -> list[Any]:
+        series = columns.get(name)
+        return series.to_list() if series is not None else [None] * n
+
+    now = utcnow().isoformat().replace("+00:00", "Z")
+    given = {p: values(f"consent_{p}") for p in personal_data.PURPOSES}
+    when, method, text = values("consent_at"), values("consent_method"), values("consent_text")
+    out: list[str | None] = []
+    for i in range(n):
+        row = {}
+        for purpose, flags in given.items():
+            if flags[i] is None:
+                continue
+            at = when[i].isoformat().replace("+00:00", "Z") if when[i] is not None else None
+            row[purpose] = {"given": bool(flags[i]), "at": at or (now if flags[i] else None),
+                            "method": method[i] or "importacion", "text": text[i] or ""}
+        out.append(json.dumps(row, ensure_ascii=False) if row else None)
+    return pl.Series("consent", out, dtype=pl.String)
 
 
 def _country(value: str) -> str | None:
