@@ -9,7 +9,7 @@ read from the SMTP inbox in a browser of their own, is refused a weak password u
 field, sets a good one and lands signed in; a quote created over the API prints the company's
 legal name and NIF (``pdftotext``). The users list and the invite dialog are also shot at
 390 px, without sideways scrolling. The shared app is left with its company row, no company
-SMTP server, and the invitee deactivated.
+SMTP server, the invitee deactivated, and the quote and its customer deleted.
 """
 
 from __future__ import annotations
@@ -201,3 +201,8 @@ def _quote_pdf(page, live_app: str, tmp_path: Path) -> None:  # noqa: ANN001
     text = _pdf_text(pdf.body(), tmp_path)
     for expected in ("Talleres Ebro, S.L.", "NIF B12345674", "Calle del Coso, 42"):
         assert expected in text, expected
+    # the shared app keeps the demo's counts for the screens tested after this one
+    assert page.request.delete(live_app + f"/api/v1/quotes/{quote.json()['id']}",
+                               headers=origin).status == 204
+    assert page.request.delete(live_app + f"/api/v1/accounts/{account.json()['id']}",
+                               headers=origin).status == 200
