@@ -16,7 +16,14 @@ from crm_app.models import User
 
 @contextmanager
 def cli_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+    """A session for one command, on a database whose schema is the code's (else a clear
+    ``Error:`` and exit code 1, not a traceback about a missing table)."""
+    from crm_app.cli.db import schema_problem
+
+    engine = get_engine()
+    if problem := schema_problem(engine):
+        fail(problem)
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -215,3 +215,25 @@ def test_the_console_script_starts_without_importing_the_app(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "Base de datos al día" in result.stdout
     assert (tmp_path / "data" / "crm.db").exists()
+
+
+def test_a_command_on_a_database_not_migrated_says_what_to_run(tmp_path: Path) -> None:
+    """Before: ``crm export all`` on a fresh data dir died with a traceback about a missing
+    ``custom_field_def`` table. Now every command that opens a session says what to run."""
+    empty = crm("users", "list", data_dir=tmp_path / "nueva")
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert "la base de datos está vacía: ejecuta antes `crm db upgrade`" in empty.stderr
+
+    behind = tmp_path / "atrasada"
+    assert crm("db", "upgrade", data_dir=behind).returncode == 0
+    engine = sa.create_engine(f"sqlite:///{behind / 'crm.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "UPDATE alembic_version SET version_num = '0004_company_settings'"))
+    finally:
+        engine.dispose()
+    old = crm("export", "all", "--out", str(tmp_path / "todo.zip"), data_dir=behind)
+    assert old.returncode == 1 and "Traceback" not in old.stderr
+    assert "no está al día (versión 0004_company_settings" in old.stderr
+    assert not (tmp_path / "todo.zip").exists()
