@@ -8,9 +8,9 @@ out the finished ZIP privately (never cached), and the download is audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse
 
 from crm_app.api.deps import DBSession
@@ -23,6 +23,8 @@ from crm_app.services import export_all as export_service
 router = APIRouter(prefix="/api/v1/exports", tags=["exportar"])
 
 IS_ADMIN = _requires(Perm.SETTINGS_CHANGE)
+# A job id is 32 hex characters; anything longer is refused before any file is looked up.
+ExportId = Annotated[str, Path(max_length=64)]
 
 
 @router.post("", response_model=ExportPublic, status_code=202)
@@ -32,13 +34,13 @@ def start_export(session: DBSession, user: User = IS_ADMIN) -> Any:
 
 
 @router.get("/{export_id}", response_model=ExportPublic)
-def read_export(export_id: str, user: User = IS_ADMIN) -> Any:
+def read_export(export_id: ExportId, user: User = IS_ADMIN) -> Any:
     return export_service.get_export(actor=user, job_id=export_id)
 
 
 @router.get("/{export_id}/download", response_class=FileResponse,
             responses={200: {"content": {"application/zip": {}}}})
-def download_export(export_id: str, session: DBSession, user: User = IS_ADMIN) -> Any:
+def download_export(export_id: ExportId, session: DBSession, user: User = IS_ADMIN) -> Any:
     path, name = export_service.export_download(session=session, actor=user, job_id=export_id)
     return FileResponse(path, media_type="application/zip", filename=name,
                         headers={"Cache-Control": "private, no-store",

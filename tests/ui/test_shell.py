@@ -124,9 +124,16 @@ def _denied_toast(page, base: str) -> dict:  # noqa: ANN001
     """A comercial opening /ajustes: sent home with one "no tienes permiso" toast."""
     page.goto(base + "/ajustes")
     page.wait_for_selector("#greeting")
-    toast = page.wait_for_selector("[data-sonner-toast]:has-text('permiso')")
+    toast = page.locator("[data-sonner-toast]:has-text('permiso')").first
+    toast.wait_for()
     page.wait_for_timeout(600)  # the toast's entry animation
-    return toast.bounding_box()
+    box = None
+    for _ in range(50):  # Sonner may re-mount the toast as the route changes: ask again
+        if (box := toast.bounding_box()) is not None:
+            break
+        page.wait_for_timeout(100)
+    assert box is not None, "the denial toast went away before it could be measured"
+    return box
 
 
 def test_on_a_phone_toasts_leave_the_header_buttons_free(live_app, browser, shot):

@@ -60,11 +60,11 @@ def insert_before_0003(url: str) -> None:
             pipeline_id=pipeline, name="Nueva", position=0, probability=10, kind="open",
             required_fields=[])).inserted_primary_key[0]
         for model, rows in ROWS.items():
-            old = sa.Table(model.__tablename__, sa.MetaData(), *[
-                sa.Column(c.name, c.type, primary_key=c.primary_key)
-                for c in model.__table__.columns if c.name != "search_text"])
+            # the table as revision 0002 left it (later revisions add columns today's
+            # models have: only today's defaults for the columns that exist then)
+            old = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
             defaults = {k: v for k, v in model_defaults(model).items()
-                        if k not in ("id", "search_text")}
+                        if k in old.columns and k != "id"}
             extra = {"pipeline_id": pipeline, "stage_id": stage} if model is Opportunity else {}
             conn.execute(sa.insert(old), [{**defaults, **extra, **row} for row in rows])
     engine.dispose()
