@@ -47,7 +47,7 @@ test-deps:
 TEST_WORKERS ?= 2
 
 test: setup test-deps
-	$(VENV)/bin/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
