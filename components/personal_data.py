@@ -73,15 +73,15 @@ def consent_fields(S: Any, *, prefix: str, errors: Any = None) -> rx.Component: 
     )
 
 
-def person_actions(S: Any, *, prefix: str, export_href: Any,  # noqa: N803
+def person_actions(S: Any, *, prefix: str, on_export: Any,  # noqa: N803
                    on_anonymise: Any) -> rx.Component:
     """"Exportar datos de esta persona" (a download from the authorised API route) and
     "Anonimizar" behind its confirmation (gone once the person is anonymised)."""
     # Not a link: the app's router would take an <a href="/api/…"> for one of its pages.
-    # ``rx.download`` clicks a detached anchor, so the browser gets the file with its name
-    # from the route's Content-Disposition.
+    # ``on_export`` checks the hourly limit on the server, then answers ``rx.download``, which
+    # clicks a detached anchor: the browser gets the file named by the route.
     export = rx.button(rx.icon("download", size=16), t("pd.export"),
-                       on_click=rx.download(url=export_href), variant="soft",
+                       on_click=on_export, variant="soft",
                        id=f"{prefix}-export", width=PHONE_FULL)
     anonymise = confirm(
         rx.button(rx.icon("user-x", size=16), t("pd.anonymise"), variant="soft",
@@ -94,7 +94,7 @@ def person_actions(S: Any, *, prefix: str, export_href: Any,  # noqa: N803
                    width="100%", justify="end")
 
 
-def personal_data_card(S: Any, *, prefix: str, export_href: Any, on_save: Any,  # noqa: N803
+def personal_data_card(S: Any, *, prefix: str, on_export: Any, on_save: Any,  # noqa: N803
                        on_anonymise: Any) -> rx.Component:
     """The card of a person's page; ``prefix`` names its test hooks (``<prefix>-save``,
     ``<prefix>-export``, ``<prefix>-anonymise``, ``<prefix>-comercial-at``…)."""
@@ -104,7 +104,7 @@ def personal_data_card(S: Any, *, prefix: str, export_href: Any, on_save: Any,  
         rx.cond(S.pd_anonymised == "", form_actions(
             rx.button(rx.icon("check", size=16), t("pd.save"), on_click=on_save,
                       loading=S.pd_saving, id=f"{prefix}-save", width=PHONE_FULL))),
-        person_actions(S, prefix=prefix, export_href=export_href, on_anonymise=on_anonymise),
+        person_actions(S, prefix=prefix, on_export=on_export, on_anonymise=on_anonymise),
         test_id=f"{prefix}-card",
         icon="shield",
     )

@@ -297,9 +297,11 @@ def _safe_name(name: str) -> str:
     return keep[:120] or "documento"
 
 
-def _throttle_exports(session: Session, actor: Actor) -> None:
+@needs_actor
+def check_export_rate(*, session: Session, actor: Actor) -> None:
     """At most ``EXPORTS_PER_HOUR`` exports per user and hour, counted from the audit trail
-    (so every worker and process agrees); the system is not limited."""
+    (so every worker and process agrees); the system is not limited. The screens ask before
+    they start the download, so a refusal is a toast, not an error body saved as the ZIP."""
     if actor.id is None:
         return
     since = utcnow() - timedelta(hours=1)
@@ -325,7 +327,7 @@ def export_person(*, session: Session, actor: Actor, entity: str, record_id: int
         raise NotFound()
     require(actor, Perm.RECORDS_VIEW)
     record = _person(session, actor, entity, record_id, Action.VIEW)
-    _throttle_exports(session, actor)
+    check_export_rate(session=session, actor=actor)
     leads, contacts = _linked(session, actor, record, Action.VIEW)
     lead_ids = [x.id for x in leads]
     contact_ids = [x.id for x in contacts]

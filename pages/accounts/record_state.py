@@ -151,6 +151,12 @@ class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
         self._fill(ctx)
         yield rx.toast.success(t("sui.contacts.saved"))
 
+    @handler(Perm.RECORDS_VIEW)
+    def export_contact(self, ctx: Ctx) -> Any:
+        """The contact's access export: the hourly limit first (a toast), then the ZIP."""
+        personal_data.check_export_rate(session=ctx.session, actor=ctx.user)
+        return rx.download(url=self.contact_export_href)
+
     @handler(Perm.RECORDS_DELETE)
     def anonymise_contact(self, ctx: Ctx) -> Any:
         """RGPD erasure of the contact in the dialog (the confirmation asked first)."""

@@ -140,7 +140,7 @@ def _contact_dialog() -> rx.Component:
         rx.heading(t("pd.section"), size="3", padding_top="var(--space-2)"),
         consent_fields(R, prefix="contact-pd", errors=R.contact_errors),
         rx.cond(R.contact_id > 0,
-                person_actions(R, prefix="contact-pd", export_href=R.contact_export_href,
+                person_actions(R, prefix="contact-pd", on_export=R.export_contact,
                                on_anonymise=R.anonymise_contact)),
         title=rx.cond(R.contact_id > 0, t("sui.contacts.edit"), t("sui.contacts.new")),
         open_=R.contact_open, on_open_change=R.set_contact_open,

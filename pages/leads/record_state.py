@@ -181,6 +181,12 @@ class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
         self._fill(ctx)
         yield rx.toast.success(t("pd.saved"))
 
+    @handler(Perm.RECORDS_VIEW)
+    def export_person(self, ctx: Ctx) -> Any:
+        """The access export: the hourly limit first (a toast), then the ZIP from the API."""
+        personal_data.check_export_rate(session=ctx.session, actor=ctx.user)
+        return rx.download(url=self.export_href)
+
     @handler(Perm.RECORDS_DELETE)
     def anonymise(self, ctx: Ctx) -> Any:
         """Irreversible erasure (the dialog asked first); the page shows what is left."""

@@ -178,7 +178,7 @@ def lead_record_page() -> rx.Component:
         _header(),
         rx.grid(
             rx.vstack(_data_card(),
-                      personal_data_card(R, prefix="lead-pd", export_href=R.export_href,
+                      personal_data_card(R, prefix="lead-pd", on_export=R.export_person,
                                          on_save=R.save_consent, on_anonymise=R.anonymise),
                       _timeline(), spacing="4", width="100%", min_width="0"),
             rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",

@@ -152,3 +152,24 @@ def test_the_contact_dialog_records_consent_and_anonymises(session, people) -> N
         "Anonimizado", "", True)
     run(s.edit_contact(str(contact.id)))
     assert s.pd_anonymised.startswith("Anonimizado el ")
+
+
+def test_the_export_button_asks_the_limit_first(session, people, monkeypatch) -> None:  # noqa: ANN001
+    """Before: the button downloaded the API route straight away, so a refusal (429) was saved
+    as the "ZIP". Now the server checks the hourly limit: a download, or a toast that says so."""
+    from crm_app.models import AuditEvent, utcnow
+    from crm_app.services import personal_data
+
+    monkeypatch.setattr(personal_data, "EXPORTS_PER_HOUR", 1)
+    lead = _lead(session, people, people.comercial1)
+    r = tab(LeadRecordState, people.comercial1, path=f"/leads/{lead.id}")
+    run(r.load())
+    out = run(r.export_person())
+    assert any("download" in str(e) and f"/api/v1/leads/{lead.id}/export" in str(e)
+               for e in out), out
+    session.add(AuditEvent(at=utcnow(), actor_id=people.comercial1.id, entity="lead",
+                           entity_id=lead.id, action="export_personal_data"))
+    session.commit()
+    out = run(r.export_person())
+    assert not any("download" in str(e) for e in out), out
+    assert "exportaciones de datos personales por hora" in _toast(out), out
