@@ -126,14 +126,16 @@ def _denied_toast(page, base: str) -> dict:  # noqa: ANN001
     page.wait_for_selector("#greeting")
     toast = page.locator("[data-sonner-toast]:has-text('permiso')").first
     toast.wait_for()
-    page.wait_for_timeout(600)  # the toast's entry animation
-    box = None
-    for _ in range(50):  # Sonner may re-mount the toast as the route changes: ask again
-        if (box := toast.bounding_box()) is not None:
-            break
+    # Measured once it stands still: its entry animation slides it in (slower on a loaded
+    # machine), and Sonner may re-mount it as the route changes (no box for a moment).
+    last = None
+    for _ in range(60):
         page.wait_for_timeout(100)
-    assert box is not None, "the denial toast went away before it could be measured"
-    return box
+        box = toast.bounding_box()
+        if box is not None and box == last:
+            return box
+        last = box
+    raise AssertionError(f"the denial toast did not settle: last seen at {last}")
 
 
 def test_on_a_phone_toasts_leave_the_header_buttons_free(live_app, browser, shot):
