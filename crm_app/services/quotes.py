@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -110,7 +112,7 @@ QUOTE_SORTS = {"number": Quote.number, "issue_date": Quote.issue_date,
                "valid_until": Quote.valid_until, "total": Quote.total,
                "created_at": Quote.created_at, "status": Quote.status}
 MAX_LINES = 200
-NUMBER_RETRIES = 8
+NUMBER_RETRIES = 12
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -335,7 +337,9 @@ def _insert_numbered(*, session: Session, build: Callable[[], Quote], lines: lis
     ``build`` reads the next number (or version) each time it is called: two users may take
     the same one between that read and the insert, and the unique ``(number, version)``
     constraint refuses the second, which rolls back and tries again with the next, up to
-    ``NUMBER_RETRIES`` times (then ``Conflict(refused)``).
+    ``NUMBER_RETRIES`` times (then ``Conflict(refused)``). Each retry first waits a random,
+    growing moment: without it the same writer can lose every race to the others on a busy
+    machine (seen on CI: three threads, one gave up after eight immediate retries).
     """
     for attempt in range(NUMBER_RETRIES):
         quote = build()
@@ -348,6 +352,7 @@ def _insert_numbered(*, session: Session, build: Callable[[], Quote], lines: lis
             session.rollback()
             if attempt == NUMBER_RETRIES - 1:
                 raise Conflict(refused) from None
+            time.sleep(random.uniform(0, min(0.25, 0.005 * 2 ** attempt)))  # noqa: S311
             continue
         _add_lines(session, quote, rows)
         return quote, rows
