@@ -211,11 +211,13 @@ def test_import_fix_mapping_preview_import_download_and_undo(base, browser, shot
         page.fill("#template-name", f"Feria {suffix}")
         page.click("#template-save-submit")
         page.wait_for_selector(f"text=Plantilla «Feria {suffix}» guardada.")
+        page.wait_for_selector("#template-name", state="detached")  # the dialog is gone
     no_sideways_scroll(page, size)
     shot(page, "mapping-fixed")
 
     page.click("#import-preview")
-    page.wait_for_selector("[data-testid=import-preview-card]")
+    # the preview reads and checks the whole file on the server: slow on a loaded machine
+    page.wait_for_selector("[data-testid=import-preview-card]", timeout=60_000)
     assert page.inner_text("[data-testid=stat-rows]") == "5"
     assert page.inner_text("[data-testid=stat-created]") == "3"
     assert page.inner_text("[data-testid=stat-rejected]") == "2"

@@ -121,21 +121,42 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 def _denied_toast(page, base: str) -> dict:  # noqa: ANN001
-    """A comercial opening /ajustes: sent home with one "no tienes permiso" toast."""
+    """A comercial opening /ajustes: sent home with one "no tienes permiso" toast; its box
+    where its entry transition ends.
+
+    The page itself measures it (``_WATCH_TOAST``, installed before the navigation): once
+    Sonner has mounted the toast and its slide-in has finished, the box is kept in
+    ``window.__deniedToast``. Sampling it from here raced the toast's own life: on a loaded
+    machine the slide-in is slow, the polls are slower, and the toast could leave (or be
+    re-mounted as the route changes) between two of them."""
+    page.add_init_script(_WATCH_TOAST)
     page.goto(base + "/ajustes")
     page.wait_for_selector("#greeting")
-    toast = page.locator("[data-sonner-toast]:has-text('permiso')").first
-    toast.wait_for()
-    # Measured once it stands still: its entry animation slides it in (slower on a loaded
-    # machine), and Sonner may re-mount it as the route changes (no box for a moment).
-    last = None
-    for _ in range(60):
-        page.wait_for_timeout(100)
-        box = toast.bounding_box()
-        if box is not None and box == last:
-            return box
-        last = box
-    raise AssertionError(f"the denial toast did not settle: last seen at {last}")
+    return page.wait_for_function("window.__deniedToast", timeout=60_000).json_value()
+
+
+_WATCH_TOAST = """(() => {
+    const settle = async (el) => {
+        for (let i = 0; i < 100 && el.getAttribute('data-mounted') !== 'true'; i++) {
+            await new Promise(r => setTimeout(r, 20));
+        }
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        await Promise.all(el.getAnimations().map(a => a.finished.catch(() => null)));
+        const r = el.getBoundingClientRect();
+        if (el.isConnected && r.width > 0 && !window.__deniedToast) {
+            window.__deniedToast = {x: r.x, y: r.y, width: r.width, height: r.height};
+        }
+    };
+    const seen = new WeakSet();
+    new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[data-sonner-toast]')) {
+            if (!seen.has(el) && el.textContent.includes('permiso')) {
+                seen.add(el);
+                settle(el);
+            }
+        }
+    }).observe(document, {childList: true, subtree: true, characterData: true});
+})()"""
 
 
 def test_on_a_phone_toasts_leave_the_header_buttons_free(live_app, browser, shot):
