@@ -86,3 +86,19 @@ ES = {
     "act.log.default.email": "Correo",
     "act.log.default.task": "Seguimiento",
 }
+
+ES.update({
+    "act.reminder.none": "Sin aviso",
+    "act.reminder.0": "A la hora",
+    "act.reminder.15": "15 minutos antes",
+    "act.reminder.60": "1 hora antes",
+    "act.reminder.1440": "1 día antes",
+    "act.section.pending": "Tareas pendientes",
+    "act.section.empty": "No hay tareas pendientes.",
+    "act.log.kind": "Tipo",
+})
+ES["act.section.activity"] = "Actividad y tareas"
+ES["act.home.upcoming"] = "Tareas próximas"
+ES["act.home.done"] = "Hechas hoy"
+ES["act.count"] = "tareas"
+ES["act.more"] = "Más acciones"

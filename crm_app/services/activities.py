@@ -51,6 +51,7 @@ from crm_app.services.links import as_id, assign_error, blank
 from crm_app.services.opportunities import touch_activity
 from crm_app.services.overview import TASK_WINDOWS, count_tasks, task_filters
 from crm_app.services.records import add_record, record_changes
+from crm_app.services.search import matches
 from crm_app.services.sales_common import (
     Page,
     bin_owned,
@@ -519,9 +520,11 @@ def _query(actor: Actor, *, status: str = "", window: str = "", scope: str = "al
            account_id: int | None = None, contact_id: int | None = None,
            opportunity_id: int | None = None, quote_id: int | None = None,
            date_from: datetime | None = None, date_to: datetime | None = None,
-           now: datetime | None = None) -> Any:
+           q: str = "", now: datetime | None = None) -> Any:
     now = now or utcnow()
     stmt = select(Activity).where(Activity.deleted_at.is_(None))  # type: ignore[union-attr]
+    if q.strip():
+        stmt = stmt.where(matches(Activity, q))
     if window:
         if window not in TASK_WINDOWS:
             raise ValidationFailed({"vence": t("act.err.filter")})
@@ -558,18 +561,19 @@ def list_activities(*, session: Session, actor: Actor, status: str = "", window:
                     lead_id: int | None = None, account_id: int | None = None,
                     contact_id: int | None = None, opportunity_id: int | None = None,
                     quote_id: int | None = None, date_from: datetime | None = None,
-                    date_to: datetime | None = None, offset: int = 0,
+                    date_to: datetime | None = None, q: str = "", offset: int = 0,
                     limit: int = 25) -> Page[Activity]:
     """Activities the actor may see. ``status``: ``open``, ``overdue``, ``today``, ``done``
     (and ``upcoming``/``done_today``, the other tabs of /tareas); ``window``: a tab of
     /tareas (``overview.TASK_WINDOWS``, the sets "Tu día" counts); ``scope``: ``mine``,
     ``team`` or ``all`` (always within ``restrict``); ``owner_id`` and the record ids filter
-    exactly; ``date_from``/``date_to``: due date (done date for done ones)."""
+    exactly; ``date_from``/``date_to``: due date (done date for done ones); ``q``: words of
+    the subject."""
     require_user(actor, Perm.RECORDS_VIEW)
     stmt = _query(actor, status=status, window=window, scope=scope, owner_id=owner_id,
                   lead_id=lead_id, account_id=account_id, contact_id=contact_id,
                   opportunity_id=opportunity_id, quote_id=quote_id, date_from=date_from,
-                  date_to=date_to)
+                  date_to=date_to, q=q[:200])
     rows, total = paginate(session, stmt, offset, limit)
     return Page(rows, total, max(0, offset), limit)
 
