@@ -51,7 +51,6 @@ from crm_app.services.links import as_id, assign_error, blank
 from crm_app.services.opportunities import touch_activity
 from crm_app.services.overview import TASK_WINDOWS, count_tasks, task_filters
 from crm_app.services.records import add_record, record_changes
-from crm_app.services.search import matches
 from crm_app.services.sales_common import (
     Page,
     bin_owned,
@@ -61,6 +60,7 @@ from crm_app.services.sales_common import (
     require_user,
     unknown_fields,
 )
+from crm_app.services.search import matches
 
 KINDS = tuple(k.value for k in ActivityKind)
 LOGGED_KINDS = ("call", "meeting", "email", "note")
@@ -657,6 +657,7 @@ def task_counts(*, session: Session, actor: Actor, scope: str = "all",
     return {w: count_tasks(session, actor, w, now=now, extra=extra) for w in TASK_WINDOWS}
 
 
+@needs_actor
 def scopes_for(actor: Actor) -> tuple[str, ...]:
     """The scopes the screen offers: ``mine`` to everybody, ``team`` to a manager, ``all``
     to company scope (director, admin)."""

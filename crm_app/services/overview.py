@@ -80,6 +80,7 @@ def task_filters(which: str, *, now: datetime | None = None) -> list[Any]:
     return filters
 
 
+@needs_actor
 def count_tasks(session: Session, actor: Actor, which: str, *, now: datetime | None = None,
                 extra: tuple[Any, ...] = ()) -> int:
     """How many of the actor's visible tasks are in window ``which`` (``extra``: more WHERE
