@@ -89,13 +89,17 @@ def _card(r: rx.Var) -> rx.Component:
 
 def _tabs() -> rx.Component:
     return rx.flex(
-        rx.segmented_control.root(
+        # four tabs with their counts: on a phone they may scroll in their own strip, never
+        # the page
+        rx.box(rx.segmented_control.root(
             *[rx.segmented_control.item(
                 rx.text(t(f"act.tab.{w}"), " ", rx.text.span(S.counts.get(w, "0"),
                                                            color_scheme="gray",
                                                            data_testid=f"tasks-count-{w}")),
                 value=w) for w in TASK_WINDOWS],
-            value=S.view, on_change=S.set_view, id="tasks-view", size="2"),
+            value=S.view, on_change=S.set_view, id="tasks-view",
+            size=rx.breakpoints(initial="1", sm="2")),
+               max_width="100%", overflow_x="auto", flex_shrink="1", min_width="0"),
         rx.cond(S.many_scopes,
                 choice(S.scope_options, value=S.scope, on_change=S.set_scope,
                        id="tasks-scope", aria_label=t("act.col.owner"), width="auto")),

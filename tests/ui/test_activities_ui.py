@@ -22,17 +22,19 @@ from crm_app.formatting import TZ
 pytestmark = pytest.mark.browser
 
 
+WINDOWS = ("hoy", "vencidas", "proximas", "hechas")
+CARDS = {"hoy": ("kpi-tasks-due", "/tareas?vence=hoy"),
+         "vencidas": ("kpi-tasks-overdue", "/tareas?vence=vencidas"),
+         "proximas": ("kpi-tasks-upcoming", "/tareas?vence=proximas"),
+         "hechas": ("kpi-tasks-done", "/tareas?vence=hechas")}
+
+
 def _today_due() -> str:
     """A due time later today in Madrid (a few minutes ahead; the last minute of the day
     when that would cross midnight)."""
     now = datetime.now(TZ)
     due = min(now + timedelta(minutes=5), now.replace(hour=23, minute=59))
     return due.strftime("%d/%m/%Y %H:%M")
-
-
-def _card_number(page, testid: str) -> str:  # noqa: ANN001
-    text = page.inner_text(f"[data-testid={testid}]")
-    return re.findall(r"\d[\d.]*", text)[-1].replace(".", "")
 
 
 def _tab_count(page, window: str) -> str:  # noqa: ANN001
@@ -78,18 +80,12 @@ def test_a_comercial_logs_a_call_and_works_a_task_on_a_phone(live_app, browser, 
         made = [a["id"] for a in mine["data"]]
         task = next(a for a in mine["data"] if a["subject"] == subject)
         assert task["status"] == "open"
-        # Tu día counts what /tareas lists
-        page.goto(live_app + "/")
-        page.wait_for_selector("[data-testid=kpi-tasks-due]")
-        due_card = _card_number(page, "kpi-tasks-due")
-        page.click("a:has([data-testid=kpi-tasks-due])")
-        page.wait_for_url(re.compile(r".*/tareas\?vence=hoy$"))
+        # /tareas → Hoy: mark it done, it moves to Hechas
+        page.goto(live_app + "/tareas?vence=hoy")
         row = page.locator("[data-testid=task-card]:visible", has_text=subject)
-        expect(row).to_be_visible()
-        assert _tab_count(page, "hoy") == due_card
+        expect(row).to_be_visible(timeout=15_000)
         done_before = _tab_count(page, "hechas")
         no_sideways_scroll(page, PHONE)
-        shot(page, "tareas-hoy-390")
         page.click(f"#task-done-{task['id']}:visible")
         expect(row).to_have_count(0)
         expect(page.get_by_test_id("tasks-count-hechas")).to_have_text(
@@ -97,13 +93,13 @@ def test_a_comercial_logs_a_call_and_works_a_task_on_a_phone(live_app, browser, 
         page.get_by_role("radio", name=re.compile("^Hechas")).click()
         expect(page.locator("[data-testid=task-card]:visible", has_text=subject)).to_be_visible()
         shot(page, "tareas-hechas-390")
-        counts = {w: _tab_count(page, w) for w in ("hoy", "vencidas", "proximas", "hechas")}
+        # "Tu día" counts the sets the tabs hold, and each card opens its tab
+        counts = {w: _tab_count(page, w) for w in WINDOWS}
         page.goto(live_app + "/")
-        page.wait_for_selector("[data-testid=kpi-tasks-done]")
-        assert {"hoy": _card_number(page, "kpi-tasks-due"),
-                "vencidas": _card_number(page, "kpi-tasks-overdue"),
-                "proximas": _card_number(page, "kpi-tasks-upcoming"),
-                "hechas": _card_number(page, "kpi-tasks-done")} == counts
+        for window, (card, href) in CARDS.items():
+            expect(page.get_by_test_id(card)).to_have_text(
+                re.compile(rf"^\D*\b{counts[window]}$"), timeout=15_000)
+            assert page.get_attribute(f"a:has([data-testid={card}])", "href") == href
     finally:
         for activity_id in made:
             page.request.delete(f"{live_app}/api/v1/activities/{activity_id}",
@@ -129,6 +125,8 @@ def test_a_manager_moves_the_teams_tasks_a_week_on_a_desktop(live_app, browser, 
         page.click("#tasks-scope")
         page.get_by_role("option", name="Mi equipo", exact=True).click()
         page.fill("#tasks-search", f"Visita {stamp}")
+        # the search has been applied (it clears a selection): only these two are listed
+        expect(page.get_by_test_id("tasks-count")).to_have_text(re.compile(r"^2 "))
         rows = page.locator("[data-testid=task-row]", has_text=f"Visita {stamp}")
         expect(rows).to_have_count(2)
         expect(rows.first.get_by_test_id("task-record")).to_have_attribute(
