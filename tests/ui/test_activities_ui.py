@@ -61,7 +61,6 @@ def test_a_comercial_logs_a_call_and_works_a_task_on_a_phone(live_app, browser, 
         page.click("#lead-log")
         expect(page.locator("#log-subject")).to_have_value("Llamada")
         page.fill("#log-outcome", "Pide presupuesto")
-        shot(page, "log-dialog-390")
         page.click("#log-submit")  # tap 2
         expect(page.get_by_test_id("log-dialog")).to_have_count(0)
         timeline = page.get_by_test_id("lead-timeline")
@@ -88,7 +87,8 @@ def test_a_comercial_logs_a_call_and_works_a_task_on_a_phone(live_app, browser, 
         no_sideways_scroll(page, PHONE)
         page.click(f"#task-done-{task['id']}:visible")
         expect(row).to_have_count(0)
-        expect(page.get_by_test_id("tasks-count-hechas")).to_have_text(
+        # (Radix draws each tab's label twice: the visible one and a sizer)
+        expect(page.get_by_test_id("tasks-count-hechas").first).to_have_text(
             str(int(done_before) + 1))
         page.get_by_role("radio", name=re.compile("^Hechas")).click()
         expect(page.locator("[data-testid=task-card]:visible", has_text=subject)).to_be_visible()
@@ -98,7 +98,7 @@ def test_a_comercial_logs_a_call_and_works_a_task_on_a_phone(live_app, browser, 
         page.goto(live_app + "/")
         for window, (card, href) in CARDS.items():
             expect(page.get_by_test_id(card)).to_have_text(
-                re.compile(rf"^\D*\b{counts[window]}$"), timeout=15_000)
+                re.compile(rf"^\D*{counts[window]}$"), timeout=15_000)
             assert page.get_attribute(f"a:has([data-testid={card}])", "href") == href
     finally:
         for activity_id in made:
