@@ -18,7 +18,15 @@ from live_api import prepare_database
 from sqlmodel import Session
 
 from crm_app.db import make_engine
-from crm_app.services import assignment, auth, contacts, custom_fields, leads, saved_views
+from crm_app.services import (
+    activities,
+    assignment,
+    auth,
+    contacts,
+    custom_fields,
+    leads,
+    saved_views,
+)
 from crm_app.services.actors import SYSTEM
 
 
@@ -41,6 +49,9 @@ def seed_database(tmp: Path, roles: tuple[str, ...] = ("admin", "comercial1")
                 ids.setdefault("opportunity", opp.id)
                 ids.setdefault("quote", quote.id)
                 ids.setdefault("lead", lead.id)
+                ids.setdefault("activity", activities.create_activity(session=s, actor=who, data={
+                    "kind": "task", "subject": "Llamar", "lead_id": lead.id,
+                    "due_at": "2026-12-01T10:00:00+01:00"}).id)
             ids["pipeline"] = opp.pipeline_id
             ids["product"] = ss.product(s, people.admin).id
             ids["contact"] = contacts.create_contact(session=s, actor=people.comercial1, data={

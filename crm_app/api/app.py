@@ -77,6 +77,8 @@ def build_api() -> FastAPI:
     api.include_router(routes_users.router)
     from crm_app.api import invitation_routes  # noqa: PLC0415
     api.include_router(invitation_routes.router)
+    from crm_app.api import routes_activities  # noqa: PLC0415
+    api.include_router(routes_activities.router)
     from crm_app.api import routes_audit  # noqa: PLC0415
     api.include_router(routes_audit.router)
     from crm_app.api import routes_account  # noqa: PLC0415

@@ -29,10 +29,15 @@ class Activity(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     done_at: datetime | None = Timestamp(index=True)
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     source: str = Field(default="manual", max_length=40)  # manual | rule:<name> | system
+    # --- h13-act (issue 13, activities and tasks; migration 0008_activities) ---
+    quote_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
+    outcome: str = Field(default="", max_length=200)
+    reminder_minutes: int | None = None
+    reminder_sent_at: datetime | None = Timestamp()
 
 
 class Document(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):

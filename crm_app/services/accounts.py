@@ -398,7 +398,8 @@ def _timeline(session: Session, actor: Actor, account: Account, lead: Lead | Non
         label = _ACTIVITY_TITLES.get(act.kind, act.kind)
         at = act.done_at or act.created_at
         entries.append(_entry(at, "email" if act.kind == "email" else "activity",
-                              f"{label}: {act.subject}", act.description,
+                              f"{label}: {act.subject}",
+                              " · ".join(x for x in (act.outcome, act.description) if x),
                               user_id=act.created_by_id or act.owner_id, entity="activity",
                               entity_id=act.id))
 

@@ -834,7 +834,8 @@ def lead_timeline(*, session: Session, actor: Actor, lead_id: int,
     for a in activities:
         items.append({"kind": "activity", "id": a.id, "at": a.done_at or a.created_at,
                       "title": f"{_ACTIVITY_TITLES.get(a.kind, a.kind)}: {a.subject}",
-                      "detail": a.description, "action": a.kind,
+                      "detail": " · ".join(x for x in (a.outcome, a.description) if x),
+                      "action": a.kind,
                       "actor_id": a.created_by_id or a.owner_id,
                       "actor_name": names.get(a.created_by_id or a.owner_id, ""),
                       "due_at": a.due_at, "done_at": a.done_at, "changes": []})

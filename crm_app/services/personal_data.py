@@ -467,7 +467,7 @@ def _anonymise_rows(session: Session, actor: Actor, leads: list[Lead],
         _activity_clause(lead_ids, contact_ids))).all())
     for act in activities:
         act.subject = t("pd.placeholder_activity")
-        act.description = ""
+        act.description = act.outcome = ""  # a call's outcome is free text too
         session.add(act)
     alerts = session.exec(delete(Alert).where(Alert.lead_id.in_(lead_ids or [-1]))).rowcount
     for batch in session.exec(select(ImportBatch).where(

@@ -18,6 +18,7 @@ from crm_app.services import contacts as contact_service
 from crm_app.services import personal_data
 from crm_app.services.audit import snapshot
 from crm_app.state import AppState, Ctx, handler, setter
+from crm_app.state_mixins.activity_log import ActivityLogMixin
 from crm_app.state_mixins.personal_data import PersonalDataMixin
 from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.accounts.rows import (
@@ -36,7 +37,7 @@ TIMELINE_PAGE = 30
 TIMELINE_MORE = 50
 
 
-class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
+class AccountRecordState(ActivityLogMixin, PersonalDataMixin, RecordPageMixin, AppState):
     acc: dict[str, str] = {}
     contacts: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -58,6 +59,7 @@ class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     contact_saving: bool = False
 
     _route: ClassVar[str] = "clientes"
+    _log_link: ClassVar[str] = "account_id"
 
     @rx.var
     def edit_href(self) -> str:
@@ -87,9 +89,11 @@ class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
             data["purchases"])
         self.account_alerts = alert_rows(data["alerts"])
         self.documents = document_rows(data["documents"])
+        self._load_activities(ctx)
 
     def _forget(self) -> None:
         self.acc, self.contact_open, self.timeline_limit = {}, False, TIMELINE_PAGE
+        self.log_open, self.record_activities = False, []
 
     @handler()
     def load(self, ctx: Ctx) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from components.activity_log import activity_buttons, activity_dialog, record_activities
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_note, listing
@@ -53,6 +54,7 @@ def _header() -> rx.Component:
                                                       color_scheme="amber")),
         ],
         actions=[
+            *activity_buttons(R, "account"),
             link_button(t("common.edit"), R.edit_href, icon="pencil", id="account-edit",
                         variant="soft"),
             delete,
@@ -107,6 +109,9 @@ def _contact(c: rx.Var) -> rx.Component:
             rx.cond(c["phone"] != "", rx.link(c["phone_display"], href="tel:" + c["phone"],
                                               size="1")),
             spacing="0", min_width="0", flex="1", style={"overflowWrap": "anywhere"}),
+        rx.icon_button(rx.icon("phone", size=14), variant="ghost", size="1",
+                       aria_label=t("act.log.title"), on_click=R.open_contact_log(c["id"]),
+                       id="contact-log-" + c["id"]),
         rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1",
                        aria_label=t("sui.contacts.edit"), on_click=R.edit_contact(c["id"]),
                        id="contact-edit-" + c["id"]),
@@ -333,11 +338,14 @@ def account_record_page() -> rx.Component:
         rx.flex(
             _column([(3, _opportunities()), (4, _quotes()), (5, _purchases()),
                      (6, _timeline())], "2"),
-            _column([(1, _data()), (2, _contacts()), (7, _alerts()), (8, _documents())], "1"),
+            _column([(1, _data()), (2, _contacts()),
+                     (3, record_activities(R, "account")), (7, _alerts()),
+                     (8, _documents())], "1"),
             direction=rx.breakpoints(initial="column", lg="row"),
             spacing="4", width="100%", align="start",
         ),
         _contact_dialog(),
+        activity_dialog(R),
         spacing="4", width="100%",
     )
     return shell(record_page(body, loaded=R.loaded, found=R.found,

@@ -19,14 +19,18 @@ from crm_app.state_mixins.analytics import AnalyticsMixin, today_local
 from pages.home.build import PERIOD_KINDS, build_dashboard
 
 # "Tu día": (count, label key, the list it opens filtered to what it counts, icon, test id).
-# The filters are ``services.overview``'s: /tareas reads ``vence=hoy|vencidas`` through
-# ``overview.task_window``; /leads and /presupuestos read ``estado=abiertos`` (the statuses
+# The filters are ``services.overview``'s: /tareas reads ``vence=hoy|vencidas|proximas|hechas``
+# through ``overview.task_filters``; /leads and /presupuestos read ``estado=abiertos`` (the statuses
 # ``OPEN_LEAD_STATUSES`` and ``OPEN_QUOTE_STATUSES``).
 TODAY_CARDS = (
     ("open_leads", "home.open_leads", "/leads?estado=abiertos", "user-plus", "kpi-open-leads"),
     ("tasks_due", "home.tasks_due", "/tareas?vence=hoy", "list-checks", "kpi-tasks-due"),
     ("tasks_overdue", "home.tasks_overdue", "/tareas?vence=vencidas", "alarm-clock",
      "kpi-tasks-overdue"),
+    ("tasks_upcoming", "act.home.upcoming", "/tareas?vence=proximas", "calendar-clock",
+     "kpi-tasks-upcoming"),
+    ("tasks_done", "act.home.done", "/tareas?vence=hechas", "circle-check",
+     "kpi-tasks-done"),
     ("open_quotes", "home.open_quotes", "/presupuestos?estado=abiertos", "file-text",
      "kpi-open-quotes"),
 )

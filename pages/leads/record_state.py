@@ -15,6 +15,7 @@ from crm_app.services import leads as lead_service
 from crm_app.services.custom_fields import active_defs
 from crm_app.services.pipelines import list_pipelines
 from crm_app.state import AppState, Ctx, handler, setter, toast_and_go
+from crm_app.state_mixins.activity_log import ActivityLogMixin
 from crm_app.state_mixins.personal_data import PersonalDataMixin
 from crm_app.state_mixins.record_page import RecordPageMixin
 from pages.leads.rows import CONVERTED, as_datetime, custom_text, option, timeline_rows
@@ -22,7 +23,7 @@ from pages.leads.rows import CONVERTED, as_datetime, custom_text, option, timeli
 _DATA_FIELDS = ("company", "position", "email", "phone", "nif", "province", "city", "source")
 
 
-class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
+class LeadRecordState(ActivityLogMixin, PersonalDataMixin, RecordPageMixin, AppState):
     lead: dict[str, str] = {}
     fields: list[dict[str, str]] = []
     timeline: list[dict[str, str]] = []
@@ -46,6 +47,7 @@ class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     account_href: str = ""
 
     _route: ClassVar[str] = "leads"
+    _log_link: ClassVar[str] = "lead_id"
     _deleted_id: int | None = None
 
     @rx.var
@@ -97,6 +99,7 @@ class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
         self.fields = fields
         self.timeline = timeline_rows(lead_service.lead_timeline(
             session=ctx.session, actor=ctx.user, lead_id=self.record_id, limit=100))
+        self._load_activities(ctx)
 
     @handler()
     def load(self, ctx: Ctx) -> None:
@@ -107,6 +110,7 @@ class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
 
     def _forget(self) -> None:
         self.errors, self.discard_open, self.convert_open = {}, False, False
+        self.log_open, self.record_activities = False, []
         self.lead, self.fields, self.timeline = {}, [], []
 
     # --- status -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.activity_log import activity_buttons, activity_dialog, record_activities
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import listing
@@ -53,7 +54,8 @@ def _header() -> rx.Component:
         subtitle=_contact_links(),
         badges=[status_badge(R.lead["status_key"], R.lead["status"],
                              data_testid="lead-status")],
-        actions=[link_button(t("common.edit"), R.edit_href, icon="pencil", id="lead-edit",
+        actions=[*activity_buttons(R, "lead"),
+                 link_button(t("common.edit"), R.edit_href, icon="pencil", id="lead-edit",
                              variant="soft"), delete, convert],
         test_id="lead-header",
         title_id="lead-name",
@@ -181,7 +183,8 @@ def lead_record_page() -> rx.Component:
                       personal_data_card(R, prefix="lead-pd", on_export=R.export_person,
                                          on_save=R.save_consent, on_anonymise=R.anonymise),
                       _timeline(), spacing="4", width="100%", min_width="0"),
-            rx.vstack(_status_card(), spacing="4", width="100%", min_width="0",
+            rx.vstack(_status_card(), record_activities(R, "lead"), spacing="4", width="100%",
+                      min_width="0",
                       order=rx.breakpoints(initial="-1", md="0")),
             columns=rx.breakpoints(initial="1", md="3fr 2fr"),
             spacing="4",
@@ -189,6 +192,7 @@ def lead_record_page() -> rx.Component:
         ),
         _discard_dialog(),
         _convert_dialog(),
+        activity_dialog(R),
         spacing="4",
         width="100%",
     )

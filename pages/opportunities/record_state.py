@@ -11,6 +11,7 @@ from crm_app.permissions import Perm
 from crm_app.services import opportunities as opp_service
 from crm_app.services import quotes as quote_service
 from crm_app.state import AppState, Ctx, handler
+from crm_app.state_mixins.activity_log import ActivityLogMixin
 from crm_app.state_mixins.record_page import RecordPageMixin
 from crm_app.state_mixins.stage_move import StageMoveMixin
 from pages.opportunities.rows import card
@@ -18,13 +19,15 @@ from pages.opportunities.rows import card
 MAX_QUOTES = 50
 
 
-class OpportunityRecordState(RecordPageMixin, StageMoveMixin, AppState):
+class OpportunityRecordState(ActivityLogMixin, RecordPageMixin, StageMoveMixin, AppState):
     opp: dict[str, str] = {}
     stages: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     quotes: list[dict[str, str]] = []
 
     _route: ClassVar[str] = "oportunidades"
+    _log_link: ClassVar[str] = "opportunity_id"
+    _log_done: ClassVar[int] = 10  # no timeline here: the latest logged ones are listed
 
     def _fill(self, ctx: Ctx) -> None:
         o = opp_service.opportunity_detail(session=ctx.session, actor=ctx.user,
@@ -53,12 +56,14 @@ class OpportunityRecordState(RecordPageMixin, StageMoveMixin, AppState):
                         "issue_date": date_es(q["issue_date"]),
                         "href": f"/presupuestos/{q['id']}"}
                        for q in map(quote_service.quote_row, page.items)]
+        self._load_activities(ctx)
 
     def _after_move(self, ctx: Ctx) -> None:
         self._fill(ctx)
 
     def _forget(self) -> None:
         self._close_move()
+        self.log_open, self.record_activities = False, []
 
     @handler()
     def load(self, ctx: Ctx) -> None:

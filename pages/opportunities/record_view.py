@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.activity_log import activity_buttons, activity_dialog, record_activities
 from components.badges import status_badge
 from components.dialogs import confirm
 from components.empty_state import listing
@@ -35,7 +36,7 @@ def _header() -> rx.Component:
             rx.cond(o["stale"], rx.badge(t("sui.opp.stale"), color_scheme="orange",
                                          variant="soft")),
             spacing="2", wrap="wrap", align="center", data_testid="opp-stage")],
-        actions=[delete,
+        actions=[*activity_buttons(R, "opp"), delete,
                  link_button(t("common.edit"), o["edit_href"], icon="pencil", id="opp-edit",
                              variant="soft", width=PHONE_FULL),
                  link_button(t("sui.quotes.new"), o["new_quote_href"], icon="file-plus",
@@ -131,9 +132,11 @@ def opportunity_record_page() -> rx.Component:
         rx.grid(
             rx.vstack(_data(), _quotes(), spacing="4", width="100%", min_width="0",
                       grid_column=rx.breakpoints(initial="auto", lg="span 2")),
-            rx.box(_history(), width="100%", min_width="0"),
+            rx.vstack(record_activities(R, "opp", title_key="act.section.activity"),
+                      _history(), spacing="4", width="100%", min_width="0"),
             columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%"),
         move_dialog(R),
+        activity_dialog(R),
         spacing="4",
         width="100%",
     )

@@ -11,7 +11,7 @@ customer) is said by the save. The decisions, versions and e-mail are in ``comma
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -27,6 +27,7 @@ from crm_app.services.links import as_id
 from crm_app.services.sales_common import rate_text
 from crm_app.state import AppState, Ctx, handler, toast_and_go
 from crm_app.state_mixins.account_picker import AccountPickerMixin
+from crm_app.state_mixins.activity_log import ActivityLogMixin
 from pages.quotes import rows
 from pages.quotes.commands import QuoteCommandsMixin
 
@@ -52,8 +53,17 @@ def _index(value: Any, lines: list[Any]) -> int | None:
     return value if isinstance(value, int) and 0 <= value < len(lines) else None
 
 
-class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
+class QuoteEditorState(ActivityLogMixin, QuoteCommandsMixin, AccountPickerMixin, AppState):
     quote_id: int = 0
+
+    _log_link: ClassVar[str] = "quote_id"
+    _log_done: ClassVar[int] = 10  # the quote has no timeline: its latest logged ones
+
+    def _log_record_id(self) -> int:
+        return self.quote_id
+
+    def _after_log(self, ctx: Ctx) -> None:
+        self._load_activities(ctx)  # the quote's form keeps its unsaved changes
     found: bool = True
     loaded: bool = False
     head: dict[str, str] = {}
@@ -209,6 +219,8 @@ class QuoteEditorState(QuoteCommandsMixin, AccountPickerMixin, AppState):
         else:
             self.quote_id = quote_id
             self._reload(ctx)
+        self.log_open = False
+        self._load_activities(ctx)
         self.found = self.loaded = True
 
     # --- editing (every change to the money asks the service) --------------------------------

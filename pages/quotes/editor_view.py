@@ -15,6 +15,7 @@ from typing import Any
 import reflex as rx
 
 from components.account_picker import account_picker
+from components.activity_log import activity_buttons, activity_dialog, record_activities
 from components.badges import status_badge
 from components.dialogs import confirm, form_dialog
 from components.forms import (
@@ -75,6 +76,7 @@ def _actions() -> list[rx.Component]:
     # sending and deciding change the quote: not offered to a read-only role (the asesor)
     is_open = ((h["status"] == "borrador") | (h["status"] == "enviado")) & S.can_change
     return [
+        *activity_buttons(S, "quote"),
         rx.cond(ready, link_button(t("sui.quote.pdf"), h["pdf"], icon="file-text",
                                    id="quote-pdf", variant="soft", external=True)),
         rx.cond(ready & is_open, rx.button(
@@ -227,8 +229,10 @@ def _editor() -> rx.Component:
             rx.box(totals_card(), min_width="0"),
             columns=rx.breakpoints(initial="1", lg="3"), spacing="4", width="100%",
             align_items="start"),
+        record_activities(S, "quote", title_key="act.section.activity"),
         _save_bar(),
         _send_dialog(),
+        activity_dialog(S),
         spacing="4",
         width="100%",
     )

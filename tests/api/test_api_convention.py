@@ -80,7 +80,7 @@ def test_paged_lists_take_page_and_page_size_and_offset_limit_only_as_deprecated
             assert method == "GET"
     assert {"/api/v1/leads", "/api/v1/accounts", "/api/v1/contacts", "/api/v1/opportunities",
             "/api/v1/products", "/api/v1/quotes", "/api/v1/analytics/opportunities",
-            "/api/v1/users"} <= set(paged)
+            "/api/v1/users", "/api/v1/activities"} <= set(paged)
 
 
 def test_schema_names_follow_create_update_public() -> None:

@@ -242,3 +242,41 @@ def test_personal_data_migration_keeps_the_rows_sqlite(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_personal_data_migration_keeps_the_rows_postgres(pg_server) -> None:  # noqa: ANN001
     assert_personal_data_migrate(pg_server.create_database("crm_migration_0007"))
+
+
+def assert_activities_migrate(url: str) -> None:
+    """0008 (activities) gives existing activities no quote, no outcome, no reminder, and
+    its downgrade drops those columns keeping the rows."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0007_personal_data")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO activity (created_at, kind, subject, description, source, "
+                "search_text) VALUES ('2026-01-01 10:00:00', 'call', 'Llamar', '', 'manual', "
+                "'llamar')"))
+        command.upgrade(cfg, "0008_activities")
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT subject, quote_id, outcome, reminder_minutes, reminder_sent_at "
+                "FROM activity")).one()
+        assert tuple(row) == ("Llamar", None, "", None, None)
+        indexes = {i["name"] for i in sa.inspect(engine).get_indexes("activity")}
+        assert {"ix_activity_quote_id", "ix_activity_contact_id"} <= indexes
+        command.downgrade(cfg, "0007_personal_data")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("activity")}
+        assert not columns & {"quote_id", "outcome", "reminder_minutes", "reminder_sent_at"}
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT subject FROM activity")).scalar_one() == "Llamar"
+    finally:
+        engine.dispose()
+
+
+def test_activities_migration_keeps_the_rows_sqlite(tmp_path: Path) -> None:
+    assert_activities_migrate(f"sqlite:///{tmp_path / 'activities.db'}")
+
+
+@pytest.mark.postgres
+def test_activities_migration_keeps_the_rows_postgres(pg_server) -> None:  # noqa: ANN001
+    assert_activities_migrate(pg_server.create_database("crm_migration_0008"))

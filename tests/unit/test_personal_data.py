@@ -176,8 +176,9 @@ def test_anonymise_erases_the_person_keeps_the_quote_and_redacts_the_audit(
     session.commit()
     lead = _lead(session, people.comercial1, custom={"aficion": "Pelota vasca",
                                                      "empleados": 12})
-    act = Activity(subject=f"Visitar a {NAME}", description="Calle Mayor 3", lead_id=lead.id,
-                   owner_id=lead.owner_id, team_id=lead.team_id)
+    act = Activity(subject=f"Visitar a {NAME}", description="Calle Mayor 3",
+                   outcome=f"{NAME} acepta", lead_id=lead.id, owner_id=lead.owner_id,
+                   team_id=lead.team_id)
     session.add(act)
     session.add(Alert(kind="stale", message=f"{NAME} sin contactar", lead_id=lead.id,
                       owner_id=lead.owner_id))
@@ -215,7 +216,7 @@ def test_anonymise_erases_the_person_keeps_the_quote_and_redacts_the_audit(
     assert session.get(Document, doc.id) is None and not doc_path.exists()
     assert session.get(Document, quote_doc.id) is not None  # a quote's document is fiscal
     act = session.get(Activity, act.id)
-    assert (act.subject, act.description) == ("Actividad anonimizada", "")
+    assert (act.subject, act.description, act.outcome) == ("Actividad anonimizada", "", "")
     assert "begona" not in act.search_text
     assert session.exec(select(Alert).where(Alert.lead_id == lead.id)).all() == []
     # the quote keeps its number, customer and totals

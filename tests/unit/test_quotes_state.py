@@ -335,7 +335,10 @@ def test_a_tab_without_session_goes_to_the_login_page(world):
 # events that only change what the tab shows (a choice kept for the save, a dialog) and read
 # no data
 UI_ONLY = {"setvar", "toggle_filters", "toggle_row", "toggle_page", "set_text",
-           "set_send_open", "set_send_to", "set_send_message"}
+           "set_send_open", "set_send_to", "set_send_message",
+           # the "Registrar" dialog (``state_mixins.activity_log``): its fields and kind chips
+           "set_log_open", "set_log_subject", "set_log_outcome", "set_log_notes", "set_log_due",
+           "set_log_owner", "set_log_reminder", "pick_log_kind"}
 
 
 @pytest.mark.parametrize("state", [QuotesState, QuoteEditorState])

@@ -33,21 +33,51 @@ def test_windows_match_the_cards_of_tu_dia(session, people):
     run(s.open_list())
     assert s.view == "vencidas" and [r["subject"] for r in s.rows] == ["Vencida"]
     assert s.total == cards["tasks_overdue"] and s.rows[0]["overdue"] == "1"
+    assert s.scope_options == [{"value": "mine", "label": "Mías"}]  # a comercial: only theirs
     run(s.set_view("hoy"))
-    assert s.total == cards["tasks_due"]
+    assert s.total == cards["tasks_due"] == int(s.counts["hoy"])
     assert [r["subject"] for r in s.rows] in (["Dentro de un minuto"], [])  # near midnight
     run(s.set_view("proximas"))
     assert "Dentro de tres días" in [r["subject"] for r in s.rows]
-    run(s.set_view("pendientes"))
-    assert s.total == 4  # not the done one, not the other team's
-    run(s.sort_by("due_at"))
-    assert s.sort == "due_at"
+    assert s.total == cards["tasks_upcoming"]
+    run(s.set_view("hechas"))
+    assert [r["subject"] for r in s.rows] == ["Hecha"] and s.total == cards["tasks_done"]
 
 
-def test_an_unknown_window_opens_the_pending_tab(session, people):
+def test_row_and_bulk_actions(session, people):
+    me = people.comercial1
+    for subject in ("Uno", "Dos"):
+        _task(session, me, subject, timedelta(hours=-2))
+    s = tab(TasksState, me, path="/tareas", query={"vence": "vencidas"})
+    run(s.open_list())
+    first = s.rows[0]["id"]
+    run(s.plus_day(first))  # overdue → tomorrow, same time: now an upcoming one
+    assert s.total == 1 and s.counts["proximas"] == "1"
+    run(s.toggle_page(True))
+    run(s.mark_done(""))  # the selection
+    assert s.total == 0 and s.counts["hechas"] == "1"
+    run(s.set_view("hechas"))
+    run(s.reopen(s.rows[0]["id"]))
+    assert s.counts["hechas"] == "0" and s.counts["vencidas"] == "1"
+
+
+def test_a_manager_picks_the_scope(session, people):
+    for user in (people.manager1, people.comercial2, people.comercial3):
+        _task(session, user, f"De {user.name}", timedelta(days=2))
+    s = tab(TasksState, people.manager1, path="/tareas", query={"vence": "proximas"})
+    run(s.open_list())
+    assert [o["value"] for o in s.scope_options] == ["mine", "team"]
+    assert [r["subject"] for r in s.rows] == ["De Manager1"]
+    run(s.set_scope("team"))
+    assert sorted(r["subject"] for r in s.rows) == ["De Comercial2", "De Manager1"]
+    run(s.set_scope("all"))  # not offered to a manager: ignored
+    assert s.scope == "team"
+
+
+def test_an_unknown_window_opens_the_first_tab(session, people):
     s = tab(TasksState, people.comercial1, path="/tareas", query={"vence": "todo"})
     run(s.open_list())
-    assert s.view == "pendientes"
+    assert s.view == "hoy"
 
 
 def test_lists_without_session_go_to_login(engine):
