@@ -33,6 +33,10 @@ class Activity(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     source: str = Field(default="manual", max_length=40)  # manual | rule:<name> | system
+    # --- h13-agenda (alembic 0009_calendars): the event's shared calendar, end, place ---
+    calendar_id: int | None = Field(default=None, foreign_key="calendar.id", index=True)
+    ends_at: datetime | None = Timestamp()
+    location: str = Field(default="", max_length=200)
 
 
 class Document(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
