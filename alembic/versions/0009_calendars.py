@@ -45,7 +45,6 @@ def upgrade() -> None:
         sa.Column('seed', _TEXT(length=64), nullable=False),
         sa.Column('token_hash', _TEXT(length=64), nullable=False),
         sa.Column('created_at', crm_app.models.base.UTCDateTime(), nullable=False),
-        sa.Column('last_used_at', crm_app.models.base.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['user.id']),
         sa.PrimaryKeyConstraint('user_id'),
         sa.UniqueConstraint('token_hash'),

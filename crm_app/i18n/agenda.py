@@ -17,7 +17,8 @@ ES = {
     "agenda.new": "Nuevo evento",
     "agenda.empty": "No hay eventos en estas fechas. Pulsa un hueco para crear uno.",
     "agenda.empty_list": "No hay eventos en estas fechas.",
-    "agenda.truncated": "Hay más eventos de los que caben: acorta el periodo u oculta calendarios.",
+    "agenda.truncated": ("Hay más eventos de los que caben: acorta el periodo u oculta "
+                         "calendarios."),
     "agenda.drag_help": "Arrastra un evento a otro día u hora para moverlo.",
     "agenda.all_day": "Sin hora",
     "agenda.more": "+{n} más",
@@ -75,7 +76,8 @@ ES = {
     "agenda.err.too_many": "Como mucho {max} calendarios compartidos.",
     "agenda.err.no_person": "El sistema no tiene agenda propia.",
     "agenda.err.feed_missing": "Calendario no encontrado.",
-    "agenda.err.feed_rate": "Demasiadas peticiones del calendario: vuelve a intentarlo en {seconds} s.",
+    "agenda.err.feed_rate": ("Demasiadas peticiones del calendario: vuelve a intentarlo "
+                             "en {seconds} s."),
     # --- Ajustes → Calendarios ----------------------------------------------------------------
     "agenda.settings.title": "Calendarios compartidos",
     "agenda.settings.intro": ("Calendarios de recursos que todo el equipo reserva (una sala, "
@@ -89,6 +91,7 @@ ES = {
     "agenda.settings.archived": "Archivado",
     "agenda.settings.created": "Calendario creado.",
     "agenda.settings.saved": "Calendario guardado.",
-    "agenda.settings.empty": "Aún no hay calendarios compartidos. Crea el primero (p. ej. «Sala de reuniones»).",
+    "agenda.settings.empty": ("Aún no hay calendarios compartidos. Crea el primero "
+                              "(p. ej. «Sala de reuniones»)."),
     "agenda.settings.link": "Calendarios compartidos de la agenda (salas, vehículos)",
 }

@@ -5,10 +5,10 @@ activities); only the *shared* ones are rows here ("Sala de reuniones", "Furgone
 admin creates, renames and archives. An activity on a shared calendar names it
 (``activity.calendar_id``).
 
-A user's ICS feed URL carries a token only the holder knows: the table keeps its SHA-256
-(``token_hash``, the lookup) and the random ``seed`` it is derived from with the app's secret
-key (HMAC), so the URL can be shown again without the token being stored; regenerating
-draws a new seed, and the old URL stops working.
+A user's ICS feed URL carries a token only the holder knows: the user's id and an HMAC of it
+and a random ``seed`` under the app's secret key. The table keeps the seed and the token's
+SHA-256 (``token_hash``), never the token, so the URL can be shown again; regenerating draws
+a new seed and the old URL stops working. No row: the seed is ``""`` (never regenerated).
 """
 
 from __future__ import annotations
@@ -42,4 +42,3 @@ class CalendarFeed(SQLModel, table=True):
     seed: str = Field(max_length=64)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Timestamp(nullable=False)
-    last_used_at: datetime | None = Timestamp()

@@ -17,10 +17,12 @@ Creating and moving events are small verbs of their own (meetings and tasks with
 an end, a place, a shared calendar and one linked record checked with ``get_owned``), audited
 like every change; ``services.activities`` may take them over.
 
-The ICS feed: each user may hold one private URL ``/agenda/feed/<token>.ics``. The token is
-an HMAC of a random seed under the app's secret key; the table keeps the seed and the
-token's SHA-256 only (``CalendarFeed``), so a copy of the database gives no working URL, the
-URL can be shown again, and regenerating (a new seed) kills the old one. The feed is built
+The ICS feed: each user has one private URL ``/api/v1/agenda/feed/<token>.ics``. The token is
+the user's id and an HMAC of it and a random seed under the app's secret key; the table keeps
+the seed and the token's SHA-256 only (``CalendarFeed``), never the token, so a copy of the
+database gives no working URL, the URL can be shown again without writing anything (a GET),
+and regenerating (a new seed) kills the old one. Until the first regeneration the seed is
+empty (no row). The feed is built
 with ``icalendar`` as that user would see the agenda (``restrict`` with them as actor),
 bounded in time and rows, and rate-limited per token and per address.
 """
@@ -84,7 +86,7 @@ FEED_MAX_EVENTS = 5000
 FEED_WINDOW_SECONDS = 300.0
 FEED_PER_TOKEN = 30  # calendar apps poll every 15–60 min; 30 in 5 min is a runaway client
 FEED_PER_IP = 120
-FEED_PATH = "/agenda/feed/"
+FEED_PATH = "/api/v1/agenda/feed/"
 FEED_PURPOSE = b"crm-calendar-feed"
 COLOUR_RE = re.compile(r"#[0-9a-f]{6}")
 KEY_RE = re.compile(r"(me|team|user:\d{1,10}|shared:\d{1,10})")
@@ -606,10 +608,11 @@ def update_calendar(*, session: Session, actor: Actor, calendar_id: Any,
 # --- the ICS feed -----------------------------------------------------------------------------
 
 
-def _derive(seed: str) -> str:
+def _derive(user_id: int, seed: str) -> str:
+    """The user's feed token: their id and an HMAC of it and the seed under the secret key."""
     key = get_settings().resolved_secret_key().encode()
-    mac = hmac.new(key, FEED_PURPOSE + b":" + seed.encode(), hashlib.sha256).hexdigest()
-    return mac[:48]
+    message = FEED_PURPOSE + f":{user_id}:{seed}".encode()
+    return f"{user_id}-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:48]
 
 
 def _hash(token: str) -> str:
@@ -629,39 +632,32 @@ def _person(session: Session, actor: Actor) -> User:
     return user
 
 
-def _new_feed(session: Session, user: User, row: CalendarFeed | None) -> str:
-    seed = secrets.token_hex(16)
-    token = _derive(seed)
-    if row is None:
-        row = CalendarFeed(user_id=user.id, seed=seed, token_hash=_hash(token))
-    else:
-        row.seed, row.token_hash, row.created_at, row.last_used_at = (
-            seed, _hash(token), utcnow(), None)
-    session.add(row)
-    return token
+def _seed(session: Session, user_id: int) -> str:
+    """The seed of the user's live token: ``""`` until the first regeneration (so reading
+    the URL writes nothing)."""
+    row = session.get(CalendarFeed, user_id)
+    return row.seed if row is not None else ""
 
 
 @needs_actor
 def feed_url(*, session: Session, actor: Actor) -> str:
-    """The actor's private ICS URL (created on first ask)."""
+    """The actor's private ICS URL (a read: nothing is written)."""
     user = _person(session, actor)
-    row = session.get(CalendarFeed, user.id)
-    if row is not None:
-        token = _derive(row.seed)
-        if _hash(token) == row.token_hash:  # the secret key is the one it was made with
-            return feed_url_for(token)
-    token = _new_feed(session, user, row)
-    audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
-                 action="calendar_feed", note=t("agenda.audit.feed_created"))
-    session.commit()
-    return feed_url_for(token)
+    assert user.id is not None
+    return feed_url_for(_derive(user.id, _seed(session, user.id)))
 
 
 @needs_actor
 def regenerate_feed(*, session: Session, actor: Actor) -> str:
-    """A new private URL; the old one answers 404 from now on."""
+    """A new private URL (a new random seed); the old one answers 404 from now on."""
     user = _person(session, actor)
-    token = _new_feed(session, user, session.get(CalendarFeed, user.id))
+    assert user.id is not None
+    seed = secrets.token_hex(16)
+    token = _derive(user.id, seed)
+    row = session.get(CalendarFeed, user.id) or CalendarFeed(user_id=user.id, seed=seed,
+                                                             token_hash="")
+    row.seed, row.token_hash, row.created_at = seed, _hash(token), utcnow()
+    session.add(row)
     audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
                  action="calendar_feed", note=t("agenda.audit.feed_regenerated"))
     session.commit()
@@ -689,18 +685,21 @@ def _admit(token_hash: str, client: str) -> None:
         raise TooManyRequests(t("agenda.err.feed_rate", seconds=retry), retry_after=retry)
 
 
-TOKEN_RE = re.compile(r"[0-9a-f]{48}")
+TOKEN_RE = re.compile(r"([1-9][0-9]{0,9})-[0-9a-f]{48}")
 
 
 def feed_owner(session: Session, token: str) -> User:
-    """The active user whose live feed ``token`` is; else ``NotFound`` (unknown, replaced,
-    or the user deactivated) — the same answer for each, saying nothing."""
-    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
+    """The active user whose live feed ``token`` is; else ``NotFound`` (malformed, forged,
+    replaced, or the user deactivated) — the same answer for each, saying nothing."""
+    match = TOKEN_RE.fullmatch(token) if isinstance(token, str) else None
+    user_id = links.as_id(match.group(1)) if match else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active:
         raise NotFound(t("agenda.err.feed_missing"))
-    row = session.exec(select(CalendarFeed).where(
-        CalendarFeed.token_hash == _hash(token))).first()
-    user = session.get(User, row.user_id) if row is not None else None
-    if row is None or user is None or not user.active:
+    row = session.get(CalendarFeed, user.id)
+    expected = _derive(user.id, row.seed if row is not None else "")  # type: ignore[arg-type]
+    if not hmac.compare_digest(expected, token) or (
+            row is not None and not hmac.compare_digest(row.token_hash, _hash(token))):
         raise NotFound(t("agenda.err.feed_missing"))
     return user
 
@@ -730,11 +729,6 @@ def feed_ics(*, session: Session, token: str, client: str = "") -> bytes:
     cal.add("x-wr-timezone", "Europe/Madrid")
     for row in rows:
         cal.add_component(_vevent(row, records, names, host, base, user, now))
-    row_feed = session.get(CalendarFeed, user.id)
-    if row_feed is not None:
-        row_feed.last_used_at = now
-        session.add(row_feed)
-        session.commit()
     return cal.to_ical()
 
 

@@ -170,8 +170,7 @@ def test_the_ics_feed_parses_back_scoped_in_utc_and_dies_when_regenerated(sessio
     _act(session, people.comercial2, "De otra persona", now + timedelta(days=1))
     url = agenda.feed_url(session=session, actor=people.comercial1)
     assert agenda.feed_url(session=session, actor=people.comercial1) == url  # shown again
-    row = session.get(CalendarFeed, people.comercial1.id)
-    assert url.rsplit("/", 1)[1].removesuffix(".ics") not in (row.seed, row.token_hash)
+    assert session.get(CalendarFeed, people.comercial1.id) is None  # reading wrote nothing
     cal = _feed(session, url)
     events = cal.walk("VEVENT")
     assert [str(e["SUMMARY"]) for e in events] == ["Reunión: Visita Acme"]
@@ -184,12 +183,17 @@ def test_the_ics_feed_parses_back_scoped_in_utc_and_dies_when_regenerated(sessio
     assert "Cliente: Acme Talleres" in str(event["DESCRIPTION"])
     assert f"/clientes/{acme.id}" in str(event["DESCRIPTION"])
     new = agenda.regenerate_feed(session=session, actor=people.comercial1)
-    assert new != url
+    assert new != url and agenda.feed_url(session=session, actor=people.comercial1) == new
+    row = session.get(CalendarFeed, people.comercial1.id)
+    token = new.rsplit("/", 1)[1].removesuffix(".ics")
+    assert token not in (row.seed, row.token_hash) and len(row.token_hash) == 64
     with pytest.raises(NotFound):
         _feed(session, url)
     assert len(_feed(session, new).walk("VEVENT")) == 1
-    with pytest.raises(NotFound):
-        agenda.feed_ics(session=session, token="../../etc/passwd")
+    forged = f"{people.comercial2.id}-" + token.split("-", 1)[1]  # another user's id
+    for bad in ("../../etc/passwd", forged, token[:-1] + ("0" if token[-1] != "0" else "1")):
+        with pytest.raises(NotFound):
+            agenda.feed_ics(session=session, token=bad)
 
 
 def test_the_feed_is_rate_limited(session, people, monkeypatch):
