@@ -93,5 +93,6 @@ ES = {
     "agenda.settings.saved": "Calendario guardado.",
     "agenda.settings.empty": ("Aún no hay calendarios compartidos. Crea el primero "
                               "(p. ej. «Sala de reuniones»)."),
-    "agenda.settings.link": "Calendarios compartidos de la agenda (salas, vehículos)",
+    "agenda.settings.link": "Calendarios compartidos",
+    "agenda.settings.link_help": "Salas, vehículos y otros recursos que se reservan en la agenda",
 }
