@@ -5,7 +5,8 @@ keys are remembered in the browser, ``localStorage``), the period's days and its
 plain dicts with their position already computed (Madrid time). Clicking an empty slot opens
 "Nuevo evento" at that hour; an event opens its card (its record, the record's documents, and
 "Mover" to another day and time); on desktops an event can be dragged onto another slot.
-Phones get the same period as a list.
+Phones get the same period as a list. ``/agenda?vista=day|week|month&fecha=aaaa-mm-dd``
+opens a given view and period.
 """
 
 from __future__ import annotations
@@ -178,10 +179,14 @@ class AgendaState(AccountPickerMixin, AppState):
 
     @handler(Perm.RECORDS_VIEW, guarded=True)
     def load(self, ctx: Ctx) -> None:
-        wanted = str(self.router.url.query_parameters.get("vista", "") or "")
+        query = self.router.url.query_parameters
+        wanted = str(query.get("vista", "") or "")
         if wanted in VIEWS:
             self.view = wanted
-        self.anchor = self.anchor or datetime.now(TZ).date().isoformat()
+        try:  # ?fecha=2026-12-09 opens the period around that day
+            self.anchor = date.fromisoformat(str(query.get("fecha", "") or "")[:10]).isoformat()
+        except ValueError:
+            self.anchor = self.anchor or datetime.now(TZ).date().isoformat()
         self.new_open = self.card_open = self.feed_open = False
         self._reload(ctx)
 
