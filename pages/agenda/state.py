@@ -191,8 +191,8 @@ class AgendaState(AccountPickerMixin, AppState):
         self._reload(ctx)
 
     @handler(Perm.RECORDS_VIEW)
-    def set_view(self, ctx: Ctx, view: str) -> None:
-        if view in VIEWS:
+    def set_view(self, ctx: Ctx, view: str | list[str]) -> None:
+        if isinstance(view, str) and view in VIEWS:
             self.view = view
             self._reload(ctx)
 

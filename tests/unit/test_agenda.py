@@ -205,3 +205,24 @@ def test_the_feed_is_rate_limited(session, people, monkeypatch):
     with pytest.raises(TooManyRequests):
         _feed(session, url)
     agenda._feed_store.cache_clear()
+
+
+def test_the_screens_periods_and_an_events_place_on_the_grid():
+    from datetime import date
+
+    from pages.agenda.state import event_row, period, step, title_of
+
+    assert period("week", date(2026, 12, 10)) == (date(2026, 12, 7), date(2026, 12, 14))
+    first, last = period("month", date(2026, 12, 10))
+    assert first == date(2026, 11, 30) and (last - first).days == 42
+    assert step("month", date(2026, 12, 31), 1) == date(2027, 1, 1)
+    assert title_of("week", date(2026, 12, 10)) == "7/12 – 13/12/2026"
+    row = event_row({"id": 5, "subject": "Visita", "kind": "meeting",
+                     "start": datetime(2026, 12, 9, 9, 30, tzinfo=UTC),  # 10:30 Madrid
+                     "end": datetime(2026, 12, 9, 11, 0, tzinfo=UTC), "colour": "#3e63dd",
+                     "calendar": "me", "done": False, "editable": True, "record": None},
+                    {"me": "Mi calendario"})
+    assert (row["day"], row["start"], row["end"]) == ("2026-12-09", "10:30", "12:00")
+    assert row["top"] == f"{(3 * 60 + 30) * 48 // 60}px"  # 3 h 30 min below 07:00
+    assert row["height"] == f"{90 * 48 // 60 - 2}px"
+    assert row["when"] == "09/12/2026 10:30–12:00" and row["calendar"] == "Mi calendario"
