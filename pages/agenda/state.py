@@ -108,7 +108,8 @@ class AgendaState(AccountPickerMixin, AppState):
     anchor: str = ""  # ISO date (Madrid) the period is around
     title: str = ""
     calendars: list[dict[str, str]] = []
-    hidden: str = rx.LocalStorage("", name="crm_agenda_hidden", sync=True)
+    # "key=1,key=0": the calendars shown/hidden by hand, remembered in the browser
+    hidden: str = rx.LocalStorage("", name="crm_agenda_calendars", sync=True)
     days: list[dict[str, str]] = []  # the grid's columns (day/week) or the month's 42 cells
     hours: list[str] = [f"{h:02d}:00" for h in range(FIRST_HOUR, LAST_HOUR)]
     events: list[dict[str, str]] = []
@@ -145,14 +146,22 @@ class AgendaState(AccountPickerMixin, AppState):
         except ValueError:
             return datetime.now(TZ).date()
 
-    def _hidden_keys(self) -> set[str]:
-        return {k for k in str(self.hidden or "").split(",") if k}
+    def _choices(self) -> dict[str, bool]:
+        """The calendars the user has shown (``True``) or hidden (``False``) by hand; the
+        others keep their default (theirs and the shared ones shown, the team's hidden)."""
+        out: dict[str, bool] = {}
+        for part in str(self.hidden or "").split(",")[:100]:
+            key, _, flag = part.partition("=")
+            if key and flag in ("0", "1"):
+                out[key[:20]] = flag == "1"
+        return out
 
     def _reload(self, ctx: Ctx) -> None:
         offered = agenda_service.calendars_for(session=ctx.session, actor=ctx.user)
-        hidden = self._hidden_keys()
+        choices = self._choices()
         self.calendars = [{"key": c["key"], "name": c["name"], "colour": c["colour"],
-                           "kind": c["kind"], "shown": "" if c["key"] in hidden else "1"}
+                           "kind": c["kind"],
+                           "shown": "1" if choices.get(c["key"], c["default"]) else ""}
                           for c in offered]
         self.shared_options = [{"value": NO_CALENDAR, "label": t("agenda.field.calendar_none")},
                                *[{"value": c["key"].split(":", 1)[1], "label": c["name"]}
@@ -217,13 +226,13 @@ class AgendaState(AccountPickerMixin, AppState):
 
     @handler(Perm.RECORDS_VIEW)
     def toggle_calendar(self, ctx: Ctx, key: str) -> None:
-        hidden = self._hidden_keys()
         key = str(key)[:20]
-        if key in hidden:
-            hidden.discard(key)
-        else:
-            hidden.add(key)
-        self.hidden = ",".join(sorted(hidden))[:1000]
+        current = next((c for c in self.calendars if c["key"] == key), None)
+        if current is None:
+            return
+        choices = self._choices()
+        choices[key] = not current["shown"]
+        self.hidden = ",".join(f"{k}={int(v)}" for k, v in sorted(choices.items()))[:2000]
         self._reload(ctx)
 
     # --- a new event ----------------------------------------------------------------------

@@ -36,7 +36,8 @@ def test_week_view_create_by_slot_and_drag(live_app, browser, shot):
         calendar_id = next(c["id"] for c in admin.request.get(
             live_app + "/api/v1/calendars").json()["data"] if c["name"] == "Furgoneta UI")
         made = page.request.post(live_app + "/api/v1/accounts", headers=origin,
-                                 data={"name": "Agenda Pruebas UI S.L."})
+                                 data={"name": "Agenda Pruebas UI S.L.",
+                                       "province": "Zaragoza"})
         assert made.status == 201, made.text()
         account_id = made.json()["id"]
 
