@@ -14,18 +14,30 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from uikit import DESKTOP, PHONE, no_sideways_scroll, pick, signed_in
+from uikit import DESKTOP, PASSWORD, PHONE, no_sideways_scroll, pick
 
 pytestmark = pytest.mark.browser
 
 WEEK = "/agenda?vista=week&fecha=2030-01-09"
 
 
+def signed_in(browser, base: str, email: str, size: dict, *, path: str):  # noqa: ANN001, ANN201
+    """A context at ``size`` signed in through the login route (the cookie, without
+    rendering Inicio first: the login screen has tests of its own), on ``path``."""
+    ctx = browser.new_context(viewport=size, locale="es-ES")
+    r = ctx.request.post(base + "/auth/login", headers={"Origin": base},
+                         form={"email": email, "password": PASSWORD}, max_redirects=0)
+    assert r.status == 303 and "crm_session" in r.headers.get("set-cookie", ""), r.status
+    page = ctx.new_page()
+    page.goto(base + path)
+    return ctx, page
+
+
 def test_week_view_create_by_slot_and_drag(live_app, browser, shot):
     origin = {"Origin": live_app}
     actx, admin = signed_in(browser, live_app, "admin@demo.crm", DESKTOP,
                             path="/ajustes/calendarios")
-    ctx, page = signed_in(browser, live_app, "manager1@demo.crm", DESKTOP)
+    ctx, page = signed_in(browser, live_app, "manager1@demo.crm", DESKTOP, path=WEEK)
     calendar_id = account_id = None
     try:
         admin.fill("#calendar-new-name", "Furgoneta UI")
@@ -41,7 +53,7 @@ def test_week_view_create_by_slot_and_drag(live_app, browser, shot):
         assert made.status == 201, made.text()
         account_id = made.json()["id"]
 
-        page.goto(live_app + WEEK)
+        page.reload()  # the shared calendar made since
         expect(page.locator("#agenda-title")).to_have_text("7/01 – 13/01/2030")
         team = page.locator("[data-testid=agenda-calendar][data-key=team]")
         van = page.locator(f"[data-testid=agenda-calendar][data-key='shared:{calendar_id}']")
@@ -96,7 +108,7 @@ def test_week_view_create_by_slot_and_drag(live_app, browser, shot):
 
 
 def test_the_week_as_a_list_on_a_phone(live_app, browser, shot):
-    ctx, page = signed_in(browser, live_app, "comercial1@demo.crm", PHONE)
+    ctx, page = signed_in(browser, live_app, "comercial1@demo.crm", PHONE, path="/agenda")
     try:
         made = page.request.post(live_app + "/api/v1/agenda/events",
                                  headers={"Origin": live_app},
