@@ -60,7 +60,7 @@ from crm_app.models import (
     User,
     utcnow,
 )
-from crm_app.permissions import Action, Perm, require, restrict, scope_of
+from crm_app.permissions import Action, Perm, has_perm, require, restrict, scope_of
 from crm_app.services import audit, links
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, TooManyRequests, ValidationFailed
@@ -694,7 +694,7 @@ def feed_owner(session: Session, token: str) -> User:
     match = TOKEN_RE.fullmatch(token) if isinstance(token, str) else None
     user_id = links.as_id(match.group(1)) if match else None
     user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    if user is None or not has_perm(user, Perm.RECORDS_VIEW):  # inactive, or an asesor
         raise NotFound(t("agenda.err.feed_missing"))
     row = session.get(CalendarFeed, user.id)
     expected = _derive(user.id, row.seed if row is not None else "")  # type: ignore[arg-type]
@@ -708,8 +708,8 @@ def feed_ics(*, session: Session, token: str, client: str = "") -> bytes:
     """The RFC 5545 calendar behind a feed token, as its owner sees the agenda today:
     their own events, their team's (managers) and the shared calendars, from
     ``FEED_PAST_DAYS`` ago to ``FEED_FUTURE_DAYS`` ahead, at most ``FEED_MAX_EVENTS``."""
+    _admit(_hash(str(token)[:64]), client or "-")  # wrong tokens count against the address
     user = feed_owner(session, token)
-    _admit(_hash(token), client or "-")
     now = utcnow()
     begin, finish = now - timedelta(days=FEED_PAST_DAYS), now + timedelta(days=FEED_FUTURE_DAYS)
     offered = calendars_for(session=session, actor=user)

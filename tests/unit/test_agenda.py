@@ -226,3 +226,14 @@ def test_the_screens_periods_and_an_events_place_on_the_grid():
     assert row["top"] == f"{(3 * 60 + 30) * 48 // 60}px"  # 3 h 30 min below 07:00
     assert row["height"] == f"{90 * 48 // 60 - 2}px"
     assert row["when"] == "09/12/2026 10:30–12:00" and row["calendar"] == "Mi calendario"
+
+
+def test_wrong_tokens_count_against_the_address(session, people, monkeypatch):
+    agenda._feed_store.cache_clear()
+    monkeypatch.setattr(agenda, "FEED_PER_IP", 3)
+    for i in range(3):
+        with pytest.raises(NotFound):
+            agenda.feed_ics(session=session, token=f"{i}-guess", client="10.9.9.9")
+    with pytest.raises(TooManyRequests):
+        agenda.feed_ics(session=session, token="9-guess", client="10.9.9.9")
+    agenda._feed_store.cache_clear()
