@@ -32,6 +32,10 @@ def test_a_slot_a_new_event_a_drop_and_the_feed(session, people):
     assert s.hidden == "me=0" and s.events == [] and s.calendars[0]["shown"] == ""
     run(s.toggle_calendar("team"))  # not on offer for a comercial: nothing changes
     assert s.hidden == "me=0"
+    run(s.set_view("month"))
+    assert s.title == "Enero de 2030" and len(s.days) == 42 and s.days[0]["date"] == "2029-12-31"
+    run(s.open_day("2030-01-10"))
+    assert s.view == "day" and [d["date"] for d in s.days] == ["2030-01-10"]
     run(s.show_feed())
     first = s.feed_url
     assert s.feed_open and first.endswith(".ics")
