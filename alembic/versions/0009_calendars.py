@@ -42,7 +42,7 @@ def upgrade() -> None:
     op.create_table(
         'calendar_feed',
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('seed', _TEXT(length=64), nullable=False),
+        sa.Column('token_seed', _TEXT(length=64), nullable=False),
         sa.Column('token_hash', _TEXT(length=64), nullable=False),
         sa.Column('created_at', crm_app.models.base.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['user.id']),

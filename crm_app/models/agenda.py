@@ -6,7 +6,7 @@ admin creates, renames and archives. An activity on a shared calendar names it
 (``activity.calendar_id``).
 
 A user's ICS feed URL carries a token only the holder knows: the user's id and an HMAC of it
-and a random ``seed`` under the app's secret key. The table keeps the seed and the token's
+and a random ``token_seed`` under the app's secret key. The table keeps the seed and the token's
 SHA-256 (``token_hash``), never the token, so the URL can be shown again; regenerating draws
 a new seed and the old URL stops working. No row: the seed is ``""`` (never regenerated).
 """
@@ -39,6 +39,8 @@ class CalendarFeed(SQLModel, table=True):
 
     __tablename__ = "calendar_feed"
     user_id: int = Field(foreign_key="user.id", primary_key=True)
-    seed: str = Field(max_length=64)
+    # named like a token so the data export leaves it out (``export_all.SECRET_NAME``): with
+    # the server's secret key it makes the URL
+    token_seed: str = Field(max_length=64)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Timestamp(nullable=False)

@@ -636,7 +636,7 @@ def _seed(session: Session, user_id: int) -> str:
     """The seed of the user's live token: ``""`` until the first regeneration (so reading
     the URL writes nothing)."""
     row = session.get(CalendarFeed, user_id)
-    return row.seed if row is not None else ""
+    return row.token_seed if row is not None else ""
 
 
 @needs_actor
@@ -654,9 +654,9 @@ def regenerate_feed(*, session: Session, actor: Actor) -> str:
     assert user.id is not None
     seed = secrets.token_hex(16)
     token = _derive(user.id, seed)
-    row = session.get(CalendarFeed, user.id) or CalendarFeed(user_id=user.id, seed=seed,
+    row = session.get(CalendarFeed, user.id) or CalendarFeed(user_id=user.id, token_seed=seed,
                                                              token_hash="")
-    row.seed, row.token_hash, row.created_at = seed, _hash(token), utcnow()
+    row.token_seed, row.token_hash, row.created_at = seed, _hash(token), utcnow()
     session.add(row)
     audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
                  action="calendar_feed", note=t("agenda.audit.feed_regenerated"))
@@ -697,7 +697,7 @@ def feed_owner(session: Session, token: str) -> User:
     if user is None or not has_perm(user, Perm.RECORDS_VIEW):  # inactive, or an asesor
         raise NotFound(t("agenda.err.feed_missing"))
     row = session.get(CalendarFeed, user.id)
-    expected = _derive(user.id, row.seed if row is not None else "")  # type: ignore[arg-type]
+    expected = _derive(user.id, row.token_seed if row is not None else "")  # type: ignore[arg-type]
     if not hmac.compare_digest(expected, token) or (
             row is not None and not hmac.compare_digest(row.token_hash, _hash(token))):
         raise NotFound(t("agenda.err.feed_missing"))

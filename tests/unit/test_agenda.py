@@ -186,7 +186,7 @@ def test_the_ics_feed_parses_back_scoped_in_utc_and_dies_when_regenerated(sessio
     assert new != url and agenda.feed_url(session=session, actor=people.comercial1) == new
     row = session.get(CalendarFeed, people.comercial1.id)
     token = new.rsplit("/", 1)[1].removesuffix(".ics")
-    assert token not in (row.seed, row.token_hash) and len(row.token_hash) == 64
+    assert token not in (row.token_seed, row.token_hash) and len(row.token_hash) == 64
     with pytest.raises(NotFound):
         _feed(session, url)
     assert len(_feed(session, new).walk("VEVENT")) == 1
@@ -237,3 +237,12 @@ def test_wrong_tokens_count_against_the_address(session, people, monkeypatch):
     with pytest.raises(TooManyRequests):
         agenda.feed_ics(session=session, token="9-guess", client="10.9.9.9")
     agenda._feed_store.cache_clear()
+
+
+def test_the_feed_secrets_stay_out_of_the_data_export():
+    from crm_app.models import CalendarFeed
+    from crm_app.services import export_all
+
+    secret = [c.name for c in CalendarFeed.__table__.columns
+              if export_all.SECRET_NAME.search(c.name)]
+    assert secret == ["token_seed", "token_hash"]
