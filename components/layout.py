@@ -17,6 +17,7 @@ NAV_ITEMS: list[tuple[str, str, str, str]] = [
     ("nav.opportunities", "/oportunidades", "kanban", "can_records"),
     ("nav.quotes", "/presupuestos", "file-text", ""),
     ("nav.tasks", "/tareas", "list-checks", "can_records"),
+    ("agenda.title", "/agenda", "calendar-days", "can_records"),
     ("nav.documents", "/documentos", "folder-open", "can_records"),
     ("nav.reports", "/informes", "chart-column", "can_reports"),
 ]

@@ -11,6 +11,7 @@ from crm_app.state import AppState, backend_error
 from pages import (
     account,
     accounts,
+    agenda,
     catalog,
     documents,
     home,
@@ -105,6 +106,7 @@ _PRIVATE = [
      quotes.QuoteEditorState.load),
     (catalog.catalog_page, "/productos", "sui.products.title", catalog.CatalogState.open_list),
     (tasks.tasks_page, "/tareas", "nav.tasks", tasks.TasksState.open_list),
+    (agenda.agenda_page, "/agenda", "agenda.title", agenda.AgendaState.load),
     (documents.documents_page, "/documentos", "nav.documents", documents.DocumentsState.open_list),
     (reports.reports_page, "/informes", "nav.reports", reports.ReportsState.open_page),
     (account.account_page, "/mi-cuenta", "account.title", account.AccountState.load),
@@ -144,6 +146,8 @@ for component, route, title_key, loader in [
      settings.PipelinesState.load),
     (settings.personal_data_settings_page, "/ajustes/datos-personales", "pd.settings.title",
      settings.PersonalDataSettingsState.load),
+    (settings.calendars_page, "/ajustes/calendarios", "agenda.settings.title",
+     settings.CalendarsAdminState.load),
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])

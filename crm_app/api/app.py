@@ -89,4 +89,6 @@ def build_api() -> FastAPI:
     install_export_queue()  # the web process hands exports to the Celery worker
     from crm_app.api import routes_personal_data  # noqa: PLC0415
     api.include_router(routes_personal_data.router)
+    from crm_app.api import routes_agenda  # noqa: PLC0415
+    api.include_router(routes_agenda.router)
     return api

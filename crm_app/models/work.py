@@ -38,6 +38,10 @@ class Activity(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):
     outcome: str = Field(default="", max_length=200)
     reminder_minutes: int | None = None
     reminder_sent_at: datetime | None = Timestamp()
+    # --- h13-agenda (alembic 0009_calendars): the event's shared calendar, end, place ---
+    calendar_id: int | None = Field(default=None, foreign_key="calendar.id", index=True)
+    ends_at: datetime | None = Timestamp()
+    location: str = Field(default="", max_length=200)
 
 
 class Document(Owned, Timestamps, SoftDelete, Searchable, SQLModel, table=True):

@@ -316,9 +316,12 @@ def _document(d: rx.Var) -> rx.Component:
 
 
 def _documents() -> rx.Component:
-    return _list_section("sui.360.documents", R.documents, _document, icon="folder-open",
-                         empty_key="sui.360.empty.documents", empty_id="documents-empty",
-                         test_id="account-documents")
+    # ``id="documentos"``: the agenda links an event's documents as ``/clientes/<id>#documentos``
+    return rx.box(
+        _list_section("sui.360.documents", R.documents, _document, icon="folder-open",
+                      empty_key="sui.360.empty.documents", empty_id="documents-empty",
+                      test_id="account-documents"),
+        id="documentos", width="100%", style={"scrollMarginTop": "72px"})
 
 
 # --- the page -----------------------------------------------------------------------------------

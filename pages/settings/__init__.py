@@ -1,7 +1,8 @@
 """/ajustes and its screens (admins): the overview (company, users, links), the company's
 data (Empresa), users and teams, the lead assignment rules, the custom fields, the sales
 pipelines, the audit log (Auditoría, ``audit.view``: its own guard, ``check_audit``), the
-export of all the data (Exportar datos) and the retention of personal data (Datos personales).
+export of all the data (Exportar datos), the retention of personal data (Datos personales) and
+the agenda's shared calendars (Calendarios).
 
 Every route's ``on_load`` is ``[AppState.check_admin, <loader>]``: the guard turns other
 roles away (once); each loader is ``@handler(..., guarded=True)`` and every write checks the
@@ -10,6 +11,8 @@ permission again, so a forged event is refused like an API call.
 
 from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
+from pages.settings.calendars_state import CalendarsAdminState
+from pages.settings.calendars_view import calendars_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.export_state import ExportState
@@ -27,8 +30,9 @@ from pages.settings.rules_view import rules_page
 from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
-__all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
-           "ExportState", "PersonalDataSettingsState", "PipelinesState", "SettingsState",
-           "TeamsAdminState", "UsersAdminState", "audit_page", "company_page", "export_page",
-           "fields_page", "personal_data_settings_page", "pipelines_page", "rules_page",
-           "settings_page", "teams_page", "users_page"]
+__all__ = ["AssignmentRulesState", "AuditState", "CalendarsAdminState", "CompanyState",
+           "CustomFieldsState", "ExportState", "PersonalDataSettingsState", "PipelinesState",
+           "SettingsState", "TeamsAdminState", "UsersAdminState", "audit_page",
+           "calendars_page", "company_page", "export_page", "fields_page",
+           "personal_data_settings_page", "pipelines_page", "rules_page", "settings_page",
+           "teams_page", "users_page"]

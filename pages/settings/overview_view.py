@@ -21,7 +21,9 @@ LEADS_LINKS = [("/ajustes/asignacion", "route", "settings_ui.rules", "settings-r
 SALES_LINKS = [("/ajustes/embudos", "kanban", "sui.settings.pipelines", "settings-pipelines"),
                ("/productos", "package", "sui.settings.catalog", "settings-catalog")]
 USER_LINKS = [("/ajustes/usuarios", "users", "uadm.nav.users", "settings-users-admin"),
-              ("/ajustes/equipos", "users-round", "uadm.nav.teams", "settings-teams")]
+              ("/ajustes/equipos", "users-round", "uadm.nav.teams", "settings-teams"),
+              ("/ajustes/calendarios", "calendar-days", "agenda.settings.link",
+               "settings-calendars")]
 AUDIT_LINKS = [("/ajustes/auditoria", "scroll-text", "audit.link", "settings-audit")]
 USER_COLUMNS = ("col.name", "col.email", "col.role", "col.team", "col.active")
 

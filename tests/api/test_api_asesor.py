@@ -24,11 +24,15 @@ DOC = build_api().openapi()
 # What the asesor may call, written out from the issue (not derived from the code): the
 # customers' fiscal data (the record, read-only), the quotes and their PDF, who am I, health.
 # The company's logo (the app's header shows it to everybody) answers 404: none uploaded.
+# The agenda's ICS feed answers 404: "1" is no feed token.
 ALLOWED = {
     ("GET", "/api/health"): 200, ("GET", "/api/v1/me"): 200,
     ("GET", "/api/v1/accounts"): 200, ("GET", "/api/v1/accounts/{account_id}"): 200,
     ("GET", "/api/v1/quotes"): 200, ("GET", "/api/v1/quotes/{quote_id}"): 200,
     ("GET", "/api/v1/quotes/{quote_id}/pdf"): 200, ("GET", "/api/v1/company/logo"): 404,
+    # The private ICS feed takes no cookie or token: its URL is the credential, and a wrong
+    # one is simply not found (whoever asks).
+    ("GET", "/api/v1/agenda/feed/{token}.ics"): 404,
 }
 # Forms and redirects of signing in and out, the second factor, a forgotten password and an
 # invitee's link (its token is the credential): not data routes (tested on their own).

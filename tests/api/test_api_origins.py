@@ -32,7 +32,8 @@ from sqlmodel import Session, SQLModel, select
 
 from crm_app.api.app import build_api
 from crm_app.i18n import t
-from crm_app.models import AuditEvent, Lead, Quote
+from crm_app.models import AuditEvent, Lead, Quote, User
+from crm_app.services import agenda
 from crm_app.services import auth as auth_service
 from crm_app.services import contacts as contact_service
 from crm_app.services import leads as lead_service
@@ -113,6 +114,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         token = auth_service.create_api_token(session=s, actor=SYSTEM, user=admin, name="script")
     with serve_api(url, tmp / "data", CRM_PORT="3000",
                    CRM_ALLOWED_ORIGINS=f"{INTRANET}, https://otro.example.es") as api:
+        with Session(api.engine) as s:  # under the served app's secret key
+            feed = agenda.feed_url(session=s, actor=s.get(User, people.admin.id))
+        ids["feed"] = feed.rsplit("/", 1)[1].removesuffix(".ics")  # type: ignore[assignment]
         yield Live(api=api, people=people, ids=ids, token=token)
 
 
@@ -297,7 +301,7 @@ def test_no_route_changes_state_on_get(live: Live) -> None:
     names = {"account_id": "account", "contact_id": "contact", "lead_id": "lead",
              "opportunity_id": "opportunity", "product_id": "product", "quote_id": "quote",
              "pipeline_id": "pipeline", "rule_id": "rule", "user_id": "user",
-             "export_id": "export"}
+             "export_id": "export", "token": "feed"}
     routes = get_routes()
     assert len(routes) >= 30  # the audit must have looked at the real route table
     cookie = live.cookie()

@@ -25,7 +25,7 @@ def test_comercial_on_a_phone_logs_in_navigates_and_logs_out(live_app, browser, 
     page.click("#menu-button")
     drawer = page.wait_for_selector("#nav-drawer")
     for label in ("Inicio", "Leads", "Clientes", "Oportunidades", "Presupuestos", "Tareas",
-                  "Documentos", "Informes"):
+                  "Agenda", "Documentos", "Informes"):
         assert drawer.query_selector(f"text={label}") is not None, label
     assert drawer.query_selector("text=Ajustes") is None  # admin only
     shot(page, "drawer")

@@ -280,3 +280,40 @@ def test_activities_migration_keeps_the_rows_sqlite(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_activities_migration_keeps_the_rows_postgres(pg_server) -> None:  # noqa: ANN001
     assert_activities_migrate(pg_server.create_database("crm_migration_0008"))
+
+
+def assert_calendars_migrate(url: str) -> None:
+    """0009 (agenda) keeps the activities, with no calendar, no end and no place; its
+    downgrade drops the columns and the two tables, keeping the rows."""
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0008_activities")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO activity (kind, subject, description, source, created_at, "
+                "search_text) VALUES ('meeting', 'Visita', '', 'manual', "
+                "'2026-01-01 10:00:00', 'visita')"))
+        command.upgrade(cfg, "0009_calendars")
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT subject, calendar_id, ends_at, location FROM activity")).one()
+        assert tuple(row) == ("Visita", None, None, "")
+        assert {"calendar", "calendar_feed"} <= table_names(url)
+        command.downgrade(cfg, "0008_activities")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("activity")}
+        assert not columns & {"calendar_id", "ends_at", "location"}
+        assert not {"calendar", "calendar_feed"} & table_names(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT subject FROM activity")).scalar_one() == "Visita"
+    finally:
+        engine.dispose()
+
+
+def test_calendars_migration_keeps_the_activities_sqlite(tmp_path: Path) -> None:
+    assert_calendars_migrate(f"sqlite:///{tmp_path / 'agenda.db'}")
+
+
+@pytest.mark.postgres
+def test_calendars_migration_keeps_the_activities_postgres(pg_server) -> None:  # noqa: ANN001
+    assert_calendars_migrate(pg_server.create_database("crm_migration_0009"))
