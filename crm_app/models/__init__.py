@@ -44,6 +44,8 @@ from crm_app.models.work import (
     ImportBatch,
     ImportStatus,
     ImportTemplate,
+    NotificationPreference,
+    PushSubscription,
     ReportSchedule,
 )
 
@@ -53,7 +55,7 @@ __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
     "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
+    "LeadStatus", "LoginChallenge", "NotificationPreference", "PushSubscription", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
     "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
     "SavedView", "Stage", "StageChange", "StageKind",
     "Team", "User", "UserInvitation", "UserSession", "utcnow",
