@@ -55,8 +55,8 @@ __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
     "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "LoginChallenge", "NotificationPreference", "PushSubscription", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
-    "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
-    "SavedView", "Stage", "StageChange", "StageKind",
-    "Team", "User", "UserInvitation", "UserSession", "utcnow",
+    "LeadStatus", "LoginChallenge", "NotificationPreference", "Opportunity", "Organisation",
+    "PasswordReset", "Pipeline", "Product", "PushSubscription", "Quote", "QuoteLine",
+    "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role", "SavedView", "Stage",
+    "StageChange", "StageKind", "Team", "User", "UserInvitation", "UserSession", "utcnow",
 ]
