@@ -106,7 +106,7 @@ def _after_commit(session: Any) -> None:
         _delivery(alert_id)
 
 
-def _after_rollback(session: Any) -> None:
+def _after_rollback(session: Any, *_: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
@@ -530,17 +530,24 @@ def _lead_not_contacted(session: Session, now: datetime,
     source = "builtin:lead_not_contacted"
     hours = int(settings["lead_not_contacted_hours"])
     rows = session.exec(
-        select(Lead.id, Lead.name, Lead.owner_id, Lead.created_at)
+        select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.owner_id,
+               Lead.created_at)
         .where(Lead.status == LeadStatus.NUEVO, Lead.first_contacted_at.is_(None),
                Lead.deleted_at.is_(None), Lead.owner_id.is_not(None),
                Lead.created_at < now - timedelta(hours=hours),
                ~_fired_since(source, Alert.lead_id, Lead.id, Lead.created_at))
         .limit(SWEEP_LIMIT)).all()
     return [dict(owner_id=owner_id, kind="lead_not_contacted", level="warning",
-                 message=t("alr.msg.lead_not_contacted", name=(name or "")[:120]),
+                 message=t("alr.msg.lead_not_contacted",
+                           name=_lead_name(first, last, company)[:120]),
                  reason=t("alr.why.lead_not_contacted", hours=hours, at=datetime_es(created)),
                  source=source, columns={"lead_id": lead_id})
-            for lead_id, name, owner_id, created in rows]
+            for lead_id, first, last, company, owner_id, created in rows]
+
+
+def _lead_name(first: str, last: str, company: str) -> str:
+    who = f"{first or ''} {last or ''}".strip()
+    return f"{who} ({company})" if who and company else who or company or "—"
 
 
 _CHECKS: dict[str, Callable[[Session, datetime, dict[str, Any]], list[dict[str, Any]]]] = {
