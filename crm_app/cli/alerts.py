@@ -11,7 +11,7 @@ import typer
 
 from crm_app.cli.common import cli_session, print_json
 from crm_app.services import alerts as alert_service
-from crm_app.worker.queue import install_alert_delivery
+from crm_app.worker.queue import alert_sender, install_alert_delivery
 
 app = typer.Typer(help="Alertas automáticas.", no_args_is_help=True)
 
@@ -26,6 +26,8 @@ def sweep(as_json: bool = typer.Option(False, "--json", help="Salida JSON."),
         install_alert_delivery()
     with cli_session() as session:
         result = alert_service.sweep(session=session)
+    if deliver:
+        alert_sender.flush()
     if as_json:
         print_json(result)
         return
