@@ -302,6 +302,25 @@ def alert_levels_for(*, session: Session, actor: Actor, entity: str,
     return {int(rid): names[int(r)] for rid, r in session.exec(restrict(stmt, actor)).all()}
 
 
+@needs_actor
+def record_alert_summary(*, session: Session, actor: Actor, entity: str,
+                         record_id: int) -> dict[str, str]:
+    """The icon on a record's header: the highest level of the user's open alerts on it and
+    what the newest says ({"level": "", "text": ""} without any)."""
+    if entity not in ENTITIES or not record_id:
+        return {"level": "", "text": ""}
+    column = getattr(Alert, ENTITIES[entity][1])
+    rows = session.exec(restrict(select(Alert).where(column == record_id, _open(), _mine(actor))
+                                 .order_by(Alert.id.desc()).limit(20), actor)).all()  # type: ignore[union-attr]
+    if not rows:
+        return {"level": "", "text": ""}
+    level = max((a.severity for a in rows), key=lambda v: _LEVEL_RANK.get(v, 1))
+    text = f"{rows[0].message} — {rows[0].reason}" if rows[0].reason else rows[0].message
+    if len(rows) > 1:
+        text += f" (+{len(rows) - 1})"
+    return {"level": level, "text": text}
+
+
 def _own_alert(session: Session, actor: Actor, alert_id: int) -> Alert:
     me = person(actor)
     alert = session.exec(restrict(select(Alert).where(
@@ -625,5 +644,5 @@ def _episode_key(spec: Mapping[str, Any], columns: Mapping[str, int], now: datet
 __all__ = ["ALERT_DEFAULTS", "CHECKS", "ENTITIES", "LEVELS", "alert_levels_for",
            "alert_settings", "alerts_after", "deal_won", "dismiss", "list_alerts",
            "mark_all_read", "mark_read", "newest_alert_id", "open_alerts", "open_alerts_count",
-           "public", "quote_decided", "raise_alert", "row", "set_delivery", "sweep",
-           "update_alert_settings"]
+           "public", "quote_decided", "raise_alert", "record_alert_summary", "row",
+           "set_delivery", "sweep", "update_alert_settings"]

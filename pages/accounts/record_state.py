@@ -58,6 +58,7 @@ class AccountRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     contact_saving: bool = False
 
     _route: ClassVar[str] = "clientes"
+    _alert_entity: ClassVar[str] = "account"
 
     @rx.var
     def edit_href(self) -> str:

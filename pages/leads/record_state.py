@@ -46,6 +46,7 @@ class LeadRecordState(PersonalDataMixin, RecordPageMixin, AppState):
     account_href: str = ""
 
     _route: ClassVar[str] = "leads"
+    _alert_entity: ClassVar[str] = "lead"
     _deleted_id: int | None = None
 
     @rx.var

@@ -25,6 +25,7 @@ class OpportunityRecordState(RecordPageMixin, StageMoveMixin, AppState):
     quotes: list[dict[str, str]] = []
 
     _route: ClassVar[str] = "oportunidades"
+    _alert_entity: ClassVar[str] = "opportunity"
 
     def _fill(self, ctx: Ctx) -> None:
         o = opp_service.opportunity_detail(session=ctx.session, actor=ctx.user,
