@@ -150,6 +150,8 @@ for component, route, title_key, loader in [
      settings.PipelinesState.load),
     (settings.personal_data_settings_page, "/ajustes/datos-personales", "pd.settings.title",
      settings.PersonalDataSettingsState.load),
+    (settings.alert_settings_page, "/ajustes/alertas", "alr.settings.title",
+     settings.AlertSettingsState.load),
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])
