@@ -62,6 +62,8 @@ ES = {
     "alr.prefs.devices": "Dispositivos con push: {count}",
     # --- Ajustes → Alertas (admin) --------------------------------------------------------------
     "alr.settings.title": "Alertas automáticas",
+    "alr.settings.link": "Alertas automáticas",
+    "alr.settings.link_help": "Qué avisos salta el CRM solo y con qué umbrales.",
     "alr.settings.idle": "Oportunidad parada más días de los que permite su etapa",
     "alr.settings.task_overdue": "Tarea vencida",
     "alr.settings.quote_expiring": "Presupuesto a punto de caducar",

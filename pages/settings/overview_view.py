@@ -20,7 +20,7 @@ LEADS_LINKS = [("/ajustes/asignacion", "route", "settings_ui.rules", "settings-r
                 "settings-personal-data-link")]
 SALES_LINKS = [("/ajustes/embudos", "kanban", "sui.settings.pipelines", "settings-pipelines"),
                ("/productos", "package", "sui.settings.catalog", "settings-catalog"),
-               ("/ajustes/alertas", "bell", "alr.settings.title", "settings-alerts-link")]
+               ("/ajustes/alertas", "bell", "alr.settings.link", "settings-alerts-link")]
 USER_LINKS = [("/ajustes/usuarios", "users", "uadm.nav.users", "settings-users-admin"),
               ("/ajustes/equipos", "users-round", "uadm.nav.teams", "settings-teams")]
 AUDIT_LINKS = [("/ajustes/auditoria", "scroll-text", "audit.link", "settings-audit")]

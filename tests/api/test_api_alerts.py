@@ -16,9 +16,10 @@ KEYS = {"id", "kind", "level", "message", "reason", "source", "record", "created
         "read_at", "dismissed_at"}
 
 
-@pytest.fixture
-def api(tmp_path) -> Iterator[Api]:  # noqa: ANN001
-    with serve_with_people(tmp_path) as served:
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One app for the module: each test works with users of its own."""
+    with serve_with_people(tmp_path_factory.mktemp("alerts")) as served:
         yield served
 
 
@@ -74,28 +75,28 @@ def test_alert_settings_for_admins(api: Api) -> None:
 
 
 def test_preferences_and_push_subscriptions(api: Api) -> None:
-    r = api.request("comercial1", "PATCH", "/api/v1/me/notification-preferences",
+    r = api.request("comercial3", "PATCH", "/api/v1/me/notification-preferences",
                     json={"email": True, "kinds": {"task_overdue": {"push": False}}})
     assert r.status_code == 200, r.text
     assert r.json() == {"in_app": True, "email": True, "push": True,
                         "kinds": {"task_overdue": {"push": False}}, "devices": 0}
-    r = api.request("comercial1", "PATCH", "/api/v1/me/notification-preferences",
+    r = api.request("comercial3", "PATCH", "/api/v1/me/notification-preferences",
                     json={"kinds": {"whatever": {"push": False}}})
     assert r.status_code == 422 and "kinds.whatever" in r.json()["errors"]
-    key = api.request("comercial1", "GET", "/api/v1/me/push-public-key").json()["public_key"]
+    key = api.request("comercial3", "GET", "/api/v1/me/push-public-key").json()["public_key"]
     assert len(key) == 87  # 65 bytes, base64url without padding
     sub = {"endpoint": "https://updates.push.services.mozilla.com/wpush/v2/abc",
            "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-"
                               "Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}
-    r = api.request("comercial1", "POST", "/api/v1/me/push-subscriptions", json=sub)
+    r = api.request("comercial3", "POST", "/api/v1/me/push-subscriptions", json=sub)
     assert r.status_code == 201, r.text
-    assert api.request("comercial1", "GET",
+    assert api.request("comercial3", "GET",
                        "/api/v1/me/notification-preferences").json()["devices"] == 1
-    bad = api.request("comercial1", "POST", "/api/v1/me/push-subscriptions",
+    bad = api.request("comercial3", "POST", "/api/v1/me/push-subscriptions",
                       json={**sub, "endpoint": "http://10.0.0.5/steal"})
     assert bad.status_code == 422 and set(bad.json()["errors"]) == {"endpoint"}
-    r = api.request("comercial1", "DELETE", "/api/v1/me/push-subscriptions",
+    r = api.request("comercial3", "DELETE", "/api/v1/me/push-subscriptions",
                     params={"endpoint": sub["endpoint"]})
     assert r.status_code == 204
-    assert api.request("comercial1", "GET",
+    assert api.request("comercial3", "GET",
                        "/api/v1/me/notification-preferences").json()["devices"] == 0

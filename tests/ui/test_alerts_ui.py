@@ -95,5 +95,16 @@ def test_the_bell_says_why_and_dismisses(live_app, live_app_data_dir, browser, s
         shot(page, "bell-1440")
         item.locator("[data-testid=alert-dismiss]").click()
         expect(item).to_have_count(0, timeout=5_000)
+        page.keyboard.press("Escape")
+        # Mi cuenta → Notificaciones: a switch is saved at once
+        page.goto(live_app + "/mi-cuenta")
+        card = page.locator("[data-testid=account-notifications]")
+        expect(card).to_be_visible(timeout=10_000)
+        page.click("#notify-email")
+        expect(page.get_by_text("Preferencias de notificación guardadas.")).to_be_visible()
+        expect(page.locator("#notify-email")).to_have_attribute("data-state", "checked")
+        shot(page, "preferences-1440")
+        page.click("#notify-email")  # back as it was, for the other tests on this app
+        expect(page.locator("#notify-email")).to_have_attribute("data-state", "unchecked")
     finally:
         ctx.close()
