@@ -118,7 +118,8 @@ class PushSubscriptionCreate(BaseModel):
                                   "auth": "tBHItJI5svbpez7KI4CCXg"}})
     endpoint: Endpoint
     keys: PushKeys
-    expirationTime: int | None = Field(default=None, ge=0)  # noqa: N815 - the browser's key
+    # the browser's own key (camelCase), in ms since the epoch
+    expirationTime: int | None = Field(default=None, ge=0, le=2**53)  # noqa: N815
 
 
 class PushSubscriptionPublic(BaseModel):
