@@ -87,7 +87,7 @@ def _alert_toast(alert: dict[str, str]) -> Any:
     show = {"critical": rx.toast.error, "warning": rx.toast.warning}.get(
         alert["severity"], rx.toast.info)
     return show(alert["message"], description=alert["reason"], id=f"alert-{alert['id']}",
-                duration=15000, close_button=True,
+                duration=30000, close_button=True,
                 action={"label": t("alr.go"), "on_click": AppState.open_alert(alert["id"])})
 
 

@@ -56,6 +56,7 @@ def test_a_new_alert_pops_up_without_reload_and_opens_its_record(live_app, live_
         lead_id = _raise_for(live_app_data_dir, "comercial1@demo.crm", "phone", message)
         toast = page.locator("[data-sonner-toast]", has_text=message)
         expect(toast).to_be_visible(timeout=10_000)
+        toast.hover()  # a pointer on it holds the toast (it would close by itself in 30 s)
         expect(toast).to_contain_text("Regla «Seguimiento»")
         expect(page.locator("#alerts-badge")).to_have_text(str(before + 1), timeout=5_000)
         assert page.url.rstrip("/") == live_app  # no reload, still on Inicio

@@ -4,61 +4,18 @@ REAL local HTTP endpoint, decrypted here with the subscription's private key (RF
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from push_service import PushService, b64url, browser_keys
 from smtp_inbox import local_smtp
 from sqlmodel import select
 
 from crm_app.models import Organisation, PushSubscription
 from crm_app.services import alerts, leads, notify
 from crm_app.services.errors import ValidationFailed
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-class PushService:
-    """A push service on 127.0.0.1: answers ``status`` and keeps what it received."""
-
-    def __init__(self) -> None:
-        self.status = 201
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                service.received.append(({k.lower(): v for k, v in self.headers.items()},
-                                          body))
-                self.send_response(service.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push/abc"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> PushService:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -70,12 +27,6 @@ def push_service() -> Iterator[PushService]:
 @pytest.fixture(autouse=True)
 def _vapid_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setattr(notify, "_key_path", lambda: tmp_path / "vapid_private.pem")
-
-
-def _browser_keys():
-    private = ec.generate_private_key(ec.SECP256R1())
-    point = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    return private, b64url(point), os.urandom(16)
 
 
 def _alert(session, user, key="k"):
@@ -110,7 +61,7 @@ def test_preferences_defaults_overrides_and_errors(session, people):
 
 
 def test_subscribe_checks_the_endpoint_and_keys(session, people):
-    _priv, p256dh, auth = _browser_keys()
+    _priv, p256dh, auth = browser_keys()
     good = {"endpoint": "https://fcm.googleapis.com/fcm/send/x1", "keys": {
         "p256dh": p256dh, "auth": b64url(auth)}}
     sub = notify.subscribe(session=session, actor=people.comercial1, data=good)
@@ -136,7 +87,7 @@ def test_subscribe_checks_the_endpoint_and_keys(session, people):
 
 def test_push_reaches_a_local_endpoint_encrypted_and_410_deletes(session, people,
                                                                  push_service):
-    private, p256dh, auth = _browser_keys()
+    private, p256dh, auth = browser_keys()
     sub = PushSubscription(user_id=people.comercial1.id, endpoint=push_service.url,
                            p256dh=p256dh, auth=b64url(auth), created_at=alerts.utcnow())
     session.add(sub)
