@@ -418,6 +418,7 @@ def update_alert_settings(*, session: Session, actor: Actor,
 # --- event alerts ----------------------------------------------------------------------------
 
 
+@needs_actor
 def quote_decided(*, session: Session, actor: Actor, quote: Quote) -> Alert | None:
     """Quote accepted or rejected → an alert to its owner (unless the owner did it). No
     commit: the quote service's transaction carries it."""
@@ -437,6 +438,7 @@ def quote_decided(*, session: Session, actor: Actor, quote: Quote) -> Alert | No
         dedup_key=f"event:quote_{key}:{quote.id}")
 
 
+@needs_actor
 def deal_won(*, session: Session, actor: Actor, opp: Opportunity) -> Alert | None:
     """A won deal with amount ≥ the big-deal threshold → an alert to the owner's manager.
     No commit."""
