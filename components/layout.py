@@ -192,7 +192,7 @@ def alerts_button() -> rx.Component:
                     AppState.alerts_count > 0,
                     rx.badge(AppState.alerts_count, color_scheme="red", variant="solid",
                              radius="full", position="absolute", top="-2px", right="-4px",
-                             id="alerts-badge"),
+                             id="alerts-badge", pointer_events="none"),  # the bell takes taps
                 ),
                 position="relative",
                 on_mount=AppState.watch_alerts,

@@ -56,7 +56,7 @@ from crm_app.models import (
     User,
 )
 from crm_app.permissions import Perm, require
-from crm_app.services import alerts, audit
+from crm_app.services import audit
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import (
     CHANNELS,
@@ -1080,8 +1080,6 @@ def load_demo(*, session: Session, actor: Actor, seed: int = 2026,
     except BaseException:
         session.rollback()
         raise
-    # the built-in alerts of the demo's overdue tasks, idle deals…: the bell is not empty
-    alerts.sweep(session=session)
     return counts
 
 
