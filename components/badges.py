@@ -34,3 +34,24 @@ def status_badge(key: Any, text: Any, **props: Any) -> rx.Component:
 
 
 __all__ = ["STATUS_COLORS", "status_badge"]
+
+
+def level_icon(level: Any, size: int = 16) -> rx.Component:
+    """An alert level's icon in its colour (info, warning, critical)."""
+    return rx.icon(rx.match(level, ("critical", "octagon-alert"), ("warning", "triangle-alert"),
+                            "info"),
+                   size=size,
+                   color=rx.match(level, ("critical", rx.color("red", 10)),
+                                  ("warning", rx.color("amber", 10)), rx.color("accent", 10)))
+
+
+def alert_mark(level: Any, text: Any = None, *, test_id: str = "alert-mark") -> rx.Component:
+    """The icon on a record (list row, kanban card, header) while the user has an open alert
+    about it: its level's icon, the alert's text on hover/focus (issue 13)."""
+    from crm_app.i18n import t  # noqa: PLC0415 - only the alert mark needs the catalog
+
+    icon = rx.box(level_icon(level, 16), display="inline-flex", tab_index=0,
+                  role="img", aria_label=t("alr.icon"), data_testid=test_id,
+                  data_level=level)
+    return rx.cond(level, rx.tooltip(icon, content=text if text is not None
+                                           else t("alr.icon")))

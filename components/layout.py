@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.badges import level_icon
 from components.empty_state import listing
 from crm_app.i18n import t
 from crm_app.state import AppState
@@ -147,25 +148,41 @@ def mobile_drawer(active: str) -> rx.Component:
 
 
 def _alert_item(alert: rx.Var) -> rx.Component:
-    return rx.link(
+    """One alert in the bell's panel: what, why, when, and its three actions."""
+    return rx.vstack(
         rx.hstack(
-            rx.icon(rx.match(alert["severity"], ("critical", "octagon-alert"),
-                             ("warning", "triangle-alert"), "info"),
-                    size=16,
-                    color=rx.match(alert["severity"], ("critical", rx.color("red", 10)),
-                                   ("warning", rx.color("amber", 10)), rx.color("accent", 10))),
-            rx.vstack(rx.text(alert["message"], size="2"),
-                      rx.text(alert["when"], size="1", color_scheme="gray"), spacing="0"),
-            align="start",
-            spacing="2",
+            level_icon(alert["severity"]),
+            rx.vstack(
+                rx.text(alert["message"], size="2",
+                        weight=rx.cond(alert["read"] == "", "bold", "regular")),
+                rx.text(alert["reason"], size="1", color_scheme="gray"),
+                rx.text(alert["when"], size="1", color_scheme="gray", title=alert["at"]),
+                spacing="1", min_width="0",
+            ),
+            align="start", spacing="2", width="100%",
         ),
-        href=alert["href"],
-        underline="none",
-        color_scheme="gray",
+        rx.flex(
+            rx.button(rx.icon("arrow-right", size=14), t("alr.go"), size="1", variant="soft",
+                      on_click=AppState.open_alert(alert["id"]),
+                      data_testid="alert-go"),
+            rx.cond(alert["read"] == "",
+                    rx.button(rx.icon("check", size=14), t("alr.read"), size="1",
+                              variant="ghost", on_click=AppState.read_alert(alert["id"]),
+                              data_testid="alert-read")),
+            rx.button(rx.icon("x", size=14), t("alr.dismiss"), size="1", variant="ghost",
+                      color_scheme="gray", on_click=AppState.dismiss_alert(alert["id"]),
+                      data_testid="alert-dismiss"),
+            spacing="2", wrap="wrap", padding_left="24px",
+        ),
+        spacing="2", width="100%", padding_y="var(--space-2)",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        data_testid="alert-item",
     )
 
 
 def alerts_button() -> rx.Component:
+    """The bell: unread count, the panel of open alerts; mounting it starts this tab's
+    watch for new alerts (the pop-ups, ``AppState.watch_alerts``)."""
     return rx.popover.root(
         rx.popover.trigger(
             rx.box(
@@ -176,17 +193,27 @@ def alerts_button() -> rx.Component:
                     AppState.alerts_count > 0,
                     rx.badge(AppState.alerts_count, color_scheme="red", variant="solid",
                              radius="full", position="absolute", top="-2px", right="-4px",
-                             id="alerts-badge"),
+                             id="alerts-badge", pointer_events="none"),  # the bell takes taps
                 ),
                 position="relative",
+                on_mount=AppState.watch_alerts,
             ),
         ),
         rx.popover.content(
             rx.vstack(
-                rx.text(t("alerts.open"), weight="bold"),
-                listing(AppState.alerts, _alert_item, t("alerts.none")),
-                spacing="3",
-                max_width="320px",
+                rx.hstack(
+                    rx.text(t("alerts.open"), weight="bold"),
+                    rx.spacer(),
+                    rx.cond(AppState.alerts_count > 0,
+                            rx.button(t("alr.all_read"), size="1", variant="ghost",
+                                      on_click=AppState.read_all_alerts,
+                                      id="alerts-read-all")),
+                    width="100%", align="center",
+                ),
+                rx.box(listing(AppState.alerts, _alert_item, t("alerts.none")),
+                       max_height="60vh", overflow_y="auto", width="100%"),
+                spacing="2",
+                width="min(360px, calc(100vw - 32px))",
             ),
             align="end",
             data_testid="alerts-popover",

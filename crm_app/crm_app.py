@@ -43,7 +43,13 @@ app = rx.App(
     api_transformer=build_api(),
     toaster=rx.toast.provider(position=TOAST_POSITION, close_button=True, rich_colors=True),
     html_lang="es",
-    head_components=[rx.el.meta(name="theme-color", content="#3E63DD")],
+    # The PWA (issue 13): manifest, icons, the service worker (web push) registered by
+    # /pwa.js, which also offers "Activar en este dispositivo" (Mi cuenta → Notificaciones).
+    head_components=[rx.el.meta(name="theme-color", content="#3E63DD"),
+                     rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+                     rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
+                     rx.el.meta(name="mobile-web-app-capable", content="yes"),
+                     rx.el.script(src="/pwa.js", defer=True)],
 )
 
 
@@ -148,6 +154,8 @@ for component, route, title_key, loader in [
      settings.PersonalDataSettingsState.load),
     (settings.calendars_page, "/ajustes/calendarios", "agenda.settings.title",
      settings.CalendarsAdminState.load),
+    (settings.alert_settings_page, "/ajustes/alertas", "alr.settings.title",
+     settings.AlertSettingsState.load),
 ]:
     app.add_page(component, route=route, title=_title(title_key),
                  on_load=[AppState.check_admin, loader])

@@ -10,9 +10,11 @@ A forged event is refused exactly like an API call would be, and no page repeats
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from crm_app.permissions import Perm, PermissionDenied, has_perm, scope_of
 from crm_app.services import account as account_service
 from crm_app.services import alerts as alert_service
 from crm_app.services import auth as auth_service
+from crm_app.services import notify as notify_service
 from crm_app.services import organisation as org_service
 from crm_app.services import users as user_service
 from crm_app.services.errors import DomainError, ValidationFailed
@@ -51,6 +54,41 @@ def _cookie_token(raw_cookie: str) -> str | None:
 def _initials(name: str) -> str:
     parts = [p for p in name.split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+# The alert pop-ups: a poll every WATCH_EVERY seconds per connected tab.
+WATCH_EVERY = 3.0
+WATCH_SECONDS = 8 * 3600  # a tab open all day starts a new loop when it next mounts the bell
+WATCH_MAX = 2000  # loops in one process
+_WATCHERS: set[str] = set()
+
+
+def _connected(token: str) -> bool:
+    """Whether the tab with this client token still has a websocket to this process."""
+    try:
+        from reflex.utils.prerequisites import get_app  # noqa: PLC0415
+
+        namespace = get_app().app.event_namespace
+    except Exception:  # noqa: BLE001 - no running app (a unit test): the time bound ends it
+        return True
+    return namespace is None or token in namespace.token_to_sid
+
+
+def _alert_id(value: Any) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**31 else 0
+
+
+def _alert_toast(alert: dict[str, str]) -> Any:
+    """The pop-up of a new alert: its message, why, and "Ir al registro"."""
+    show = {"critical": rx.toast.error, "warning": rx.toast.warning}.get(
+        alert["severity"], rx.toast.info)
+    return show(alert["message"], description=alert["reason"], id=f"alert-{alert['id']}",
+                duration=30000, close_button=True,
+                action={"label": t("alr.go"), "on_click": AppState.open_alert(alert["id"])})
 
 
 class NotSignedIn(Exception):
@@ -478,10 +516,102 @@ class AppState(rx.State):
         """on_load guard for settings pages: admins only (the denial is said once, here)."""
         return self._guard(Perm.SETTINGS_CHANGE)
 
+    # --- alerts: the bell's panel and the pop-ups -------------------------------------------
+
+    def _reload_alerts(self, ctx: Ctx) -> None:
+        self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
+        self.alerts_count = alert_service.open_alerts_count(session=ctx.session, actor=ctx.user)
+
     @handler(None)
     def load_alerts(self, ctx: Ctx) -> None:
         """The user's open alerts (newest first) for the bell's pop-up."""
-        self.alerts = alert_service.open_alerts(session=ctx.session, actor=ctx.user, limit=10)
+        self._reload_alerts(ctx)
+
+    @handler(None)
+    def read_alert(self, ctx: Ctx, alert_id: str) -> None:
+        """"Marcar leída" (one's own alert; another's is "not found")."""
+        alert_service.mark_read(session=ctx.session, actor=ctx.user, alert_id=_alert_id(alert_id))
+        self._reload_alerts(ctx)
+
+    @handler(None)
+    def dismiss_alert(self, ctx: Ctx, alert_id: str) -> None:
+        """"Descartar": it leaves the bell and the record icons."""
+        alert_service.dismiss(session=ctx.session, actor=ctx.user, alert_id=_alert_id(alert_id))
+        self._reload_alerts(ctx)
+
+    @handler(None)
+    def read_all_alerts(self, ctx: Ctx) -> None:
+        alert_service.mark_all_read(session=ctx.session, actor=ctx.user)
+        self._reload_alerts(ctx)
+
+    @handler(None)
+    def open_alert(self, ctx: Ctx, alert_id: str) -> Any:
+        """"Ir al registro": mark it read and open its record."""
+        alert = alert_service.mark_read(session=ctx.session, actor=ctx.user,
+                                        alert_id=_alert_id(alert_id))
+        self._reload_alerts(ctx)
+        return rx.redirect(alert_service.row(alert)["href"])
+
+    @handler(None, background=True, guarded=True)
+    async def watch_alerts(self, ctx: Ctx) -> Any:
+        """While this tab is connected, look every few seconds for a new alert of the user
+        (one indexed ``max(alert.id)``, in a worker thread) and pop it up without a reload.
+
+        Started by the bell when it mounts; one loop per tab (a second mount returns at
+        once), at most ``WATCH_MAX`` in the process, each for at most ``WATCH_SECONDS``; it
+        stops when the tab disconnects or its session ends (checked every minute)."""
+        token = self.router.session.client_token
+        if not token or token in _WATCHERS or len(_WATCHERS) >= WATCH_MAX:
+            return
+        _WATCHERS.add(token)
+        session_token = self._session_token()
+        try:
+            def start() -> tuple[int, bool]:
+                newest = alert_service.newest_alert_id(session=ctx.session, actor=ctx.user)
+                pops = notify_service.preferences_of(session=ctx.session,
+                                                     user_id=ctx.user.id)["in_app"]
+                ctx.session.commit()  # the connection goes back to the pool between polls
+                return newest, pops
+
+            last, pops = await rx.run_in_thread(start)
+            deadline = time.monotonic() + WATCH_SECONDS
+            polls = 0
+            while time.monotonic() < deadline and _connected(token):
+                await asyncio.sleep(WATCH_EVERY)
+                polls += 1
+
+                def poll(after: int = last, check: bool = polls % 20 == 0) -> Any:
+                    if check and auth_service.user_for_session(
+                            session=ctx.session, token=session_token) is None:
+                        ctx.session.commit()
+                        return None
+                    newest = alert_service.newest_alert_id(session=ctx.session, actor=ctx.user)
+                    fresh: list[dict[str, str]] = []
+                    rows: list[dict[str, str]] = []
+                    count = 0
+                    if newest > after:
+                        fresh = alert_service.alerts_after(session=ctx.session, actor=ctx.user,
+                                                           after_id=after, limit=3)
+                        rows = alert_service.open_alerts(session=ctx.session, actor=ctx.user)
+                        count = alert_service.open_alerts_count(session=ctx.session,
+                                                                actor=ctx.user)
+                    ctx.session.commit()
+                    return newest, fresh, rows, count
+
+                found = await rx.run_in_thread(poll)
+                if found is None:  # signed out meanwhile
+                    return
+                newest, fresh, rows, count = found
+                if newest <= last:
+                    continue
+                last = newest
+                async with self:
+                    self.alerts, self.alerts_count = rows, count
+                if pops:
+                    for alert in fresh:
+                        yield _alert_toast(alert)
+        finally:
+            _WATCHERS.discard(token)
 
 
 __all__ = ["ACCOUNT_PATH", "MAX_INPUT", "AppState", "ClassPerm", "Ctx", "NotAllowed", "NotSignedIn",

@@ -56,6 +56,7 @@ from crm_app.api import deps
 from crm_app.api.app import build_api
 from crm_app.db import make_engine
 from crm_app.models import User
+from crm_app.services import alerts as alert_service
 from crm_app.services import auth as auth_service
 from crm_app.services.actors import SYSTEM
 from crm_app.settings import get_settings
@@ -185,6 +186,7 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
         log = io.StringIO()
         with crm_environment(settings), _captured_log(log), start_blocking_portal() as portal:
             app = _app_here()  # with the settings in place, as the process builds it
+            alert_service.set_delivery(None)  # no worker here: alerts stay in the bell
             app.dependency_overrides[deps.get_session] = session_here
             api = Api(engine=engine, tokens=tokens or {}, people=people, app=app,
                       transport=InProcessTransport(app, portal), _log=log)

@@ -84,11 +84,14 @@ def build_api() -> FastAPI:
     from crm_app.api import routes_account  # noqa: PLC0415
     api.include_router(routes_account.router)
     from crm_app.api import routes_exports  # noqa: PLC0415
-    from crm_app.worker.queue import install_export_queue  # noqa: PLC0415
+    from crm_app.worker.queue import install_alert_delivery, install_export_queue  # noqa: PLC0415
     api.include_router(routes_exports.router)
     install_export_queue()  # the web process hands exports to the Celery worker
+    install_alert_delivery()  # and the new alerts' e-mail/push
     from crm_app.api import routes_personal_data  # noqa: PLC0415
     api.include_router(routes_personal_data.router)
     from crm_app.api import routes_agenda  # noqa: PLC0415
     api.include_router(routes_agenda.router)
+    from crm_app.api import routes_alerts  # noqa: PLC0415
+    api.include_router(routes_alerts.router)
     return api

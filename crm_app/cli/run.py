@@ -149,6 +149,11 @@ def run(
                 typer.echo("Base de datos vacía: cargando los datos de demostración…")
                 demo_service.load_demo(session=session, actor=SYSTEM)
                 refresh_statistics(session=session)
+                # the demo's overdue tasks, idle deals…: the bell is not empty, and beat's
+                # next sweeps find nothing new (no burst of pop-ups minutes after start)
+                from crm_app.services import alerts as alert_service
+
+                alert_service.sweep(session=session)
     build_frontend(force=rebuild)
 
     env = reflex_env()

@@ -45,6 +45,8 @@ from crm_app.models.work import (
     ImportBatch,
     ImportStatus,
     ImportTemplate,
+    NotificationPreference,
+    PushSubscription,
     ReportSchedule,
 )
 
@@ -55,8 +57,8 @@ __all__ = [
     "AssignmentAction", "AssignmentRule", "AuditEvent", "Calendar", "CalendarFeed",
     "CalendarKind", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
-    "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
-    "SavedView", "Stage", "StageChange", "StageKind",
-    "Team", "User", "UserInvitation", "UserSession", "utcnow",
+    "LeadStatus", "LoginChallenge", "NotificationPreference", "Opportunity", "Organisation",
+    "PasswordReset", "Pipeline", "Product", "PushSubscription", "Quote", "QuoteLine",
+    "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role", "SavedView", "Stage",
+    "StageChange", "StageKind", "Team", "User", "UserInvitation", "UserSession", "utcnow",
 ]

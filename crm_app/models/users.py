@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, EmailStr
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import Rate, Timestamp, Timestamps
+from crm_app.models.base import JSONField, Rate, Timestamp, Timestamps
 
 
 class Role(StrEnum):
@@ -64,6 +64,9 @@ class Organisation(SQLModel, table=True):
     # Datos personales (alembic 0007): discarded leads untouched this many months are
     # anonymised by the nightly job (``services.personal_data.run_retention``); 0 = never.
     lead_retention_months: int = 24
+    # Alertas (alembic 0011): the built-in alerts' switches and thresholds, see
+    # ``services.alerts.ALERT_DEFAULTS`` (a missing key is its default).
+    alert_settings: dict = JSONField()
     updated_at: datetime | None = Timestamp()
 
 

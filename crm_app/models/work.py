@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import JSONField, Owned, SoftDelete, Timestamp, Timestamps
@@ -74,6 +75,47 @@ class Alert(Owned, SQLModel, table=True):
     created_at: datetime = Timestamp(nullable=False, index=True)
     read_at: datetime | None = Timestamp()
     resolved_at: datetime | None = Timestamp()
+    # h13-alerts (alembic 0011): why it fired, where from, its episode key, the record it is
+    # about and the user's "descartar". ``severity`` is the alert's level (info|warning|critical):
+    # the API and ``raise_alert`` call it ``level`` (the ``level`` property), one column.
+    reason: str = Field(default="", max_length=500)
+    source: str = Field(default="", max_length=60)  # builtin:<check> | rule:<id> | event:<name>
+    dedup_key: str | None = Field(default=None, max_length=200, index=True)
+    quote_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    activity_id: int | None = Field(default=None, foreign_key="activity.id", index=True)
+    dismissed_at: datetime | None = Timestamp()
+
+    @property
+    def level(self) -> str:
+        return self.severity
+
+
+class NotificationPreference(SQLModel, table=True):
+    """Whether a user gets their alerts through a channel (in_app | email | push); ``kind`` ""
+    is every alert kind, a kind name overrides it for that kind. No row = the default."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (UniqueConstraint("user_id", "channel", "kind"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    channel: str = Field(max_length=10)
+    kind: str = Field(default="", max_length=40)
+    enabled: bool = True
+
+
+class PushSubscription(SQLModel, table=True):
+    """A browser's Web Push subscription (RFC 8030/8291): where to POST and its keys."""
+
+    __tablename__ = "push_subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = Timestamp(nullable=False)
+    last_ok_at: datetime | None = Timestamp()
+    failures: int = 0
 
 
 class AssignmentAction(StrEnum):

@@ -34,7 +34,7 @@ from crm_app.models import (
 )
 from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import audit
+from crm_app.services import alerts, audit
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
@@ -362,8 +362,11 @@ def move_stage(*, session: Session, actor: Actor, opportunity_id: int, stage_id:
     if stage is not None:
         _check_required(session, opp, stage, values, errors)
     check(errors)
+    before = session.get(Stage, opp.stage_id) if opp.stage_id else None
     _write(session=session, actor=actor, opp=opp, values=values, stage=stage, action="move",
            at=at)
+    if stage.kind == StageKind.WON and (before is None or before.kind != StageKind.WON):
+        alerts.deal_won(session=session, actor=actor, opp=opp)
     if commit:
         session.commit()
     else:

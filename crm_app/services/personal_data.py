@@ -469,7 +469,8 @@ def _anonymise_rows(session: Session, actor: Actor, leads: list[Lead],
         act.subject = t("pd.placeholder_activity")
         act.description = act.outcome = ""  # a call's outcome is free text too
         session.add(act)
-    alerts = session.exec(delete(Alert).where(Alert.lead_id.in_(lead_ids or [-1]))).rowcount
+    alerts = session.exec(delete(Alert).where(or_(  # their texts may name the person
+        Alert.lead_id.in_(lead_ids or [-1]), Alert.contact_id.in_(contact_ids or [-1])))).rowcount
     for batch in session.exec(select(ImportBatch).where(
             ImportBatch.entity.in_(("lead", "contact")))).all():
         ids = {str(i) for i in (lead_ids if batch.entity == "lead" else contact_ids)}

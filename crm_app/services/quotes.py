@@ -42,7 +42,7 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, can_access, restrict
 from crm_app.reports.quote_pdf import render_quote_pdf
-from crm_app.services import audit, mailer
+from crm_app.services import alerts, audit, mailer
 from crm_app.services import organisation as org_service
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import default_tax_rate, ensure_organisation
@@ -545,6 +545,7 @@ def accept_quote(*, session: Session, actor: Actor, quote_id: int) -> Quote:
         _decide(session, actor, other, QuoteStatus.RECHAZADO, "reject",
                 note=f"Se aceptó {label}")
     _decide(session, actor, quote, QuoteStatus.ACEPTADO, "accept", note=label)
+    alerts.quote_decided(session=session, actor=actor, quote=quote)
     session.commit()
     return quote
 
@@ -557,6 +558,7 @@ def reject_quote(*, session: Session, actor: Actor, quote_id: int,
         raise Conflict(f"Un presupuesto {STATUS_LABELS[quote.status].lower()} no se puede "
                        "rechazar.")
     _decide(session, actor, quote, QuoteStatus.RECHAZADO, "reject", note=str(reason or "")[:300])
+    alerts.quote_decided(session=session, actor=actor, quote=quote)
     session.commit()
     return quote
 

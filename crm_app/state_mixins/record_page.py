@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
+from crm_app.services import alerts as alert_service
 from crm_app.state import Ctx, toast_and_go
 
 
@@ -22,8 +23,12 @@ class RecordPageMixin(rx.State, mixin=True):
     found: bool = True  # off when the record is missing or out of the user's scope
     loaded: bool = False  # the loader has run (a spinner until then)
     deleting: bool = False
+    # the user's open alerts on this record: the icon by its title (issue 13)
+    record_alert: str = ""  # "" | info | warning | critical
+    record_alert_text: str = ""
 
     _route: ClassVar[str] = ""
+    _alert_entity: ClassVar[str] = ""  # lead | account | opportunity
 
     def _fill(self, ctx: Ctx) -> None:
         """Hook: read the record ``record_id`` through its service and show it."""
@@ -39,9 +44,15 @@ class RecordPageMixin(rx.State, mixin=True):
         self.found = self.loaded = self.deleting = False
         self._forget()
         self.record_id = self._route_id(self._route) or 0
+        self.record_alert = self.record_alert_text = ""
         try:
             self._fill(ctx)
             self.found = True
+            if self._alert_entity:
+                summary = alert_service.record_alert_summary(
+                    session=ctx.session, actor=ctx.user, entity=self._alert_entity,
+                    record_id=self.record_id)
+                self.record_alert, self.record_alert_text = summary["level"], summary["text"]
         finally:
             self.loaded = True
 

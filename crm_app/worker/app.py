@@ -17,6 +17,7 @@ TASK_MODULES = [
     "crm_app.worker.tasks_sales",
     "crm_app.worker.tasks_analytics",
     "crm_app.worker.tasks_ops",
+    "crm_app.worker.tasks_alerts",
 ]
 
 
@@ -57,6 +58,8 @@ def make_celery() -> Celery:
             # discarded leads without activity for N months are anonymised (RGPD retention)
             "personal-data-retention": {"task": "crm.core.personal_data_retention",
                                         "schedule": crontab(hour=3, minute=50)},
+            # the built-in alerts' time checks (idle deal, overdue task, …), set-based
+            "alerts-sweep": {"task": "crm.alerts.sweep", "schedule": 300.0},
         },
     )
     return celery

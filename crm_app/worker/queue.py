@@ -6,9 +6,17 @@ service's queue; the services stay free of Celery (import-linter's core-pure con
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+import time
+
+from crm_app.services import alerts as alert_service
 from crm_app.services import export_all as export_service
 
 EXPORT_TASK = "crm.ops.export_all"
+ALERT_TASK = "crm.alerts.deliver"
+_log = logging.getLogger("crm.worker.queue")
 
 
 def send_export(job_id: str) -> None:
@@ -21,4 +29,56 @@ def install_export_queue() -> None:
     export_service.set_queue(send_export)
 
 
-__all__ = ["EXPORT_TASK", "install_export_queue", "send_export"]
+def send_alert(alert_id: int) -> None:
+    from crm_app.worker.app import celery_app  # the broker connection only when used
+
+    celery_app.send_task(ALERT_TASK, args=[alert_id])
+
+
+class _AlertSender:
+    """Hands committed alerts' ids to the broker from one daemon thread, so the request (or
+    Reflex event) that raised them never waits for the broker (its first connection takes
+    seconds). ``flush`` waits for what is queued (the CLI, before it exits)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[int] = queue.Queue(maxsize=10_000)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, alert_id: int) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="crm-alert-delivery",
+                                                daemon=True)
+                self._thread.start()
+        try:
+            self._queue.put_nowait(alert_id)
+        except queue.Full:  # the broker is down for long: the bell still has the alert
+            _log.warning("Cola de envío de alertas llena: alerta %s sin correo/push", alert_id)
+
+    def _run(self) -> None:
+        while True:
+            alert_id = self._queue.get()
+            try:
+                send_alert(alert_id)
+            except Exception:  # noqa: BLE001 - a broker hiccup must not kill the sender
+                _log.exception("No se pudo encolar el envío de la alerta %s", alert_id)
+            finally:
+                self._queue.task_done()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+alert_sender = _AlertSender()
+
+
+def install_alert_delivery() -> None:
+    """After commit, a new alert's e-mail/push go to the worker (``services.alerts``)."""
+    alert_service.set_delivery(alert_sender)
+
+
+__all__ = ["ALERT_TASK", "EXPORT_TASK", "alert_sender", "install_alert_delivery",
+           "install_export_queue", "send_alert", "send_export"]

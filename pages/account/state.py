@@ -15,6 +15,7 @@ import reflex as rx
 
 from crm_app.i18n import t
 from crm_app.services import account as account_service
+from crm_app.services import notify as notify_service
 from crm_app.state import AppState, Ctx, handler
 
 
@@ -51,6 +52,11 @@ class AccountState(AppState):
     recovery_codes: list[str] = []
     disable_errors: dict[str, str] = {}
     disable_key: int = 0
+    notify_in_app: bool = True
+    notify_email: bool = False
+    notify_push: bool = True
+    push_devices: int = 0
+    enabling_push: bool = False
 
     def _refresh(self, ctx: Ctx) -> None:
         me = {"session": ctx.session, "actor": ctx.user}
@@ -60,7 +66,13 @@ class AccountState(AppState):
         self.twofa_enabled = status["enabled"]
         self.twofa_required = status["required"]
         self.codes_left = status["codes_left"]
+        self._load_notifications(ctx)
         self.ready = True
+
+    def _load_notifications(self, ctx: Ctx) -> None:
+        prefs = notify_service.my_preferences(session=ctx.session, actor=ctx.user)
+        self.notify_in_app, self.notify_email = prefs["in_app"], prefs["email"]
+        self.notify_push, self.push_devices = prefs["push"], prefs["devices"]
 
     @handler(None)
     def load(self, ctx: Ctx) -> None:
@@ -152,3 +164,29 @@ class AccountState(AppState):
     @rx.var
     def codes_left_text(self) -> str:
         return t("account.2fa.codes_left", count=self.codes_left)
+
+    # --- notifications ------------------------------------------------------------------------
+
+    @handler(None)
+    def set_channel(self, ctx: Ctx, channel: str, enabled: bool) -> Any:
+        """A Notificaciones switch: in_app | email | push, for one's own alerts."""
+        notify_service.set_preferences(session=ctx.session, actor=ctx.user,
+                                       data={str(channel)[:10]: bool(enabled)})
+        self._load_notifications(ctx)
+        return rx.toast.success(t("alr.prefs.saved"), id="notify-saved")
+
+    @rx.event
+    def enable_push(self) -> Any:
+        """"Activar en este dispositivo": the browser asks for permission, subscribes with
+        the server's key and saves it through the API (``/pwa.js``); then ``push_enabled``."""
+        self.enabling_push = True
+        return rx.call_script("window.crmEnablePush ? window.crmEnablePush() : 'unsupported'",
+                              callback=AccountState.push_enabled)
+
+    @handler(None)
+    def push_enabled(self, ctx: Ctx, result: Any) -> Any:
+        self.enabling_push = False
+        self._load_notifications(ctx)
+        if result == "ok":
+            return rx.toast.success(t("alr.prefs.device_on"), id="push-on")
+        return rx.toast.error(t("alr.prefs.device_denied"), id="push-off")

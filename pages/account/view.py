@@ -214,6 +214,35 @@ def _tokens() -> rx.Component:
         test_id="account-tokens", icon="key")
 
 
+def _channel(channel: str, value: Any) -> rx.Component:
+    return rx.hstack(
+        rx.text(t(f"alr.prefs.{channel}"), size="2", as_="label", html_for=f"notify-{channel}"),
+        rx.spacer(),
+        rx.switch(checked=value, on_change=lambda on: S.set_channel(channel, on),
+                  id=f"notify-{channel}"),
+        align="center", width="100%",
+    )
+
+
+def _notifications() -> rx.Component:
+    return section(
+        t("alr.prefs.title"),
+        rx.text(t("alr.prefs.help"), size="2", color_scheme="gray"),
+        _channel("in_app", S.notify_in_app),
+        _channel("email", S.notify_email),
+        _channel("push", S.notify_push),
+        rx.flex(
+            rx.text(t("alr.prefs.devices", count=S.push_devices), size="2",
+                    color_scheme="gray", id="push-devices"),
+            rx.spacer(),
+            rx.button(rx.icon("bell-ring", size=16), t("alr.prefs.enable_device"),
+                      on_click=S.enable_push, loading=S.enabling_push, width=PHONE_FULL,
+                      variant="soft", id="push-enable"),
+            direction=rx.breakpoints(initial="column", sm="row"), spacing="2",
+            align=rx.breakpoints(initial="stretch", sm="center"), width="100%"),
+        test_id="account-notifications", icon="bell")
+
+
 def account_page() -> rx.Component:
     return shell(
         rx.text(t("account.subtitle"), color_scheme="gray", size="2"),
@@ -221,7 +250,8 @@ def account_page() -> rx.Component:
                 rx.callout(t("account.2fa.required_banner"), icon="shield-alert",
                            color_scheme="amber", id="2fa-required", width="100%")),
         rx.cond(S.ready,
-                rx.vstack(_password(), _two_factor(), _sessions(), _tokens(), spacing="4",
+                rx.vstack(_password(), _two_factor(), _notifications(), _sessions(), _tokens(),
+                          spacing="4",
                           width="100%"),
                 rx.center(rx.spinner(size="3"), padding="var(--space-8)", width="100%")),
         title=t("account.title"), active="")

@@ -26,6 +26,7 @@ ACTIVE, BIN = "active", "bin"
 
 
 class AccountsListState(ListState, AppState):
+    _alert_entity: ClassVar = "account"  # the rows' alert icons
     _sorts: ClassVar = ("name", "province", "sector", "channel", "created_at")
     _default_sort: ClassVar = ("name", False)
     _views: ClassVar = (ACTIVE, BIN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.badges import alert_mark
 from components.empty_state import empty_state
 from components.layout import shell
 from components.record_header import link_button
@@ -28,7 +29,7 @@ def _name(r: rx.Var) -> rx.Component:
 
 def _name_cell(r: rx.Var) -> rx.Component:
     return rx.vstack(
-        _name(r),
+        rx.hstack(_name(r), alert_mark(r["alert"]), spacing="1", align="center"),
         rx.cond(r["trade_name"] != "", rx.text(r["trade_name"], size="1", color_scheme="gray")),
         spacing="0", min_width="0")
 

@@ -60,6 +60,7 @@ class AccountRecordState(ActivityLogMixin, PersonalDataMixin, RecordPageMixin, A
 
     _route: ClassVar[str] = "clientes"
     _log_link: ClassVar[str] = "account_id"
+    _alert_entity: ClassVar[str] = "account"
 
     @rx.var
     def edit_href(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import reflex as rx
 
 from components.activity_log import activity_buttons, activity_dialog, record_activities
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_note, listing
 from components.forms import field, grid, info, long_text, section
@@ -46,6 +46,7 @@ def _header() -> rx.Component:
         subtitle=rx.cond(A["trade_name"] != "", rx.text(A["trade_name"], size="2",
                                                         color_scheme="gray")),
         badges=[
+            alert_mark(R.record_alert, R.record_alert_text, test_id="record-alert"),
             rx.cond(A["nif"] != "", rx.badge(A["nif"], variant="surface",
                                              data_testid="account-nif")),
             rx.cond(A["place"] != "", rx.badge(rx.icon("map-pin", size=12), A["place"],

@@ -40,6 +40,7 @@ def _custom_key(name: str) -> tuple[str, str]:
 OPEN_STATUSES = ",".join(OPEN_LEAD_STATUSES)  # the status filter takes a comma list
 
 class LeadsListState(ListState, AppState):
+    _alert_entity: ClassVar = "lead"  # the rows' alert icons
     _sorts: ClassVar = ("first_name", "company", "status", "province", "source", "created_at")
     _default_sort: ClassVar = ("created_at", True)
     _filter_labels: ClassVar = {

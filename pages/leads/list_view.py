@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import empty_state
 from components.forms import NONE, choice, field, with_all
@@ -28,8 +28,9 @@ def _badge(r: rx.Var) -> rx.Component:
 
 
 def _name_cell(r: rx.Var) -> rx.Component:
-    return rx.link(r["name"], href=r["href"], weight="medium",
-                   data_testid="lead-link-" + r["id"].to(str))
+    return rx.hstack(rx.link(r["name"], href=r["href"], weight="medium",
+                             data_testid="lead-link-" + r["id"].to(str)),
+                     alert_mark(r["alert"]), spacing="1", align="center")
 
 
 def _contact_cell(r: rx.Var) -> rx.Component:
@@ -54,7 +55,7 @@ def _card(r: rx.Var) -> rx.Component:
     return row_card(
         rx.hstack(rx.link(r["name"], href=r["href"], weight="medium", size="3",
                           data_testid="lead-card-link-" + r["id"].to(str)),
-                  rx.spacer(), _badge(r), width="100%", align="center"),
+                  alert_mark(r["alert"]), rx.spacer(), _badge(r), width="100%", align="center"),
         rx.cond(r["company"] != "", rx.text(r["company"], size="2")),
         rx.cond(r["email"] != "", rx.text(r["email"], size="2", color_scheme="gray",
                                           word_break="break-all")),

@@ -48,6 +48,7 @@ class LeadRecordState(ActivityLogMixin, PersonalDataMixin, RecordPageMixin, AppS
 
     _route: ClassVar[str] = "leads"
     _log_link: ClassVar[str] = "lead_id"
+    _alert_entity: ClassVar[str] = "lead"
     _deleted_id: int | None = None
 
     @rx.var

@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.activity_log import activity_buttons, activity_dialog, record_activities
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.dialogs import confirm, form_dialog
 from components.empty_state import listing
 from components.forms import choice, field, info, long_text, section
@@ -53,7 +53,8 @@ def _header() -> rx.Component:
         back=(t("nav.leads"), "/leads"),
         subtitle=_contact_links(),
         badges=[status_badge(R.lead["status_key"], R.lead["status"],
-                             data_testid="lead-status")],
+                             data_testid="lead-status"),
+                alert_mark(R.record_alert, R.record_alert_text, test_id="record-alert")],
         actions=[*activity_buttons(R, "lead"),
                  link_button(t("common.edit"), R.edit_href, icon="pencil", id="lead-edit",
                              variant="soft"), delete, convert],

@@ -15,7 +15,7 @@ import reflex as rx
 
 from crm_app.formatting import money, number
 from crm_app.i18n import t
-from crm_app.list_state import ListState
+from crm_app.list_state import ListState, with_alert_levels
 from crm_app.permissions import Perm
 from crm_app.services import lead_options
 from crm_app.services import opportunities as opp_service
@@ -30,6 +30,7 @@ VIEWS_IN_URL = {"tablero": "kanban", "lista": "list"}  # /oportunidades?vista=li
 
 
 class OpportunitiesState(StageMoveMixin, ListState, AppState):
+    _alert_entity: ClassVar = "opportunity"  # the rows' alert icons
     _sorts: ClassVar = ("name", "amount", "expected_close", "created_at", "stage_entered_at")
     _default_sort: ClassVar = ("created_at", True)
     _views: ClassVar = ("kanban", "list")
@@ -120,7 +121,8 @@ class OpportunitiesState(StageMoveMixin, ListState, AppState):
             "amount": money(c["amount"]), "weighted": money(c["weighted"]),
             "more": "1" if c["has_more"] else "", "required": ", ".join(c["required_labels"]),
         } for c in board["columns"]]
-        self.cards = [card(r) for c in board["columns"] for r in c["cards"]]
+        self.cards = with_alert_levels(ctx, "opportunity",
+                                       [card(r) for c in board["columns"] for r in c["cards"]])
         totals = board["totals"]
         self.totals = {"count": number(totals["open_count"]),
                        "amount": money(totals["open_amount"]),

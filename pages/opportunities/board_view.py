@@ -10,6 +10,7 @@ import reflex as rx
 from reflex_base.vars.function import FunctionStringVar, FunctionVar
 from reflex_base.vars.object import ObjectVar
 
+from components.badges import alert_mark
 from components.drag import drag_box
 from components.forms import NONE, choice, with_all
 from components.stage_move import move_menu
@@ -23,8 +24,10 @@ ACCENT = (("won", "green"), ("lost", "red"), "indigo")
 def _card(card: rx.Var) -> rx.Component:
     return drag_box(
         rx.vstack(
-            rx.link(card["name"], href=card["href"], weight="medium", size="2",
-                    draggable=False, style={"overflowWrap": "anywhere"}),
+            rx.hstack(
+                rx.link(card["name"], href=card["href"], weight="medium", size="2",
+                        draggable=False, style={"overflowWrap": "anywhere"}),
+                rx.spacer(), alert_mark(card["alert"]), width="100%", align="start"),
             rx.cond(card["account"], rx.text(card["account"], size="1", color_scheme="gray",
                                              style={"overflowWrap": "anywhere"})),
             rx.hstack(

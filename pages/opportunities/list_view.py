@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.empty_state import empty_state
 from components.forms import PHONE_FULL, choice
 from components.layout import shell
@@ -24,15 +24,16 @@ def _stale_badge(r: rx.Var) -> rx.Component:
 
 
 def _name_cell(r: rx.Var) -> rx.Component:
-    return rx.vstack(rx.link(r["name"], href=r["href"], weight="medium"), _stale_badge(r),
-                     spacing="1", min_width="0")
+    return rx.vstack(rx.hstack(rx.link(r["name"], href=r["href"], weight="medium"),
+                               alert_mark(r["alert"]), spacing="1", align="center"),
+                     _stale_badge(r), spacing="1", min_width="0")
 
 
 def _card(r: rx.Var) -> rx.Component:
     return row_card(
         rx.hstack(rx.link(r["name"], href=r["href"], weight="medium",
                           style={"overflowWrap": "anywhere"}),
-                  rx.spacer(),
+                  alert_mark(r["alert"]), rx.spacer(),
                   rx.text(r["amount"], weight="bold", size="2", white_space="nowrap"),
                   width="100%", align="start"),
         rx.cond(r["account"], rx.text(r["account"], size="1", color_scheme="gray")),

@@ -28,6 +28,7 @@ class OpportunityRecordState(ActivityLogMixin, RecordPageMixin, StageMoveMixin, 
     _route: ClassVar[str] = "oportunidades"
     _log_link: ClassVar[str] = "opportunity_id"
     _log_done: ClassVar[int] = 10  # no timeline here: the latest logged ones are listed
+    _alert_entity: ClassVar[str] = "opportunity"
 
     def _fill(self, ctx: Ctx) -> None:
         o = opp_service.opportunity_detail(session=ctx.session, actor=ctx.user,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.activity_log import activity_buttons, activity_dialog, record_activities
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.dialogs import confirm
 from components.empty_state import listing
 from components.forms import PHONE_FULL, info, long_text, section
@@ -33,6 +33,7 @@ def _header() -> rx.Component:
         subtitle=account,
         badges=[rx.hstack(
             status_badge(o["kind"], o["stage"]),
+            alert_mark(R.record_alert, R.record_alert_text, test_id="record-alert"),
             rx.cond(o["stale"], rx.badge(t("sui.opp.stale"), color_scheme="orange",
                                          variant="soft")),
             spacing="2", wrap="wrap", align="center", data_testid="opp-stage")],

@@ -17,6 +17,7 @@ from pages.quotes import rows
 
 
 class QuotesState(ListState, AppState):
+    _alert_entity: ClassVar = "quote"  # the rows' alert icons
     _sorts: ClassVar = ("number", "issue_date", "valid_until", "total")
     _default_sort: ClassVar = ("number", True)
     _filter_labels: ClassVar = {"status": "col.status"}

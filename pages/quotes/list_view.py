@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.badges import status_badge
+from components.badges import alert_mark, status_badge
 from components.empty_state import empty_state
 from components.forms import PHONE_FULL
 from components.layout import shell
@@ -17,7 +17,8 @@ from pages.quotes.list_state import QuotesState as S
 
 
 def _number(r: rx.Var) -> rx.Component:
-    return rx.link(r["label"], href=r["href"], weight="medium", white_space="nowrap")
+    return rx.hstack(rx.link(r["label"], href=r["href"], weight="medium", white_space="nowrap"),
+                     alert_mark(r["alert"]), spacing="1", align="center")
 
 
 def _right(key: str) -> object:

@@ -9,6 +9,8 @@ roles away (once); each loader is ``@handler(..., guarded=True)`` and every writ
 permission again, so a forged event is refused like an API call.
 """
 
+from pages.settings.alerts_state import AlertSettingsState
+from pages.settings.alerts_view import alert_settings_page
 from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
 from pages.settings.calendars_state import CalendarsAdminState
@@ -30,9 +32,29 @@ from pages.settings.rules_view import rules_page
 from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
-__all__ = ["AssignmentRulesState", "AuditState", "CalendarsAdminState", "CompanyState",
-           "CustomFieldsState", "ExportState", "PersonalDataSettingsState", "PipelinesState",
-           "SettingsState", "TeamsAdminState", "UsersAdminState", "audit_page",
-           "calendars_page", "company_page", "export_page", "fields_page",
-           "personal_data_settings_page", "pipelines_page", "rules_page", "settings_page",
-           "teams_page", "users_page"]
+__all__ = [
+    "AlertSettingsState",
+    "AssignmentRulesState",
+    "AuditState",
+    "CalendarsAdminState",
+    "CompanyState",
+    "CustomFieldsState",
+    "ExportState",
+    "PersonalDataSettingsState",
+    "PipelinesState",
+    "SettingsState",
+    "TeamsAdminState",
+    "UsersAdminState",
+    "alert_settings_page",
+    "audit_page",
+    "calendars_page",
+    "company_page",
+    "export_page",
+    "fields_page",
+    "personal_data_settings_page",
+    "pipelines_page",
+    "rules_page",
+    "settings_page",
+    "teams_page",
+    "users_page",
+]

@@ -33,6 +33,15 @@ ALLOWED = {
     # The private ICS feed takes no cookie or token: its URL is the credential, and a wrong
     # one is simply not found (whoever asks).
     ("GET", "/api/v1/agenda/feed/{token}.ics"): 404,
+    # issue 13: one's own alerts (none here: another's id is 404), notification preferences
+    # and this browser's push subscription (the DELETE names it in the query: 422 without)
+    ("GET", "/api/v1/alerts"): 200, ("POST", "/api/v1/alerts/read-all"): 200,
+    ("POST", "/api/v1/alerts/{alert_id}/read"): 404,
+    ("POST", "/api/v1/alerts/{alert_id}/dismiss"): 404,
+    ("GET", "/api/v1/me/notification-preferences"): 200,
+    ("PATCH", "/api/v1/me/notification-preferences"): 200,
+    ("GET", "/api/v1/me/push-public-key"): 200, ("POST", "/api/v1/me/push-subscriptions"): 201,
+    ("DELETE", "/api/v1/me/push-subscriptions"): 422,
 }
 # Forms and redirects of signing in and out, the second factor, a forgotten password and an
 # invitee's link (its token is the credential): not data routes (tested on their own).

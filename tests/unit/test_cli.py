@@ -237,3 +237,29 @@ def test_a_command_on_a_database_not_migrated_says_what_to_run(tmp_path: Path) -
     assert old.returncode == 1 and "Traceback" not in old.stderr
     assert "no está al día (versión 0004_company_settings" in old.stderr
     assert not (tmp_path / "todo.zip").exists()
+
+
+def test_alerts_sweep_json(cli: Cli, ana: User) -> None:
+    """``crm alerts sweep --json``: one pass of the built-in alerts; the second finds nothing
+    new (issue 13)."""
+    import json  # noqa: PLC0415
+    from datetime import timedelta  # noqa: PLC0415
+
+    from sqlmodel import Session  # noqa: PLC0415
+
+    from crm_app.models import Activity, utcnow  # noqa: PLC0415
+
+    engine = sa.create_engine(cli.db_url)
+    try:
+        with Session(engine) as session:
+            session.add(Activity(kind="task", subject="Llamar", owner_id=ana.id,
+                                 due_at=utcnow() - timedelta(days=1), created_at=utcnow()))
+            session.commit()
+    finally:
+        engine.dispose()
+    first = cli.run("alerts", "sweep", "--json", "--no-deliver")
+    assert first.returncode == 0, first.stderr
+    result = json.loads(first.stdout)
+    assert result["created"]["task_overdue"] == 1 and result["alerts"] == 1
+    again = json.loads(cli.run("alerts", "sweep", "--json", "--no-deliver").stdout)
+    assert again["alerts"] == 0 and set(again) == {"created", "alerts", "resolved", "seconds"}

@@ -176,3 +176,37 @@ def test_the_export_task_builds_the_zip_the_admin_asked_for(worker: Worker) -> N
             assert "export-admin@test.crm" in zf.read("csv/user.csv").decode("utf-8-sig")
     finally:
         engine.dispose()
+
+
+def test_the_sweep_raises_an_alert_and_the_worker_pushes_it(worker: Worker) -> None:
+    """Issue 13 end to end on the real worker: beat's ``crm.alerts.sweep`` finds an overdue
+    task, raises its alert and, after its commit, the worker delivers it as a web push to a
+    local push service; what arrives decrypts with the subscription's key."""
+    import http_ece  # noqa: PLC0415
+    from push_service import PushService, b64url, browser_keys  # noqa: PLC0415
+
+    from crm_app.models import Activity, PushSubscription  # noqa: PLC0415
+
+    engine = make_engine(worker.db_url)
+    private, p256dh, auth = browser_keys()
+    try:
+        with PushService() as push, Session(engine, expire_on_commit=False) as s:
+            owner = User(email="push-owner@test.crm", name="Pablo Push", role="comercial",
+                         created_at=utcnow())
+            s.add(owner)
+            s.flush()
+            s.add(PushSubscription(user_id=owner.id, endpoint=push.url, p256dh=p256dh,
+                                   auth=b64url(auth), created_at=utcnow()))
+            s.add(Activity(kind="task", subject="Enviar la oferta", owner_id=owner.id,
+                           due_at=utcnow() - timedelta(hours=2), created_at=utcnow()))
+            s.commit()
+            worker.client.send_task("crm.alerts.sweep")
+            worker.wait_for("the push to reach the local push service",
+                            lambda: bool(push.received))
+            _headers, body = push.received[0]
+            message = json.loads(http_ece.decrypt(body, private_key=private,
+                                                  auth_secret=auth, version="aes128gcm"))
+            assert message["body"] == "Tarea vencida: Enviar la oferta"
+            assert "vencía el" in message["reason"] and message["url"] == "/tareas"
+    finally:
+        engine.dispose()
