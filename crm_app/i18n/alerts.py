@@ -7,6 +7,9 @@ ES = {
     "alr.why.idle": ("Comprobación «oportunidad parada»: en la etapa {stage} el límite es de "
                      "{days} días sin actividad y el último movimiento fue el {last}."),
     "alr.msg.task_overdue": "Tarea vencida: {subject}",
+    "alr.msg.task_reminder": "Recordatorio: {subject} a las {at}",
+    "alr.why.task_reminder": ("Pediste un aviso {minutes} minutos antes del vencimiento "
+                              "({due})."),
     "alr.why.task_overdue": "Comprobación «tarea vencida»: vencía el {due} y no está hecha.",
     "alr.msg.quote_expiring": "El presupuesto {quote} caduca el {date}",
     "alr.why.quote_expiring": ("Comprobación «presupuesto a punto de caducar»: quedan {left} "

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import and_, case, event, exists, func, or_, update
 from sqlmodel import Session, select
 
-from crm_app.formatting import ago, date_es, datetime_es, money
+from crm_app.formatting import ago, date_es, datetime_es, money, time_es
 from crm_app.i18n import t
 from crm_app.models import (
     Account,
@@ -79,6 +79,7 @@ ALERT_DEFAULTS: dict[str, Any] = {
 }
 _BOUNDS = {"quote_expiring_days": (1, 60), "lead_not_contacted_hours": (1, 720),
            "big_deal_amount": (1, 100_000_000)}
+REMINDER_MAX_MINUTES = 40_320  # the longest reminder a task takes (services/activities)
 SWEEP_LIMIT = 5000  # new alerts per check and sweep: the next sweep takes the rest
 MAX_MESSAGE = 300
 MAX_REASON = 500
@@ -571,6 +572,36 @@ def _lead_name(first: str, last: str, company: str) -> str:
     return f"{who} ({company})" if who and company else who or company or "—"
 
 
+def _task_reminders(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """The reminders people asked for on their tasks ("avisarme N minutos antes"): due ones
+    not sent yet, each marked sent as it is raised. Not an organisation switch: the person
+    asked for it. The candidates are bounded (tasks still to come within the longest reminder
+    allowed, 28 days); whether each is due is decided here, as "due_at minus N minutes"
+    reads differently in every SQL dialect. A task already overdue gets no reminder (the
+    overdue check covers it); a rescheduled task gets a new one (``reminder_sent_at`` is
+    cleared when the due date changes)."""
+    source = "builtin:task_reminder"
+    rows = session.exec(
+        select(Activity.id, Activity.subject, Activity.owner_id, Activity.due_at,
+               Activity.reminder_minutes)
+        .where(Activity.reminder_minutes.is_not(None), Activity.reminder_sent_at.is_(None),  # type: ignore[union-attr]
+               Activity.done_at.is_(None), Activity.deleted_at.is_(None),  # type: ignore[union-attr]
+               Activity.owner_id.is_not(None), Activity.due_at.is_not(None),  # type: ignore[union-attr]
+               Activity.due_at >= now,  # type: ignore[operator]
+               Activity.due_at <= now + timedelta(minutes=REMINDER_MAX_MINUTES))  # type: ignore[operator]
+        .order_by(Activity.due_at).limit(SWEEP_LIMIT)).all()
+    due = [r for r in rows if r[3] - timedelta(minutes=int(r[4])) <= now]
+    if due:
+        session.exec(update(Activity).where(Activity.id.in_([r[0] for r in due]))  # type: ignore[union-attr]
+                     .values(reminder_sent_at=now))
+    return [dict(owner_id=owner_id, kind="task_reminder", level="info",
+                 message=t("alr.msg.task_reminder", subject=subject[:150], at=time_es(due_at)),
+                 reason=t("alr.why.task_reminder", minutes=minutes, due=datetime_es(due_at)),
+                 source=source, dedup_key=f"{source}:{task_id}:{due_at.isoformat()}",
+                 columns={"activity_id": task_id})
+            for task_id, subject, owner_id, due_at, minutes in due]
+
+
 _CHECKS: dict[str, Callable[[Session, datetime, dict[str, Any]], list[dict[str, Any]]]] = {
     "idle": _idle, "task_overdue": _task_overdue, "quote_expiring": _quote_expiring,
     "lead_not_contacted": _lead_not_contacted,
@@ -633,6 +664,12 @@ def sweep(*, session: Session, now: datetime | None = None) -> dict[str, Any]:
                  dedup_key=spec.pop("dedup_key", None) or _episode_key(spec, columns, now),
                  **spec)
             created[name] += 1
+    created["task_reminder"] = 0
+    for spec in _task_reminders(session, now):
+        owner = owners.get(spec["owner_id"])
+        if owner is not None:
+            _add(session, team_id=owner.team_id, now=now, columns=spec.pop("columns"), **spec)
+            created["task_reminder"] += 1
     session.commit()
     return {"created": created, "alerts": sum(created.values()), "resolved": resolved,
             "seconds": round(time.perf_counter() - started, 3)}

@@ -50,8 +50,8 @@ _log = logging.getLogger("crm.notify")
 
 CHANNELS = ("in_app", "email", "push")
 DEFAULTS = {"in_app": True, "email": False, "push": True}
-KINDS = ("opportunity_idle", "task_overdue", "quote_expiring", "lead_not_contacted",
-         "quote_accepted", "quote_rejected", "big_deal_won", "rule")
+KINDS = ("opportunity_idle", "task_overdue", "task_reminder", "quote_expiring",
+         "lead_not_contacted", "quote_accepted", "quote_rejected", "big_deal_won", "rule")
 MAX_SUBSCRIPTIONS = 10  # devices per user
 MAX_FAILURES = 5  # refused pushes (4xx other than 404/410) before a subscription is dropped
 PUSH_TTL = 24 * 3600

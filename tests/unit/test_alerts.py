@@ -132,7 +132,7 @@ def test_sweep_fires_once_per_episode_and_says_why(session, people, delivered):
     now, opp, task, q, lead = _world(session, people)
     result = alerts.sweep(session=session, now=now)
     assert result["created"] == {"idle": 1, "task_overdue": 1, "quote_expiring": 1,
-                                 "lead_not_contacted": 1}
+                                 "lead_not_contacted": 1, "task_reminder": 0}
     assert len(delivered) == 4
     by_source = {a.source: a for a in session.exec(select(Alert)).all()}
     idle = by_source["builtin:idle"]
@@ -167,6 +167,39 @@ def test_sweep_fires_once_per_episode_and_says_why(session, people, delivered):
         Alert.activity_id == task.id)).all())
 
 
+def test_a_task_reminder_fires_once_when_due_and_again_after_a_reschedule(
+        session, people, delivered):
+    from crm_app.services import activities
+
+    now = utcnow().replace(microsecond=0)
+    lead = leads.create_lead(session=session, actor=people.comercial1,
+                             data={"first_name": "Rosa", "company": "Frutas Ruiz",
+                                   "email": "rosa@example.com"})
+    task = activities.create_activity(session=session, actor=people.comercial1, data={
+        "kind": "task", "subject": "Llamar a Rosa", "lead_id": lead.id,
+        "due_at": (now + timedelta(hours=2)).isoformat(), "reminder_minutes": 30})
+    quiet = activities.create_activity(session=session, actor=people.comercial1, data={
+        "kind": "task", "subject": "Sin aviso", "lead_id": lead.id,
+        "due_at": (now + timedelta(minutes=10)).isoformat()})
+    early = alerts.sweep(session=session, now=now + timedelta(minutes=80))
+    assert early["created"]["task_reminder"] == 0  # 40 min before: not yet
+    due = alerts.sweep(session=session, now=now + timedelta(minutes=95))
+    assert due["created"]["task_reminder"] == 1
+    reminder = session.exec(select(Alert).where(Alert.source == "builtin:task_reminder")).one()
+    assert reminder.owner_id == people.comercial1.id and reminder.activity_id == task.id
+    assert "Llamar a Rosa" in reminder.message and "30 minutos antes" in reminder.reason
+    assert session.get(Activity, task.id).reminder_sent_at is not None
+    assert alerts.sweep(session=session, now=now + timedelta(minutes=100))[
+        "created"]["task_reminder"] == 0  # once
+    assert not session.exec(select(Alert).where(Alert.activity_id == quiet.id,
+                                                Alert.source == "builtin:task_reminder")).all()
+    activities.reschedule_activity(session=session, actor=people.comercial1,
+                                   activity_id=task.id, shift="day")
+    assert session.get(Activity, task.id).reminder_sent_at is None
+    assert alerts.sweep(session=session, now=now + timedelta(days=1, minutes=95))[
+        "created"]["task_reminder"] == 1
+
+
 def test_switches_and_their_validation(session, people):
     now, *_ = _world(session, people)
     with pytest.raises(PermissionDenied):
@@ -186,7 +219,7 @@ def test_switches_and_their_validation(session, people):
     assert saved["idle"] is False and saved["quote_expiring_days"] == 2
     result = alerts.sweep(session=session, now=now)
     assert result["created"] == {"idle": 0, "task_overdue": 0, "quote_expiring": 1,
-                                 "lead_not_contacted": 0}
+                                 "lead_not_contacted": 0, "task_reminder": 0}
 
 
 def test_quote_decisions_and_a_big_win_alert_the_owner_and_the_manager(session, people):
