@@ -1,5 +1,6 @@
 """All tables, imported once so SQLModel.metadata (and Alembic) sees every one."""
 
+from crm_app.models.automation import AutomationRule, AutomationRun, OutboxEvent
 from crm_app.models.base import utcnow
 from crm_app.models.crm import (
     Account,
@@ -51,7 +52,8 @@ OWNED_MODELS = (Lead, Account, Contact, Opportunity, StageChange, Quote, Activit
 
 __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
-    "AssignmentAction", "AssignmentRule", "AuditEvent", "Contact", "CustomFieldDef",
+    "AssignmentAction", "AssignmentRule", "AuditEvent", "AutomationRule", "AutomationRun",
+    "OutboxEvent", "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
     "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
     "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
