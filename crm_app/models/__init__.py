@@ -53,9 +53,10 @@ OWNED_MODELS = (Lead, Account, Contact, Opportunity, StageChange, Quote, Activit
 __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
     "AssignmentAction", "AssignmentRule", "AuditEvent", "AutomationRule", "AutomationRun",
-    "OutboxEvent", "Contact", "CustomFieldDef",
+    "Contact", "CustomFieldDef",
     "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "PasswordReset", "Pipeline",
+    "LeadStatus", "LoginChallenge", "Opportunity", "Organisation", "OutboxEvent",
+    "PasswordReset", "Pipeline",
     "Product", "Quote", "QuoteLine", "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role",
     "SavedView", "Stage", "StageChange", "StageKind",
     "Team", "User", "UserInvitation", "UserSession", "utcnow",
