@@ -87,4 +87,8 @@ def build_api() -> FastAPI:
     install_export_queue()  # the web process hands exports to the Celery worker
     from crm_app.api import routes_personal_data  # noqa: PLC0415
     api.include_router(routes_personal_data.router)
+    from crm_app.api import routes_automations  # noqa: PLC0415
+    from crm_app.worker.queue import install_automation_queues  # noqa: PLC0415
+    api.include_router(routes_automations.router)
+    install_automation_queues()  # outbox drains and rule emails go to the Celery worker
     return api

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("crm_app.cli.analytics", "report_app"),
     "backup": ("crm_app.cli.backup", "app"),
     "export": ("crm_app.cli.export", "app"),
+    "automations": ("crm_app.cli.automations", "app"),
 }
 
 

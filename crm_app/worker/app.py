@@ -17,6 +17,7 @@ TASK_MODULES = [
     "crm_app.worker.tasks_sales",
     "crm_app.worker.tasks_analytics",
     "crm_app.worker.tasks_ops",
+    "crm_app.worker.tasks_automations",
 ]
 
 
@@ -57,6 +58,12 @@ def make_celery() -> Celery:
             # discarded leads without activity for N months are anonymised (RGPD retention)
             "personal-data-retention": {"task": "crm.core.personal_data_retention",
                                         "schedule": crontab(hour=3, minute=50)},
+            # automation rules: record events are queued right after their commit; this
+            # drains whatever a lost message left behind. The time sweep every few minutes.
+            "automations-outbox": {"task": "crm.automations.process_outbox",
+                                   "schedule": 5.0},
+            "automations-sweep": {"task": "crm.automations.run_due",
+                                  "schedule": float(settings.automation_sweep_minutes * 60)},
         },
     )
     return celery
