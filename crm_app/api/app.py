@@ -90,5 +90,9 @@ def build_api() -> FastAPI:
     from crm_app.api import routes_automations  # noqa: PLC0415
     from crm_app.worker.queue import install_automation_queues  # noqa: PLC0415
     api.include_router(routes_automations.router)
-    install_automation_queues()  # outbox drains and rule emails go to the Celery worker
+    # Record events are drained by the Celery worker right after their commit, rule emails
+    # sent by it. The suite's in-process apps (CRM_ENV=test) leave that to the tests, which
+    # drain explicitly or start a real worker: no broker traffic from every test's commits.
+    if get_settings().env != "test":
+        install_automation_queues()
     return api

@@ -14,7 +14,7 @@ def _queues() -> None:
     """Emails and chained events leave as Celery tasks, as from the web process."""
     from crm_app.worker.queue import install_automation_queues
 
-    install_automation_queues()
+    install_automation_queues(background=False)
 
 
 @app.command("run-due")

@@ -6,7 +6,13 @@ service's queue; the services stay free of Celery (import-linter's core-pure con
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+
 from crm_app.services import export_all as export_service
+
+log = logging.getLogger(__name__)
 
 EXPORT_TASK = "crm.ops.export_all"
 
@@ -30,10 +36,40 @@ SEND_EMAIL_TASK = "crm.automations.send_email"
 
 
 def send_outbox_drain() -> None:
-    """After a commit that wrote record events: have the worker process them now."""
+    """Have the worker process the pending record events now."""
     from crm_app.worker.app import celery_app
 
     celery_app.send_task(PROCESS_OUTBOX_TASK)
+
+
+class Kicker:
+    """Calls ``fn`` from a background thread, coalescing bursts: a commit only sets a flag
+    (no broker round trip inside the request), the thread sends one message for all the
+    commits since its last one and ends after a minute without any."""
+
+    def __init__(self, fn: Callable[[], None], idle: float = 60.0) -> None:
+        self._fn, self._idle = fn, idle
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self) -> None:
+        self._wake.set()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="outbox-kick",
+                                                daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while self._wake.wait(timeout=self._idle):
+            self._wake.clear()
+            try:
+                self._fn()
+            except Exception:  # noqa: BLE001 - beat drains within seconds anyway
+                log.warning("No se pudo encolar el proceso de eventos.", exc_info=True)
+        with self._lock:
+            self._thread = None
 
 
 def send_automation_mails(mails: list[dict]) -> None:
@@ -44,13 +80,17 @@ def send_automation_mails(mails: list[dict]) -> None:
         celery_app.send_task(SEND_EMAIL_TASK, kwargs=mail)
 
 
-def install_automation_queues() -> None:
+def install_automation_queues(*, background: bool = True) -> None:
+    """Record events are drained by the worker right after their commit (from a background
+    thread in the web process; ``background=False`` in the worker and the CLI) and the rules'
+    emails are sent by it."""
     from crm_app.services import outbox
     from crm_app.services.automation import engine
 
-    outbox.set_queue(send_outbox_drain)
+    outbox.set_queue(Kicker(send_outbox_drain) if background else send_outbox_drain)
     engine.set_mail_queue(send_automation_mails)
 
 
-__all__ = ["EXPORT_TASK", "PROCESS_OUTBOX_TASK", "SEND_EMAIL_TASK", "install_automation_queues",
+__all__ = ["EXPORT_TASK", "PROCESS_OUTBOX_TASK", "SEND_EMAIL_TASK", "Kicker",
+           "install_automation_queues",
            "install_export_queue", "send_automation_mails", "send_export", "send_outbox_drain"]

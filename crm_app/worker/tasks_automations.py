@@ -20,7 +20,7 @@ MAX_BATCHES = 20  # per task: a burst bigger than this is finished by the next t
 @worker_process_init.connect
 def _install_queues(**_: object) -> None:
     """Events the rules' actions write (chains) and the rules' emails leave as tasks."""
-    install_automation_queues()
+    install_automation_queues(background=False)
 
 
 @celery_app.task(name="crm.automations.process_outbox")
