@@ -76,6 +76,8 @@ ES = {
     "auto.nobody": "Nadie",
     # --- screen ---------------------------------------------------------------------------------
     "auto.title": "Automatizaciones",
+    "auto.link": "Automatizaciones",
+    "auto.link_help": "Tareas, alertas y correos automáticos por reglas",
     "auto.subtitle": ("Reglas que crean tareas, alertas y correos cuando pasa algo o cuando "
                       "algo lleva tiempo sin pasar."),
     "auto.new": "Nueva regla",

@@ -10,6 +10,8 @@ permission again, so a forged event is refused like an API call.
 
 from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
+from pages.settings.automations_state import AutomationsState
+from pages.settings.automations_view import automations_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.export_state import ExportState
@@ -27,8 +29,9 @@ from pages.settings.rules_view import rules_page
 from pages.settings.users_state import TeamsAdminState, UsersAdminState
 from pages.settings.users_view import teams_page, users_page
 
-__all__ = ["AssignmentRulesState", "AuditState", "CompanyState", "CustomFieldsState",
-           "ExportState", "PersonalDataSettingsState", "PipelinesState", "SettingsState",
-           "TeamsAdminState", "UsersAdminState", "audit_page", "company_page", "export_page",
-           "fields_page", "personal_data_settings_page", "pipelines_page", "rules_page",
-           "settings_page", "teams_page", "users_page"]
+__all__ = ["AssignmentRulesState", "AuditState", "AutomationsState", "CompanyState",
+           "CustomFieldsState", "ExportState", "PersonalDataSettingsState", "PipelinesState",
+           "SettingsState", "TeamsAdminState", "UsersAdminState", "audit_page",
+           "automations_page", "company_page", "export_page", "fields_page",
+           "personal_data_settings_page", "pipelines_page", "rules_page", "settings_page",
+           "teams_page", "users_page"]
