@@ -324,3 +324,14 @@ def test_delete_rule_removes_its_log(session, people):
     assert count(session, AutomationRun) == 0
     runs, total = automation.list_runs(session=session, actor=people.admin)
     assert (runs, total) == ([], 0)
+
+
+def test_a_template_that_fills_in_as_a_bad_value_is_logged_not_fatal(session, people):
+    r = rule(session, people, {"type": "record_created", "entity": "opportunity"},
+             actions=[{"type": "set_field", "field": "expected_close", "value": "{name}"},
+                      TASK])
+    build.opportunity(session, people.comercial1)
+    assert drain(session)["fired"] == 1
+    [run] = session.exec(select(AutomationRun).where(AutomationRun.rule_id == r.id)).all()
+    assert run.actions[0]["summary"].startswith("Error: expected_close")
+    assert len(rule_tasks(session, r.id)) == 1  # the next action still ran

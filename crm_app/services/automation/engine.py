@@ -356,8 +356,13 @@ def _perform(ctx: _Context, rule: AutomationRule | dict, entity: str, record: An
             elif kind == "set_field":
                 name = action["field"]
                 raw = action["value"]
-                value = coerce_set_value(session, entity, name,
-                                         fill(raw) if isinstance(raw, str) else raw)
+                try:
+                    value = coerce_set_value(session, entity, name,
+                                             fill(raw) if isinstance(raw, str) else raw)
+                except ValueError as exc:  # a template that filled in as a bad value
+                    done.append({"type": kind, "summary": t("auto.did.failed",
+                                                             reason=f"{name}: {exc}")})
+                    continue
                 if not ctx.dry:
                     if name.startswith("custom."):
                         old = dict(record.custom or {})
