@@ -1,5 +1,6 @@
-"""automation rules: the rules, their execution log (one run per record per episode) and the
-event outbox drained by the Celery worker
+"""automation rules: the rules, their execution log (one run per record per episode), the
+event outbox drained by the Celery worker and the time sweep's indexes (open deals by last
+activity and by expected close, open activities by due time)
 
 Revision ID: 0010_automations
 Revises: 0007_personal_data
@@ -77,7 +78,16 @@ def upgrade() -> None:
                     postgresql_where=sa.text('processed_at IS NULL'))
 
 
+    op.create_index('ix_opportunity_open_activity', 'opportunity',
+                    ['closed_at', 'last_activity_at'])
+    op.create_index('ix_opportunity_open_close', 'opportunity', ['closed_at', 'expected_close'])
+    op.create_index('ix_activity_open_due', 'activity', ['done_at', 'due_at'])
+
+
 def downgrade() -> None:
+    op.drop_index('ix_activity_open_due', table_name='activity')
+    op.drop_index('ix_opportunity_open_close', table_name='opportunity')
+    op.drop_index('ix_opportunity_open_activity', table_name='opportunity')
     op.drop_index('ix_outbox_event_pending', table_name='outbox_event')
     op.drop_table('outbox_event')
     op.drop_index('ix_automation_run_record', table_name='automation_run')

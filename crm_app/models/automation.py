@@ -18,6 +18,8 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from crm_app.models.base import JSONField, Timestamp, Timestamps
+from crm_app.models.sales import Opportunity
+from crm_app.models.work import Activity
 
 
 class AutomationRule(Timestamps, SQLModel, table=True):
@@ -67,3 +69,14 @@ class OutboxEvent(SQLModel, table=True):
     processed_at: datetime | None = Timestamp()
     attempts: int = 0
     depth: int = 0
+
+
+# The time sweep's range scans (services.automation.engine.candidates): open rows (closed_at /
+# done_at NULL) by the time that makes them due. Composite, not partial: SQLite's planner
+# takes "closed_at IS NULL" for a one-row lookup on ix_opportunity_closed_at (closed deals
+# have distinct times) and would walk every open deal; with the range column in the same
+# index it takes this one. Declared here, not in the Opportunity/Activity classes, because
+# only the automation sweep needs them.
+Index("ix_opportunity_open_activity", Opportunity.closed_at, Opportunity.last_activity_at)
+Index("ix_opportunity_open_close", Opportunity.closed_at, Opportunity.expected_close)
+Index("ix_activity_open_due", Activity.done_at, Activity.due_at)
