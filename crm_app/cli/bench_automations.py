@@ -151,6 +151,22 @@ def _fix_python_timestamps(db_path: Path) -> None:
         con.execute('UPDATE "user" SET active = 1, available = 1')  # loaded as 0 (NOT NULL)
 
 
+def _reset(db_path: Path) -> dict[str, int]:
+    """A previous run's database back to its generated state (``--reuse``): no rules, runs,
+    events, rule tasks and alerts, benchmark leads or tokens. Returns the table sizes."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as con:
+        for stmt in ("DELETE FROM automation_run", "DELETE FROM automation_rule",
+                     "DELETE FROM outbox_event", "DELETE FROM alert WHERE kind = 'rule'",
+                     "DELETE FROM activity WHERE source LIKE 'rule:%'",
+                     "DELETE FROM lead WHERE email LIKE 'evento%@bench.crm'",
+                     "DELETE FROM api_token", "DELETE FROM audit_event"):
+            con.execute(stmt)
+        return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # noqa: S608
+                for t in ("lead", "opportunity", "activity", "quote")}
+
+
 def _worker(data_dir: Path, db_url: str, log_path: Path) -> subprocess.Popen:
     celery = str(Path(sys.executable).parent / "celery")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
@@ -173,21 +189,27 @@ def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> float:
 
 
 def run(n_opportunities: int = 1_000_000, *, seed: int = 2026, events: int = 40,
-        workdir: Path | None = None, log: Callable[[str], None] = print) -> list[dict]:
+        workdir: Path | None = None, reuse: bool = False,
+        log: Callable[[str], None] = print) -> list[dict]:
     from analytics import bench as kpi_bench
 
     root = Path(workdir or tempfile.mkdtemp(prefix="crm-bench-auto-"))
     data_dir = root / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = root / "automations.db"
-    db_path.unlink(missing_ok=True)
     started = time.perf_counter()
-    data = make_data(n_opportunities, seed)
-    sizes = {k: data[k].height for k in ("lead", "opportunity", "activity", "quote")}
-    url = kpi_bench.create_database(db_path, data)
-    del data
-    _fix_python_timestamps(db_path)
-    log(f"datos: {sizes} en {time.perf_counter() - started:.0f} s ({db_path})")
+    if reuse and db_path.exists():
+        sizes = _reset(db_path)
+        url = f"sqlite:///{db_path}"
+        log(f"datos reutilizados: {sizes} ({db_path})")
+    else:
+        db_path.unlink(missing_ok=True)
+        data = make_data(n_opportunities, seed)
+        sizes = {k: data[k].height for k in ("lead", "opportunity", "activity", "quote")}
+        url = kpi_bench.create_database(db_path, data)
+        del data
+        _fix_python_timestamps(db_path)
+        log(f"datos: {sizes} en {time.perf_counter() - started:.0f} s ({db_path})")
     # This process is the web process of the benchmark: its settings name the bench data.
     os.environ.update(CRM_DATA_DIR=str(data_dir), CRM_DATABASE_URL=url,
                       CRM_ENV="development")
@@ -289,11 +311,13 @@ def automations(
                                help="Leads creados por la API para medir evento → tarea."),
     seed: int = typer.Option(2026, "--seed"),
     workdir: Path | None = typer.Option(None, "--workdir", help="Dónde dejar la base."),
+    reuse: bool = typer.Option(False, "--reuse",
+                               help="Reutiliza la base de --workdir (sin regenerar datos)."),
     as_json: bool = typer.Option(False, "--json", help="Una línea JSON por métrica."),
 ) -> None:
     """Barrido de 20 reglas por tiempo sobre 200.000 leads, 1M oportunidades y 2M actividades
     (primero y segundo, que no debe crear nada) y evento → tarea por la API con un worker real."""
-    rows = run(opportunities, seed=seed, events=events, workdir=workdir,
+    rows = run(opportunities, seed=seed, events=events, workdir=workdir, reuse=reuse,
                log=lambda m: typer.echo(m, err=True))
     for row in rows:
         if as_json:

@@ -9,8 +9,15 @@ from __future__ import annotations
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_ready
+from kombu.transport import sqlalchemy as _kombu_sqlalchemy
 
 from crm_app.settings import get_settings
+
+# The embedded (SQLite) broker is polled, once a second by kombu's default: 0.2 s keeps a
+# queued job's wait (an automation rule's event → task) well under a second; Redis pushes.
+# Set on the transport class: kombu's SQLAlchemy transport hands every transport option to
+# create_engine, so ``broker_transport_options={"polling_interval": ...}`` breaks it.
+_kombu_sqlalchemy.Transport.polling_interval = 0.2
 
 TASK_MODULES = [
     "crm_app.worker.tasks_core",
@@ -35,9 +42,6 @@ def make_celery() -> Celery:
         worker_prefetch_multiplier=1,
         task_acks_late=True,
         broker_connection_retry_on_startup=True,
-        # the embedded (SQLite) broker is polled: 0.2 s keeps a queued job's wait (an
-        # automation rule's event → task) well under a second; Redis pushes, unaffected
-        broker_transport_options={"polling_interval": 0.2},
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         # one beat per deployment, however it is started (worker/beat.py)
         beat_scheduler="crm_app.worker.beat:SingleBeatScheduler",
