@@ -338,3 +338,15 @@ def test_a_template_that_fills_in_as_a_bad_value_is_logged_not_fatal(session, pe
     [run] = session.exec(select(AutomationRun).where(AutomationRun.rule_id == r.id)).all()
     assert run.actions[0]["summary"].startswith("Error: expected_close")
     assert len(rule_tasks(session, r.id)) == 1  # the next action still ran
+
+
+def test_beat_drains_the_outbox_every_few_seconds_and_sweeps_every_few_minutes():
+    from crm_app.worker.app import celery_app
+
+    schedule = celery_app.conf.beat_schedule
+    assert schedule["automations-outbox"]["task"] == "crm.automations.process_outbox"
+    assert schedule["automations-outbox"]["schedule"] <= 10
+    assert schedule["automations-sweep"]["task"] == "crm.automations.run_due"
+    assert 60 <= schedule["automations-sweep"]["schedule"] <= 3600
+    assert "crm.automations.send_email" in celery_app.tasks or \
+        "crm_app.worker.tasks_automations" in celery_app.conf.include
