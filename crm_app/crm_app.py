@@ -146,6 +146,8 @@ for component, route, title_key, loader in [
     (settings.export_page, "/ajustes/exportar", "export_all.title", settings.ExportState.load),
     (settings.rules_page, "/ajustes/asignacion", "leads.rules.title",
      settings.AssignmentRulesState.load),
+    (settings.automations_page, "/ajustes/automatizaciones", "auto.title",
+     settings.AutomationsState.load),
     (settings.fields_page, "/ajustes/campos", "fields_ui.title",
      settings.CustomFieldsState.load),
     (settings.pipelines_page, "/ajustes/embudos", "sui.pipes.title",

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     USERS_MANAGE = "users.manage"
     RULES_MANAGE = "rules.manage"
     AUDIT_VIEW = "audit.view"
+    AUTOMATIONS_MANAGE = "automations.manage"  # Ajustes → Automatizaciones (admins)
     # Read the fiscal records only: customers' fiscal data, quotes (and, as they arrive,
     # invoices, credit notes, payments, accounting exports). Every role reads them; the
     # asesor reads nothing else (``FISCAL_MODELS``).

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     # seconds a standby beat waits for a beat that died without releasing its Redis lock
     beat_lock_seconds: int = Field(default=90, ge=3, le=3600)
     backup_keep: int = Field(default=14, ge=1, le=10_000)
+    # minutes between two time sweeps of the automation rules (idle, overdue…)
+    automation_sweep_minutes: int = Field(default=5, ge=1, le=1440)
     timezone: str = "Europe/Madrid"
     locale: str = "es_ES"
 

@@ -7,7 +7,7 @@ shared calendar it is booked on (nullable, indexed FK), when it ends (UTC) and w
 takes place (server default ``''``, so existing rows get what a new one does).
 
 Revision ID: 0009_calendars
-Revises: 0007_personal_data
+Revises: 0008_activities
 Create Date: 2026-12-07 21:30:00.000000
 """
 from collections.abc import Sequence

@@ -6,7 +6,7 @@ is about and the user's dismissal; ``severity`` stays the alert's level. New tab
 organisation gets the built-in alerts' switches (``alert_settings``, JSON, ``{}`` = defaults).
 
 Revision ID: 0011_alerts_notify
-Revises: 0007_personal_data
+Revises: 0009_calendars
 Create Date: 2026-12-07 21:30:00.000000
 """
 from collections.abc import Sequence

@@ -94,4 +94,12 @@ def build_api() -> FastAPI:
     api.include_router(routes_agenda.router)
     from crm_app.api import routes_alerts  # noqa: PLC0415
     api.include_router(routes_alerts.router)
+    from crm_app.api import routes_automations  # noqa: PLC0415
+    from crm_app.worker.queue import install_automation_queues  # noqa: PLC0415
+    api.include_router(routes_automations.router)
+    # Record events are drained by the Celery worker right after their commit, rule emails
+    # sent by it. The suite's in-process apps (CRM_ENV=test) leave that to the tests, which
+    # drain explicitly or start a real worker: no broker traffic from every test's commits.
+    if get_settings().env != "test":
+        install_automation_queues()
     return api

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("crm_app.cli.backup", "app"),
     "export": ("crm_app.cli.export", "app"),
     "alerts": ("crm_app.cli.alerts", "app"),
+    "automations": ("crm_app.cli.automations", "app"),
 }
 
 

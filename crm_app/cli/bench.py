@@ -68,3 +68,8 @@ def bench_leads(
             print_json(row)
         else:
             typer.echo(f"{row['metric']}: {row['value']} ms (cargar todo {row['baseline']} ms)")
+
+
+from crm_app.cli.bench_automations import automations as _automations  # noqa: E402
+
+app.command("automations")(_automations)

@@ -1,6 +1,7 @@
 """All tables, imported once so SQLModel.metadata (and Alembic) sees every one."""
 
 from crm_app.models.agenda import Calendar, CalendarFeed, CalendarKind
+from crm_app.models.automation import AutomationRule, AutomationRun, OutboxEvent
 from crm_app.models.base import utcnow
 from crm_app.models.crm import (
     Account,
@@ -54,10 +55,10 @@ OWNED_MODELS = (Lead, Account, Contact, Opportunity, StageChange, Quote, Activit
 
 __all__ = [
     "OWNED_MODELS", "Account", "Activity", "ActivityKind", "Alert", "ApiToken",
-    "AssignmentAction", "AssignmentRule", "AuditEvent", "Calendar", "CalendarFeed",
-    "CalendarKind", "Contact", "CustomFieldDef",
-    "CustomFieldType", "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead",
-    "LeadStatus", "LoginChallenge", "NotificationPreference", "Opportunity", "Organisation",
+    "AssignmentAction", "AssignmentRule", "AuditEvent", "AutomationRule", "AutomationRun",
+    "Calendar", "CalendarFeed", "CalendarKind", "Contact", "CustomFieldDef", "CustomFieldType",
+    "Document", "ImportBatch", "ImportStatus", "ImportTemplate", "Lead", "LeadStatus",
+    "LoginChallenge", "NotificationPreference", "Opportunity", "Organisation", "OutboxEvent",
     "PasswordReset", "Pipeline", "Product", "PushSubscription", "Quote", "QuoteLine",
     "QuoteStatus", "RecoveryCode", "ReportSchedule", "Role", "SavedView", "Stage",
     "StageChange", "StageKind", "Team", "User", "UserInvitation", "UserSession", "utcnow",

@@ -512,17 +512,12 @@ def _blank(value: Any) -> bool:
 
 
 
-def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
-    """Check and clean one rule dict; raise ``ValidationFailed`` with Spanish messages."""
+def clean_conditions(conditions: Any, *, prefix: str = "") -> tuple[list[dict], dict[str, str]]:
+    """Check and clean a list of conditions (``{"field", "op", "value"}``): known op, a field,
+    a value unless the op is ``empty``/``not_empty`` (a blank one is refused, never "matches
+    blank"), known provinces and regions. Returns the clean list and the field errors keyed
+    ``<prefix>conditions.<i>.<part>``. Automation rules (``services.automation``) use it too."""
     errors: dict[str, str] = {}
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors[prefix + "name"] = "Pon un nombre a la regla."
-    action = str(data.get("action") or "")
-    if action not in ACTIONS:
-        errors[prefix + "action"] = ("Acción desconocida: usa usuario fijo, reparto rotatorio, "
-                                     "menos cargado o territorio.")
-    conditions = data.get("conditions") or []
     if not isinstance(conditions, list):
         errors[prefix + "conditions"] = "Las condiciones deben ser una lista."
         conditions = []
@@ -570,6 +565,26 @@ def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
                 errors[key + ".value"] = "Provincia desconocida: " + ", ".join(map(str, unknown))
                 continue
         clean_conds.append({"field": fld or "province", "op": op, "value": value})
+    return clean_conds, errors
+
+
+def compile_condition(cond: dict) -> Callable[[dict], bool]:
+    """A clean condition as a test over a record dict (custom fields read from ``custom``)."""
+    return _compile_condition(cond)
+
+
+def validate_rule(data: dict, *, session: Session, prefix: str = "") -> dict:
+    """Check and clean one rule dict; raise ``ValidationFailed`` with Spanish messages."""
+    errors: dict[str, str] = {}
+    name = str(data.get("name") or "").strip()
+    if not name:
+        errors[prefix + "name"] = "Pon un nombre a la regla."
+    action = str(data.get("action") or "")
+    if action not in ACTIONS:
+        errors[prefix + "action"] = ("Acción desconocida: usa usuario fijo, reparto rotatorio, "
+                                     "menos cargado o territorio.")
+    clean_conds, cond_errors = clean_conditions(data.get("conditions") or [], prefix=prefix)
+    errors.update(cond_errors)
     config = data.get("config") or {}
     if not isinstance(config, dict):
         errors[prefix + "config"] = "Configuración mal formada."
@@ -843,6 +858,7 @@ def simulate(*, session: Session, actor: Actor, rules: list[dict], last_n: int =
             "per_rule": per_rule_list, "rows": rows}
 
 
-__all__ = ["ACTIONS", "OPEN_STATUSES", "OPS", "Assigner", "create_rule", "delete_rule",
+__all__ = ["ACTIONS", "OPEN_STATUSES", "OPS", "Assigner", "clean_conditions", "compile_condition",
+           "create_rule", "delete_rule",
            "fallback_owner_id", "get_rule", "list_rules", "open_loads", "reorder_rules",
            "rule_dict", "simulate", "update_rule", "validate_rule"]

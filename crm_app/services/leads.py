@@ -39,7 +39,7 @@ from crm_app.models import (
 )
 from crm_app.models.bounds import day_in_range, day_range_message, id_in_range
 from crm_app.permissions import Action, Perm, can_access, require, restrict, scope_of
-from crm_app.services import audit, links, personal_data, search
+from crm_app.services import audit, links, outbox, personal_data, search
 from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value, parse_date
@@ -276,6 +276,7 @@ def create_lead(*, session: Session, actor: Actor, data: dict,
     session.flush()
     audit.record(session=session, actor=actor, entity="lead", entity_id=lead.id,
                  action="create", after=audit.snapshot(lead), note=note)
+    outbox.emit_created(session=session, entity="lead", record_id=lead.id, actor_id=actor.id)
     if commit:
         session.commit()
     return lead
@@ -641,6 +642,8 @@ def update_lead(*, session: Session, actor: Actor, lead_id: int, data: dict,
         action = "update"
     audit.record(session=session, actor=actor, entity="lead", entity_id=lead.id, action=action,
                  before=old, after=new)
+    outbox.emit_changes(session=session, entity="lead", record_id=lead.id, actor_id=actor.id,
+                        old=old, new=new)
     if commit:
         session.commit()
     return lead

@@ -34,7 +34,7 @@ from crm_app.models import (
 )
 from crm_app.models.bounds import MAX_DAYS
 from crm_app.permissions import Action, Perm, restrict
-from crm_app.services import alerts, audit
+from crm_app.services import alerts, audit, outbox
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import (
@@ -336,6 +336,9 @@ def _move(session: Session, actor: Actor, opp: Opportunity, stage: Stage, *,
         closed_at = None
     at = at or closed_at or utcnow()
     change = _record_change(session, actor, opp, opp.stage_id, stage.id, at)
+    outbox.emit(session=session, event="opportunity.stage_entered", entity="opportunity",
+                record_id=opp.id, actor_id=actor.id,
+                data={"from_stage_id": opp.stage_id, "to_stage_id": stage.id})
     _enter(opp, stage, at, closed_at)
     return change
 

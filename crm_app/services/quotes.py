@@ -42,7 +42,7 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, can_access, restrict
 from crm_app.reports.quote_pdf import render_quote_pdf
-from crm_app.services import alerts, audit, mailer
+from crm_app.services import alerts, audit, mailer, outbox
 from crm_app.services import organisation as org_service
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.defaults import default_tax_rate, ensure_organisation
@@ -413,6 +413,7 @@ def create_quote(*, session: Session, actor: Actor, account_id: int | None,
     audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
                  action="create", after={**_snapshot(quote), "lines": len(rows)},
                  note=f"{quote.number} v1")
+    outbox.emit_created(session=session, entity="quote", record_id=quote.id, actor_id=actor.id)
     session.commit()
     return quote
 
@@ -512,6 +513,8 @@ def _decide(session: Session, actor: Actor, quote: Quote, status: str, action: s
     session.add(quote)
     audit.record(session=session, actor=actor, entity="quote", entity_id=quote.id,
                  action=action, before=before, after={"status": status}, note=note)
+    outbox.emit(session=session, event=f"quote.{'accepted' if action == 'accept' else 'rejected'}",
+                entity="quote", record_id=quote.id, actor_id=actor.id, data={"status": status})
 
 
 @needs_actor
@@ -820,5 +823,7 @@ def send_quote(*, session: Session, actor: Actor, quote_id: int,
                  action="send", before=before,
                  after={"status": quote.status, "sent_at": now.isoformat(), "to": recipients},
                  note=f"{quote.number} v{quote.version}")
+    outbox.emit(session=session, event="quote.sent", entity="quote", record_id=quote.id,
+                actor_id=actor.id, data={"status": quote.status})
     session.commit()
     return quote

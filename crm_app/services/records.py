@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from crm_app.models import utcnow
-from crm_app.services import audit
+from crm_app.services import audit, outbox
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound
 
@@ -60,6 +60,7 @@ def add_record(*, session: Session, actor: Actor, record: R, entity: str,
     session.flush()
     audit.record(session=session, actor=actor, entity=entity, entity_id=record.id,
                  action="create", after=snapshot(record), note=note)
+    outbox.emit_created(session=session, entity=entity, record_id=record.id, actor_id=actor.id)
     if commit:
         session.commit()
     return record
@@ -83,6 +84,8 @@ def record_changes(*, session: Session, actor: Actor, record: Any, entity: str,
     if new:
         audit.record(session=session, actor=actor, entity=entity, entity_id=record.id,
                      action=action, before=old, after=new)
+        outbox.emit_changes(session=session, entity=entity, record_id=record.id,
+                            actor_id=actor.id, old=old, new=new)
 
 
 @needs_actor

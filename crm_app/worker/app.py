@@ -9,8 +9,15 @@ from __future__ import annotations
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_ready
+from kombu.transport import sqlalchemy as _kombu_sqlalchemy
 
 from crm_app.settings import get_settings
+
+# The embedded (SQLite) broker is polled, once a second by kombu's default: 0.2 s keeps a
+# queued job's wait (an automation rule's event → task) well under a second; Redis pushes.
+# Set on the transport class: kombu's SQLAlchemy transport hands every transport option to
+# create_engine, so ``broker_transport_options={"polling_interval": ...}`` breaks it.
+_kombu_sqlalchemy.Transport.polling_interval = 0.2
 
 TASK_MODULES = [
     "crm_app.worker.tasks_core",
@@ -18,6 +25,7 @@ TASK_MODULES = [
     "crm_app.worker.tasks_analytics",
     "crm_app.worker.tasks_ops",
     "crm_app.worker.tasks_alerts",
+    "crm_app.worker.tasks_automations",
 ]
 
 
@@ -60,6 +68,12 @@ def make_celery() -> Celery:
                                         "schedule": crontab(hour=3, minute=50)},
             # the built-in alerts' time checks (idle deal, overdue task, …), set-based
             "alerts-sweep": {"task": "crm.alerts.sweep", "schedule": 300.0},
+            # automation rules: record events are queued right after their commit; this
+            # drains whatever a lost message left behind. The time sweep every few minutes.
+            "automations-outbox": {"task": "crm.automations.process_outbox",
+                                   "schedule": 5.0},
+            "automations-sweep": {"task": "crm.automations.run_due",
+                                  "schedule": float(settings.automation_sweep_minutes * 60)},
         },
     )
     return celery

@@ -15,6 +15,8 @@ from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
 from pages.settings.calendars_state import CalendarsAdminState
 from pages.settings.calendars_view import calendars_page
+from pages.settings.automations_state import AutomationsState
+from pages.settings.automations_view import automations_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.export_state import ExportState
@@ -36,6 +38,7 @@ __all__ = [
     "AlertSettingsState",
     "AssignmentRulesState",
     "AuditState",
+    "AutomationsState",
     "CalendarsAdminState",
     "CompanyState",
     "CustomFieldsState",
@@ -47,6 +50,7 @@ __all__ = [
     "UsersAdminState",
     "alert_settings_page",
     "audit_page",
+    "automations_page",
     "calendars_page",
     "company_page",
     "export_page",

@@ -19,6 +19,7 @@ LEADS_LINKS = [("/ajustes/asignacion", "route", "settings_ui.rules", "settings-r
                ("/ajustes/datos-personales", "shield", "pd.settings.link",
                 "settings-personal-data-link")]
 SALES_LINKS = [("/ajustes/embudos", "kanban", "sui.settings.pipelines", "settings-pipelines"),
+               ("/ajustes/automatizaciones", "workflow", "auto.link", "settings-automations"),
                ("/productos", "package", "sui.settings.catalog", "settings-catalog"),
                ("/ajustes/alertas", "bell", "alr.settings.link", "settings-alerts-link")]
 USER_LINKS = [("/ajustes/usuarios", "users", "uadm.nav.users", "settings-users-admin"),

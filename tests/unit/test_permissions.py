@@ -383,7 +383,8 @@ def test_the_asesor_reads_customers_and_quotes_only(session: Session, people) ->
 
 
 def test_only_admin_manages_settings_and_users() -> None:
-    for perm in (Perm.SETTINGS_CHANGE, Perm.USERS_MANAGE, Perm.RULES_MANAGE, Perm.AUDIT_VIEW):
+    for perm in (Perm.SETTINGS_CHANGE, Perm.USERS_MANAGE, Perm.RULES_MANAGE, Perm.AUDIT_VIEW,
+                 Perm.AUTOMATIONS_MANAGE):
         assert [r for r in Role if perm in ROLE_PERMS[r]] == [Role.ADMIN]
 
 

@@ -28,7 +28,7 @@ from live_api import prepare_database
 from sqlmodel import Session, select
 
 from crm_app.db import make_engine
-from crm_app.models import User, UserSession, utcnow
+from crm_app.models import Activity, User, UserSession, utcnow
 from crm_app.services import export_all as export_service
 from crm_app.settings import PROJECT_ROOT
 
@@ -209,4 +209,38 @@ def test_the_sweep_raises_an_alert_and_the_worker_pushes_it(worker: Worker) -> N
             assert message["body"] == "Tarea vencida: Enviar la oferta"
             assert "vencía el" in message["reason"] and message["url"] == "/tareas"
     finally:
+        engine.dispose()
+
+
+def test_the_outbox_is_drained_by_the_worker_right_after_the_commit(worker: Worker) -> None:
+    """Automation rules (issue 13): creating a lead writes ``lead.created`` in its own
+    transaction; the commit kicks ``crm.automations.process_outbox`` and the real worker
+    fires the rule, whose task then exists. Nothing here drains the outbox itself."""
+    from crm_app.services import automation, leads, outbox
+
+    engine = make_engine(worker.db_url)
+    kick = lambda: worker.client.send_task("crm.automations.process_outbox")  # noqa: E731
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            admin = User(email="auto-admin@test.crm", name="Ana", role="admin",
+                         created_at=utcnow())
+            s.add(admin)
+            s.commit()
+            rule = automation.create_rule(session=s, actor=admin, data={
+                "name": "Nuevo lead", "trigger": {"type": "record_created", "entity": "lead"},
+                "actions": [{"type": "create_task", "subject": "Llamar a {first_name}",
+                             "due_in_hours": 2, "assignee": "owner"}]})
+            outbox.set_queue(kick)
+            lead = leads.create_lead(session=s, actor=admin, data={
+                "first_name": "Rosa", "email": "rosa@example.com", "owner_id": admin.id})
+
+        def task_subjects() -> list[str]:
+            with Session(engine) as s:
+                return [a.subject for a in s.exec(select(Activity).where(
+                    Activity.source == f"rule:{rule.id}", Activity.lead_id == lead.id)).all()]
+
+        worker.wait_for("the rule's task", lambda: task_subjects() == ["Llamar a Rosa"])
+        assert "crm.automations.process_outbox" in worker.log()
+    finally:
+        outbox.set_queue(None)
         engine.dispose()
