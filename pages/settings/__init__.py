@@ -13,10 +13,10 @@ from pages.settings.alerts_state import AlertSettingsState
 from pages.settings.alerts_view import alert_settings_page
 from pages.settings.audit_state import AuditState
 from pages.settings.audit_view import audit_page
-from pages.settings.calendars_state import CalendarsAdminState
-from pages.settings.calendars_view import calendars_page
 from pages.settings.automations_state import AutomationsState
 from pages.settings.automations_view import automations_page
+from pages.settings.calendars_state import CalendarsAdminState
+from pages.settings.calendars_view import calendars_page
 from pages.settings.company_state import CompanyState
 from pages.settings.company_view import company_page
 from pages.settings.export_state import ExportState
