@@ -77,6 +77,7 @@ ES = {
     # --- screen ---------------------------------------------------------------------------------
     "auto.title": "Automatizaciones",
     "auto.link": "Automatizaciones",
+    "auto.timeline.title": "Automatización «{rule}»",
     "auto.link_help": "Tareas, alertas y correos automáticos por reglas",
     "auto.subtitle": ("Reglas que crean tareas, alertas y correos cuando pasa algo o cuando "
                       "algo lleva tiempo sin pasar."),

@@ -34,6 +34,7 @@ from crm_app.models import (
 )
 from crm_app.permissions import Action, Perm, restrict
 from crm_app.services.actors import SYSTEM, Actor, needs_actor
+from crm_app.services.automation_runs import runs_on
 from crm_app.services.custom_fields import clean_custom
 from crm_app.services.defaults import SIZE_BANDS
 from crm_app.services.errors import Conflict
@@ -402,6 +403,14 @@ def _timeline(session: Session, actor: Actor, account: Account, lead: Lead | Non
                               " · ".join(x for x in (act.outcome, act.description) if x),
                               user_id=act.created_by_id or act.owner_id, entity="activity",
                               entity_id=act.id))
+
+    # What the automation rules did on the customer and its records.
+    for run in runs_on(session, [("account", [account.id]), ("opportunity", opp_ids),
+                                 ("quote", list(quote_by_id)),
+                                 ("lead", [lead.id] if lead is not None else [])],
+                       limit=limit):
+        entries.append(_entry(run["at"], "automation", run["title"], run["detail"],
+                              entity=run["entity"], entity_id=run["record_id"]))
 
     # Stage history of the account's opportunities.
     if opp_ids:

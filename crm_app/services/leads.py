@@ -42,6 +42,7 @@ from crm_app.permissions import Action, Perm, can_access, require, restrict, sco
 from crm_app.services import audit, links, outbox, personal_data, search
 from crm_app.services.actors import SYSTEM, Actor, is_system, needs_actor
 from crm_app.services.assignment import Assigner
+from crm_app.services.automation_runs import runs_on
 from crm_app.services.custom_fields import active_defs, clean_values, coerce_value, parse_date
 from crm_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from crm_app.services.normalize import (
@@ -794,7 +795,7 @@ _HIDDEN_FIELDS = {"updated_at", "id", "created_at", "custom"}
 @needs_actor
 def lead_timeline(*, session: Session, actor: Actor, lead_id: int,
                   limit: int = 200) -> list[dict]:
-    """Audit events and activities of one lead, newest first.
+    """Audit events, activities and automation runs of one lead, newest first.
 
     Each item: ``{"kind": "event"|"activity", "at", "title", "detail", "actor_id",
     "actor_name", "changes": [{"field", "before", "after"}], ...}``.
@@ -842,6 +843,10 @@ def lead_timeline(*, session: Session, actor: Actor, lead_id: int,
                       "actor_id": a.created_by_id or a.owner_id,
                       "actor_name": names.get(a.created_by_id or a.owner_id, ""),
                       "due_at": a.due_at, "done_at": a.done_at, "changes": []})
+    for run in runs_on(session, [("lead", [lead.id])], limit=limit):
+        items.append({"kind": "automation", "id": run["id"], "at": run["at"],
+                      "title": run["title"], "detail": run["detail"], "action": "automation",
+                      "actor_id": None, "actor_name": SYSTEM.name, "changes": []})
     items.sort(key=lambda i: (i["at"], i["kind"] == "event", i["id"]), reverse=True)
     for item in items:
         for key in ("at", "due_at", "done_at"):

@@ -25,7 +25,8 @@ FIELD_ORDER = ("name", "trade_name", "nif", "country", "address", "postal_code",
                "province", "email", "phone", "website", "sector", "size_band", "channel",
                "owner_id", "notes")
 _TIMELINE_ICONS = {"lead": "user-plus", "audit": "pencil", "activity": "list-checks",
-                   "email": "mail", "stage": "kanban", "document": "file"}
+                   "email": "mail", "stage": "kanban", "document": "file",
+                   "automation": "workflow"}
 
 
 def option(value: Any, label: str) -> dict[str, str]:

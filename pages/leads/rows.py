@@ -23,7 +23,7 @@ _TIMELINE_ICONS = {"create": "sparkles", "update": "pencil", "status": "tag",
                    "convert": "building-2", "import": "upload", "import_update": "upload",
                    "call": "phone", "meeting": "users", "email": "mail", "task": "list-checks",
                    "note": "sticky-note", "anonymise": "user-x",
-                   "export_personal_data": "download"}
+                   "export_personal_data": "download", "automation": "workflow"}
 
 
 def option(value: Any, label: str) -> dict[str, str]:

@@ -134,6 +134,11 @@ def test_record_created_fires_once_with_the_subject_filled(session, people):
     with pytest.raises(NotFound):  # the log is as private as the record
         engine.runs_for_record(session=session, actor=people.comercial3, entity="lead",
                                record_id=lead.id)
+    # and it is on the lead's timeline, said by the system
+    [item] = [i for i in leads.lead_timeline(session=session, actor=people.comercial1,
+                                             lead_id=lead.id) if i["kind"] == "automation"]
+    assert item["title"] == "Automatización «Regla»" and "Llamar a Ana" in item["detail"]
+    assert item["actor_name"] == "Sistema"
 
 
 def test_field_changed_and_custom_field_conditions(session, people):
@@ -212,7 +217,8 @@ def test_chains_stop_at_depth_three_and_are_logged(session, people):
 def test_idle_fires_once_per_episode(session, people):
     r = rule(session, people, {"type": "idle", "entity": "opportunity", "days": 7},
              actions=[{**TASK, "assignee": "manager"}])
-    opp = build.opportunity(session, people.comercial1)
+    opp = build.opportunity(session, people.comercial1,
+                            build.account(session, people.comercial1).id)
     now = utcnow()
     assert engine.run_due(session=session, now=now)["fired"] == 0  # not idle yet
     later = now + timedelta(days=8)
@@ -229,6 +235,12 @@ def test_idle_fires_once_per_episode(session, people):
     assert engine.run_due(session=session, now=later + timedelta(days=4))["fired"] == 0
     assert engine.run_due(session=session, now=later + timedelta(days=9))["fired"] == 1
     assert len(rule_tasks(session, r.id)) == 2
+    # both runs are on the customer's timeline (the deal is one of its records)
+    from crm_app.services import accounts
+
+    timeline = accounts.account_360(session=session, actor=people.comercial1,
+                                    account_id=opp.account_id)["timeline"]
+    assert [e["kind"] for e in timeline].count("automation") == 2
 
 
 def test_idle_defaults_to_the_stage_days(session, people):
