@@ -106,8 +106,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             "first_name": "Luis", "last_name": "Gómez", "company": "Gómez S.A.",
             "email": "luis@gomez.es"})
         quote = make_quote(s, admin, acc.id)
+        from crm_app.services import activities  # noqa: PLC0415
+
+        call = activities.create_activity(session=s, actor=admin, data={
+            "kind": "call", "subject": "Llamada", "lead_id": lead.id})
         s.commit()
-        ids = {"account": acc.id, "contact": contact.id, "opportunity": opp.id,
+        ids = {"activity": call.id, "account": acc.id, "contact": contact.id, "opportunity": opp.id,
                "product": prod.id, "pipeline": pipeline.id, "rule": rule.id, "lead": lead.id,
                "quote": quote.id, "user": people.comercial1.id,
                "export": 0}  # no export yet: its GET routes answer 404
@@ -298,7 +302,8 @@ def fingerprint(engine: Engine) -> str:
 def test_no_route_changes_state_on_get(live: Live) -> None:
     """Every GET route of the API, called by an admin with the ids of real rows and with a
     forged ``?_method=DELETE``-style query, leaves every table exactly as it was."""
-    names = {"account_id": "account", "contact_id": "contact", "lead_id": "lead",
+    names = {"activity_id": "activity", "account_id": "account", "contact_id": "contact",
+             "lead_id": "lead",
              "opportunity_id": "opportunity", "product_id": "product", "quote_id": "quote",
              "pipeline_id": "pipeline", "rule_id": "rule", "user_id": "user",
              "export_id": "export", "token": "feed"}

@@ -25,7 +25,10 @@ EXPECTED = {("QuotesState", e) for e in LIST_EVENTS} | {
     ("LeadImportState", "open_page"),  # /leads/importar is guarded; it checks import.run
 } | {("AccountState", e) for e in (  # Mi cuenta: every user's own password, 2FA, sessions
     "load", "change_password", "start_2fa", "confirm_2fa", "cancel_2fa", "disable_2fa",
-    "revoke_session", "create_token", "revoke_token")}
+    "revoke_session", "create_token", "revoke_token",
+    "set_channel", "push_enabled")} | {  # and their own notification preferences (issue 13)
+    ("AppState", e) for e in (  # their own alerts: the bell's actions and its live watch
+        "read_alert", "read_all_alerts", "dismiss_alert", "open_alert", "watch_alerts")}
 
 
 def _states() -> list[type]:
