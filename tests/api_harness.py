@@ -29,13 +29,10 @@ instead: for tests of the process itself.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import io
 import logging
 import shutil
 import ssl
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,10 +43,10 @@ import certifi
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from crm_env import crm_environment
-from factories import make_people
+from factories import empty_schema, make_people
 from live_api import ApiServer
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from crm_app import db as db_module
 from crm_app.api import deps
@@ -199,29 +196,12 @@ def serve_api(database_url: str, data_dir: Path, *, tokens: dict[str, str] | Non
         engine.dispose()
 
 
-@functools.cache
-def _empty_schema() -> Path:
-    """A SQLite file with every table and no rows, made once per process: a copy costs a few
-    ms where ``create_all`` costs ~70 ms (as the ``engine`` fixture of tests/conftest.py)."""
-    folder = tempfile.mkdtemp(prefix="crm-api-schema-")
-    atexit.register(shutil.rmtree, folder, True)
-    path = Path(folder) / "empty.db"
-    eng = make_engine(f"sqlite:///{path}")
-    try:
-        SQLModel.metadata.create_all(eng)
-        with eng.connect() as conn:  # everything in the file itself, nothing left in the WAL
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        eng.dispose()
-    return path
-
-
 @contextmanager
 def serve_with_people(tmp: Path, **env: str) -> Iterator[Api]:
     """A new SQLite file in ``tmp`` (tables from the models) holding the fixture organisation
     (``factories.make_people``, ``api.people``) with a token per user, served in process."""
     url = f"sqlite:///{tmp / 'api.db'}"
-    shutil.copyfile(_empty_schema(), tmp / "api.db")
+    shutil.copyfile(empty_schema(), tmp / "api.db")
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:

@@ -6,8 +6,15 @@ conftest of its own.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
 
+from sqlmodel import Session, SQLModel
+
+from crm_app.db import make_engine
 from crm_app.models import Organisation, Role, Team, User, utcnow
 
 # One argon2 hash reused for fixture users (per hasher strength: see conftest's
@@ -70,3 +77,21 @@ def make_people(session: Session) -> People:
     return p
 
 
+
+
+@functools.cache
+def empty_schema() -> Path:
+    """A SQLite file with every table of the models and no rows, made once per process (and
+    removed when it ends): tests copy it (~4 ms) instead of running ``create_all`` (~70 ms)
+    in each of hundreds of tests."""
+    folder = tempfile.mkdtemp(prefix="crm-schema-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "empty.db"
+    eng = make_engine(f"sqlite:///{path}")
+    try:
+        SQLModel.metadata.create_all(eng)
+        with eng.connect() as conn:  # everything in the file itself, nothing left in the WAL
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        eng.dispose()
+    return path
