@@ -64,7 +64,7 @@ from crm_app.permissions import Action, Perm, has_perm, require, restrict, scope
 from crm_app.services import audit, links
 from crm_app.services.actors import Actor, needs_actor
 from crm_app.services.errors import NotFound, TooManyRequests, ValidationFailed
-from crm_app.services.records import record_changes
+from crm_app.services.records import add_record, record_changes
 from crm_app.services.sales_common import get_owned
 from crm_app.settings import get_settings
 
@@ -463,11 +463,7 @@ def create_event(*, session: Session, actor: Actor, data: Mapping[str, Any]) -> 
                         owner_id=owner.id if owner else None,
                         team_id=owner.team_id if owner else None,
                         created_by_id=actor.id, source="agenda", **link)
-    session.add(activity)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="activity", entity_id=activity.id,
-                 action="create", after=audit.snapshot(activity))
-    session.commit()
+    add_record(session=session, actor=actor, record=activity, entity="activity")
     session.refresh(activity)
     return activity
 
@@ -571,11 +567,7 @@ def create_calendar(*, session: Session, actor: Actor, data: Mapping[str, Any]) 
     require(actor, Perm.SETTINGS_CHANGE)
     values = _calendar_values(session, data, current=None)
     cal = Calendar(**values)
-    session.add(cal)
-    session.flush()
-    audit.record(session=session, actor=actor, entity="calendar", entity_id=cal.id,
-                 action="create", after=audit.snapshot(cal))
-    session.commit()
+    add_record(session=session, actor=actor, record=cal, entity="calendar")
     session.refresh(cal)
     return cal
 
