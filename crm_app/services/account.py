@@ -573,14 +573,7 @@ def disable_totp(*, session: Session, actor: Actor, proof: str) -> None:
     if not (check_second_factor(session=session, user=user, code=proof)
             or verify_password(user.password_hash, proof)):
         raise ValidationFailed({"proof": t("account.2fa.bad_proof")})
-    user.totp_secret_enc = ""
-    user.totp_enabled_at = None
-    user.totp_last_step = 0
-    session.add(user)
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
-                 action="2fa_disabled")
-    session.commit()
+    _drop_second_factor(session, actor, user, action="2fa_disabled")
 
 
 @needs_actor
@@ -591,13 +584,19 @@ def reset_two_factor(*, session: Session, actor: Actor, user_id: int) -> None:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(t("account.reset.user_not_found"))
+    _drop_second_factor(session, actor, user, action="2fa_reset")
+
+
+def _drop_second_factor(session: Session, actor: Actor, user: User, *, action: str) -> None:
+    """The secret, its last used step and every recovery code go, audited as ``action``
+    (the user turning it off, or an admin resetting it); commits."""
     user.totp_secret_enc = ""
     user.totp_enabled_at = None
     user.totp_last_step = 0
     session.add(user)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(session=session, actor=actor, entity="user", entity_id=user.id,
-                 action="2fa_reset")
+                 action=action)
     session.commit()
 
 
