@@ -104,11 +104,14 @@ def test_customer_list_form_file_contact_and_bin(live_app, browser, shot, size):
     page.wait_for_selector(f"[data-testid=contact-item] >> text=Lucía Prueba {tag}")
     page.wait_for_selector("[data-testid=timeline-item]")
     if phone:  # the record's buttons share rows, labels on one line; data and contacts first
-        edit = page.locator("#account-edit").bounding_box()
-        delete = page.locator("#account-delete").bounding_box()
-        assert abs(edit["y"] - delete["y"]) < 2 and edit["x"] < delete["x"], (edit, delete)
-        for button in ("#account-edit", "#account-delete", "#account-new-opportunity",
-                       "#account-new-quote"):
+        buttons = ("#account-log", "#account-task", "#account-edit", "#account-delete",
+                   "#account-new-opportunity", "#account-new-quote")
+        boxes = {b: page.locator(b).bounding_box() for b in buttons}
+        log, edit = boxes["#account-log"], boxes["#account-edit"]
+        assert abs(log["y"] - edit["y"]) < 2 and log["x"] < edit["x"], boxes  # rows shared
+        for button, box in boxes.items():  # all on screen, none wider than it
+            assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], (button, box)
+        for button in buttons:
             assert page.evaluate(f"(e => e.scrollWidth <= e.clientWidth && "
                                  f"e.scrollHeight <= e.clientHeight)"
                                  f"(document.querySelector('{button}'))"), button

@@ -31,14 +31,34 @@ def login(page, base: str, email: str, password: str = PASSWORD) -> None:  # noq
     page.click("#login-submit")
 
 
+# (base URL, e-mail) -> the cookies of a signed-in context: later contexts of that user start
+# with them instead of going through the login form again (two page loads and a production
+# argon2 verification each, ~60 times per run). Only cookies: the app's own storage stays
+# per context.
+_SESSIONS: dict[tuple[str, str], list[dict]] = {}
+
+
 def signed_in(browser, base: str, email: str, size: dict,  # noqa: ANN001, ANN201
               *, path: str | None = None, **context: object):
     """A new browser context at ``size`` in Spanish, signed in as ``email`` and on Inicio
-    (``#greeting`` shown), then at ``path`` when given: ``(context, page)``."""
+    (``#greeting`` shown), then at ``path`` when given: ``(context, page)``.
+
+    The session of an earlier ``signed_in`` of the same user is reused when it is still
+    valid (Inicio greets); if a test ended it (logged out, deactivated the user…), the
+    login form is filled again."""
     ctx = browser.new_context(viewport=size, locale="es-ES", **context)
     page = ctx.new_page()
-    login(page, base, email)
-    page.wait_for_selector("#greeting")
+    cookies = _SESSIONS.get((base, email))
+    greeted = False
+    if cookies:
+        ctx.add_cookies(cookies)
+        page.goto(base + "/")
+        page.wait_for_selector("#greeting, #login-submit")
+        greeted = page.locator("#greeting").count() > 0
+    if not greeted:
+        login(page, base, email)
+        page.wait_for_selector("#greeting")
+        _SESSIONS[(base, email)] = ctx.cookies()
     if path is not None:
         page.goto(base + path)
     return ctx, page
